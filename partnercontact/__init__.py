@@ -1,0 +1,1 @@
+"""Partner contact: consent, hand-over, contact and the relay between treaters."""

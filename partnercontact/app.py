@@ -1,0 +1,121 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from partnercontact.auth.models import User
+from partnercontact.auth.sessions import ServerSessionInterface
+from partnercontact.clock import Clock, SystemClock
+from partnercontact.config import Config, load_config
+from partnercontact.crypto.keyring import KeyRing
+from partnercontact.db import db
+from partnercontact.i18n import LOCALES, compile_catalogues
+from partnercontact.keys import load_or_create_keyring
+from partnercontact.runtime import EXTENSION_KEY, Runtime
+from partnercontact.web import errors, guard, navigation, security
+from partnercontact.web.account import bp as account_bp
+from partnercontact.web.admin import bp as admin_bp
+from partnercontact.web.client_side import bp as client_side_bp
+from partnercontact.web.management import bp as management_bp
+from partnercontact.web.partner_side import bp as partner_side_bp
+from partnercontact.web.public import bp as public_bp
+
+MAX_REQUEST_BYTES = 12 * 1024 * 1024
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    return user if user is not None and user.is_active else None
+
+
+def _select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    if current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    return request.accept_languages.best_match(LOCALES) or "sv"
+
+
+def _discard_uncommitted(response: Response) -> Response:
+    # Views commit what they mean to keep. Whatever is still pending here was left by a
+    # request that did not finish its work, so it is dropped rather than half-written.
+    db.session.rollback()
+    return response
+
+
+def create_app(
+    config: Config | None = None,
+    *,
+    clock: Clock | None = None,
+    keyring: KeyRing | None = None,
+) -> Flask:
+    config = config or load_config()
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+    keyring = keyring or load_or_create_keyring(config)
+
+    app = Flask(
+        "partnercontact",
+        instance_path=str(config.instance_path),
+        static_folder="web/static",
+        template_folder="web/templates",
+    )
+    translations = compile_catalogues(config.instance_path / "translations")
+    app.config.update(
+        SECRET_KEY=keyring.secret_key,
+        SQLALCHEMY_DATABASE_URI=config.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        # The token lives in the server-side session, which has its own lifetimes.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=config.server.tls,
+        BABEL_DEFAULT_LOCALE=config.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(translations),
+        PREFERRED_URL_SCHEME="https" if config.server.tls else "http",
+        **config.extra.get("flask", {}),
+    )
+    app.extensions[EXTENSION_KEY] = Runtime(
+        config=config, keyring=keyring, clock=clock or SystemClock()
+    )
+
+    db.init_app(app)
+    app.session_interface = ServerSessionInterface()
+    login_manager.init_app(app)
+    login_manager.session_protection = None
+    # The policy hook is registered before CSRF so that a route a role may not use answers
+    # 403 whatever the request carries.
+    guard.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    security.init_app(app)
+    errors.init_app(app)
+    navigation.init_app(app)
+    app.after_request(_discard_uncommitted)
+
+    for blueprint in (
+        public_bp,
+        account_bp,
+        client_side_bp,
+        partner_side_bp,
+        management_bp,
+        admin_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+    logging.getLogger("partnercontact").setLevel(logging.INFO)
+    return app

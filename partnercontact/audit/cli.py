@@ -1,0 +1,141 @@
+"""``partnercontact audit``: verify the chain, export its head.
+
+The group is registered on the main command by ``partnercontact.cli``. Each command runs
+inside an application context: the one already pushed if there is one, else the app of
+Flask's ``ScriptInfo`` (``flask --app ... audit``, ``app.test_cli_runner()``), else one built
+from the configuration the way the main command does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import update_wrapper
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from flask import has_app_context
+from flask.cli import ScriptInfo
+
+from partnercontact.audit.errors import HeadFormatError
+from partnercontact.audit.service import audit_mac_key, record_event
+from partnercontact.audit.tags import AuditAction, Outcome
+from partnercontact.audit.verify import ChainHead, export_head, verify_chain
+from partnercontact.db import db
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+EXIT_BROKEN = 1
+
+
+def _with_app_context(command: Callable[..., Any]) -> Callable[..., Any]:
+    @click.pass_context
+    def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            return command(*args, **kwargs)
+        info = ctx.find_object(ScriptInfo)
+        app = info.load_app() if info is not None else _build_app()
+        with app.app_context():
+            return command(*args, **kwargs)
+
+    return update_wrapper(wrapper, command)
+
+
+def _build_app() -> Flask:
+    from partnercontact.app import create_app
+    from partnercontact.config import ConfigError, load_config
+
+    try:
+        return create_app(load_config())
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from exc
+
+
+@click.group("audit")
+def audit() -> None:
+    """The audit log: verify its chain, export its head."""
+
+
+@audit.command("verify")
+@click.option(
+    "--head",
+    "head_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A head exported earlier by `audit head`; also detects a cut-off or rewritten tail.",
+)
+@click.option(
+    "--record/--no-record",
+    default=True,
+    show_default=True,
+    help="Append an audit.verified event when the log is intact. "
+    "Use --no-record on a read-only replica or role.",
+)
+@_with_app_context
+def verify_command(head_file: Path | None, record: bool) -> None:
+    """Check every row of the audit log; exit 1 at the first altered, missing or extra row."""
+    head: ChainHead | None = None
+    if head_file is not None:
+        try:
+            head = ChainHead.from_json(head_file.read_bytes())
+        except HeadFormatError as exc:
+            raise click.BadParameter(str(exc), param_hint="--head") from exc
+
+    result = verify_chain(db.session, audit_mac_key(), head=head)
+    db.session.rollback()  # end the read transaction before deciding whether to write
+
+    if not result.ok:
+        # Nothing is written to a broken log. The evidence stays as found, and appending
+        # would reuse the seqs of rows cut off the end, so that a later check against the
+        # same head would report a rewritten row instead of the truncation.
+        click.echo(
+            f"audit log BROKEN at row {result.first_bad_seq}: {result.reason} "
+            f"({result.rows_checked} rows before it are intact)",
+            err=True,
+        )
+        click.get_current_context().exit(EXIT_BROKEN)
+
+    click.echo(f"audit log intact: {result.reason}")
+    if record:
+        # Recorded after the verdict and outside what was checked, so it cannot change it;
+        # resource_id names the last row vouched for, since rows appended meanwhile were not.
+        record_event(
+            AuditAction.AUDIT_VERIFIED,
+            actor_id=None,
+            resource_type="audit_log",
+            resource_id=str(result.tail.seq) if result.tail is not None else None,
+            outcome=Outcome.OK,
+        )
+        db.session.commit()
+
+
+@audit.command("head")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the head to this file instead of standard output.",
+)
+@click.option(
+    "--record/--no-record",
+    default=True,
+    show_default=True,
+    help="Append an audit.head_exported event first, so the head includes its own export.",
+)
+@_with_app_context
+def head_command(output: Path | None, record: bool) -> None:
+    """Print the chain head (last seq and mac) as JSON, to be kept outside the database.
+
+    Does not verify the log; run `audit verify` first if the head is to vouch for it.
+    """
+    if record:
+        record_event(AuditAction.AUDIT_HEAD_EXPORTED, actor_id=None, resource_type="audit_log")
+    head = export_head(db.session)
+    # Commit before handing the head out: a head naming a row that then failed to commit
+    # would later look like a truncated log.
+    db.session.commit()
+    document = head.to_json()
+    if output is None:
+        click.echo(document)
+    else:
+        output.write_text(document + "\n", encoding="ascii")
+        click.echo(f"wrote the head (row {head.seq}) to {output}", err=True)

@@ -1,0 +1,54 @@
+"""The audit log table.
+
+One row per event, chained to the row before it by ``mac`` (see :mod:`.chain`). The columns
+are identifiers and closed vocabularies only: who (``actor_id``), where (``clinic_id``),
+what (``action``, ``outcome``), to which record (``resource_type``, ``resource_id``), when
+(``at``). There is deliberately no free-text column and no column for personal data, so a
+manager reading the log learns who opened which record, never what was in it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnercontact.db import UTCDateTime, db
+
+ACTION_MAX = 64
+RESOURCE_TYPE_MAX = 64
+RESOURCE_ID_MAX = 128
+OUTCOME_MAX = 16
+MAC_HEX_LENGTH = 64
+
+
+class AuditEvent(db.Model):
+    """One entry of the append-only, hash-chained audit log.
+
+    Rows are created only by :func:`partnercontact.audit.service.record_event` and never
+    changed afterwards; on PostgreSQL :func:`partnercontact.audit.ddl.protect_audit_table`
+    makes the database refuse any change.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_resource", "resource_type", "resource_id"),)
+
+    # Assigned by the service as the previous row's seq + 1, never by a database sequence:
+    # a sequence leaves gaps on rollback, and the verifier treats a gap as a deleted row.
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # No foreign keys to user_account or clinic: an audit row must outlive the account and
+    # the clinic it names, and a cascading SET NULL or DELETE would be a change to history
+    # (which the PostgreSQL trigger refuses anyway, so it would break the user's deletion).
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    clinic_id: Mapped[int | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(ACTION_MAX))
+    resource_type: Mapped[str] = mapped_column(String(RESOURCE_TYPE_MAX))
+    resource_id: Mapped[str | None] = mapped_column(String(RESOURCE_ID_MAX))
+    outcome: Mapped[str] = mapped_column(String(OUTCOME_MAX))
+    # HMAC-SHA256 in lowercase hex over this row's fields and the previous row's mac.
+    mac: Mapped[str] = mapped_column(String(MAC_HEX_LENGTH))
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.seq} {self.action} {self.outcome}>"

@@ -1,0 +1,174 @@
+"""Recording audit events.
+
+:func:`record_event` is the only writer of ``audit_event``. It adds one row in the caller's
+transaction and flushes, never commits: the entry is kept exactly when the work it
+describes is kept, and a caller that wants a refused attempt on record commits it
+explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy import select, text
+
+from partnercontact.audit.chain import GENESIS_MAC, EventFields, check_key, compute_mac
+from partnercontact.audit.errors import InvalidAuditEvent
+from partnercontact.audit.models import RESOURCE_ID_MAX, RESOURCE_TYPE_MAX, AuditEvent
+from partnercontact.audit.tags import AuditAction, Outcome
+from partnercontact.db import db
+from partnercontact.runtime import current_runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, scoped_session
+
+    from partnercontact.clock import Clock
+
+_Tag = TypeVar("_Tag", bound=StrEnum)
+
+# The PostgreSQL advisory lock that serialises appends to the chain. One fixed 64-bit key
+# ("pc_audit" in ASCII); no other code may take an advisory lock with this value.
+AUDIT_CHAIN_LOCK_KEY = 0x70635F6175646974
+
+# Identifiers only. A resource type is a lowercase word ("user", "partner", "route"); a
+# resource id is a key such as 42, a UUID or an endpoint name. Spaces, '@', '+' and
+# anything outside ASCII are refused, which keeps names, e-mail addresses, phone numbers
+# and sentences out of the log even if a caller passes the wrong variable.
+_RESOURCE_TYPE = re.compile(rf"[a-z][a-z0-9_]{{0,{RESOURCE_TYPE_MAX - 1}}}")
+_RESOURCE_ID = re.compile(rf"[A-Za-z0-9_.:\-]{{1,{RESOURCE_ID_MAX}}}")
+
+
+def audit_mac_key(mac_key: bytes | None = None) -> bytes:
+    """The key that MACs the chain: ``mac_key`` if given, else the running app's key ring's.
+
+    Pass the key explicitly to work outside an application context (a CLI tool reading the
+    key file itself, tests). Raises :class:`AuditKeyError` if the key is shorter than
+    32 bytes.
+    """
+    return check_key(mac_key if mac_key is not None else current_runtime().keyring.audit_mac_key)
+
+
+def audit_clock(clock: Clock | None = None) -> Clock:
+    """The clock that dates events: ``clock`` if given, else the running app's clock."""
+    return clock if clock is not None else current_runtime().clock
+
+
+def record_event(
+    action: AuditAction | str,
+    *,
+    actor_id: int | None,
+    resource_type: str,
+    resource_id: str | None = None,
+    outcome: Outcome | str = Outcome.OK,
+    clinic_id: int | None = None,
+    clock: Clock | None = None,
+    mac_key: bytes | None = None,
+) -> AuditEvent:
+    """Append one event to the audit chain in the current transaction of ``db.session``.
+
+    ``action`` and ``outcome`` must be members (or values) of :class:`AuditAction` and
+    :class:`Outcome`. ``actor_id`` is the acting user's id, or ``None`` for the system (a
+    job, the command line, an anonymous visitor). ``resource_type`` is a lowercase
+    identifier and ``resource_id`` an identifier of at most 128 characters from
+    ``[A-Za-z0-9_.:-]``; anything else raises :class:`InvalidAuditEvent`, because the log
+    must never hold free text or personal data.
+
+    The row gets ``seq`` = the current last seq + 1 (1 for the first row), ``at`` = the
+    clock's now, and ``mac`` = HMAC-SHA256 over all its fields and the previous row's mac
+    (see :mod:`partnercontact.audit.chain`). The session is flushed, never committed; if the
+    caller rolls back, the event and its seq disappear with the rest of the work and the
+    next event reuses the seq, so the chain stays gapless.
+    """
+    action_tag = _member(AuditAction, action, "action")
+    outcome_tag = _member(Outcome, outcome, "outcome")
+    _check_optional_id(actor_id, "actor_id")
+    _check_optional_id(clinic_id, "clinic_id")
+    if not isinstance(resource_type, str) or not _RESOURCE_TYPE.fullmatch(resource_type):
+        raise InvalidAuditEvent("resource_type must be a lowercase identifier")
+    if resource_id is not None and (
+        not isinstance(resource_id, str) or not _RESOURCE_ID.fullmatch(resource_id)
+    ):
+        raise InvalidAuditEvent(
+            f"resource_id must be 1 to {RESOURCE_ID_MAX} characters from [A-Za-z0-9_.:-]"
+        )
+    key = audit_mac_key(mac_key)
+    at = audit_clock(clock).now()
+    if at.tzinfo is None:
+        raise InvalidAuditEvent("the clock returned a naive datetime")
+    at = at.astimezone(UTC)
+
+    session = db.session
+    _serialise_appends(session)
+    tail = session.execute(
+        select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    prev_seq, prev_mac = (tail.seq, tail.mac) if tail is not None else (0, GENESIS_MAC)
+
+    fields = EventFields(
+        seq=prev_seq + 1,
+        at=at,
+        actor_id=actor_id,
+        clinic_id=clinic_id,
+        action=action_tag.value,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        outcome=outcome_tag.value,
+    )
+    event = AuditEvent(
+        seq=fields.seq,
+        at=fields.at,
+        actor_id=fields.actor_id,
+        clinic_id=fields.clinic_id,
+        action=fields.action,
+        resource_type=fields.resource_type,
+        resource_id=fields.resource_id,
+        outcome=fields.outcome,
+        mac=compute_mac(key, fields, prev_mac),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _serialise_appends(session: Session | scoped_session[Session]) -> None:
+    # Two transactions that both read the tail before either inserts would both compute
+    # seq N+1 from the same predecessor. The chain must never fork, so on PostgreSQL every
+    # append first takes one transaction-scoped advisory lock, before reading the tail:
+    #
+    # - A second appender waits at this statement until the first commits or rolls back,
+    #   then (READ COMMITTED: each statement takes a fresh snapshot) reads the new tail. So
+    #   appends are serialised cluster-wide, across every web and worker process, and rows
+    #   commit in seq order; a verifier never sees a transient gap.
+    # - The lock is held until the caller's transaction ends, not until this function
+    #   returns. A transaction that records an event early and then does slow work delays
+    #   every other audited action for that long: record events late, commit promptly.
+    # - Taking it again in the same transaction (several events) does not block.
+    # - It needs no privilege on the table, unlike SELECT ... FOR UPDATE, which needs the
+    #   UPDATE privilege that protect_audit_table revokes.
+    #
+    # The primary key on seq stays the backstop: under REPEATABLE READ or SERIALIZABLE, or
+    # on SQLite (which has no advisory locks but allows only one writer at a time), a
+    # racing append fails with an integrity error instead of forking the chain.
+    bind = session.get_bind(AuditEvent)
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY})
+
+
+def _member(enum: type[_Tag], value: _Tag | str, name: str) -> _Tag:
+    if isinstance(value, enum):
+        return value
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            pass
+    raise InvalidAuditEvent(f"{name} must be one of {enum.__name__}, not {value!r}")
+
+
+def _check_optional_id(value: int | None, name: str) -> None:
+    # bool is an int subclass; True would silently become actor 1.
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise InvalidAuditEvent(f"{name} must be an integer id or None")

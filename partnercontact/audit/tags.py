@@ -1,0 +1,41 @@
+"""The tags an audit entry may carry.
+
+Actions are named ``resource.verb``. They are a closed list on purpose: an audit entry
+says *that* something happened by naming it, never by carrying free text, so nothing
+personal (a name, a phone number, a note) can reach the log through a message string.
+Add a member here when a new kind of event needs recording.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    AUTH_LOGIN_SUCCEEDED = "auth.login_succeeded"
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOCKED_OUT = "auth.locked_out"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_TOTP_ENROLLED = "auth.totp_enrolled"
+    AUTH_TOTP_FAILED = "auth.totp_failed"
+    AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105  (a tag, not a password)
+
+    USER_CREATED = "user.created"
+    USER_DISABLED = "user.disabled"
+    USER_MFA_RESET = "user.mfa_reset"
+
+    CLINIC_SETTINGS_UPDATED = "clinic.settings_updated"
+
+    KEYS_ROTATED = "keys.rotated"
+    DATAKEY_SHREDDED = "datakey.shredded"
+
+    ACCESS_DENIED = "access.denied"
+
+    AUDIT_VERIFIED = "audit.verified"
+    AUDIT_HEAD_EXPORTED = "audit.head_exported"
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    DENIED = "denied"
+    FAILED = "failed"

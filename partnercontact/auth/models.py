@@ -1,0 +1,78 @@
+"""Accounts and their server-side sessions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnercontact.clinics.models import Clinic
+from partnercontact.crypto.fields import SealedRecord, encrypted
+from partnercontact.db import UTCDateTime, db
+
+
+class User(SealedRecord, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # The TOTP secret is sealed under the account's own data key: a copy of the database
+    # alone does not give anyone a second factor.
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    totp_secret = encrypted("totp_secret")
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last accepted TOTP time step: a code is accepted once, never replayed.
+    totp_last_step: Mapped[int | None] = mapped_column()
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locale: Mapped[str] = mapped_column(String(8), default="sv")
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    clinic: Mapped[Clinic] = relationship(lazy="joined")
+
+    # flask-login's user protocol.
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enrolled_at is not None
+
+
+class WebSession(db.Model):
+    """A browser session kept on the server, so it can be revoked.
+
+    The cookie carries a random token; only its SHA-256 is stored, so a copy of this table
+    does not let anyone take over a live session.
+    """
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[str] = mapped_column(Text, default="{}")

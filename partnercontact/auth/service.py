@@ -1,0 +1,289 @@
+"""Accounts, passwords, the second factor and lockout.
+
+Functions flush and never commit; each writes its audit entry in the caller's transaction.
+A failed login still changes state (the failure counter, the audit entry), so callers commit
+after catching :class:`LoginFailed` too.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from partnercontact.audit.service import record_event
+from partnercontact.audit.tags import AuditAction, Outcome
+from partnercontact.auth.errors import (
+    AccountInvalid,
+    LoginFailed,
+    SecondFactorFailed,
+    UsernameTaken,
+)
+from partnercontact.auth.models import User
+from partnercontact.auth.sessions import end_sessions_of_user
+from partnercontact.clinics.models import Clinic
+from partnercontact.crypto.service import create_data_key
+from partnercontact.db import db
+from partnercontact.i18n import _l
+from partnercontact.policy import Role
+from partnercontact.runtime import current_runtime
+
+MIN_PASSWORD_LENGTH = 12
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+TOTP_ISSUER = "Partnerkontakt"
+LOGIN_FAILED_MESSAGE = _l("Login failed. Check your details or try again later.")
+
+_hasher = PasswordHasher()
+# Verifying against a fixed hash when the username is unknown makes that answer take as long
+# as a wrong password for a real account.
+_UNKNOWN_USER_HASH = _hasher.hash("unknown-user-placeholder")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def _check_password_strength(password: str, field: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountInvalid(
+            _l("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+            field=field,
+        )
+
+
+def _audit(
+    action: AuditAction, user: User | None, actor: User | None = None, outcome: Outcome = Outcome.OK
+) -> None:
+    acting = actor if actor is not None else user
+    record_event(
+        action,
+        actor_id=acting.id if acting is not None else None,
+        clinic_id=(user or acting).clinic_id if (user or acting) is not None else None,
+        resource_type="user",
+        resource_id=str(user.id) if user is not None else None,
+        outcome=outcome,
+    )
+
+
+def create_user(
+    actor: User | None,
+    clinic: Clinic,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    is_demo: bool = False,
+) -> User:
+    """Create an account in ``clinic``. ``actor`` is None when created from the command line."""
+    if actor is not None and actor.clinic_id != clinic.id:
+        raise AccountInvalid(_l("You can only create accounts in your own clinic."), field="clinic")
+    username = normalise_username(username)
+    if not USERNAME_PATTERN.match(username):
+        raise AccountInvalid(
+            _l(
+                "The username may only contain a–z, 0–9, dot, hyphen and underscore "
+                "(2–64 characters)."
+            ),
+            field="username",
+        )
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200:
+        raise AccountInvalid(_l("Enter a name (at most 200 characters)."), field="display_name")
+    try:
+        Role(role)
+    except ValueError:
+        raise AccountInvalid(_l("Choose a valid role."), field="role") from None
+    _check_password_strength(password, "password")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UsernameTaken(_l("That username is taken."), field="username")
+
+    runtime = current_runtime()
+    now = runtime.clock.now()
+    data_key = create_data_key("account", keyring=runtime.keyring, clock=runtime.clock)
+    user = User(
+        clinic_id=clinic.id,
+        username=username,
+        display_name=display_name,
+        role=role,
+        password_hash=hash_password(password),
+        data_key_id=data_key.id,
+        password_changed_at=now,
+        created_at=now,
+        is_demo=is_demo,
+        failed_logins=0,
+    )
+    db.session.add(user)
+    db.session.flush()
+    _audit(AuditAction.USER_CREATED, user, actor)
+    return user
+
+
+def _register_failure(user: User, now: datetime) -> None:
+    auth = current_runtime().config.auth
+    user.failed_logins += 1
+    if user.failed_logins >= auth.max_failed_logins:
+        user.locked_until = now + timedelta(minutes=auth.lockout_minutes)
+        user.failed_logins = 0
+        _audit(AuditAction.AUTH_LOCKED_OUT, user, outcome=Outcome.DENIED)
+
+
+def _is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def check_password(username: str, password: str) -> User:
+    """First login step. Returns the user, or raises :class:`LoginFailed` with one message
+    for every reason."""
+    now = current_runtime().clock.now()
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    if user is None:
+        _password_matches(_UNKNOWN_USER_HASH, password)
+        record_event(
+            AuditAction.AUTH_LOGIN_FAILED,
+            actor_id=None,
+            resource_type="user",
+            outcome=Outcome.DENIED,
+        )
+        raise LoginFailed(LOGIN_FAILED_MESSAGE)
+    matches = _password_matches(user.password_hash, password)
+    if _is_locked(user, now) or not user.is_active:
+        _audit(AuditAction.AUTH_LOGIN_FAILED, user, outcome=Outcome.DENIED)
+        raise LoginFailed(LOGIN_FAILED_MESSAGE)
+    if not matches:
+        _audit(AuditAction.AUTH_LOGIN_FAILED, user, outcome=Outcome.DENIED)
+        _register_failure(user, now)
+        raise LoginFailed(LOGIN_FAILED_MESSAGE)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step whose code equals ``code``, allowing one step of clock drift."""
+    code = code.strip().replace(" ", "")
+    if not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current, current - 1, current + 1):
+        if pyotp.utils.strings_equal(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def check_second_factor(user: User, code: str) -> None:
+    """Second login step, or confirmation of a new enrolment.
+
+    A code is accepted at most once: a step at or before the last accepted one is refused,
+    so a code seen over someone's shoulder cannot be replayed.
+    """
+    now = current_runtime().clock.now()
+    secret = user.totp_secret
+    if _is_locked(user, now) or not user.is_active or not secret:
+        _audit(AuditAction.AUTH_TOTP_FAILED, user, outcome=Outcome.DENIED)
+        raise SecondFactorFailed(_l("The code was not accepted."), field="code")
+    step = _matching_step(secret, code, now)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        _audit(AuditAction.AUTH_TOTP_FAILED, user, outcome=Outcome.DENIED)
+        _register_failure(user, now)
+        raise SecondFactorFailed(_l("The code was not accepted."), field="code")
+    user.totp_last_step = step
+
+
+def complete_login(user: User) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+    _audit(AuditAction.AUTH_LOGIN_SUCCEEDED, user)
+
+
+def begin_enrolment(user: User) -> str:
+    """Give ``user`` a new, unconfirmed TOTP secret and return its otpauth URI."""
+    if user.has_second_factor:
+        raise AccountInvalid(_l("The account already has a second factor."), field="code")
+    secret = pyotp.random_base32()
+    user.totp_secret = secret
+    user.totp_last_step = None
+    return provisioning_uri(user)
+
+
+def provisioning_uri(user: User) -> str:
+    secret = user.totp_secret
+    if not secret:
+        raise AccountInvalid(_l("No enrolment is in progress."), field="code")
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+
+
+def confirm_enrolment(user: User, code: str) -> None:
+    check_second_factor(user, code)
+    user.totp_enrolled_at = current_runtime().clock.now()
+    end_sessions_of_user(user.id)
+    _audit(AuditAction.AUTH_TOTP_ENROLLED, user)
+
+
+def change_password(user: User, *, current: str, new: str, repeat: str) -> None:
+    """Change the user's own password; every session of the user ends."""
+    if not _password_matches(user.password_hash, current):
+        _audit(AuditAction.AUTH_PASSWORD_CHANGED, user, outcome=Outcome.DENIED)
+        raise AccountInvalid(_l("The current password is not correct."), field="current_password")
+    _check_password_strength(new, "new_password")
+    if new != repeat:
+        raise AccountInvalid(_l("The passwords do not match."), field="repeat_password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = current_runtime().clock.now()
+    end_sessions_of_user(user.id)
+    _audit(AuditAction.AUTH_PASSWORD_CHANGED, user)
+
+
+def _same_clinic(actor: User | None, user: User) -> None:
+    if actor is not None and actor.clinic_id != user.clinic_id:
+        raise AccountInvalid(_l("The account does not exist."), field="user")
+
+
+def disable_user(actor: User | None, user: User) -> None:
+    _same_clinic(actor, user)
+    if actor is not None and actor.id == user.id:
+        raise AccountInvalid(_l("You cannot disable your own account."), field="user")
+    if user.disabled_at is None:
+        user.disabled_at = current_runtime().clock.now()
+    end_sessions_of_user(user.id)
+    _audit(AuditAction.USER_DISABLED, user, actor)
+
+
+def reset_second_factor(actor: User | None, user: User) -> None:
+    """Remove the user's TOTP; they enrol again at their next login."""
+    _same_clinic(actor, user)
+    user.totp_secret = None
+    user.totp_enrolled_at = None
+    user.totp_last_step = None
+    end_sessions_of_user(user.id)
+    _audit(AuditAction.USER_MFA_RESET, user, actor)
+
+
+def users_of_clinic(actor: User) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.clinic_id == actor.clinic_id).order_by(User.username)
+        )
+    )
+
+
+def user_in_clinic(actor: User, user_id: int) -> User | None:
+    return db.session.scalar(
+        select(User).where(User.id == user_id, User.clinic_id == actor.clinic_id)
+    )

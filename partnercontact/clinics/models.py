@@ -1,0 +1,27 @@
+"""Clinics: every user and every record belongs to exactly one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnercontact.db import UTCDateTime, db
+
+
+class Clinic(db.Model):
+    __tablename__ = "clinic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # What a partner sees on an envelope or as an SMS sender: it must not reveal the
+    # clinic's purpose to someone else who reads her post.
+    neutral_sender_name: Mapped[str] = mapped_column(String(100))
+    letterhead: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    verbal_consent_allowed: Mapped[bool] = mapped_column(default=False)
+    contact_attempts_required: Mapped[int] = mapped_column(default=3)
+    contact_attempt_window_days: Mapped[int] = mapped_column(default=7)
+    small_count_threshold: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,220 @@
+"""Configuration: embedded defaults, then an optional file, then environment variables.
+
+The result is a frozen, validated :class:`Config`. Anything unknown or out of range stops
+start-up with a :class:`ConfigError` naming the key, because a half-understood
+configuration of a service like this one is worse than none.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "PARTNERCONTACT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
+MODES = ("development", "production")
+LOCALES = ("sv", "en")
+
+
+class ConfigError(Exception):
+    """A configuration value is unknown, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str
+    port: int
+    tls: bool
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    second_factor_required: bool
+    max_failed_logins: int
+    lockout_minutes: int
+    session_idle_minutes: int
+    session_absolute_hours: int
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    embedded: bool
+    tick_seconds: int
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    instance_path: Path
+    database_url: str
+    keys_file: Path
+    default_locale: str
+    server: ServerConfig
+    auth: AuthConfig
+    worker: WorkerConfig
+    # Settings used only by tests or tools, never read from files.
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_development(self) -> bool:
+        return self.mode == "development"
+
+    @property
+    def requires_second_factor(self) -> bool:
+        return self.auth.second_factor_required
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
+
+
+def _coerce(key: str, raw: str, template: Any) -> Any:
+    """Convert an environment string to the type of the default it overrides."""
+    if isinstance(template, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{key}: expected true or false, got {raw!r}")
+    if isinstance(template, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{key}: expected a whole number, got {raw!r}") from exc
+    return raw
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any], origin: str, prefix: str = "") -> None:
+    for key, value in override.items():
+        dotted = f"{prefix}{key}"
+        if key not in base:
+            raise ConfigError(f"unknown configuration key {dotted!r} in {origin}")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{dotted} in {origin} must be a table")
+            _merge(base[key], value, origin, f"{dotted}.")
+        else:
+            if isinstance(value, dict):
+                raise ConfigError(f"{dotted} in {origin} must be a value, not a table")
+            if type(value) is not type(base[key]):
+                raise ConfigError(
+                    f"{dotted} in {origin}: expected {type(base[key]).__name__}, "
+                    f"got {type(value).__name__}"
+                )
+            base[key] = value
+
+
+def _apply_env(values: dict[str, Any], environ: dict[str, str]) -> None:
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == f"{ENV_PREFIX}CONFIG":
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        node = values
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                raise ConfigError(f"unknown configuration variable {name}")
+            node = child
+        leaf = path[-1]
+        if leaf not in node or isinstance(node[leaf], dict):
+            raise ConfigError(f"unknown configuration variable {name}")
+        node[leaf] = _coerce(name, raw, node[leaf])
+
+
+def _positive(key: str, value: int) -> int:
+    if value <= 0:
+        raise ConfigError(f"{key} must be greater than zero, got {value}")
+    return value
+
+
+def load_config(
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    instance_path: Path | None = None,
+) -> Config:
+    """Build the frozen configuration.
+
+    ``overrides`` is a nested dict applied last, with the same key checks as a file; tests use
+    it instead of environment variables.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    values = _read_toml(DEFAULT_FILE)
+    extra_file = environ.get(f"{ENV_PREFIX}CONFIG")
+    if extra_file:
+        _merge(values, _read_toml(Path(extra_file)), extra_file)
+    _apply_env(values, environ)
+    extra: dict[str, Any] = {}
+    if overrides:
+        overrides = dict(overrides)
+        extra = overrides.pop("extra", {}) or {}
+        _merge(values, overrides, "overrides")
+
+    mode = values["mode"]
+    if mode not in MODES:
+        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    configured_instance = values["instance_path"]
+    instance = (
+        instance_path
+        or (Path(configured_instance) if configured_instance else PROJECT_ROOT / "instance")
+    ).resolve()
+
+    database_url = values["database"]["url"] or f"sqlite:///{instance / 'partnercontact.db'}"
+    if not database_url.startswith(("sqlite:", "postgresql")):
+        raise ConfigError("database.url must be a sqlite: or postgresql+psycopg: URL")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    keys_file = values["keys"]["file"]
+    if not keys_file and mode == "production":
+        raise ConfigError("keys.file must be set in production mode")
+    if mode == "production" and database_url.startswith("sqlite:"):
+        raise ConfigError("database.url must point at PostgreSQL in production mode")
+
+    locale = values["i18n"]["default_locale"]
+    if locale not in LOCALES:
+        raise ConfigError(f"i18n.default_locale must be one of {', '.join(LOCALES)}")
+
+    server = values["server"]
+    if not 0 < server["port"] < 65536:
+        raise ConfigError(f"server.port must be between 1 and 65535, got {server['port']}")
+    auth = values["auth"]
+    if auth["second_factor"] not in ("required", "optional"):
+        raise ConfigError('auth.second_factor must be "required" or "optional"')
+    if mode == "production" and auth["second_factor"] != "required":
+        raise ConfigError('auth.second_factor must be "required" in production mode')
+    worker = values["worker"]
+    return Config(
+        mode=mode,
+        instance_path=instance,
+        database_url=database_url,
+        keys_file=Path(keys_file) if keys_file else instance / "keys.json",
+        default_locale=locale,
+        server=ServerConfig(host=server["host"], port=server["port"], tls=server["tls"]),
+        auth=AuthConfig(
+            second_factor_required=auth["second_factor"] == "required",
+            max_failed_logins=_positive("auth.max_failed_logins", auth["max_failed_logins"]),
+            lockout_minutes=_positive("auth.lockout_minutes", auth["lockout_minutes"]),
+            session_idle_minutes=_positive(
+                "auth.session_idle_minutes", auth["session_idle_minutes"]
+            ),
+            session_absolute_hours=_positive(
+                "auth.session_absolute_hours", auth["session_absolute_hours"]
+            ),
+        ),
+        worker=WorkerConfig(
+            embedded=worker["embedded"],
+            tick_seconds=_positive("worker.tick_seconds", worker["tick_seconds"]),
+        ),
+        extra=extra,
+    )

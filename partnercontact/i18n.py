@@ -1,0 +1,36 @@
+"""Translations. Message ids are English; Swedish is the first language of the interface.
+
+Services mark their user-facing messages with :func:`_l` (lazy), so the same error reads in
+Swedish or English depending on who receives it. Catalogues are kept as ``.po`` files in
+``partnercontact/translations`` and compiled into the instance folder at start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask_babel import lazy_gettext
+
+LOCALES = ("sv", "en")
+SOURCE_DIR = Path(__file__).resolve().parent / "translations"
+
+_l = lazy_gettext
+
+
+def compile_catalogues(target: Path) -> Path:
+    """Compile every ``.po`` whose ``.mo`` under ``target`` is missing or older."""
+    for po_path in SOURCE_DIR.glob("*/LC_MESSAGES/messages.po"):
+        locale = po_path.parent.parent.name
+        mo_path = target / locale / "LC_MESSAGES" / "messages.mo"
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as source:
+            catalogue = read_po(source, locale=locale)
+        tmp = mo_path.with_suffix(".tmp")
+        with tmp.open("wb") as out:
+            write_mo(out, catalogue)
+        tmp.replace(mo_path)
+    return target

@@ -1,0 +1,41 @@
+"""Roles, permissions and the one table between them.
+
+A permission is named ``resource:action``. A role has exactly the permissions listed for it
+here; anything not listed is denied. Adding a page means adding a permission (or reusing one)
+and deciding here which roles hold it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CLIENT_TREATER = "client_treater"
+    PARTNER_TREATER = "partner_treater"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    ACCOUNT_MANAGE_OWN = "account:manage_own"
+    CLIENT_SIDE_VIEW = "client_side:view"
+    PARTNER_SIDE_VIEW = "partner_side:view"
+    MANAGEMENT_VIEW = "management:view"
+    USERS_MANAGE = "users:manage"
+    CLINIC_SETTINGS_EDIT = "clinic_settings:edit"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CLIENT_TREATER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.CLIENT_SIDE_VIEW}),
+    Role.PARTNER_TREATER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.PARTNER_SIDE_VIEW}),
+    Role.MANAGER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.MANAGEMENT_VIEW}),
+    # Administrators run the installation; they never open cases (DOMAIN.md, roles).
+    Role.ADMIN: frozenset(
+        {
+            Permission.ACCOUNT_MANAGE_OWN,
+            Permission.USERS_MANAGE,
+            Permission.CLINIC_SETTINGS_EDIT,
+        }
+    ),
+}

@@ -1,0 +1,1 @@
+"""Web front: one blueprint tree per audience; the trees never import each other."""

@@ -1,0 +1,3 @@
+from partnercontact.web.account.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from partnercontact.web.admin.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from partnercontact.policy import Role
+
+ROLE_CHOICES = [
+    (Role.CLIENT_TREATER.value, _l("Client treater")),
+    (Role.PARTNER_TREATER.value, _l("Partner-contact treater")),
+    (Role.MANAGER.value, _l("Manager")),
+    (Role.ADMIN.value, _l("Administrator")),
+]
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=64)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(), Length(min=12, max=512)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with nothing but its CSRF token: the confirmation of a destructive act."""
+
+
+class ClinicSettingsForm(FlaskForm):
+    name = StringField(_l("Clinic name"), validators=[DataRequired(), Length(max=200)])
+    neutral_sender_name = StringField(
+        _l("Neutral sender name"), validators=[DataRequired(), Length(max=100)]
+    )
+    letterhead = TextAreaField(_l("Letterhead (address block)"), validators=[Length(max=2000)])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    verbal_consent_allowed = BooleanField(_l("Verbal consent may start partner contact"))
+    contact_attempts_required = IntegerField(
+        _l("Contact attempts before a partner counts as unreachable"),
+        validators=[InputRequired(), NumberRange(min=1, max=20)],
+    )
+    contact_attempt_window_days = IntegerField(
+        _l("Within this many business days"),
+        validators=[InputRequired(), NumberRange(min=1, max=60)],
+    )
+    small_count_threshold = IntegerField(
+        _l("Statistics: hide counts below"),
+        validators=[InputRequired(), NumberRange(min=1, max=50)],
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = sorted(available_timezones())

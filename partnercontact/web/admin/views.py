@@ -1,0 +1,143 @@
+"""Administration: accounts and clinic settings. Administrators never open cases."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from partnercontact.auth import service as accounts
+from partnercontact.auth.errors import AccountInvalid
+from partnercontact.auth.models import User
+from partnercontact.clinics import service as clinics
+from partnercontact.clinics.errors import ClinicSettingsInvalid
+from partnercontact.db import db
+from partnercontact.errors import DomainError
+from partnercontact.policy import Permission, requires
+from partnercontact.web.admin.forms import ClinicSettingsForm, ConfirmForm, UserCreateForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+SETTINGS_FIELDS = (
+    "name",
+    "neutral_sender_name",
+    "letterhead",
+    "timezone",
+    "verbal_consent_allowed",
+    "contact_attempts_required",
+    "contact_attempt_window_days",
+    "small_count_threshold",
+)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = accounts.user_in_clinic(current_user, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _attach(form: object, exc: DomainError) -> str | None:
+    """Put a service error on its form field; return it when no field fits."""
+    if exc.field and exc.field in form:  # type: ignore[operator]
+        field = form[exc.field]  # type: ignore[index]
+        field.errors = [*field.errors, str(exc.message)]
+        return None
+    return str(exc.message)
+
+
+def _users_page(form: UserCreateForm, status: int = 200, error: str | None = None):
+    page = render_template(
+        "admin/users.html", users=accounts.users_of_clinic(current_user), form=form, error=error
+    )
+    return page, status
+
+
+@bp.route("/users")
+@requires(Permission.USERS_MANAGE)
+def users() -> tuple[str, int]:
+    return _users_page(UserCreateForm())
+
+
+@bp.route("/users", methods=["POST"])
+@requires(Permission.USERS_MANAGE)
+def create_user() -> Response | tuple[str, int]:
+    form = UserCreateForm()
+    if not form.validate():
+        return _users_page(form, 400)
+    try:
+        user = accounts.create_user(
+            current_user,
+            current_user.clinic,
+            username=form.username.data or "",
+            display_name=form.display_name.data or "",
+            role=form.role.data or "",
+            password=form.password.data or "",
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return _users_page(form, exc.status, _attach(form, exc))
+    db.session.commit()
+    flash(_("The account %(username)s was created.", username=user.username), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>")
+@requires(Permission.USERS_MANAGE)
+def user_detail(user_id: int) -> str:
+    return render_template("admin/user.html", user=_user_or_404(user_id))
+
+
+ACTIONS = {
+    "disable": accounts.disable_user,
+    "reset-second-factor": accounts.reset_second_factor,
+}
+
+
+@bp.route(
+    "/users/<int:user_id>/<any(disable, 'reset-second-factor'):action>", methods=["GET", "POST"]
+)
+@requires(Permission.USERS_MANAGE)
+def user_action(user_id: int, action: str) -> Response | str | tuple[str, int]:
+    """Show a confirmation (GET), then act (POST). GET never changes anything."""
+    user = _user_or_404(user_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        try:
+            ACTIONS[action](current_user, user)
+        except AccountInvalid as exc:
+            db.session.rollback()
+            return render_template(
+                "admin/confirm.html", user=user, action=action, form=form, error=str(exc.message)
+            ), 400
+        db.session.commit()
+        flash(
+            _("The account was disabled.")
+            if action == "disable"
+            else _("The second factor was reset. The user sets up a new one at next login."),
+            "success",
+        )
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/confirm.html", user=user, action=action, form=form)
+
+
+@bp.route("/clinic", methods=["GET", "POST"])
+@requires(Permission.CLINIC_SETTINGS_EDIT)
+def clinic_settings() -> Response | str | tuple[str, int]:
+    clinic = current_user.clinic
+    form = ClinicSettingsForm(obj=clinic)
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("admin/clinic.html", form=form), 400
+        values = {name: form[name].data for name in SETTINGS_FIELDS}
+        try:
+            clinics.update_settings(current_user, clinic, values)
+        except ClinicSettingsInvalid as exc:
+            db.session.rollback()
+            error = _attach(form, exc)
+            return render_template("admin/clinic.html", form=form, error=error), 400
+        db.session.commit()
+        flash(_("The settings were saved."), "success")
+        return redirect(url_for("admin.clinic_settings"))
+    return render_template("admin/clinic.html", form=form)

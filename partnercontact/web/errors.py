@@ -1,0 +1,77 @@
+"""The one place that turns errors into HTTP responses.
+
+Pages get a page in the user's language; ``/api/`` gets JSON with the same message and, when
+known, the field at fault. A 500 never shows a traceback or any data.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from partnercontact.db import db
+from partnercontact.errors import DomainError
+from partnercontact.logsafe import describe_exception
+from partnercontact.web.guard import wants_json
+
+log = logging.getLogger(__name__)
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: gettext("The request could not be understood."),
+        401: gettext("You need to log in."),
+        403: gettext("You do not have access to this page."),
+        404: gettext("The page does not exist."),
+        405: gettext("That action is not allowed here."),
+        413: gettext("The upload is too large."),
+        429: gettext("Too many attempts. Wait a while and try again."),
+        500: gettext("Something went wrong on our side. Nothing was saved."),
+    }
+
+
+def error_response(status: int, message: str, field: str | None = None) -> tuple[Response, int]:
+    if wants_json():
+        body: dict[str, object] = {"error": message, "status": status}
+        if field:
+            body["field"] = field
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message, field=field), status
+
+
+def handle_http(exc: HTTPException) -> tuple[Response, int]:
+    status = exc.code or 500
+    return error_response(status, _messages().get(status, exc.name))
+
+
+def handle_csrf(exc: CSRFError) -> tuple[Response, int]:
+    return error_response(
+        400, gettext("The form had expired or was not sent from this site. Please try again.")
+    )
+
+
+def handle_domain(exc: DomainError) -> tuple[Response, int]:
+    db.session.rollback()
+    return error_response(exc.status, str(exc.message), exc.field)
+
+
+def handle_unexpected(exc: Exception) -> tuple[Response, int]:
+    if isinstance(exc, HTTPException):
+        return handle_http(exc)
+    original = getattr(exc, "original_exception", None) or exc
+    log.error("unhandled %s", describe_exception(original))
+    db.session.rollback()
+    return error_response(500, _messages()[500])
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(DomainError, handle_domain)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(InternalServerError, handle_unexpected)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,53 @@
+"""The one request hook that applies the access policy to every route.
+
+Deny by default: a route whose view declares neither ``public`` nor ``requires`` answers
+403 even to a logged-in administrator, and the route-coverage test fails the suite.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from partnercontact.audit.service import record_event
+from partnercontact.audit.tags import AuditAction, Outcome
+from partnercontact.db import db
+from partnercontact.policy import can
+from partnercontact.policy.access import declared_permission, is_public
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def enforce_policy() -> Response | None:
+    if request.url_rule is None:
+        return None  # routing already failed: 404 or 405 follows
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint == "static" or is_public(view):
+        return None
+    permission = declared_permission(view)
+    if permission is None:
+        abort(403)
+    if not current_user.is_authenticated:
+        if wants_json():
+            abort(401)
+        target = request.full_path if request.method == "GET" else None
+        return redirect(url_for("public.login", next=target))
+    if not can(current_user, permission):
+        record_event(
+            AuditAction.ACCESS_DENIED,
+            actor_id=current_user.id,
+            clinic_id=current_user.clinic_id,
+            resource_type="route",
+            resource_id=request.endpoint,
+            outcome=Outcome.DENIED,
+        )
+        db.session.commit()
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_policy)

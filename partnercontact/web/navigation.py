@@ -1,0 +1,65 @@
+"""The navigation a user sees, derived from the policy rather than from role names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from partnercontact.policy import Permission, Role, can
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    permission: Permission
+
+
+NAV_ITEMS = (
+    NavItem("client_side.home", _l("My clients"), Permission.CLIENT_SIDE_VIEW),
+    NavItem("partner_side.home", _l("Partner contact"), Permission.PARTNER_SIDE_VIEW),
+    NavItem("management.home", _l("Follow-up"), Permission.MANAGEMENT_VIEW),
+    NavItem("admin.users", _l("Accounts"), Permission.USERS_MANAGE),
+    NavItem("admin.clinic_settings", _l("Clinic settings"), Permission.CLINIC_SETTINGS_EDIT),
+)
+
+ROLE_LABELS = {
+    Role.CLIENT_TREATER: _l("Client treater"),
+    Role.PARTNER_TREATER: _l("Partner-contact treater"),
+    Role.MANAGER: _l("Manager"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def nav_for(user: object) -> list[NavItem]:
+    return [item for item in NAV_ITEMS if can(user, item.permission)]
+
+
+def landing_url(user: object) -> str:
+    """The first page the user's permissions open; the account page if none does."""
+    items = nav_for(user)
+    return url_for(items[0].endpoint) if items else url_for("account.overview")
+
+
+def role_label(role: str) -> object:
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return role
+
+
+def _inject() -> dict[str, object]:
+    user = current_user
+    return {
+        "nav_items": nav_for(user) if user.is_authenticated else [],
+        "role_label": role_label,
+        "get_locale": get_locale,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_inject)

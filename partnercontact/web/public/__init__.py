@@ -1,0 +1,3 @@
+from partnercontact.web.public.views import bp
+
+__all__ = ["bp"]

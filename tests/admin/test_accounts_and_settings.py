@@ -1,0 +1,163 @@
+"""Administrators manage accounts and clinic settings; bad input names its field."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from partnercontact.auth.models import User
+from partnercontact.clinics.models import Clinic
+from partnercontact.db import db
+from tests.factories import Factory
+from tests.helpers import log_in, submit, text_of
+
+
+def _users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def test_an_admin_creates_an_account(client, factory: Factory, clock) -> None:
+    log_in(client, factory.admin(), clock)
+    response = submit(
+        client,
+        "/admin/users",
+        {
+            "username": "Nora.Vik",
+            "display_name": "Nora Vik",
+            "role": "partner_treater",
+            "password": "a long initial secret",
+        },
+    )
+    assert response.status_code == 302
+    created = db.session.scalar(select(User).where(User.username == "nora.vik"))
+    assert created is not None and created.role == "partner_treater"
+    assert created.password_hash.startswith("$argon2")
+    assert "Nora Vik" in text_of(client.get("/admin/users"))
+
+
+def test_bad_account_input_names_the_field_and_writes_nothing(
+    client, factory: Factory, clock
+) -> None:
+    log_in(client, factory.admin(), clock)
+    before = _users()
+    cases = [
+        (
+            {"username": "ok.name", "display_name": "X", "role": "boss", "password": "p" * 12},
+            "role",
+        ),
+        (
+            {
+                "username": "no spaces!",
+                "display_name": "X",
+                "role": "manager",
+                "password": "p" * 12,
+            },
+            "username",
+        ),
+        (
+            {"username": "short.pw", "display_name": "X", "role": "manager", "password": "short"},
+            "password",
+        ),
+        (
+            {"username": "no.name", "display_name": "", "role": "manager", "password": "p" * 12},
+            "display_name",
+        ),
+    ]
+    for data, field in cases:
+        response = submit(client, "/admin/users", data)
+        assert response.status_code == 400, field
+        assert f'id="{field}-error"' in text_of(response), field
+        # What was typed is still there (except the password).
+        if data["display_name"]:
+            assert f'value="{data["display_name"]}"' in text_of(response)
+    assert _users() == before
+
+
+def test_a_taken_username_is_refused(client, factory: Factory, clock) -> None:
+    admin = factory.admin()
+    log_in(client, admin, clock)
+    response = submit(
+        client,
+        "/admin/users",
+        {"username": admin.username, "display_name": "Y", "role": "manager", "password": "p" * 12},
+    )
+    assert response.status_code == 409
+    assert 'id="username-error"' in text_of(response)
+
+
+def test_an_admin_cannot_see_another_clinics_accounts(client, factory: Factory, clock) -> None:
+    log_in(client, factory.admin(), clock)
+    elsewhere = factory.client_treater(clinic=factory.clinic("Annan mottagning"))
+    assert client.get(f"/admin/users/{elsewhere.user.id}").status_code == 404
+    assert elsewhere.username not in text_of(client.get("/admin/users"))
+    response = submit(
+        client, "/admin/users", {}, action=f"/admin/users/{elsewhere.user.id}/disable"
+    )
+    assert response.status_code == 404
+    db.session.refresh(elsewhere.user)
+    assert elsewhere.user.is_active
+
+
+def test_clinic_settings_are_saved(client, factory: Factory, clock) -> None:
+    admin = factory.admin()
+    log_in(client, admin, clock)
+    response = submit(
+        client,
+        "/admin/clinic",
+        {
+            "name": "Mottagningen Tallbo",
+            "neutral_sender_name": "Tallbo samtal",
+            "letterhead": "Box 1",
+            "timezone": "Europe/Stockholm",
+            "contact_attempts_required": "4",
+            "contact_attempt_window_days": "10",
+            "small_count_threshold": "5",
+        },
+    )
+    assert response.status_code == 302
+    clinic = db.session.get(Clinic, admin.user.clinic_id)
+    db.session.refresh(clinic)
+    assert (clinic.name, clinic.contact_attempts_required) == ("Mottagningen Tallbo", 4)
+
+
+def test_a_revealing_sender_name_is_refused_and_nothing_changes(
+    client, factory: Factory, clock
+) -> None:
+    admin = factory.admin()
+    log_in(client, admin, clock)
+    clinic = db.session.get(Clinic, admin.user.clinic_id)
+    name_before = clinic.name
+    response = submit(
+        client,
+        "/admin/clinic",
+        {
+            "name": "Nytt namn",
+            "neutral_sender_name": "Våldsmottagningen",
+            "timezone": "Europe/Stockholm",
+            "contact_attempts_required": "3",
+            "contact_attempt_window_days": "7",
+            "small_count_threshold": "5",
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="neutral_sender_name-error"' in text_of(response)
+    assert 'value="Nytt namn"' in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Clinic, admin.user.clinic_id).name == name_before
+
+
+def test_an_out_of_range_setting_names_its_field(client, factory: Factory, clock) -> None:
+    log_in(client, factory.admin(), clock)
+    response = submit(
+        client,
+        "/admin/clinic",
+        {
+            "name": "X",
+            "neutral_sender_name": "Tallbo samtal",
+            "timezone": "Europe/Stockholm",
+            "contact_attempts_required": "0",
+            "contact_attempt_window_days": "7",
+            "small_count_threshold": "5",
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="contact_attempts_required-error"' in text_of(response)

@@ -1,0 +1,124 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a real server process.
+
+Screenshots go to ``test-output/screenshots/`` so a person can look at what was tested.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium keeps trying to reach Google's services from a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_LINE = re.compile(r"^\s+(\w+)\s+(\S+\.demo)\s+(\S+)$")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Served:
+    url: str
+    demo_logins: dict[str, tuple[str, str]]  # role -> (username, password)
+    output: list[str]
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`partnercontact serve` on embedded defaults, in a fresh instance folder."""
+    instance = tmp_path_factory.mktemp("instance")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PARTNERCONTACT_INSTANCE_PATH": str(instance),
+        "PARTNERCONTACT_SERVER__PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env = {k: v for k, v in env.items() if k != "PARTNERCONTACT_CONFIG"}
+    command = [sys.executable, "-m", "partnercontact.cli", "serve"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    logins: dict[str, tuple[str, str]] = {}
+    deadline = time.monotonic() + 60
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip())
+        match = DEMO_LINE.match(line.rstrip())
+        if match:
+            logins[match.group(1)] = (match.group(2), match.group(3))
+        if line.startswith("serving on "):
+            break
+    else:
+        process.kill()
+        pytest.fail("the server did not start:\n" + "\n".join(lines))
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_listening(port)
+    try:
+        yield Served(url, logins, lines)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_listening(port: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail(f"nothing listens on port {port}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="sv-SE")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

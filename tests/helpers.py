@@ -1,0 +1,43 @@
+"""Driving the app through its pages the way a browser does, CSRF tokens included."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from partnercontact.clock import FixedClock
+from tests.factories import Account
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, page: str) -> str:
+    response = client.get(page)
+    match = _TOKEN.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {page} (status {response.status_code})"
+    return match.group(1)
+
+
+def submit(
+    client: FlaskClient, page: str, data: dict[str, str], action: str | None = None
+) -> TestResponse:
+    """GET ``page`` for its token, then POST ``data`` to ``action`` (default: the page)."""
+    token = csrf_token(client, page)
+    return client.post(action or page, data={"csrf_token": token, **data})
+
+
+def log_in(client: FlaskClient, account: Account, clock: FixedClock) -> TestResponse:
+    response = submit(
+        client, "/login", {"username": account.username, "password": account.password}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    if response.headers["Location"].endswith("/login/code"):
+        response = submit(client, "/login/code", {"code": account.code(clock)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def text_of(response: TestResponse) -> str:
+    return response.get_data(as_text=True)

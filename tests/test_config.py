@@ -1,0 +1,70 @@
+"""Configuration is validated at start-up; a bad value names its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from partnercontact.config import ConfigError, load_config
+
+
+def test_embedded_defaults_load() -> None:
+    config = load_config(environ={})
+    assert config.mode == "development"
+    assert config.database_url.startswith("sqlite:///")
+    assert config.auth.session_idle_minutes == 15
+
+
+def test_environment_overrides_a_default() -> None:
+    config = load_config(environ={"PARTNERCONTACT_AUTH__SESSION_IDLE_MINUTES": "5"})
+    assert config.auth.session_idle_minutes == 5
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"PARTNERCONTACT_AUTH__SESSION_IDLE_MINUTES": "soon"}, "SESSION_IDLE_MINUTES"),
+        ({"PARTNERCONTACT_AUTH__SESSION_IDLE_MINUTES": "0"}, "auth.session_idle_minutes"),
+        ({"PARTNERCONTACT_AUTH__NO_SUCH_THING": "1"}, "PARTNERCONTACT_AUTH__NO_SUCH_THING"),
+        ({"PARTNERCONTACT_MODE": "staging"}, "mode"),
+        ({"PARTNERCONTACT_SERVER__TLS": "perhaps"}, "SERVER__TLS"),
+        ({"PARTNERCONTACT_DATABASE__URL": "mysql://x"}, "database.url"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_key(environ: dict, named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_config(environ=environ)
+
+
+def test_an_unknown_key_in_a_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text('[server]\nhots = "0.0.0.0"\n')
+    with pytest.raises(ConfigError, match="server.hots"):
+        load_config(environ={"PARTNERCONTACT_CONFIG": str(path)})
+
+
+def test_production_refuses_an_optional_second_factor_and_sqlite(tmp_path: Path) -> None:
+    keys = {"PARTNERCONTACT_KEYS__FILE": str(tmp_path / "k.json")}
+    with pytest.raises(ConfigError, match="auth.second_factor"):
+        load_config(
+            environ={
+                **keys,
+                "PARTNERCONTACT_MODE": "production",
+                "PARTNERCONTACT_DATABASE__URL": "postgresql://db/x",
+            }
+        )
+    with pytest.raises(ConfigError, match="database.url"):
+        load_config(
+            environ={
+                **keys,
+                "PARTNERCONTACT_MODE": "production",
+                "PARTNERCONTACT_AUTH__SECOND_FACTOR": "required",
+            }
+        )
+
+
+def test_the_production_example_is_valid(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / "config" / "production.example.toml"
+    config = load_config(environ={"PARTNERCONTACT_CONFIG": str(example)})
+    assert config.mode == "production" and config.requires_second_factor
