@@ -123,8 +123,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as instance:
-        env = {**os.environ, "PARTNERCONTACT_INSTANCE_PATH": instance}
-        env.pop("PARTNERCONTACT_CONFIG", None)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PARTNERCONTACT_")}
+        env["PARTNERCONTACT_INSTANCE_PATH"] = instance
         subprocess.run(
             [sys.executable, "-m", "partnercontact.cli", "db", "upgrade"],
             cwd=ROOT,

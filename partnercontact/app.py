@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -19,7 +19,7 @@ from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
 from partnercontact.i18n import LOCALES, compile_catalogues
 from partnercontact.keys import load_or_create_keyring
-from partnercontact.runtime import EXTENSION_KEY, Runtime
+from partnercontact.runtime import EXTENSION_KEY, Runtime, current_runtime
 from partnercontact.web import errors, guard, navigation, security
 from partnercontact.web.account import bp as account_bp
 from partnercontact.web.admin import bp as admin_bp
@@ -44,6 +44,8 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # command line and worker: the configured default
+        return current_runtime().config.default_locale
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen

@@ -61,6 +61,7 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
     config = _config()
+    config.instance_path.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(config.database_url, revision)
     click.echo(f"database at {migrate.current_revision(config.database_url)}")
 

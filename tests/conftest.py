@@ -30,10 +30,10 @@ from partnercontact.db import db
 from tests.factories import Factory
 
 PG_URL = os.environ.get(
-    "PARTNERCONTACT_TEST_PG_URL", "postgresql+psycopg://pc_app:pc_app@127.0.0.1:5433/pc_test"
+    "PCTEST_PG_URL", "postgresql+psycopg://pc_app:pc_app@127.0.0.1:5433/pc_test"
 )
 PG_ADMIN_URL = os.environ.get(
-    "PARTNERCONTACT_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5433/pc_test"
+    "PCTEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5433/pc_test"
 )
 BACKENDS = ("sqlite", "postgresql")
 

@@ -17,7 +17,7 @@ from partnercontact.db import db
 from tests.conftest import PG_ADMIN_URL
 
 PG_MIGRATIONS_URL = os.environ.get(
-    "PARTNERCONTACT_TEST_PG_MIGRATIONS_URL",
+    "PCTEST_PG_MIGRATIONS_URL",
     "postgresql+psycopg://pc_app:pc_app@127.0.0.1:5433/pc_migrations",
 )
 
@@ -72,3 +72,27 @@ def test_migration_files_are_date_prefixed() -> None:
     assert files
     for path in files:
         assert path.name[:8].isdigit(), path.name
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_migrated_audit_table_refuses_rewrites_by_the_applications_role(
+    app, backend: str
+) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from partnercontact.audit.service import record_event
+    from partnercontact.audit.tags import AuditAction
+
+    record_event(AuditAction.AUTH_LOGOUT, actor_id=1, resource_type="user", resource_id="1")
+    db.session.commit()
+    for statement in (
+        "UPDATE audit_event SET action = 'auth.login_succeeded'",
+        "DELETE FROM audit_event",
+        "TRUNCATE audit_event",
+    ):
+        with pytest.raises(DBAPIError):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.execute(text("SELECT action FROM audit_event")).scalars().all() == [
+        "auth.logout"
+    ]

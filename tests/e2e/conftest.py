@@ -53,12 +53,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     instance = tmp_path_factory.mktemp("instance")
     port = _free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("PARTNERCONTACT_")},
         "PARTNERCONTACT_INSTANCE_PATH": str(instance),
         "PARTNERCONTACT_SERVER__PORT": str(port),
         "PYTHONUNBUFFERED": "1",
     }
-    env = {k: v for k, v in env.items() if k != "PARTNERCONTACT_CONFIG"}
     command = [sys.executable, "-m", "partnercontact.cli", "serve"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -81,7 +80,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process.kill()
         pytest.fail("the server did not start:\n" + "\n".join(lines))
     url = f"http://127.0.0.1:{port}"
-    _wait_until_listening(port)
+    if process.poll() is not None or not _listening(port):
+        process.kill()
+        pytest.fail("the server did not start:\n" + "\n".join(lines))
     try:
         yield Served(url, logins, lines)
     finally:
@@ -89,14 +90,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process.wait(timeout=10)
 
 
-def _wait_until_listening(port: int) -> None:
+def _listening(port: int) -> bool:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
+                return True
         time.sleep(0.1)
-    pytest.fail(f"nothing listens on port {port}")
+    return False
 
 
 @pytest.fixture(scope="session")
