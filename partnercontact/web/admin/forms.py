@@ -12,15 +12,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from partnercontact.policy import Role
 
 ROLE_CHOICES = [
-    (Role.CLIENT_TREATER.value, _l("Client treater")),
-    (Role.PARTNER_TREATER.value, _l("Partner-contact treater")),
-    (Role.MANAGER.value, _l("Manager")),
-    (Role.ADMIN.value, _l("Administrator")),
+    SelectChoice(Role.CLIENT_TREATER.value, _l("Client treater")),
+    SelectChoice(Role.PARTNER_TREATER.value, _l("Partner-contact treater")),
+    SelectChoice(Role.MANAGER.value, _l("Manager")),
+    SelectChoice(Role.ADMIN.value, _l("Administrator")),
 ]
 
 
@@ -62,4 +63,4 @@ class ClinicSettingsForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = sorted(available_timezones())
+        self.timezone.choices = [SelectChoice(zone) for zone in sorted(available_timezones())]

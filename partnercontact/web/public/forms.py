@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from partnercontact.i18n import LOCALES
@@ -36,5 +37,7 @@ class CodeForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(choices=[(code, code) for code in LOCALES], validators=[DataRequired()])
+    locale = SelectField(
+        choices=[SelectChoice(code) for code in LOCALES], validators=[DataRequired()]
+    )
     next = HiddenField()
