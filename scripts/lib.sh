@@ -1,24 +1,46 @@
-# Shared by scripts/serve and scripts/test: a project virtualenv that is reinstalled only
-# when pyproject.toml changes.
-set -euo pipefail
+# Sourced by scripts/serve and scripts/test, not run on its own: the project root, progress
+# lines, and the project virtualenv.
+# shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 
-say() { echo "== $*" >&2; }
+# Progress goes to stderr so it never mixes with what the service or pytest prints.
+say() { printf '== %s\n' "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
 
+# ensure_venv EXTRAS: .venv holds `pip install -e ".EXTRAS"` ("" or "[test]") for the current
+# pyproject.toml. pip takes seconds even when there is nothing to do, so it runs only when the
+# hash of pyproject.toml differs from the one recorded after the last successful install with
+# those extras. The stamp is inside .venv, so deleting .venv resets everything.
 ensure_venv() {
-  local extras="$1"  # "" or "[test]"
-  if [ ! -x "$VENV/bin/python" ]; then
-    say "creating virtualenv in .venv"
-    python3 -m venv "$VENV"
-  fi
-  local stamp="$VENV/.installed$extras"
-  local want
-  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    say "installing partnercontact$extras into .venv"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -e "$ROOT$extras"
-    echo "$want" > "$stamp"
-  fi
+  local extras="${1:-}"
+  (
+    # scripts/serve and scripts/test may start at the same moment (several people work in this
+    # tree); two pips writing into one venv break it. The lock is on pyproject.toml itself, so
+    # no lock file appears in the tree, and it lives in this subshell only, so the server that
+    # scripts/serve execs afterwards does not hold it.
+    flock 9
+
+    # A venv without pip is what an interrupted `python3 -m venv` leaves; running venv again
+    # over it completes it.
+    if [ ! -x "$VENV/bin/python" ] || [ ! -x "$VENV/bin/pip" ]; then
+      say "creating virtualenv in .venv"
+      python3 -m venv "$VENV"
+    fi
+
+    local want
+    want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+    local stamp="$VENV/.installed$extras"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+      say "installing partnercontact$extras into .venv"
+      "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-input -e "$ROOT$extras"
+      echo "$want" >"$stamp"
+      # [test] is a superset of the plain install, so scripts/serve need not install again.
+      [ -z "$extras" ] || echo "$want" >"$VENV/.installed"
+    fi
+  ) 9<"$ROOT/pyproject.toml"
 }

@@ -26,6 +26,10 @@ class AuditAction(StrEnum):
 
     CLINIC_SETTINGS_UPDATED = "clinic.settings_updated"
 
+    CLIENT_REGISTERED = "client.registered"
+    CLIENT_VIEWED = "client.viewed"
+    EPISODE_OPENED = "episode.opened"
+
     KEYS_ROTATED = "keys.rotated"
     DATAKEY_SHREDDED = "datakey.shredded"
 

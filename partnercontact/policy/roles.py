@@ -20,6 +20,7 @@ class Role(StrEnum):
 class Permission(StrEnum):
     ACCOUNT_MANAGE_OWN = "account:manage_own"
     CLIENT_SIDE_VIEW = "client_side:view"
+    CLIENTS_REGISTER = "clients:register"
     PARTNER_SIDE_VIEW = "partner_side:view"
     MANAGEMENT_VIEW = "management:view"
     USERS_MANAGE = "users:manage"
@@ -27,7 +28,9 @@ class Permission(StrEnum):
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CLIENT_TREATER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.CLIENT_SIDE_VIEW}),
+    Role.CLIENT_TREATER: frozenset(
+        {Permission.ACCOUNT_MANAGE_OWN, Permission.CLIENT_SIDE_VIEW, Permission.CLIENTS_REGISTER}
+    ),
     Role.PARTNER_TREATER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.PARTNER_SIDE_VIEW}),
     Role.MANAGER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.MANAGEMENT_VIEW}),
     # Administrators run the installation; they never open cases (DOMAIN.md, roles).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from flask import Flask
 from werkzeug.routing import Rule
@@ -24,6 +26,8 @@ def _sample_url(rule: Rule, values: dict[str, object]) -> str:
             arguments[name] = sorted(converter.items)[0]
         elif type(converter).__name__ == "IntegerConverter":
             arguments[name] = 1
+        elif type(converter).__name__ == "UUIDConverter":
+            arguments[name] = uuid.uuid4()
         else:
             arguments[name] = "x"
     return rule.build(arguments, append_unknown=False)[1]

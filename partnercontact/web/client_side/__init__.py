@@ -1,13 +1,3 @@
-"""Pages for the client's treater. Never imports another audience's views."""
+from partnercontact.web.client_side.views import bp
 
-from flask import Blueprint, render_template
-
-from partnercontact.policy import Permission, requires
-
-bp = Blueprint("client_side", __name__, url_prefix="/client", template_folder="templates")
-
-
-@bp.route("/")
-@requires(Permission.CLIENT_SIDE_VIEW)
-def home() -> str:
-    return render_template("client_side/home.html")
+__all__ = ["bp"]

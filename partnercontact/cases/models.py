@@ -1,0 +1,44 @@
+"""Clients and treatment episodes. Names and numbers are sealed under the case's data key."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnercontact.crypto.fields import SealedRecord, encrypted
+from partnercontact.db import UTCDateTime, db
+
+
+class Client(SealedRecord, db.Model):
+    __tablename__ = "client"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    treater_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    name = encrypted("name")
+    personal_id = encrypted("personal_id")
+    phone = encrypted("phone")
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    episodes: Mapped[list[TreatmentEpisode]] = relationship(
+        back_populates="client", order_by="TreatmentEpisode.opened_on"
+    )
+
+
+class TreatmentEpisode(db.Model):
+    __tablename__ = "treatment_episode"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), index=True)
+    treater_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    opened_on: Mapped[date] = mapped_column()
+    ended_on: Mapped[date | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship(back_populates="episodes")

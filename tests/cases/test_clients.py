@@ -1,0 +1,123 @@
+"""Registering clients: validated, sealed, audited, and visible only to their treater."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text
+
+from partnercontact.audit.models import AuditEvent
+from partnercontact.cases.identifiers import normalise_personal_id, normalise_phone
+from partnercontact.cases.models import Client, TreatmentEpisode
+from partnercontact.db import db
+from tests.factories import Factory
+from tests.helpers import log_in, submit, text_of
+
+VALID = {
+    "name": "Kalle Testsson",
+    "personal_id": "19811218-9876",
+    "phone": "070-123 45 67",
+    "language": "sv",
+}
+
+
+def _count(model) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_client_treater_registers_a_client_with_a_first_episode(
+    client, factory: Factory, clock
+) -> None:
+    log_in(client, factory.client_treater(), clock)
+    response = submit(client, "/client/new", VALID)
+    assert response.status_code == 302
+    page = text_of(client.get(response.headers["Location"]))
+    assert "Kalle Testsson" in page and "198112189876" in page and "+46701234567" in page
+    assert "Bedömning" in page
+    assert _count(TreatmentEpisode) == 1
+    assert "Kalle Testsson" in text_of(client.get("/client/"))
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"client.registered", "episode.opened", "client.viewed"} <= actions
+
+
+def test_names_and_numbers_are_not_stored_in_plain_text(client, factory: Factory, clock) -> None:
+    log_in(client, factory.client_treater(), clock)
+    submit(client, "/client/new", VALID)
+    db.session.rollback()
+    row = db.session.execute(text("SELECT * FROM client")).one()
+    stored = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row)
+    for secret in (b"Kalle", b"19811218", b"701234567"):
+        assert secret not in stored
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"personal_id": "19811218-9877"}, "personal_id", "personnumret"),
+        ({"personal_id": "20991301-1234"}, "personal_id", "personnumret"),
+        ({"phone": "12"}, "phone", "telefonnumret"),
+        ({"phone": ""}, "phone", None),
+        ({"name": "  "}, "name", None),
+    ],
+)
+def test_bad_input_names_the_field_keeps_the_rest_and_writes_nothing(
+    client, factory: Factory, clock, change: dict, field: str, message: str | None
+) -> None:
+    log_in(client, factory.client_treater(), clock)
+    response = submit(client, "/client/new", {**VALID, **change})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert f'id="{field}-error"' in page
+    if message:
+        assert message in page.lower()
+    if field != "name":
+        assert 'value="Kalle Testsson"' in page
+    assert _count(Client) == 0 and _count(TreatmentEpisode) == 0
+
+
+def test_another_treater_cannot_open_or_list_the_client(app, factory: Factory, clock) -> None:
+    owner, colleague = app.test_client(), app.test_client()
+    log_in(owner, factory.client_treater(), clock)
+    log_in(colleague, factory.client_treater(), clock)
+    location = submit(owner, "/client/new", VALID).headers["Location"]
+    assert colleague.get(location).status_code == 404
+    assert "Kalle" not in text_of(colleague.get("/client/"))
+
+
+@pytest.mark.parametrize("role", ["partner_treater", "manager", "admin"])
+def test_other_roles_cannot_reach_a_client(app, factory: Factory, clock, role: str) -> None:
+    owner, other = app.test_client(), app.test_client()
+    log_in(owner, factory.client_treater(), clock)
+    location = submit(owner, "/client/new", VALID).headers["Location"]
+    log_in(other, getattr(factory, role)(), clock)
+    response = other.get(location)
+    assert response.status_code == 403
+    assert "Kalle" not in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("19811218-9876", "198112189876"),
+        ("811218-9876", "198112189876"),
+        ("811218+9876", "188112189876"),
+        ("19811278-0005", "198112780005"),  # a coordination number: day + 60
+    ],
+)
+def test_personal_identity_numbers_are_normalised(raw: str, expected: str) -> None:
+    assert normalise_personal_id(raw, today=date(2026, 1, 1)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("070-123 45 67", "+46701234567"),
+        ("+46 70 123 45 67", "+46701234567"),
+        ("0046701234567", "+46701234567"),
+        ("+358 40 123 4567", "+358401234567"),
+    ],
+)
+def test_phone_numbers_are_normalised(raw: str, expected: str) -> None:
+    assert normalise_phone(raw) == expected
