@@ -30,6 +30,10 @@ class AuditAction(StrEnum):
     CLIENT_VIEWED = "client.viewed"
     EPISODE_OPENED = "episode.opened"
 
+    CONSENT_RECORDED = "consent.recorded"
+    CONSENT_REFUSED = "consent.refused"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+
     KEYS_ROTATED = "keys.rotated"
     DATAKEY_SHREDDED = "datakey.shredded"
 

@@ -9,3 +9,7 @@ class ConsentFormError(Exception):
 
 class NoConsentForm(DomainError):
     """No form version is in force for that language and date."""
+
+
+class ConsentInvalid(DomainError):
+    """Input for a consent is not acceptable; ``field`` names it."""

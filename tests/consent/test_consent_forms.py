@@ -48,14 +48,14 @@ def test_the_form_in_force_depends_on_the_date(tmp_path: Path) -> None:
     source = (CONSENTS_DIR / "v1.sv.toml").read_text()
     (tmp_path / "v1.sv.toml").write_text(source)
     newer = source.replace("version = 1", "version = 2").replace(
-        "valid_from = 2026-11-01", "valid_from = 2027-03-01"
+        "valid_from = 2026-01-01", "valid_from = 2027-03-01"
     )
     (tmp_path / "v2.sv.toml").write_text(newer)
     assert form_in_force("sv", date(2027, 2, 28), tmp_path).version == 1
     assert form_in_force("sv", date(2027, 3, 1), tmp_path).version == 2
-    assert form_version(1, "sv", tmp_path).valid_from == date(2026, 11, 1)
+    assert form_version(1, "sv", tmp_path).valid_from == date(2026, 1, 1)
     with pytest.raises(NoConsentForm):
-        form_in_force("sv", date(2026, 10, 31), tmp_path)
+        form_in_force("sv", date(2025, 12, 31), tmp_path)
     with pytest.raises(NoConsentForm):
         form_in_force("fi", date(2027, 3, 1), tmp_path)
 
