@@ -202,3 +202,16 @@ def withdraw_consent(
     db.session.flush()
     _audit(AuditAction.CONSENT_WITHDRAWN, actor, consent)
     return consent
+
+
+def consents_of_client(actor: User, client_id: uuid.UUID) -> list[Consent]:
+    """The consent history of the client's episodes, newest first, for his own treater."""
+    client = client_for(actor, client_id)
+    episode_ids = [episode.id for episode in client.episodes]
+    return list(
+        db.session.scalars(
+            select(Consent)
+            .where(Consent.episode_id.in_(episode_ids))
+            .order_by(Consent.recorded_at.desc())
+        )
+    )

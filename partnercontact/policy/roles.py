@@ -21,6 +21,7 @@ class Permission(StrEnum):
     ACCOUNT_MANAGE_OWN = "account:manage_own"
     CLIENT_SIDE_VIEW = "client_side:view"
     CLIENTS_REGISTER = "clients:register"
+    CONSENT_RECORD = "consent:record"
     PARTNER_SIDE_VIEW = "partner_side:view"
     MANAGEMENT_VIEW = "management:view"
     USERS_MANAGE = "users:manage"
@@ -29,7 +30,12 @@ class Permission(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLIENT_TREATER: frozenset(
-        {Permission.ACCOUNT_MANAGE_OWN, Permission.CLIENT_SIDE_VIEW, Permission.CLIENTS_REGISTER}
+        {
+            Permission.ACCOUNT_MANAGE_OWN,
+            Permission.CLIENT_SIDE_VIEW,
+            Permission.CLIENTS_REGISTER,
+            Permission.CONSENT_RECORD,
+        }
     ),
     Role.PARTNER_TREATER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.PARTNER_SIDE_VIEW}),
     Role.MANAGER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.MANAGEMENT_VIEW}),

@@ -34,7 +34,7 @@ def test_a_client_treater_registers_a_client_with_a_first_episode(
     response = submit(client, "/client/new", VALID)
     assert response.status_code == 302
     page = text_of(client.get(response.headers["Location"]))
-    assert "Kalle Testsson" in page and "198112189876" in page and "+46701234567" in page
+    assert "Kalle Testsson" in page and "19811218-9876" in page and "+46701234567" in page
     assert "Bedömning" in page
     assert _count(TreatmentEpisode) == 1
     assert "Kalle Testsson" in text_of(client.get("/client/"))

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class ClientForm(FlaskForm):
@@ -22,3 +23,59 @@ class ClientForm(FlaskForm):
         ],
         validators=[DataRequired()],
     )
+
+
+class ConsentScopesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+SCOPE_LABELS = {
+    "contact_letter": _l("Contact the partner by letter"),
+    "contact_phone": _l("Contact the partner by phone"),
+    "contact_sms": _l("Contact the partner by text message"),
+    "tell_in_treatment": _l("Tell the partner that the client is in treatment"),
+    "tell_when_ended": _l("Tell the partner, if she wishes, when the client ends or drops out"),
+}
+
+
+class ConsentRecordForm(FlaskForm):
+    language = SelectField(
+        _l("Form language"),
+        choices=[SelectChoice("sv", _l("Swedish")), SelectChoice("en", _l("English"))],
+        validators=[DataRequired()],
+    )
+    scopes = ConsentScopesField(
+        _l("The client consents to"),
+        choices=[SelectChoice(key, label) for key, label in SCOPE_LABELS.items()],
+        validators=[DataRequired(message=_l("Choose at least one thing the client consents to."))],
+    )
+    place = StringField(_l("Place"), validators=[DataRequired(), Length(max=100)])
+    signed_on = DateField(_l("Date"), validators=[DataRequired()])
+    attested_details_given = BooleanField(
+        _l("The client attests that he gave the partner's name, address and phone number")
+    )
+    verbal = BooleanField(_l("Verbal consent (only where the clinic's policy allows it)"))
+
+
+class RefusalForm(FlaskForm):
+    language = SelectField(
+        _l("Form language"),
+        choices=[SelectChoice("sv", _l("Swedish")), SelectChoice("en", _l("English"))],
+        validators=[DataRequired()],
+    )
+    place = StringField(_l("Place"), validators=[DataRequired(), Length(max=100)])
+    refused_on = DateField(_l("Date of the refusal"), validators=[DataRequired()])
+    treatment_continues = SelectField(
+        _l("The team's decision"),
+        choices=[
+            SelectChoice("yes", _l("Treatment continues without partner contact")),
+            SelectChoice("no", _l("Treatment does not continue")),
+        ],
+        validators=[DataRequired()],
+    )
+    team_decided_on = DateField(_l("Date of the team's decision"), validators=[DataRequired()])
+
+
+class WithdrawalForm(FlaskForm):
+    withdrawn_on = DateField(_l("Withdrawn on"), validators=[DataRequired()])

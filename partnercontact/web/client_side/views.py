@@ -8,13 +8,23 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from partnercontact.cases import service as cases
 from partnercontact.cases.errors import ClientInvalid
+from partnercontact.consent import service as consent
 from partnercontact.db import db
+from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
-from partnercontact.web.client_side.forms import ClientForm
+from partnercontact.runtime import current_runtime
+from partnercontact.web.client_side.forms import (
+    SCOPE_LABELS,
+    ClientForm,
+    ConsentRecordForm,
+    RefusalForm,
+    WithdrawalForm,
+)
 
 bp = Blueprint("client_side", __name__, url_prefix="/client", template_folder="templates")
 
@@ -68,6 +78,111 @@ def register() -> Response | str | tuple[str, int]:
 @requires(Permission.CLIENT_SIDE_VIEW)
 def client(client_id: uuid.UUID) -> str:
     record = cases.client_for(current_user, client_id)
-    page = render_template("client_side/client.html", client=record)
+    page = render_template(
+        "client_side/client.html",
+        client=record,
+        consents=consent.consents_of_client(current_user, client_id),
+        scope_labels=SCOPE_LABELS,
+    )
     db.session.commit()
     return page
+
+
+def _put_error(form: FlaskForm, exc: DomainError) -> str | None:
+    """Show a service error at its field; return it when no field of the form fits."""
+    if exc.field and exc.field in form:
+        form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
+        return None
+    return str(exc.message)
+
+
+def _consent_page(
+    template: str, form: FlaskForm, client_id: uuid.UUID, status: int = 200, **extra: object
+) -> tuple[str, int]:
+    record = cases.client_for(current_user, client_id)
+    page = render_template(template, form=form, client=record, **extra)
+    db.session.commit()
+    return page, status
+
+
+def _after_consent_change(client_id: uuid.UUID, message: str) -> Response:
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("client_side.client", client_id=client_id))
+
+
+@bp.route("/<uuid:client_id>/consent/new", methods=["GET", "POST"])
+@requires(Permission.CONSENT_RECORD)
+def record_consent(client_id: uuid.UUID) -> Response | tuple[str, int]:
+    form = ConsentRecordForm()
+    template = "client_side/consent_new.html"
+    if not form.is_submitted():
+        form.signed_on.data = current_runtime().clock.now().date()
+        return _consent_page(template, form, client_id)
+    if not form.validate():
+        return _consent_page(template, form, client_id, 400)
+    try:
+        consent.record_consent(
+            current_user,
+            client_id,
+            language=form.language.data or "",
+            scopes=form.scopes.data or [],
+            place=form.place.data or "",
+            signed_on=form.signed_on.data,
+            attested_details_given=bool(form.attested_details_given.data),
+            verbal=bool(form.verbal.data),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return _consent_page(template, form, client_id, exc.status, error=_put_error(form, exc))
+    return _after_consent_change(client_id, _("The consent was recorded."))
+
+
+@bp.route("/<uuid:client_id>/consent/refusal", methods=["GET", "POST"])
+@requires(Permission.CONSENT_RECORD)
+def record_refusal(client_id: uuid.UUID) -> Response | tuple[str, int]:
+    form = RefusalForm()
+    template = "client_side/consent_refusal.html"
+    if not form.is_submitted():
+        form.refused_on.data = form.team_decided_on.data = current_runtime().clock.now().date()
+        return _consent_page(template, form, client_id)
+    if not form.validate():
+        return _consent_page(template, form, client_id, 400)
+    try:
+        consent.record_refusal(
+            current_user,
+            client_id,
+            language=form.language.data or "",
+            place=form.place.data or "",
+            refused_on=form.refused_on.data,
+            treatment_continues=form.treatment_continues.data == "yes",
+            team_decided_on=form.team_decided_on.data,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return _consent_page(template, form, client_id, exc.status, error=_put_error(form, exc))
+    return _after_consent_change(client_id, _("The refusal was recorded."))
+
+
+@bp.route("/<uuid:client_id>/consent/<uuid:consent_id>/withdraw", methods=["GET", "POST"])
+@requires(Permission.CONSENT_RECORD)
+def withdraw_consent(client_id: uuid.UUID, consent_id: uuid.UUID) -> Response | tuple[str, int]:
+    """A confirmation page (GET) before the withdrawal (POST): it cannot be undone."""
+    form = WithdrawalForm()
+    template = "client_side/consent_withdraw.html"
+    if not form.is_submitted():
+        form.withdrawn_on.data = current_runtime().clock.now().date()
+        return _consent_page(template, form, client_id, consent_id=consent_id)
+    if not form.validate():
+        return _consent_page(template, form, client_id, 400, consent_id=consent_id)
+    try:
+        consent.withdraw_consent(
+            current_user, client_id, consent_id, withdrawn_on=form.withdrawn_on.data
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        error = _put_error(form, exc)
+        return _consent_page(
+            template, form, client_id, exc.status, consent_id=consent_id, error=error
+        )
+    return _after_consent_change(client_id, _("The consent was withdrawn."))
