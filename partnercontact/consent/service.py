@@ -73,6 +73,31 @@ def active_consent(episode_id: uuid.UUID) -> Consent | None:
     )
 
 
+def _add(
+    actor: User,
+    episode: TreatmentEpisode,
+    language: str,
+    action: AuditAction,
+    **fields: object,
+) -> Consent:
+    """Store a consent or refusal on the form version in force today, and audit it."""
+    form = form_in_force(language, _today())
+    consent = Consent(
+        id=uuid.uuid4(),
+        clinic_id=actor.clinic_id,
+        episode_id=episode.id,
+        form_version=form.version,
+        form_language=form.language,
+        attested_by_id=actor.id,
+        recorded_at=current_runtime().clock.now(),
+        **fields,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    _audit(action, actor, consent)
+    return consent
+
+
 def record_consent(
     actor: User,
     client_id: uuid.UUID,
@@ -113,26 +138,18 @@ def record_consent(
             _l("A consent is already in force; withdraw it before recording a new one."),
             field="consent",
         )
-    form = form_in_force(language, _today())
-    consent = Consent(
-        id=uuid.uuid4(),
-        clinic_id=actor.clinic_id,
-        episode_id=episode.id,
+    return _add(
+        actor,
+        episode,
+        language,
+        AuditAction.CONSENT_RECORDED,
         state="given",
-        form_version=form.version,
-        form_language=form.language,
         form_of_consent="verbal" if verbal else "written",
         place=place,
         signed_on=signed_on,
         attested_details_given=True,
-        attested_by_id=actor.id,
-        recorded_at=current_runtime().clock.now(),
         **{scope: scope in chosen for scope in SCOPES},
     )
-    db.session.add(consent)
-    db.session.flush()
-    _audit(AuditAction.CONSENT_RECORDED, actor, consent)
-    return consent
 
 
 def record_refusal(
@@ -155,28 +172,20 @@ def record_refusal(
             _l("A consent is in force; withdraw it instead of recording a refusal."),
             field="consent",
         )
-    form = form_in_force(language, _today())
-    consent = Consent(
-        id=uuid.uuid4(),
-        clinic_id=actor.clinic_id,
-        episode_id=episode.id,
+    return _add(
+        actor,
+        episode,
+        language,
+        AuditAction.CONSENT_REFUSED,
         state="refused",
-        form_version=form.version,
-        form_language=form.language,
         form_of_consent="written",
         place=place,
         signed_on=refused_on,
         attested_details_given=False,
-        attested_by_id=actor.id,
         treatment_continues=treatment_continues,
         team_decided_on=team_decided_on,
-        recorded_at=current_runtime().clock.now(),
         **dict.fromkeys(SCOPES, False),
     )
-    db.session.add(consent)
-    db.session.flush()
-    _audit(AuditAction.CONSENT_REFUSED, actor, consent)
-    return consent
 
 
 def withdraw_consent(

@@ -83,3 +83,9 @@ def test_a_refusal_is_recorded_with_the_teams_decision(client, factory: Factory,
     )
     assert response.status_code == 302
     assert "behandlingen fortsätter" in text_of(client.get(page))
+
+
+def test_the_client_page_title_is_the_clients_name(client, factory: Factory, clock) -> None:
+    page = text_of(client.get(_registered(client, factory, clock)))
+    assert "<title>Kalle Testsson · Partnerkontakt</title>" in page
+    assert page.count("Samtycke till partnerkontakt") == 1
