@@ -29,12 +29,25 @@ from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
 from tests.factories import Factory
 
-PG_URL = os.environ.get(
-    "PCTEST_PG_URL", "postgresql+psycopg://pc_app:pc_app@127.0.0.1:5433/pc_test"
-)
-PG_ADMIN_URL = os.environ.get(
-    "PCTEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5433/pc_test"
-)
+
+def _required_url(name: str) -> str:
+    """A PostgreSQL URL that scripts/test sets for its throwaway cluster.
+
+    There is no fallback on purpose: the harness drops and recreates the schema, so guessing
+    a server could wipe someone's own database.
+    """
+    url = os.environ.get(name)
+    if not url:
+        raise pytest.UsageError(
+            f"{name} is not set: run the suite with scripts/test, which starts a throwaway "
+            "PostgreSQL cluster and sets it"
+        )
+    return url
+
+
+PG_URL = _required_url("PCTEST_PG_URL")
+PG_ADMIN_URL = _required_url("PCTEST_PG_ADMIN_URL")
+PG_MIGRATIONS_URL = _required_url("PCTEST_PG_MIGRATIONS_URL")
 BACKENDS = ("sqlite", "postgresql")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 import partnercontact.models  # noqa: F401
 from partnercontact import migrate
 from partnercontact.db import db
-from tests.conftest import PG_ADMIN_URL
-
-PG_MIGRATIONS_URL = os.environ.get(
-    "PCTEST_PG_MIGRATIONS_URL",
-    "postgresql+psycopg://pc_app:pc_app@127.0.0.1:5433/pc_migrations",
-)
+from tests.conftest import PG_ADMIN_URL, PG_MIGRATIONS_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
