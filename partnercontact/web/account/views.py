@@ -11,6 +11,7 @@ from partnercontact.auth.errors import AccountInvalid
 from partnercontact.db import db
 from partnercontact.policy import Permission, requires
 from partnercontact.web.account.forms import PasswordChangeForm
+from partnercontact.web.form_errors import show_on_form
 
 bp = Blueprint("account", __name__, url_prefix="/account", template_folder="templates")
 
@@ -36,9 +37,8 @@ def change_password() -> Response | tuple[str, int]:
         )
     except AccountInvalid as exc:
         db.session.commit()  # keeps the audit entry of a refused attempt
-        if exc.field in form:
-            form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-        return render_template("account/overview.html", form=form), 400
+        error = show_on_form(form, exc)
+        return render_template("account/overview.html", form=form, error=error), 400
     db.session.commit()
     # Every session of the user, this one included, has ended: log in again.
     logout_user()

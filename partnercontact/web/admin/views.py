@@ -16,6 +16,7 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
 from partnercontact.web.admin.forms import ClinicSettingsForm, ConfirmForm, UserCreateForm
+from partnercontact.web.form_errors import show_on_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -36,15 +37,6 @@ def _user_or_404(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def _attach(form: object, exc: DomainError) -> str | None:
-    """Put a service error on its form field; return it when no field fits."""
-    if exc.field and exc.field in form:  # type: ignore[operator]
-        field = form[exc.field]  # type: ignore[index]
-        field.errors = [*field.errors, str(exc.message)]
-        return None
-    return str(exc.message)
 
 
 def _users_page(form: UserCreateForm, status: int = 200, error: str | None = None):
@@ -77,7 +69,7 @@ def create_user() -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        return _users_page(form, exc.status, _attach(form, exc))
+        return _users_page(form, exc.status, show_on_form(form, exc))
     db.session.commit()
     flash(_("The account %(username)s was created.", username=user.username), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -135,7 +127,7 @@ def clinic_settings() -> Response | str | tuple[str, int]:
             clinics.update_settings(current_user, clinic, values)
         except ClinicSettingsInvalid as exc:
             db.session.rollback()
-            error = _attach(form, exc)
+            error = show_on_form(form, exc)
             return render_template("admin/clinic.html", form=form, error=error), 400
         db.session.commit()
         flash(_("The settings were saved."), "success")

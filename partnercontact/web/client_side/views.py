@@ -25,6 +25,7 @@ from partnercontact.web.client_side.forms import (
     RefusalForm,
     WithdrawalForm,
 )
+from partnercontact.web.form_errors import show_on_form
 
 bp = Blueprint("client_side", __name__, url_prefix="/client", template_folder="templates")
 
@@ -62,11 +63,7 @@ def register() -> Response | str | tuple[str, int]:
             )
         except ClientInvalid as exc:
             db.session.rollback()
-            error = None
-            if exc.field in form:
-                form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-            else:
-                error = str(exc.message)
+            error = show_on_form(form, exc)
             return render_template("client_side/new.html", form=form, error=error), 400
         db.session.commit()
         flash(_("The client was registered."), "success")
@@ -86,14 +83,6 @@ def client(client_id: uuid.UUID) -> str:
     )
     db.session.commit()
     return page
-
-
-def _put_error(form: FlaskForm, exc: DomainError) -> str | None:
-    """Show a service error at its field; return it when no field of the form fits."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-        return None
-    return str(exc.message)
 
 
 def _consent_page(
@@ -134,7 +123,7 @@ def record_consent(client_id: uuid.UUID) -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        return _consent_page(template, form, client_id, exc.status, error=_put_error(form, exc))
+        return _consent_page(template, form, client_id, exc.status, error=show_on_form(form, exc))
     return _after_consent_change(client_id, _("The consent was recorded."))
 
 
@@ -160,7 +149,7 @@ def record_refusal(client_id: uuid.UUID) -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        return _consent_page(template, form, client_id, exc.status, error=_put_error(form, exc))
+        return _consent_page(template, form, client_id, exc.status, error=show_on_form(form, exc))
     return _after_consent_change(client_id, _("The refusal was recorded."))
 
 
@@ -181,7 +170,7 @@ def withdraw_consent(client_id: uuid.UUID, consent_id: uuid.UUID) -> Response | 
         )
     except DomainError as exc:
         db.session.rollback()
-        error = _put_error(form, exc)
+        error = show_on_form(form, exc)
         return _consent_page(
             template, form, client_id, exc.status, consent_id=consent_id, error=error
         )
