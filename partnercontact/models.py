@@ -4,15 +4,18 @@ from partnercontact.audit.models import AuditEvent
 from partnercontact.auth.models import User, WebSession
 from partnercontact.cases.models import Client, TreatmentEpisode
 from partnercontact.clinics.models import Clinic
-from partnercontact.consent.models import Consent
+from partnercontact.consent.models import Consent, ConsentDocument
 from partnercontact.crypto.models import DataKey
+from partnercontact.partners.models import PartnerHandover
 
 __all__ = [
     "AuditEvent",
     "Client",
     "Clinic",
     "Consent",
+    "ConsentDocument",
     "DataKey",
+    "PartnerHandover",
     "TreatmentEpisode",
     "User",
     "WebSession",

@@ -29,10 +29,19 @@ class AuditAction(StrEnum):
     CLIENT_REGISTERED = "client.registered"
     CLIENT_VIEWED = "client.viewed"
     EPISODE_OPENED = "episode.opened"
+    EPISODE_ENDED = "episode.ended"
 
     CONSENT_RECORDED = "consent.recorded"
     CONSENT_REFUSED = "consent.refused"
     CONSENT_WITHDRAWN = "consent.withdrawn"
+    CONSENT_FORM_PRINTED = "consent.form_printed"
+    CONSENT_DOCUMENT_ATTACHED = "consent.document_attached"
+    CONSENT_DOCUMENT_VIEWED = "consent.document_viewed"
+    CONSENT_DOCUMENT_DESTROYED = "consent.document_destroyed"
+    CONSENT_REGISTER_VIEWED = "consent_register.viewed"
+    CONSENT_REGISTER_EXPORTED = "consent_register.exported"
+
+    PARTNER_HANDED_OVER = "partner.handed_over"
 
     KEYS_ROTATED = "keys.rotated"
     DATAKEY_SHREDDED = "datakey.shredded"

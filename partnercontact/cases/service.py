@@ -17,6 +17,7 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.cases.errors import ClientInvalid, ClientNotFound
 from partnercontact.cases.identifiers import normalise_personal_id, normalise_phone
 from partnercontact.cases.models import Client, TreatmentEpisode
+from partnercontact.cases.status import EpisodeStatus
 from partnercontact.crypto.service import create_data_key
 from partnercontact.db import db
 from partnercontact.i18n import _l
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from partnercontact.auth.models import User
 
 LANGUAGES = ("sv", "en", "other")
-EPISODE_ASSESSMENT = "assessment"
 MAX_NAME = 200
 
 
@@ -91,7 +91,7 @@ def register_client(
         id=uuid.uuid4(),
         client=client,
         treater_id=actor.id,
-        status=EPISODE_ASSESSMENT,
+        status=EpisodeStatus.ASSESSMENT,
         opened_on=now.date(),
         created_at=now,
     )

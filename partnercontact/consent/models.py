@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from partnercontact.crypto.fields import Ciphertext
 from partnercontact.db import UTCDateTime, db
 
 
@@ -41,6 +42,12 @@ class Consent(db.Model):
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # The signed copy's own data key; NULL while the signature is pending.
     document_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("data_key.id"))
+    document_attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The content-free proof that the signed copy was destroyed: when, under which rule, and
+    # the digest of the destroyed key's id (see crypto.service.shred_digest).
+    document_destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    document_destruction_rule: Mapped[str | None] = mapped_column(String(32))
+    document_key_digest: Mapped[str | None] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     @property
@@ -49,9 +56,34 @@ class Consent(db.Model):
 
     @property
     def signature_pending(self) -> bool:
-        return self.is_active and self.form_of_consent == "written" and not self.document_key_id
+        return (
+            self.is_active
+            and self.form_of_consent == "written"
+            and self.document_attached_at is None
+        )
+
+    @property
+    def document_destroyed(self) -> bool:
+        return self.document_destroyed_at is not None
 
     @property
     def allows_partner_contact(self) -> bool:
         """Given, not withdrawn, and either signed or verbal under the clinic's policy."""
         return self.is_active and not self.signature_pending
+
+
+class ConsentDocument(db.Model):
+    """The signed paper itself, sealed under the consent's own data key.
+
+    The row is deleted and the key shredded at case end; what remains is the metadata on
+    :class:`Consent`.
+    """
+
+    __tablename__ = "consent_document"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    consent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consent.id"), unique=True)
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column()
+    content_ct: Mapped[bytes] = mapped_column(Ciphertext)

@@ -22,8 +22,11 @@ class Permission(StrEnum):
     CLIENT_SIDE_VIEW = "client_side:view"
     CLIENTS_REGISTER = "clients:register"
     CONSENT_RECORD = "consent:record"
+    PARTNER_DETAILS_HAND_OVER = "partner_details:hand_over"
+    EPISODES_END = "episodes:end"
     PARTNER_SIDE_VIEW = "partner_side:view"
     MANAGEMENT_VIEW = "management:view"
+    CONSENT_REGISTER_VIEW = "consent_register:view"
     USERS_MANAGE = "users:manage"
     CLINIC_SETTINGS_EDIT = "clinic_settings:edit"
 
@@ -35,10 +38,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CLIENT_SIDE_VIEW,
             Permission.CLIENTS_REGISTER,
             Permission.CONSENT_RECORD,
+            Permission.PARTNER_DETAILS_HAND_OVER,
+            Permission.EPISODES_END,
         }
     ),
     Role.PARTNER_TREATER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.PARTNER_SIDE_VIEW}),
-    Role.MANAGER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.MANAGEMENT_VIEW}),
+    Role.MANAGER: frozenset(
+        {
+            Permission.ACCOUNT_MANAGE_OWN,
+            Permission.MANAGEMENT_VIEW,
+            Permission.CONSENT_REGISTER_VIEW,
+        }
+    ),
     # Administrators run the installation; they never open cases (DOMAIN.md, roles).
     Role.ADMIN: frozenset(
         {

@@ -6,13 +6,13 @@ import uuid
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from partnercontact.cases import service as cases
 from partnercontact.cases.errors import ClientInvalid
+from partnercontact.cases.status import LABELS as EPISODE_LABELS
 from partnercontact.consent import service as consent
 from partnercontact.db import db
 from partnercontact.errors import DomainError
@@ -28,8 +28,6 @@ from partnercontact.web.client_side.forms import (
 from partnercontact.web.form_errors import show_on_form
 
 bp = Blueprint("client_side", __name__, url_prefix="/client", template_folder="templates")
-
-EPISODE_LABELS = {"assessment": _l("Assessment")}
 
 
 @bp.context_processor
