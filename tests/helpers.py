@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from flask.testing import FlaskClient
+from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from partnercontact.clock import FixedClock
@@ -41,3 +43,21 @@ def log_in(client: FlaskClient, account: Account, clock: FixedClock) -> TestResp
 
 def text_of(response: TestResponse) -> str:
     return response.get_data(as_text=True)
+
+
+def sample_url(rule: Rule, values: dict[str, object]) -> str:
+    """A URL for ``rule``: ``values`` where it names them, a harmless stand-in elsewhere."""
+    arguments = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        if name in values:
+            arguments[name] = values[name]
+        elif hasattr(converter, "items"):
+            arguments[name] = sorted(converter.items)[0]
+        elif type(converter).__name__ == "IntegerConverter":
+            arguments[name] = 1
+        elif type(converter).__name__ == "UUIDConverter":
+            arguments[name] = uuid.uuid4()
+        else:
+            arguments[name] = "x"
+    return rule.build(arguments, append_unknown=False)[1]

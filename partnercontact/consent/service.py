@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
+from partnercontact.cases.ending import open_episode_of
 from partnercontact.cases.models import TreatmentEpisode
 from partnercontact.cases.service import client_for
 from partnercontact.consent.errors import ConsentInvalid
@@ -44,14 +45,6 @@ def _audit(action: AuditAction, actor: User, consent: Consent) -> None:
         resource_type="consent",
         resource_id=str(consent.id),
     )
-
-
-def _open_episode(actor: User, client_id: uuid.UUID) -> TreatmentEpisode:
-    client = client_for(actor, client_id)
-    open_episodes = [episode for episode in client.episodes if episode.ended_on is None]
-    if not open_episodes:
-        raise Conflict(_l("The client has no open treatment episode."), field="episode")
-    return open_episodes[-1]
 
 
 def _check_place_and_date(place: str, on: date, field: str) -> str:
@@ -110,7 +103,7 @@ def record_consent(
     verbal: bool = False,
 ) -> Consent:
     """Record the client's consent on the form version in force in ``language`` today."""
-    episode = _open_episode(actor, client_id)
+    episode = open_episode_of(actor, client_id)
     chosen = set(scopes)
     if not chosen:
         raise ConsentInvalid(
@@ -163,7 +156,7 @@ def record_refusal(
     team_decided_on: date,
 ) -> Consent:
     """Record that the client refused, with the team's decision on continuing treatment."""
-    episode = _open_episode(actor, client_id)
+    episode = open_episode_of(actor, client_id)
     place = _check_place_and_date(place, refused_on, "refused_on")
     if team_decided_on > _today():
         raise ConsentInvalid(_l("The date cannot be in the future."), field="team_decided_on")
@@ -192,7 +185,7 @@ def withdraw_consent(
     actor: User, client_id: uuid.UUID, consent_id: uuid.UUID, *, withdrawn_on: date
 ) -> Consent:
     """Withdraw a consent from ``withdrawn_on`` on. It stays on record; it cannot be revived."""
-    episode = _open_episode(actor, client_id)
+    episode = open_episode_of(actor, client_id)
     consent = db.session.scalar(
         select(Consent).where(Consent.id == consent_id, Consent.episode_id == episode.id)
     )

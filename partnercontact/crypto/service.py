@@ -189,12 +189,35 @@ def seal(
     """
     if not isinstance(plaintext, str):
         raise TypeError("seal takes text")
+    return seal_bytes(
+        data_key,
+        plaintext.encode("utf-8"),
+        keyring=keyring,
+        table=table,
+        column=column,
+        row_id=row_id,
+    )
+
+
+def seal_bytes(
+    data_key: DataKey,
+    plaintext: bytes,
+    *,
+    keyring: KeyRing,
+    table: str,
+    column: str,
+    row_id: RowId,
+) -> Sealed:
+    """:func:`seal` for binary content (a scanned document); read back with
+    :func:`unseal_bytes`."""
+    if not isinstance(plaintext, bytes):
+        raise TypeError("seal_bytes takes bytes")
     aad = _aad(table, column, row_id, data_key.id)
     # A random 96-bit nonce per value. One data key seals the fields of one case (a few
     # hundred values over its life, re-sealed on every edit), far below the 2**32 messages
     # at which random GCM nonces under one key start to risk a collision.
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(_dek(data_key, keyring)).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    sealed = AESGCM(_dek(data_key, keyring)).encrypt(nonce, plaintext, aad)
     return Sealed(bytes([ENVELOPE_VERSION]) + data_key.id.bytes + nonce + sealed)
 
 
@@ -226,6 +249,22 @@ def unseal(
     envelope was altered or truncated, names another data key, or was sealed for another
     table, column or row.
     """
+    plain = unseal_bytes(
+        data_key, ciphertext, keyring=keyring, table=table, column=column, row_id=row_id
+    )
+    return plain.decode("utf-8")
+
+
+def unseal_bytes(
+    data_key: DataKey,
+    ciphertext: bytes,
+    *,
+    keyring: KeyRing,
+    table: str,
+    column: str,
+    row_id: RowId,
+) -> bytes:
+    """The bytes that :func:`seal_bytes` sealed; raises as :func:`unseal` does."""
     ciphertext = bytes(ciphertext)
     if envelope_key_id(ciphertext) != data_key.id:
         raise DecryptionFailed("the value was sealed under another data key")
@@ -233,10 +272,9 @@ def unseal(
     nonce = ciphertext[_HEADER_BYTES : _HEADER_BYTES + NONCE_BYTES]
     body = ciphertext[_HEADER_BYTES + NONCE_BYTES :]
     try:
-        plain = AESGCM(_dek(data_key, keyring)).decrypt(nonce, body, aad)
+        return AESGCM(_dek(data_key, keyring)).decrypt(nonce, body, aad)
     except InvalidTag:
         raise DecryptionFailed("the value does not belong here or was altered") from None
-    return plain.decode("utf-8")
 
 
 # --- KEK rotation -----------------------------------------------------------------------

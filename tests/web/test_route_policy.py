@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
 
 from partnercontact.policy import Permission, Role, can, requires, undeclared_endpoints
 from partnercontact.policy.access import declared_permission, is_public
 from tests.factories import Factory
-from tests.helpers import log_in
+from tests.helpers import log_in, sample_url
 
 ROLES = [None, *Role]
-
-
-def _sample_url(rule: Rule, values: dict[str, object]) -> str:
-    arguments = {}
-    for name in rule.arguments:
-        converter = rule._converters[name]
-        if name in values:
-            arguments[name] = values[name]
-        elif hasattr(converter, "items"):
-            arguments[name] = sorted(converter.items)[0]
-        elif type(converter).__name__ == "IntegerConverter":
-            arguments[name] = 1
-        elif type(converter).__name__ == "UUIDConverter":
-            arguments[name] = uuid.uuid4()
-        else:
-            arguments[name] = "x"
-    return rule.build(arguments, append_unknown=False)[1]
 
 
 def test_every_route_declares_public_or_a_permission(app: Flask) -> None:
@@ -78,7 +58,7 @@ def test_role_by_route(app: Flask, factory: Factory, clock, role: Role | None) -
         if is_public(view):
             continue
         permission = declared_permission(view)
-        url = _sample_url(rule, values)
+        url = sample_url(rule, values)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             status = response.status_code

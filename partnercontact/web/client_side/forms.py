@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -79,3 +87,53 @@ class RefusalForm(FlaskForm):
 
 class WithdrawalForm(FlaskForm):
     withdrawn_on = DateField(_l("Withdrawn on"), validators=[DataRequired()])
+
+
+class SignedCopyForm(FlaskForm):
+    document = FileField(
+        _l("Signed copy (PDF, PNG or JPEG, at most 10 MB)"),
+        validators=[FileRequired(message=_l("Choose the file with the signed copy."))],
+    )
+
+
+class HandoverForm(FlaskForm):
+    partner_name = StringField(_l("Partner's name"), validators=[DataRequired(), Length(max=200)])
+    partner_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    partner_address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
+    relation = SelectField(
+        _l("Relation to the client"),
+        choices=[
+            SelectChoice("", _l("Choose…")),
+            SelectChoice("current", _l("Current partner")),
+            SelectChoice("former", _l("Former partner")),
+        ],
+        validators=[
+            DataRequired(message=_l("Choose whether she is a current or a former partner."))
+        ],
+    )
+    children_in_common = SelectField(
+        _l("Children in common"),
+        choices=[
+            SelectChoice("", _l("Choose…")),
+            SelectChoice("yes", _l("Yes")),
+            SelectChoice("no", _l("No")),
+            SelectChoice("unknown", _l("Not known")),
+        ],
+        validators=[DataRequired(message=_l("Choose whether they have children in common."))],
+    )
+    protected_identity = BooleanField(
+        _l("She is known to have protected personal data or to live in sheltered housing")
+    )
+
+
+class EndEpisodeForm(FlaskForm):
+    outcome = SelectField(
+        _l("How the treatment ended"),
+        choices=[
+            SelectChoice("", _l("Choose…")),
+            SelectChoice("completed", _l("Treatment completed")),
+            SelectChoice("dropped_out", _l("Ended early (dropout)")),
+        ],
+        validators=[DataRequired(message=_l("Choose how the treatment ended."))],
+    )
+    ended_on = DateField(_l("Ended on"), validators=[DataRequired()])

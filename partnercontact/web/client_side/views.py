@@ -13,9 +13,11 @@ from werkzeug.wrappers import Response
 from partnercontact.cases import service as cases
 from partnercontact.cases.errors import ClientInvalid
 from partnercontact.cases.status import LABELS as EPISODE_LABELS
+from partnercontact.cases.status import OPEN
 from partnercontact.consent import service as consent
 from partnercontact.db import db
 from partnercontact.errors import DomainError
+from partnercontact.partners.handover import handovers_seen_by_client_side
 from partnercontact.policy import Permission, requires
 from partnercontact.runtime import current_runtime
 from partnercontact.web.client_side.forms import (
@@ -77,13 +79,15 @@ def client(client_id: uuid.UUID) -> str:
         "client_side/client.html",
         client=record,
         consents=consent.consents_of_client(current_user, client_id),
+        handovers=handovers_seen_by_client_side(current_user, client_id),
+        open_statuses=OPEN,
         scope_labels=SCOPE_LABELS,
     )
     db.session.commit()
     return page
 
 
-def _consent_page(
+def page_about_client(
     template: str, form: FlaskForm, client_id: uuid.UUID, status: int = 200, **extra: object
 ) -> tuple[str, int]:
     record = cases.client_for(current_user, client_id)
@@ -92,7 +96,7 @@ def _consent_page(
     return page, status
 
 
-def _after_consent_change(client_id: uuid.UUID, message: str) -> Response:
+def back_to_client(client_id: uuid.UUID, message: str) -> Response:
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("client_side.client", client_id=client_id))
@@ -105,9 +109,9 @@ def record_consent(client_id: uuid.UUID) -> Response | tuple[str, int]:
     template = "client_side/consent_new.html"
     if not form.is_submitted():
         form.signed_on.data = current_runtime().clock.now().date()
-        return _consent_page(template, form, client_id)
+        return page_about_client(template, form, client_id)
     if not form.validate():
-        return _consent_page(template, form, client_id, 400)
+        return page_about_client(template, form, client_id, 400)
     try:
         consent.record_consent(
             current_user,
@@ -121,8 +125,10 @@ def record_consent(client_id: uuid.UUID) -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        return _consent_page(template, form, client_id, exc.status, error=show_on_form(form, exc))
-    return _after_consent_change(client_id, _("The consent was recorded."))
+        return page_about_client(
+            template, form, client_id, exc.status, error=show_on_form(form, exc)
+        )
+    return back_to_client(client_id, _("The consent was recorded."))
 
 
 @bp.route("/<uuid:client_id>/consent/refusal", methods=["GET", "POST"])
@@ -132,9 +138,9 @@ def record_refusal(client_id: uuid.UUID) -> Response | tuple[str, int]:
     template = "client_side/consent_refusal.html"
     if not form.is_submitted():
         form.refused_on.data = form.team_decided_on.data = current_runtime().clock.now().date()
-        return _consent_page(template, form, client_id)
+        return page_about_client(template, form, client_id)
     if not form.validate():
-        return _consent_page(template, form, client_id, 400)
+        return page_about_client(template, form, client_id, 400)
     try:
         consent.record_refusal(
             current_user,
@@ -147,8 +153,10 @@ def record_refusal(client_id: uuid.UUID) -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        return _consent_page(template, form, client_id, exc.status, error=show_on_form(form, exc))
-    return _after_consent_change(client_id, _("The refusal was recorded."))
+        return page_about_client(
+            template, form, client_id, exc.status, error=show_on_form(form, exc)
+        )
+    return back_to_client(client_id, _("The refusal was recorded."))
 
 
 @bp.route("/<uuid:client_id>/consent/<uuid:consent_id>/withdraw", methods=["GET", "POST"])
@@ -159,9 +167,9 @@ def withdraw_consent(client_id: uuid.UUID, consent_id: uuid.UUID) -> Response | 
     template = "client_side/consent_withdraw.html"
     if not form.is_submitted():
         form.withdrawn_on.data = current_runtime().clock.now().date()
-        return _consent_page(template, form, client_id, consent_id=consent_id)
+        return page_about_client(template, form, client_id, consent_id=consent_id)
     if not form.validate():
-        return _consent_page(template, form, client_id, 400, consent_id=consent_id)
+        return page_about_client(template, form, client_id, 400, consent_id=consent_id)
     try:
         consent.withdraw_consent(
             current_user, client_id, consent_id, withdrawn_on=form.withdrawn_on.data
@@ -169,7 +177,7 @@ def withdraw_consent(client_id: uuid.UUID, consent_id: uuid.UUID) -> Response | 
     except DomainError as exc:
         db.session.rollback()
         error = show_on_form(form, exc)
-        return _consent_page(
+        return page_about_client(
             template, form, client_id, exc.status, consent_id=consent_id, error=error
         )
-    return _after_consent_change(client_id, _("The consent was withdrawn."))
+    return back_to_client(client_id, _("The consent was withdrawn."))

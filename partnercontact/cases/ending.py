@@ -1,0 +1,64 @@
+"""Ending a treatment episode, and what must happen with it.
+
+At the end of the treatment contact the signed consent is destroyed (DOMAIN.md, step 8): that
+happens here, in the same transaction as the ending, so an ended episode never keeps a
+readable copy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import TYPE_CHECKING
+
+from partnercontact.audit.service import record_event
+from partnercontact.audit.tags import AuditAction
+from partnercontact.cases.errors import ClientInvalid
+from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.cases.service import client_for
+from partnercontact.cases.status import ENDINGS, OPEN, EpisodeStatus
+from partnercontact.consent.documents import destroy_signed_copies
+from partnercontact.db import db
+from partnercontact.errors import Conflict
+from partnercontact.i18n import _l
+from partnercontact.runtime import current_runtime
+
+if TYPE_CHECKING:
+    from partnercontact.auth.models import User
+
+
+def open_episode_of(actor: User, client_id: uuid.UUID) -> TreatmentEpisode:
+    """The client's open episode, for his own treater, or :class:`Conflict`."""
+    client = client_for(actor, client_id)
+    open_episodes = [episode for episode in client.episodes if episode.status in OPEN]
+    if not open_episodes:
+        raise Conflict(_l("The client has no open treatment episode."), field="episode")
+    return open_episodes[-1]
+
+
+def end_episode(
+    actor: User, client_id: uuid.UUID, *, ended_on: date, outcome: str
+) -> TreatmentEpisode:
+    """End the client's open episode as completed or dropped out, and destroy the signed
+    consent copies that belong to it."""
+    episode = open_episode_of(actor, client_id)
+    if outcome not in ENDINGS:
+        raise ClientInvalid(_l("Choose how the treatment ended."), field="outcome")
+    if ended_on > current_runtime().clock.now().date():
+        raise ClientInvalid(_l("The date cannot be in the future."), field="ended_on")
+    if ended_on < episode.opened_on:
+        raise ClientInvalid(
+            _l("The treatment cannot end before the episode opened."), field="ended_on"
+        )
+    episode.status = EpisodeStatus(outcome)
+    episode.ended_on = ended_on
+    db.session.flush()
+    record_event(
+        AuditAction.EPISODE_ENDED,
+        actor_id=actor.id,
+        clinic_id=actor.clinic_id,
+        resource_type="episode",
+        resource_id=str(episode.id),
+    )
+    destroy_signed_copies(episode, actor_id=actor.id)
+    return episode

@@ -1,0 +1,7 @@
+"""Errors of the partner side."""
+
+from partnercontact.errors import DomainError
+
+
+class HandoverInvalid(DomainError):
+    """Input for a hand-over is not acceptable; ``field`` names it."""
