@@ -45,6 +45,8 @@ class Served:
     url: str
     demo_logins: dict[str, tuple[str, str]]  # role -> (username, password)
     output: list[str]
+    env: dict[str, str]  # runs `partnercontact` commands against the same instance
+    instance: Path
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +86,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process.kill()
         pytest.fail("the server did not start:\n" + "\n".join(lines))
     try:
-        yield Served(url, logins, lines)
+        yield Served(url, logins, lines, env, instance)
     finally:
         process.terminate()
         process.wait(timeout=10)
