@@ -12,6 +12,40 @@ die() {
   exit 1
 }
 
+# What WeasyPrint needs from Debian to render PDFs (the consent form, letters): fonts, font
+# subsetting (without it, silently six times slower) and text layout.
+PDF_PACKAGES=(fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0)
+
+# "installed" and nothing else: a package removed but not purged is still known to dpkg (state
+# config-files) and `dpkg -s` succeeds for it, yet its files are gone.
+is_installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
+
+# missing_debian_packages PKG...: prints those not installed, one per line.
+missing_debian_packages() {
+  local package
+  for package in "$@"; do
+    is_installed "$package" || printf '%s\n' "$package"
+  done
+}
+
+# ensure_debian_packages PKG...: installs what is missing (as root); dies if it cannot.
+ensure_debian_packages() {
+  local missing apt_log
+  mapfile -t missing < <(missing_debian_packages "$@")
+  [ ${#missing[@]} -gt 0 ] || return 0
+  [ "$(id -u)" -eq 0 ] || die "missing Debian packages (${missing[*]}); run as root to install them"
+  say "installing system packages: ${missing[*]}"
+  apt_log="$(mktemp)"
+  # apt's chatter goes to a log that is shown only if something fails.
+  if ! { apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}"; } >"$apt_log" 2>&1 </dev/null; then
+    cat "$apt_log" >&2
+    die "could not install ${missing[*]}"
+  fi
+  rm -f "$apt_log"
+}
+
 # ensure_venv EXTRAS: .venv holds `pip install -e ".EXTRAS"` ("" or "[test]") for the current
 # pyproject.toml. pip takes seconds even when there is nothing to do, so it runs only when the
 # hash of pyproject.toml differs from the one recorded after the last successful install with

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -27,6 +28,7 @@ WORDS = {
         "phone": "Telefon",
         "register": "Registrera",
         "record consent": "Registrera samtycke",
+        "print": "Skriv ut samtyckesblanketten på svenska (PDF)",
         "by letter": "Kontakta partnern med brev",
         "by sms": "Kontakta partnern med sms",
         "place": "Ort",
@@ -62,6 +64,7 @@ WORDS = {
         "phone": "Phone",
         "register": "Register",
         "record consent": "Record consent",
+        "print": "Print the consent form in English (PDF)",
         "by letter": "Contact the partner by letter",
         "by sms": "Contact the partner by text message",
         "place": "Place",
@@ -125,6 +128,12 @@ def test_the_whole_consent_flow(page: Page, served: Served, language: str) -> No
     screenshot(page, f"{shot}-1-registered")
 
     page.get_by_role("link", name=words["record consent"]).click()
+    with page.expect_download() as printed:
+        page.get_by_role("link", name=words["print"]).click()
+    assert printed.value.suggested_filename == "samtycke.pdf"
+    form = Path(printed.value.path()).read_bytes()
+    assert form.startswith(b"%PDF-") and len(form) > 5000
+    screenshot(page, f"{shot}-2-print-and-record")
     page.get_by_label(words["by letter"]).check()
     page.get_by_label(words["by sms"]).check()
     page.get_by_label(words["place"]).fill("Lindvik")

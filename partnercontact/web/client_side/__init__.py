@@ -1,4 +1,5 @@
-from partnercontact.web.client_side import printing  # noqa: F401  (registers its route on bp)
+# Each module adds its routes to the blueprint when imported.
+from partnercontact.web.client_side import ending, handover, printing, signed_copies
 from partnercontact.web.client_side.views import bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "ending", "handover", "printing", "signed_copies"]
