@@ -45,6 +45,11 @@ def consent_of(treater: User, client_id: uuid.UUID, clock: FixedClock, **changes
 
 def signed_consent_of(treater: User, client_id: uuid.UUID, clock: FixedClock) -> Consent:
     consent = consent_of(treater, client_id, clock)
+    attach_pdf(treater, client_id, consent)
+    return consent
+
+
+def attach_pdf(treater: User, client_id: uuid.UUID, consent: Consent) -> None:
     attach_signed_copy(
         treater,
         client_id,
@@ -54,4 +59,3 @@ def signed_consent_of(treater: User, client_id: uuid.UUID, clock: FixedClock) ->
         content=PDF,
     )
     db.session.commit()
-    return consent

@@ -19,6 +19,14 @@ from partnercontact.i18n import _l
 CONSENTS_DIR = PROJECT_ROOT / "consents"
 # The three things a client may agree to (DOMAIN.md, step 2), with contact split by channel.
 SCOPES = ("contact_letter", "contact_phone", "contact_sms", "tell_in_treatment", "tell_when_ended")
+# How the pages name each scope, the same wherever a consent is shown.
+SCOPE_LABELS = {
+    "contact_letter": _l("Contact the partner by letter"),
+    "contact_phone": _l("Contact the partner by phone"),
+    "contact_sms": _l("Contact the partner by text message"),
+    "tell_in_treatment": _l("Tell the partner that the client is in treatment"),
+    "tell_when_ended": _l("Tell the partner, if she wishes, when the client ends or drops out"),
+}
 ATTESTATION_KEYS = ("text", "place_and_date", "signature", "copies")
 
 

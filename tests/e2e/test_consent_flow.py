@@ -1,7 +1,7 @@
 """The whole client-side flow in the browser, in Swedish and in English: register a client,
 print the consent form, record a consent and attach the signed copy, hand over the partner's
-details, withdraw the consent, end the episode. Then the audit log must hold every step and
-verify."""
+details, withdraw the consent, end the episode; then a manager finds the consent in the
+register. The audit log must hold every step and verify."""
 
 from __future__ import annotations
 
@@ -54,6 +54,12 @@ WORDS = {
         "completed": "Avslutad behandling",
         "yes, end": "Ja, avsluta behandlingsperioden",
         "destroyed": "Undertecknad kopia förstörd",
+        "log out": "Logga ut",
+        "register page": "Samtyckesregister",
+        "state": "Läge",
+        "withdrawn state": "Återkallat",
+        "filter": "Filtrera",
+        "audit trail": "Granskningsspår",
     },
     "en": {
         "username": "Username",
@@ -90,13 +96,21 @@ WORDS = {
         "completed": "Treatment completed",
         "yes, end": "Yes, end the episode",
         "destroyed": "Signed copy destroyed",
+        "log out": "Log out",
+        "register page": "Consent register",
+        "state": "State",
+        "withdrawn state": "Withdrawn",
+        "filter": "Filter",
+        "audit trail": "Audit trail",
     },
 }
 PARTNER = {"name": "Siri Uppdiktad", "phone": "070-555 12 34", "address": "Hittepåvägen 3"}
 
 
-def _log_in(page: Page, served: Served, words: dict[str, str], language: str) -> None:
-    username, password = served.demo_logins["client_treater"]
+def _log_in(
+    page: Page, served: Served, words: dict[str, str], language: str, role: str = "client_treater"
+) -> None:
+    username, password = served.demo_logins[role]
     page.goto(served.url + "/login")
     if language == "en":
         page.get_by_role("button", name="English").click()
@@ -177,6 +191,21 @@ def test_the_whole_consent_flow(page: Page, served: Served, language: str) -> No
     expect(page.get_by_text(words["destroyed"])).to_be_visible()
     expect(page.get_by_role("link", name=words["open copy"])).to_have_count(0)
     screenshot(page, f"{shot}-8-ended")
+
+    # The manager still finds the consent's metadata, and the proof of destruction, in the
+    # register; never the client's name.
+    page.get_by_role("button", name=words["log out"]).click()
+    _log_in(page, served, words, language, role="manager")
+    page.get_by_role("link", name=words["register page"]).first.click()
+    page.get_by_label(words["state"]).select_option(label=words["withdrawn state"])
+    page.get_by_role("button", name=words["filter"]).click()
+    expect(page.get_by_text(words["destroyed"]).first).to_be_visible()
+    assert "Flödes Klientsson" not in page.content()
+    screenshot(page, f"{shot}-9-register")
+    page.locator("table tbody tr").last.get_by_role("link").click()
+    expect(page.get_by_role("heading", name=words["audit trail"])).to_be_visible()
+    assert "Flödes Klientsson" not in page.content()
+    screenshot(page, f"{shot}-10-register-detail")
 
     actions = _audit_actions(served)
     for tag in (

@@ -15,6 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from partnercontact.consent.forms import SCOPE_LABELS
+
 
 class ClientForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -36,15 +38,6 @@ class ClientForm(FlaskForm):
 class ConsentScopesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-SCOPE_LABELS = {
-    "contact_letter": _l("Contact the partner by letter"),
-    "contact_phone": _l("Contact the partner by phone"),
-    "contact_sms": _l("Contact the partner by text message"),
-    "tell_in_treatment": _l("Tell the partner that the client is in treatment"),
-    "tell_when_ended": _l("Tell the partner, if she wishes, when the client ends or drops out"),
-}
 
 
 class ConsentRecordForm(FlaskForm):

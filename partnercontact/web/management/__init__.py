@@ -1,13 +1,3 @@
-"""Pages for managers and auditors. Never imports another audience's views."""
+from partnercontact.web.management.views import bp
 
-from flask import Blueprint, render_template
-
-from partnercontact.policy import Permission, requires
-
-bp = Blueprint("management", __name__, url_prefix="/management", template_folder="templates")
-
-
-@bp.route("/")
-@requires(Permission.MANAGEMENT_VIEW)
-def home() -> str:
-    return render_template("management/home.html")
+__all__ = ["bp"]

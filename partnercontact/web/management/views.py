@@ -1,0 +1,131 @@
+"""Pages for managers and auditors. Never imports another audience's views.
+
+Managers audit metadata, never content: the consent register shows who recorded which
+consent when, to what, and what became of it, with a neutral case reference instead of the
+client's name (see :mod:`partnercontact.consent.register`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from partnercontact.audit.tags import AuditAction
+from partnercontact.consent import register
+from partnercontact.consent.errors import ConsentInvalid
+from partnercontact.consent.schemas import register_filters_from_query
+from partnercontact.db import db
+from partnercontact.policy import Permission, can, requires
+from partnercontact.web.form_errors import show_on_form
+from partnercontact.web.management.forms import SCOPE_LABELS, STATE_LABELS, RegisterFilterForm
+
+bp = Blueprint("management", __name__, url_prefix="/management", template_folder="templates")
+
+CSV_FILENAME = "samtyckesregister.csv"
+
+DOCUMENT_LABELS = {
+    register.DOCUMENT_PENDING: _l("Signature pending"),
+    register.DOCUMENT_ATTACHED: _l("Signed copy attached"),
+    register.DOCUMENT_DESTROYED: _l("Signed copy destroyed"),
+    register.DOCUMENT_VERBAL: _l("Verbal consent, no paper"),
+    register.DOCUMENT_NONE: _l("No signed copy"),
+    register.DOCUMENT_NOT_APPLICABLE: _l("Not applicable"),
+}
+RULE_LABELS = {"case_end": _l("The treatment contact ended")}
+ACTION_LABELS = {
+    AuditAction.CONSENT_RECORDED: _l("Consent recorded"),
+    AuditAction.CONSENT_REFUSED: _l("Refusal recorded"),
+    AuditAction.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
+    AuditAction.CONSENT_FORM_PRINTED: _l("Consent form printed"),
+    AuditAction.CONSENT_DOCUMENT_ATTACHED: _l("Signed copy attached"),
+    AuditAction.CONSENT_DOCUMENT_VIEWED: _l("Signed copy opened"),
+    AuditAction.CONSENT_DOCUMENT_DESTROYED: _l("Signed copy destroyed"),
+    AuditAction.CONSENT_REGISTER_VIEWED: _l("Opened in the consent register"),
+    AuditAction.DATAKEY_SHREDDED: _l("The signed copy's key was shredded"),
+}
+LANGUAGE_LABELS = {"sv": _l("Swedish"), "en": _l("English")}
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    return {
+        "state_labels": STATE_LABELS,
+        "scope_labels": SCOPE_LABELS,
+        "document_labels": DOCUMENT_LABELS,
+        "rule_labels": RULE_LABELS,
+        "action_labels": ACTION_LABELS,
+        "language_labels": LANGUAGE_LABELS,
+    }
+
+
+@bp.route("/")
+@requires(Permission.MANAGEMENT_VIEW)
+def home() -> str:
+    return render_template(
+        "management/home.html",
+        may_view_register=can(current_user, Permission.CONSENT_REGISTER_VIEW),
+    )
+
+
+def _filters_or_page(form: RegisterFilterForm) -> register.RegisterFilters | tuple[str, int]:
+    """The filters of the query string, or the register page with the error on its field."""
+    try:
+        return register_filters_from_query(request.args)
+    except ConsentInvalid as exc:
+        error = show_on_form(form, exc)
+        page = render_template(
+            "management/consents.html", form=form, error=error, rows=None, counts=None
+        )
+        return page, exc.status
+
+
+@bp.route("/consents")
+@requires(Permission.CONSENT_REGISTER_VIEW)
+def consents() -> tuple[str, int]:
+    # The filters travel in the query string so a filtered register can be bookmarked and
+    # exported; a GET changes nothing but the audit log, so the form carries no CSRF token.
+    form = RegisterFilterForm(formdata=request.args)
+    filters = _filters_or_page(form)
+    if isinstance(filters, tuple):
+        return filters
+    rows = register.register_rows(current_user, filters)
+    page = render_template(
+        "management/consents.html",
+        form=form,
+        error=None,
+        rows=rows,
+        counts=register.count_by_state(rows),
+        export_args=filters.query_args(),
+    )
+    db.session.commit()  # the audit entry of the read
+    return page, 200
+
+
+@bp.route("/consents.csv")
+@requires(Permission.CONSENT_REGISTER_VIEW)
+def consents_csv() -> Response | tuple[str, int]:
+    form = RegisterFilterForm(formdata=request.args)
+    filters = _filters_or_page(form)
+    if isinstance(filters, tuple):
+        return filters
+    # A byte order mark so that spreadsheet programs read the file as UTF-8 (å, ä, ö).
+    body = "\ufeff" + register.register_csv(current_user, filters)
+    db.session.commit()  # the audit entry of the export
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{CSV_FILENAME}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/consents/<uuid:consent_id>")
+@requires(Permission.CONSENT_REGISTER_VIEW)
+def consent_detail(consent_id: uuid.UUID) -> str:
+    # NotFound (unknown, or another clinic's consent) becomes a 404 in web.errors.
+    detail = register.register_detail(current_user, consent_id)
+    page = render_template("management/consent.html", row=detail.row, trail=detail.trail)
+    db.session.commit()  # the audit entry of the read
+    return page
