@@ -6,17 +6,49 @@ from partnercontact.cases.models import Client, TreatmentEpisode
 from partnercontact.clinics.models import Clinic
 from partnercontact.consent.models import Consent, ConsentDocument
 from partnercontact.crypto.models import DataKey
-from partnercontact.partners.models import PartnerHandover
+from partnercontact.partners.models import (
+    Child,
+    ConcernReport,
+    ContactAttempt,
+    PartnerAnswer,
+    PartnerCase,
+    PartnerConsent,
+    PartnerHandover,
+    ProtectedAccess,
+    RiskAssessment,
+    SafeContactPlan,
+    SafetyPlan,
+    SendDecision,
+    SuitabilityDecision,
+    ThreatWarning,
+    TreaterException,
+    UrgentTask,
+)
 
 __all__ = [
     "AuditEvent",
+    "Child",
     "Client",
     "Clinic",
+    "ConcernReport",
     "Consent",
     "ConsentDocument",
+    "ContactAttempt",
     "DataKey",
+    "PartnerAnswer",
+    "PartnerCase",
+    "PartnerConsent",
     "PartnerHandover",
+    "ProtectedAccess",
+    "RiskAssessment",
+    "SafeContactPlan",
+    "SafetyPlan",
+    "SendDecision",
+    "SuitabilityDecision",
+    "ThreatWarning",
+    "TreaterException",
     "TreatmentEpisode",
+    "UrgentTask",
     "User",
     "WebSession",
 ]

@@ -24,4 +24,6 @@ class Clinic(db.Model):
     contact_attempts_required: Mapped[int] = mapped_column(default=3)
     contact_attempt_window_days: Mapped[int] = mapped_column(default=7)
     small_count_threshold: Mapped[int] = mapped_column(default=5)
+    # Whether a high risk result also opens an urgent-consultation task for the manager.
+    urgent_tasks_to_manager: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

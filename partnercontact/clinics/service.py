@@ -45,6 +45,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "contact_attempts_required": 3,
     "contact_attempt_window_days": 7,
     "small_count_threshold": 5,
+    "urgent_tasks_to_manager": False,
 }
 
 

@@ -26,7 +26,7 @@ from partnercontact.db import db
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
 from partnercontact.partners.errors import HandoverInvalid
-from partnercontact.partners.models import PartnerHandover
+from partnercontact.partners.models import PartnerCase, PartnerHandover
 from partnercontact.policy import Permission, can
 from partnercontact.runtime import current_runtime
 
@@ -120,20 +120,30 @@ def hand_over(actor: User, client_id: uuid.UUID, details: PartnerDetails) -> Han
     clean = _validated(details)
 
     runtime = current_runtime()
-    earlier_key = db.session.scalar(
-        select(PartnerHandover.data_key_id).where(PartnerHandover.episode_id == episode.id)
-    )
-    data_key_id = (
-        earlier_key or create_data_key("partner", keyring=runtime.keyring, clock=runtime.clock).id
-    )
     now = runtime.clock.now()
+    partner_case = db.session.scalar(
+        select(PartnerCase).where(PartnerCase.episode_id == episode.id)
+    )
+    first = partner_case is None
+    if partner_case is None:
+        data_key = create_data_key("partner", keyring=runtime.keyring, clock=runtime.clock)
+        partner_case = PartnerCase(
+            id=uuid.uuid4(),
+            clinic_id=actor.clinic_id,
+            episode_id=episode.id,
+            data_key_id=data_key.id,
+            created_at=now,
+        )
+        db.session.add(partner_case)
+    # A protected identity, once known, stays until the partner side decides otherwise.
+    partner_case.protected_identity = partner_case.protected_identity or clean.protected_identity
     note = PartnerHandover(
         id=uuid.uuid4(),
         clinic_id=actor.clinic_id,
         episode_id=episode.id,
         consent_id=consent.id,
-        data_key_id=data_key_id,
-        kind="correction" if earlier_key else "initial",
+        data_key_id=partner_case.data_key_id,
+        kind="initial" if first else "correction",
         handed_over_on=now.date(),
         recorded_by_id=actor.id,
         recorded_at=now,

@@ -9,9 +9,9 @@ contact can outlive the client's treatment.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import ForeignKey, String, Time, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.crypto.fields import SealedRecord, encrypted
@@ -39,3 +39,204 @@ class PartnerHandover(SealedRecord, db.Model):
     children_in_common = encrypted("children_in_common")
     # Stays in the clear so lists, letters and SMS can refuse her without unsealing anything.
     protected_identity: Mapped[bool] = mapped_column(default=False)
+
+
+class PartnerCase(db.Model):
+    """The partner side of one treatment episode, opened by its first hand-over.
+
+    Everything below hangs off it and is sealed under its data key (the same key as the
+    hand-over notes). Nothing here has a foreign key the client side's queries follow.
+    """
+
+    __tablename__ = "partner_case"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_episode.id"), unique=True)
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    treater_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The partner's current answer (vocabulary.ANSWERS); its history is in partner_answer.
+    answer: Mapped[str] = mapped_column(String(16), default="pending")
+    # Set from the hand-over or by the partner side; restricts her details to named staff.
+    protected_identity: Mapped[bool] = mapped_column(default=False)
+    # She ended the contact herself; the offer still stands and can be re-opened.
+    contact_ended_on: Mapped[date | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProtectedAccess(db.Model):
+    """A staff member named to see a protected partner's details."""
+
+    __tablename__ = "protected_access"
+    __table_args__ = (UniqueConstraint("partner_case_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TreaterException(SealedRecord, db.Model):
+    """An administrator's logged exception: one person may hold both treater roles of a case
+    (very small clinics only)."""
+
+    __tablename__ = "treater_exception"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_episode.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    reason = encrypted("reason")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class _PartnerRecord(SealedRecord):
+    """Columns every record of a partner case carries."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SuitabilityDecision(_PartnerRecord, db.Model):
+    """Contact or no contact, and why. The newest decision counts; none is ever deleted."""
+
+    __tablename__ = "suitability_decision"
+
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note = encrypted("note")
+
+
+class PartnerAnswer(_PartnerRecord, db.Model):
+    """Each answer she gave, in order; partner_case.answer holds the newest."""
+
+    __tablename__ = "partner_answer"
+
+    answer: Mapped[str] = mapped_column(String(16))
+    answered_on: Mapped[date] = mapped_column()
+
+
+class PartnerConsent(_PartnerRecord, db.Model):
+    """Her own consent to contact, separate from the client's, with its own withdrawal."""
+
+    __tablename__ = "partner_consent"
+
+    given_on: Mapped[date] = mapped_column()
+    contact_phone: Mapped[bool] = mapped_column(default=False)
+    contact_sms: Mapped[bool] = mapped_column(default=False)
+    contact_letter: Mapped[bool] = mapped_column(default=False)
+    sms_reminders: Mapped[bool] = mapped_column(default=False)
+    told_when_ended: Mapped[bool] = mapped_column(default=False)
+    withdrawn_on: Mapped[date | None] = mapped_column()
+
+
+class SafeContactPlan(_PartnerRecord, db.Model):
+    """How she may be contacted safely; the newest version counts, older ones are kept."""
+
+    __tablename__ = "safe_contact_plan"
+
+    version: Mapped[int] = mapped_column()
+    phone_allowed: Mapped[bool] = mapped_column(default=False)
+    sms_allowed: Mapped[bool] = mapped_column(default=False)
+    letter_allowed: Mapped[bool] = mapped_column(default=False)
+    # ISO weekdays she may be contacted on, e.g. "12345".
+    safe_days: Mapped[str] = mapped_column(String(7), default="")
+    safe_from: Mapped[time | None] = mapped_column(Time)
+    safe_until: Mapped[time | None] = mapped_column(Time)
+    voicemail_allowed: Mapped[bool] = mapped_column(default=False)
+    letters_safe_at_address: Mapped[bool] = mapped_column(default=False)
+    sender_name = encrypted("sender_name")
+    opener = encrypted("opener")
+
+
+class ContactAttempt(_PartnerRecord, db.Model):
+    __tablename__ = "contact_attempt"
+
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
+class ThreatWarning(_PartnerRecord, db.Model):
+    """A decision that she must be warned of an imminent threat although she declined or
+    ended contact. Takes effect only once a manager confirms it."""
+
+    __tablename__ = "threat_warning"
+
+    reason = encrypted("reason")
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SendDecision(_PartnerRecord, db.Model):
+    """A logged decision allowing one specific send to a partner with protected personal
+    data. Used once."""
+
+    __tablename__ = "send_decision"
+
+    channel: Mapped[str] = mapped_column(String(16))
+    reason = encrypted("reason")
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RiskAssessment(_PartnerRecord, db.Model):
+    __tablename__ = "risk_assessment"
+
+    instrument: Mapped[str] = mapped_column(String(32))
+    assessed_on: Mapped[date] = mapped_column()
+    level: Mapped[str] = mapped_column(String(16))
+    next_review_on: Mapped[date | None] = mapped_column()
+    notes = encrypted("notes")
+
+
+class UrgentTask(_PartnerRecord, db.Model):
+    """An urgent consultation opened by a high risk result. Stays on the partner side."""
+
+    __tablename__ = "urgent_task"
+
+    risk_assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("risk_assessment.id"))
+    # "partner_treater" or "manager": who must act on it.
+    for_role: Mapped[str] = mapped_column(String(32))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    handling = encrypted("handling")
+
+
+class Child(_PartnerRecord, db.Model):
+    __tablename__ = "child"
+
+    # Initials or a first name, as the partner gives it.
+    label = encrypted("label")
+    age: Mapped[int | None] = mapped_column()
+    lives_with_client: Mapped[bool] = mapped_column(default=False)
+    regular_contact_with_client: Mapped[bool] = mapped_column(default=False)
+
+
+class SafetyPlan(_PartnerRecord, db.Model):
+    """A safety plan for the partner (child_id NULL) or for one child; each save is a new
+    version."""
+
+    __tablename__ = "safety_plan"
+
+    child_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("child.id"))
+    version: Mapped[int] = mapped_column()
+    content = encrypted("content")
+
+
+class ConcernReport(_PartnerRecord, db.Model):
+    """An orosanmälan (14 kap. 1 § SoL): that it was made, when, by whom, to whom, why."""
+
+    __tablename__ = "concern_report"
+
+    child_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("child.id"))
+    reported_on: Mapped[date] = mapped_column()
+    # The social welfare board it went to, e.g. "Socialnämnden i Lindvik".
+    board: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(32))

@@ -25,6 +25,10 @@ class Permission(StrEnum):
     PARTNER_DETAILS_HAND_OVER = "partner_details:hand_over"
     EPISODES_END = "episodes:end"
     PARTNER_SIDE_VIEW = "partner_side:view"
+    PARTNER_CASES_WORK = "partner_cases:work"
+    THREAT_WARNINGS_CONFIRM = "threat_warnings:confirm"
+    URGENT_TASKS_HANDLE = "urgent_tasks:handle"
+    TREATER_EXCEPTIONS_RECORD = "treater_exceptions:record"
     MANAGEMENT_VIEW = "management:view"
     CONSENT_REGISTER_VIEW = "consent_register:view"
     USERS_MANAGE = "users:manage"
@@ -42,12 +46,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EPISODES_END,
         }
     ),
-    Role.PARTNER_TREATER: frozenset({Permission.ACCOUNT_MANAGE_OWN, Permission.PARTNER_SIDE_VIEW}),
+    Role.PARTNER_TREATER: frozenset(
+        {
+            Permission.ACCOUNT_MANAGE_OWN,
+            Permission.PARTNER_SIDE_VIEW,
+            Permission.PARTNER_CASES_WORK,
+            Permission.URGENT_TASKS_HANDLE,
+        }
+    ),
     Role.MANAGER: frozenset(
         {
             Permission.ACCOUNT_MANAGE_OWN,
             Permission.MANAGEMENT_VIEW,
             Permission.CONSENT_REGISTER_VIEW,
+            Permission.THREAT_WARNINGS_CONFIRM,
+            Permission.URGENT_TASKS_HANDLE,
         }
     ),
     # Administrators run the installation; they never open cases (DOMAIN.md, roles).
@@ -56,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCOUNT_MANAGE_OWN,
             Permission.USERS_MANAGE,
             Permission.CLINIC_SETTINGS_EDIT,
+            Permission.TREATER_EXCEPTIONS_RECORD,
         }
     ),
 }

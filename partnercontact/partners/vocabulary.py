@@ -1,0 +1,84 @@
+"""The closed lists of the partner side, with the labels the pages show.
+
+Every choice a partner-contact treater makes from a list is one of these keys; the database
+stores the key, the pages show the label.
+"""
+
+from __future__ import annotations
+
+from partnercontact.i18n import _l
+
+# The partner's answer to the offer of contact.
+ANSWERS = {
+    "pending": _l("No answer yet"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "unreachable": _l("Unreachable"),
+}
+
+SUITABILITY_DECISIONS = {
+    "contact": _l("Contact the partner"),
+    "no_contact": _l("Do not contact the partner"),
+}
+# Why partner contact is not suitable (DOMAIN.md, step 3).
+NO_CONTACT_REASONS = {
+    "long_time_without_contact": _l("No contact between them for a long time"),
+    "sheltered_housing": _l("She lives in sheltered housing"),
+    "abroad": _l("She lives abroad"),
+    "controlling_pattern": _l("A strongly controlling pattern: contact could raise the risk"),
+    "other": _l("Other (see note)"),
+}
+
+CHANNELS = {
+    "phone": _l("Phone"),
+    "sms": _l("Text message"),
+    "letter": _l("Letter"),
+}
+# What the partner herself consents to (her own consent, separate from the client's).
+PARTNER_SCOPES = {
+    "contact_phone": _l("Contact by phone"),
+    "contact_sms": _l("Contact by text message"),
+    "contact_letter": _l("Contact by letter"),
+    "sms_reminders": _l("Reminders by text message"),
+    "told_when_ended": _l("Be told when he ends treatment"),
+}
+
+ATTEMPT_OUTCOMES = {
+    "reached": _l("Reached"),
+    "no_answer": _l("No answer"),
+    "not_safe": _l("Not safe to talk"),
+    "wrong_number": _l("Wrong number"),
+}
+
+INSTRUMENTS = {
+    "freda_short": _l("FREDA short questions"),
+    "freda_description": _l("FREDA description"),
+    "freda_danger": _l("FREDA danger assessment"),
+    "sara": _l("SARA"),
+    "sam": _l("SAM"),
+    "clinical": _l("Clinical assessment"),
+}
+RISK_LEVELS = {
+    "low": _l("Low"),
+    "moderate": _l("Moderate"),
+    "high": _l("High"),
+}
+
+CONCERN_REASONS = {
+    "physical_violence": _l("Physical violence against the child"),
+    "psychological_violence": _l("Psychological violence against the child"),
+    "sexual_abuse": _l("Sexual abuse"),
+    "neglect": _l("Neglect"),
+    "witnessing_violence": _l("The child witnesses violence"),
+    "other": _l("Other"),
+}
+
+WEEKDAYS = {
+    "1": _l("Monday"),
+    "2": _l("Tuesday"),
+    "3": _l("Wednesday"),
+    "4": _l("Thursday"),
+    "5": _l("Friday"),
+    "6": _l("Saturday"),
+    "7": _l("Sunday"),
+}
