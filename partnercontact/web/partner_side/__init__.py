@@ -1,13 +1,5 @@
 """Pages for the partner-contact treater. Never imports another audience's views."""
 
-from flask import Blueprint, render_template
+from partnercontact.web.partner_side.views import bp
 
-from partnercontact.policy import Permission, requires
-
-bp = Blueprint("partner_side", __name__, url_prefix="/partner", template_folder="templates")
-
-
-@bp.route("/")
-@requires(Permission.PARTNER_SIDE_VIEW)
-def home() -> str:
-    return render_template("partner_side/home.html")
+__all__ = ["bp"]

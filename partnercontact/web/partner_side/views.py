@@ -1,0 +1,102 @@
+"""Pages for the partner-contact treater: the inbox and the case page. Never imports another
+audience's views."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from partnercontact.db import db
+from partnercontact.partners import service as partners
+from partnercontact.partners.vocabulary import ANSWERS
+from partnercontact.policy import Permission, requires
+from partnercontact.web.partner_side.sections import case_section, sections_for
+
+bp = Blueprint("partner_side", __name__, url_prefix="/partner", template_folder="templates")
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    return {"answer_labels": ANSWERS}
+
+
+@bp.route("/")
+@requires(Permission.PARTNER_SIDE_VIEW)
+def home() -> str:
+    items = partners.inbox(current_user)
+    page = render_template("partner_side/home.html", items=items)
+    db.session.commit()  # the audit entry of the read
+    return page
+
+
+def case_url(case_id: uuid.UUID, anchor: str | None = None) -> str:
+    return url_for("partner_side.case", case_id=case_id, _anchor=anchor)
+
+
+@bp.route("/cases/<uuid:case_id>")
+@requires(Permission.PARTNER_CASES_WORK)
+def case(case_id: uuid.UUID) -> str:
+    partner_case = partners.partner_case_for(current_user, case_id)
+    page = render_template(
+        "partner_side/case.html",
+        case=partner_case,
+        reference=partners.reference_of(partner_case),
+        held=partner_case.treater_id == current_user.id,
+        sections=sections_for(current_user, partner_case)
+        if partner_case.treater_id == current_user.id
+        else [],
+    )
+    db.session.commit()  # the audit entries of the reads
+    return page
+
+
+def back_to_case(case_id: uuid.UUID, message: str, anchor: str | None = None) -> Response:
+    db.session.commit()
+    flash(message, "success")
+    return redirect(case_url(case_id, anchor))
+
+
+@bp.route("/cases/<uuid:case_id>/pick-up", methods=["POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def pick_up(case_id: uuid.UUID) -> Response:
+    partners.pick_up(current_user, case_id)
+    return back_to_case(case_id, _("You now hold the case."))
+
+
+@bp.route("/cases/<uuid:case_id>/protected", methods=["GET", "POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def mark_protected(case_id: uuid.UUID) -> Response | str:
+    """A confirmation page (GET) before the marking (POST)."""
+    if request.method == "GET":
+        partner_case = partners.held_case_for(current_user, case_id)
+        page = render_template(
+            "partner_side/protected.html",
+            case=partner_case,
+            reference=partners.reference_of(partner_case),
+        )
+        db.session.commit()
+        return page
+    partners.mark_protected(current_user, case_id)
+    return back_to_case(case_id, _("The partner is marked as having protected personal data."))
+
+
+@bp.route("/cases/<uuid:case_id>/named-staff", methods=["POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def name_staff(case_id: uuid.UUID) -> Response:
+    user_id = request.form.get("user_id", type=int)
+    if user_id is None:
+        user_id = 0  # never an account: the service answers "choose a treater"
+    partners.name_staff(current_user, case_id, user_id)
+    return back_to_case(case_id, _("The colleague may now see the partner's details."))
+
+
+@case_section("details", order=10, template="partner_side/sections/details.html")
+def _details(actor, partner_case):  # type: ignore[no-untyped-def]
+    return {
+        "entries": partners.partner_details(actor, partner_case),
+        "colleagues": partners.colleagues_to_name(actor) if partner_case.protected_identity else [],
+    }

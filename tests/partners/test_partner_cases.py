@@ -1,0 +1,116 @@
+"""The partner side's inbox, picking up a case, and who may read a partner's details."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from partnercontact.audit.models import AuditEvent
+from partnercontact.db import db
+from partnercontact.errors import Conflict
+from partnercontact.partners.service import (
+    PartnerCaseNotFound,
+    inbox,
+    mark_protected,
+    name_staff,
+    partner_case_for,
+    partner_details,
+    pick_up,
+)
+from tests.factories import Factory
+from tests.helpers import log_in, text_of
+from tests.partners.conftest import HandedOver, handed_over_case
+
+
+def test_a_hand_over_waits_in_the_inbox_until_picked_up(handed_over: HandedOver) -> None:
+    treater = handed_over.partner_treater.user
+    [item] = inbox(treater)
+    assert not item.held_by_me and item.partner_name == "Maja Påhittad"
+    pick_up(treater, handed_over.case.id)
+    db.session.commit()
+    [item] = inbox(treater)
+    assert item.held_by_me and item.answer == "pending"
+    with pytest.raises(Conflict):
+        pick_up(treater, handed_over.case.id)
+
+
+def test_a_case_held_by_one_treater_is_invisible_to_the_others(
+    factory: Factory, handed_over: HandedOver
+) -> None:
+    pick_up(handed_over.partner_treater.user, handed_over.case.id)
+    db.session.commit()
+    colleague = factory.partner_treater().user
+    assert inbox(colleague) == []
+    with pytest.raises(PartnerCaseNotFound):
+        partner_case_for(colleague, handed_over.case.id)
+    other_clinic = factory.partner_treater(clinic=factory.clinic()).user
+    with pytest.raises(PartnerCaseNotFound):
+        partner_case_for(other_clinic, handed_over.case.id)
+
+
+@pytest.mark.parametrize("role", ["client_treater", "manager", "admin"])
+def test_no_other_role_loads_a_partner_case(factory: Factory, handed_over, role) -> None:
+    actor = handed_over.client_treater if role == "client_treater" else getattr(factory, role)()
+    with pytest.raises(PartnerCaseNotFound):
+        partner_case_for(actor.user, handed_over.case.id)
+    assert inbox(actor.user) == []
+
+
+def test_reading_her_details_is_audited_without_content(handed_over: HandedOver) -> None:
+    treater = handed_over.partner_treater.user
+    pick_up(treater, handed_over.case.id)
+    [entry] = partner_details(treater, handed_over.case)
+    db.session.commit()
+    assert entry.details.phone == "+46707654321" and entry.kind == "initial"
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "partner.details_viewed")
+    ).all()
+    assert [(e.actor_id, e.resource_id) for e in events] == [(treater.id, str(handed_over.case.id))]
+    for event in db.session.scalars(select(AuditEvent)):
+        assert "Maja" not in repr(vars(event)) and "0765" not in repr(vars(event))
+
+
+def test_a_protected_partner_is_shown_only_to_named_staff(factory: Factory, clock) -> None:
+    partner_case = handed_over_case(factory, clock, protected=True, name="Skyddad Person")
+    holder = factory.partner_treater().user
+    other = factory.partner_treater().user
+    [item] = inbox(holder)
+    assert item.protected and item.partner_name is None  # before anyone holds her case
+    pick_up(holder, partner_case.id)
+    db.session.commit()
+    assert partner_details(holder, partner_case)[0].details.name == "Skyddad Person"
+    # Named later by the holder, a colleague may see her; before that, nothing.
+    assert partner_details(other, partner_case) is None
+    name_staff(holder, partner_case.id, other.id)
+    db.session.commit()
+    assert partner_details(other, partner_case)[0].details.name == "Skyddad Person"
+
+
+def test_marking_protected_hides_her_name_from_lists_of_unnamed_staff(
+    factory: Factory, clock, handed_over: HandedOver
+) -> None:
+    holder = handed_over.partner_treater.user
+    pick_up(holder, handed_over.case.id)
+    mark_protected(holder, handed_over.case.id)
+    db.session.commit()
+    assert inbox(holder)[0].partner_name == "Maja Påhittad"  # named on marking
+    waiting = handed_over_case(factory, clock, protected=True, name="Ännu Enskyddad")
+    [item] = [i for i in inbox(factory.partner_treater().user) if i.case_id == waiting.id]
+    assert item.partner_name is None
+
+
+def test_the_inbox_and_case_pages_in_the_browser(client, handed_over: HandedOver, clock) -> None:
+    log_in(client, handed_over.partner_treater, clock)
+    home = text_of(client.get("/partner/"))
+    assert "Väntande överlämningar" in home and "Maja Påhittad" in home
+    case_page = f"/partner/cases/{handed_over.case.id}"
+    assert "Storgatan" not in text_of(client.get(case_page))  # not held yet
+    token = client.get(case_page)
+    from tests.helpers import csrf_token
+
+    response = client.post(
+        f"{case_page}/pick-up", data={"csrf_token": csrf_token(client, case_page)}
+    )
+    assert response.status_code == 302 and token.status_code == 200
+    page = text_of(client.get(case_page))
+    assert "Storgatan 1, 123 45 Lindvik" in page and "+46707654321" in page
