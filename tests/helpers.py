@@ -61,3 +61,16 @@ def sample_url(rule: Rule, values: dict[str, object]) -> str:
         else:
             arguments[name] = "x"
     return rule.build(arguments, append_unknown=False)[1]
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
+_SHORT_REFERENCE = re.compile(r"<code>[0-9a-f]{8}</code>")
+
+
+def masked(text: str) -> str:
+    """``text`` with record ids and CSRF tokens replaced, for comparing two pages that may
+    differ only in which record they are about."""
+    text = _TOKEN.sub('name="csrf_token" value="TOKEN"', text)
+    text = re.sub(r'value="[^"]*"(?=[^>]*name="csrf_token")', 'value="TOKEN"', text)
+    text = _UUID.sub("ID", text)
+    return _SHORT_REFERENCE.sub("<code>REF</code>", text)

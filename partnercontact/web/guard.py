@@ -1,7 +1,8 @@
 """The one request hook that applies the access policy to every route.
 
 Deny by default: a route whose view declares neither ``public`` nor ``requires`` answers
-403 even to a logged-in administrator, and the route-coverage test fails the suite.
+403 even to a logged-in administrator, and the route-coverage test fails the suite. A denied
+request for a route about one record answers 404 instead, as if the record did not exist.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ def enforce_policy() -> Response | None:
             outcome=Outcome.DENIED,
         )
         db.session.commit()
-        abort(403)
+        # A route about one record (a client, a consent, a partner case) answers a request
+        # from the wrong side exactly as it answers for a record that does not exist: 404,
+        # so the status cannot tell anyone whether the record is there.
+        abort(404 if request.view_args else 403)
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from partnercontact.cases.identifiers import normalise_personal_id, normalise_ph
 from partnercontact.cases.models import Client, TreatmentEpisode
 from partnercontact.db import db
 from tests.factories import Factory
-from tests.helpers import log_in, submit, text_of
+from tests.helpers import log_in, masked, submit, text_of
 
 VALID = {
     "name": "Kalle Testsson",
@@ -93,7 +94,9 @@ def test_other_roles_cannot_reach_a_client(app, factory: Factory, clock, role: s
     location = submit(owner, "/client/new", VALID).headers["Location"]
     log_in(other, getattr(factory, role)(), clock)
     response = other.get(location)
-    assert response.status_code == 403
+    # The same answer as for a client that does not exist.
+    assert response.status_code == 404
+    assert masked(text_of(response)) == masked(text_of(other.get(f"/client/{uuid.uuid4()}")))
     assert "Kalle" not in text_of(response)
 
 

@@ -476,7 +476,8 @@ def test_other_roles_are_denied_every_register_page(
         "/management/consents.csv",
     ):
         response = client.get(path)
-        assert response.status_code == 403, path
+        # A page about one record answers as if it did not exist.
+        assert response.status_code == (404 if str(built.signed.id) in path else 403), path
         assert built.signed.episode_id.hex[:8] not in text_of(response)
 
 
