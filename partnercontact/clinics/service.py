@@ -37,6 +37,9 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "small_count_threshold": (1, 50),
 }
 
+# On/off switches: stored as booleans, so anything else is refused before it reaches the column.
+BOOLEAN_SETTINGS = ("verbal_consent_allowed", "urgent_tasks_to_manager")
+
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "letterhead": "",
@@ -81,6 +84,9 @@ def _validate(clinic: Clinic) -> None:
         ZoneInfo(clinic.timezone or "")
     except (ZoneInfoNotFoundError, ValueError):
         raise ClinicSettingsInvalid(_l("Unknown time zone."), field="timezone") from None
+    for field in BOOLEAN_SETTINGS:
+        if not isinstance(getattr(clinic, field), bool):
+            raise ClinicSettingsInvalid(_l("Choose on or off."), field=field)
     for field, (low, high) in SETTING_LIMITS.items():
         value = getattr(clinic, field)
         if value is not None and not low <= value <= high:
@@ -99,7 +105,7 @@ def update_settings(actor: User, clinic: Clinic, values: dict[str, Any]) -> Clin
         "neutral_sender_name",
         "letterhead",
         "timezone",
-        "verbal_consent_allowed",
+        *BOOLEAN_SETTINGS,
         *SETTING_LIMITS,
     }
     unknown = set(values) - allowed

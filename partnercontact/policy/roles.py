@@ -27,6 +27,7 @@ class Permission(StrEnum):
     PARTNER_SIDE_VIEW = "partner_side:view"
     PARTNER_CASES_WORK = "partner_cases:work"
     THREAT_WARNINGS_CONFIRM = "threat_warnings:confirm"
+    # The manager's urgent consultations; partner treaters handle theirs as case work.
     URGENT_TASKS_HANDLE = "urgent_tasks:handle"
     TREATER_EXCEPTIONS_RECORD = "treater_exceptions:record"
     MANAGEMENT_VIEW = "management:view"
@@ -51,7 +52,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCOUNT_MANAGE_OWN,
             Permission.PARTNER_SIDE_VIEW,
             Permission.PARTNER_CASES_WORK,
-            Permission.URGENT_TASKS_HANDLE,
         }
     ),
     Role.MANAGER: frozenset(

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import func, select
 
+from partnercontact.audit.models import AuditEvent
 from partnercontact.auth.models import User
+from partnercontact.clinics.errors import ClinicSettingsInvalid
 from partnercontact.clinics.models import Clinic
+from partnercontact.clinics.service import update_settings
 from partnercontact.db import db
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of
@@ -161,3 +167,70 @@ def test_an_out_of_range_setting_names_its_field(client, factory: Factory, clock
     )
     assert response.status_code == 400
     assert 'id="contact_attempts_required-error"' in text_of(response)
+
+
+SETTINGS = {
+    "name": "Mottagningen Tallbo",
+    "neutral_sender_name": "Tallbo samtal",
+    "timezone": "Europe/Stockholm",
+    "contact_attempts_required": "3",
+    "contact_attempt_window_days": "7",
+    "small_count_threshold": "5",
+}
+
+
+def test_urgent_tasks_to_the_manager_is_switched_on_and_off(
+    client, factory: Factory, clock
+) -> None:
+    admin = factory.admin()
+    log_in(client, admin, clock)
+    clinic = db.session.get(Clinic, admin.user.clinic_id)
+    assert clinic.urgent_tasks_to_manager is False  # off by default
+    assert 'id="urgent_tasks_to_manager"' in text_of(client.get("/admin/clinic"))
+
+    response = submit(client, "/admin/clinic", {**SETTINGS, "urgent_tasks_to_manager": "y"})
+    assert response.status_code == 302
+    db.session.refresh(clinic)
+    assert clinic.urgent_tasks_to_manager is True
+    page = text_of(client.get("/admin/clinic"))
+    assert re.search(r'<input[^>]*checked[^>]*id="urgent_tasks_to_manager"', page) or re.search(
+        r'<input[^>]*id="urgent_tasks_to_manager"[^>]*checked', page
+    )
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "clinic.settings_updated")
+    ).all()
+    assert len(events) == 1
+
+    response = submit(client, "/admin/clinic", SETTINGS)  # an unticked box is not sent
+    assert response.status_code == 302
+    db.session.refresh(clinic)
+    assert clinic.urgent_tasks_to_manager is False
+
+
+def test_a_bad_input_keeps_the_urgent_tasks_setting_unchanged(
+    client, factory: Factory, clock
+) -> None:
+    admin = factory.admin()
+    log_in(client, admin, clock)
+    response = submit(
+        client,
+        "/admin/clinic",
+        {**SETTINGS, "urgent_tasks_to_manager": "y", "small_count_threshold": "0"},
+    )
+    assert response.status_code == 400
+    assert 'id="small_count_threshold-error"' in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Clinic, admin.user.clinic_id).urgent_tasks_to_manager is False
+
+
+def test_the_settings_service_accepts_only_on_or_off(factory: Factory) -> None:
+    admin = factory.admin().user
+    clinic = admin.clinic
+    with pytest.raises(ClinicSettingsInvalid) as caught:
+        update_settings(admin, clinic, {"urgent_tasks_to_manager": "yes"})
+    assert caught.value.field == "urgent_tasks_to_manager"
+    assert clinic.urgent_tasks_to_manager is False  # put back: all or nothing
+    update_settings(admin, clinic, {"urgent_tasks_to_manager": True})
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Clinic, clinic.id).urgent_tasks_to_manager is True

@@ -48,6 +48,9 @@ class ClinicSettingsForm(FlaskForm):
     letterhead = TextAreaField(_l("Letterhead (address block)"), validators=[Length(max=2000)])
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
     verbal_consent_allowed = BooleanField(_l("Verbal consent may start partner contact"))
+    urgent_tasks_to_manager = BooleanField(
+        _l("A high risk result also opens an urgent task for the manager")
+    )
     contact_attempts_required = IntegerField(
         _l("Contact attempts before a partner counts as unreachable"),
         validators=[InputRequired(), NumberRange(min=1, max=20)],

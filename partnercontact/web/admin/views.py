@@ -26,6 +26,7 @@ SETTINGS_FIELDS = (
     "letterhead",
     "timezone",
     "verbal_consent_allowed",
+    "urgent_tasks_to_manager",
     "contact_attempts_required",
     "contact_attempt_window_days",
     "small_count_threshold",

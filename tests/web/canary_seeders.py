@@ -1,0 +1,105 @@
+"""What the partner side can record, each text field holding a canary. Registered into
+:data:`tests.web.canary.SEEDERS` on import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import time, timedelta
+
+from partnercontact.auth.models import User
+from partnercontact.partners import clinical, contact, sending
+from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.service import mark_protected
+from partnercontact.runtime import current_runtime
+from tests.web.canary import ESCALATION, PARTNER, SEEDERS
+
+Marker = Callable[[str], str]
+
+
+def contact_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
+    now = current_runtime().clock.now()
+    case_id = partner_case.id
+    contact.decide_suitability(
+        holder, case_id, decision="no_contact", reason="other", note=marker("Lamplighet")
+    )
+    contact.decide_suitability(holder, case_id, decision="contact")
+    contact.save_safe_contact_plan(
+        holder,
+        case_id,
+        contact.SafeContactPlanIn(
+            channels=["phone", "sms"],
+            safe_days=["1", "2", "3", "4", "5"],
+            safe_from=time(8),
+            safe_until=time(20),
+            sender_name=marker("Avsandare"),
+            opener=marker("Oppningsfras"),
+        ),
+    )
+    contact.record_attempt(
+        holder,
+        case_id,
+        channel="phone",
+        outcome="reached",
+        attempted_at=now - timedelta(hours=1),
+        checked_safe=True,
+    )
+    contact.record_answer(
+        holder,
+        case_id,
+        answer="accepted",
+        answered_on=now.date(),
+        scopes=["contact_phone", "told_when_ended"],
+    )
+    contact.end_contact(holder, case_id, ended_on=now.date())
+    contact.record_threat_warning(holder, case_id, reason=marker("Hot"))
+    mark_protected(holder, case_id)
+    sending.record_send_decision(holder, case_id, "sms", marker("Utskicksbeslut"))
+    return {
+        marker("Lamplighet"): PARTNER,
+        marker("Avsandare"): PARTNER,
+        marker("Oppningsfras"): PARTNER,
+        marker("Utskicksbeslut"): PARTNER,
+        # A manager reads the reason to confirm the warning; the client side never does.
+        marker("Hot"): ESCALATION,
+    }
+
+
+def clinical_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
+    today = current_runtime().clock.now().date()
+    case_id = partner_case.id
+    clinical.record_risk_assessment(
+        holder,
+        case_id,
+        instrument="freda_danger",
+        assessed_on=today,
+        level="high",
+        next_review_on=today + timedelta(days=30),
+        notes=marker("Riskanteckning"),
+    )
+    for task in clinical.urgent_tasks_of_case(holder, partner_case):
+        if task.for_role == "partner_treater":
+            clinical.handle_urgent_task(holder, case_id, task.id, handling=marker("Hantering"))
+    child = clinical.record_child(
+        holder,
+        case_id,
+        clinical.ChildDetails(
+            label=marker("Barn"), age=7, lives_with_client=False, regular_contact_with_client=True
+        ),
+    )
+    clinical.save_safety_plan(holder, case_id, child_id=None, content=marker("Sakerhetsplan"))
+    clinical.save_safety_plan(holder, case_id, child_id=child.id, content=marker("Barnplan"))
+    clinical.record_concern_report(
+        holder,
+        case_id,
+        reported_on=today,
+        board=marker("Namnd"),
+        reason="witnessing_violence",
+        child_id=child.id,
+    )
+    return {
+        marker(what): PARTNER
+        for what in ("Riskanteckning", "Hantering", "Barn", "Sakerhetsplan", "Barnplan", "Namnd")
+    }
+
+
+SEEDERS.extend([contact_work, clinical_work])

@@ -1,0 +1,115 @@
+"""The client side is blind to the partner side: two cases that differ only in what the
+partner said look the same, byte for byte once ids and tokens are masked, on every page the
+client treater can open about them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.db import db
+from partnercontact.partners.clinical import record_risk_assessment
+from partnercontact.partners.contact import record_answer, record_attempt
+from partnercontact.partners.handover import PartnerDetails, hand_over
+from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.service import pick_up
+from tests.cases_built import client_of, signed_consent_of
+from tests.factories import Account, Factory
+from tests.helpers import log_in, masked, sample_url
+
+SAME_PARTNER = PartnerDetails(
+    name="Lika Partnersson",
+    phone="0701112233",
+    address="Likagatan 1",
+    relation="current",
+    children_in_common="no",
+    protected_identity=False,
+)
+
+
+def _twin(client_treater: Account, partner_treater: Account, clock) -> tuple[uuid.UUID, ...]:
+    client_id = client_of(client_treater.user, name="Lika Klientsson")
+    consent = signed_consent_of(client_treater.user, client_id, clock)
+    hand_over(client_treater.user, client_id, SAME_PARTNER)
+    db.session.commit()
+    case_id = db.session.scalar(
+        select(PartnerCase.id)
+        .join(TreatmentEpisode, TreatmentEpisode.id == PartnerCase.episode_id)
+        .where(TreatmentEpisode.client_id == client_id)
+    )
+    pick_up(partner_treater.user, case_id)
+    db.session.commit()
+    return client_id, consent.id, case_id
+
+
+def _client_side_pages(app: Flask, client, ids: dict[str, uuid.UUID]) -> dict[str, tuple]:
+    pages = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("client_side.") or "GET" not in rule.methods:
+            continue
+        response = client.get(sample_url(rule, ids))
+        body = response.get_data()
+        if response.mimetype == "text/html":
+            body = masked(body.decode()).encode()
+        elif response.mimetype == "application/pdf" and rule.endpoint.endswith("form_pdf"):
+            body = b"a PDF of %d pages" % body.count(b"/Type /Page\n")
+        headers = sorted(
+            (key, masked(value))
+            for key, value in response.headers.items()
+            if key not in ("Date", "Set-Cookie")
+        )
+        pages[rule.endpoint] = (response.status_code, headers, body)
+    return pages
+
+
+def test_an_accepting_and_a_declining_partner_look_the_same_from_the_client_side(
+    app: Flask, factory: Factory, clock
+) -> None:
+    client_treater = factory.client_treater()
+    partner_treater = factory.partner_treater()
+    accepting = _twin(client_treater, partner_treater, clock)
+    declining = _twin(client_treater, partner_treater, clock)
+
+    # Everything that could differ on the partner side does.
+    holder = partner_treater.user
+    today = clock.now().date()
+    record_attempt(
+        holder,
+        accepting[2],
+        channel="phone",
+        outcome="reached",
+        attempted_at=clock.now() - timedelta(hours=1),
+        checked_safe=True,
+    )
+    record_answer(
+        holder,
+        accepting[2],
+        answer="accepted",
+        answered_on=today,
+        scopes=["contact_phone", "told_when_ended"],
+    )
+    record_risk_assessment(
+        holder,
+        accepting[2],
+        instrument="freda_danger",
+        assessed_on=today,
+        level="high",
+        next_review_on=None,
+        notes="Hög risk",
+    )
+    record_answer(holder, declining[2], answer="declined", answered_on=today)
+    db.session.commit()
+
+    browser = app.test_client()
+    log_in(browser, client_treater, clock)
+    names = ("client_id", "consent_id", "case_id")
+    seen_accepting = _client_side_pages(app, browser, dict(zip(names, accepting, strict=True)))
+    seen_declining = _client_side_pages(app, browser, dict(zip(names, declining, strict=True)))
+    assert seen_accepting.keys() == seen_declining.keys()
+    assert any(status == 200 for status, _, _ in seen_accepting.values())
+    for endpoint, page in seen_accepting.items():
+        assert page == seen_declining[endpoint], endpoint

@@ -1,0 +1,112 @@
+"""One test per rule of the role table in DOMAIN.md: what each role must never see or do."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from partnercontact.cases.models import Client, TreatmentEpisode
+from partnercontact.consent.models import Consent
+from partnercontact.db import db
+from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.service import PartnerCaseNotFound, pick_up
+from partnercontact.policy import Role
+from tests.factories import Account, Factory
+from tests.helpers import log_in, masked, text_of
+from tests.web.canary import (
+    CLIENT,
+    PARTNER,
+    CanaryWorld,
+    build_canary_world,
+    leaks,
+    seed_case,
+    seed_partner_side,
+)
+
+
+@pytest.fixture
+def world(factory: Factory, clock) -> CanaryWorld:
+    return build_canary_world(factory, clock)
+
+
+def _leaked_sides(app, world, role, clock) -> set[str]:
+    found = leaks(app, world, role, clock)
+    return {side for side in (CLIENT, PARTNER) if any(f" {side} string " in leak for leak in found)}
+
+
+def test_the_client_treater_never_sees_what_the_partner_said_or_her_details(
+    app: Flask, world: CanaryWorld, clock
+) -> None:
+    assert PARTNER not in _leaked_sides(app, world, Role.CLIENT_TREATER, clock)
+
+
+def _case_without_partner_work(
+    factory: Factory, clock, tag: str, number: int, client_treater: Account | None = None
+):
+    holder = factory.partner_treater()
+    case = seed_case(
+        factory,
+        clock,
+        tag=tag,
+        number=number,
+        client_treater=client_treater or factory.client_treater(),
+        partner_treater=holder,
+        partner_side_work=False,
+    )
+    return case, holder.user, db.session.get(PartnerCase, case.case_id)
+
+
+def test_the_client_treater_cannot_tell_whether_the_partner_was_reached(
+    app: Flask, factory: Factory, clock
+) -> None:
+    """His page about the client is the same before and after all the partner-side work."""
+    treater = factory.client_treater()
+    case, holder, partner_case = _case_without_partner_work(factory, clock, "Blind", 7, treater)
+    browser = app.test_client()
+    log_in(browser, treater, clock)
+    page = f"/client/{case.client_id}"
+    before = masked(text_of(browser.get(page)))
+    assert seed_partner_side(holder, partner_case, "Blind")
+    assert masked(text_of(browser.get(page))) == before
+
+
+def test_the_partner_treater_never_sees_the_clients_side(
+    app: Flask, world: CanaryWorld, clock
+) -> None:
+    assert CLIENT not in _leaked_sides(app, world, Role.PARTNER_TREATER, clock)
+
+
+def _client_side_rows() -> list[tuple]:
+    db.session.expire_all()
+    rows: list[tuple] = []
+    for model in (Client, TreatmentEpisode, Consent):
+        for row in db.session.scalars(select(model)):
+            columns = vars(row).items()
+            rows.append(tuple(sorted((k, repr(v)) for k, v in columns if not k.startswith("_"))))
+    return sorted(rows)
+
+
+def test_nothing_the_partner_side_records_reaches_the_client_sides_tables(
+    factory: Factory, clock
+) -> None:
+    _, holder, partner_case = _case_without_partner_work(factory, clock, "Rad", 8)
+    before = _client_side_rows()
+    assert seed_partner_side(holder, partner_case, "Rad")
+    assert _client_side_rows() == before
+
+
+def test_the_manager_audits_without_clinical_content_or_contact_details(
+    app: Flask, world: CanaryWorld, clock
+) -> None:
+    assert _leaked_sides(app, world, Role.MANAGER, clock) == set()
+
+
+def test_the_administrator_never_opens_a_case(app: Flask, world: CanaryWorld, clock) -> None:
+    assert _leaked_sides(app, world, Role.ADMIN, clock) == set()
+
+
+def test_one_person_never_treats_both_sides_of_a_case(world: CanaryWorld) -> None:
+    client_treater = world.accounts[Role.CLIENT_TREATER].user
+    with pytest.raises(PartnerCaseNotFound):
+        pick_up(client_treater, world.waiting.case_id)
