@@ -38,6 +38,8 @@ class AuthConfig:
     lockout_minutes: int
     session_idle_minutes: int
     session_absolute_hours: int
+    # "standard" (argon2-cffi's defaults) or "fast" (a trivial cost, for test suites only).
+    hashing_cost: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,10 @@ def load_config(
         raise ConfigError('auth.second_factor must be "required" or "optional"')
     if mode == "production" and auth["second_factor"] != "required":
         raise ConfigError('auth.second_factor must be "required" in production mode')
+    if auth["hashing_cost"] not in ("standard", "fast"):
+        raise ConfigError('auth.hashing_cost must be "standard" or "fast"')
+    if mode == "production" and auth["hashing_cost"] != "standard":
+        raise ConfigError('auth.hashing_cost must be "standard" in production mode')
     worker = values["worker"]
     return Config(
         mode=mode,
@@ -211,6 +217,7 @@ def load_config(
             session_absolute_hours=_positive(
                 "auth.session_absolute_hours", auth["session_absolute_hours"]
             ),
+            hashing_cost=auth["hashing_cost"],
         ),
         worker=WorkerConfig(
             embedded=worker["embedded"],

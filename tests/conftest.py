@@ -148,6 +148,8 @@ def app(
         "database": {"url": database_url},
         "keys": {"file": str(key_file)},
         **config_overrides,
+        # Thousands of accounts are created and logged in here: argon2 at a trivial cost.
+        "auth": {"hashing_cost": "fast", **config_overrides.get("auth", {})},
     }
     config = load_config(environ={}, overrides=overrides, instance_path=tmp_path / "instance")
     flask_app = create_app(config, clock=clock, keyring=KeyRing(load_key_file(key_file)))

@@ -64,6 +64,20 @@ def test_production_refuses_an_optional_second_factor_and_sqlite(tmp_path: Path)
         )
 
 
+def test_production_refuses_a_cheap_password_hash(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="auth.hashing_cost"):
+        load_config(
+            environ={
+                "PARTNERCONTACT_KEYS__FILE": str(tmp_path / "k.json"),
+                "PARTNERCONTACT_MODE": "production",
+                "PARTNERCONTACT_DATABASE__URL": "postgresql://db/x",
+                "PARTNERCONTACT_AUTH__SECOND_FACTOR": "required",
+                "PARTNERCONTACT_AUTH__HASHING_COST": "fast",
+            }
+        )
+    assert load_config(environ={}).auth.hashing_cost == "standard"
+
+
 def test_the_production_example_is_valid(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parent.parent / "config" / "production.example.toml"
     config = load_config(environ={"PARTNERCONTACT_CONFIG": str(example)})

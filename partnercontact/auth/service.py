@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import cache
 
 import pyotp
 from argon2 import PasswordHasher
@@ -37,19 +38,30 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 TOTP_ISSUER = "Partnerkontakt"
 LOGIN_FAILED_MESSAGE = _l("Login failed. Check your details or try again later.")
 
-_hasher = PasswordHasher()
-# Verifying against a fixed hash when the username is unknown makes that answer take as long
-# as a wrong password for a real account.
-_UNKNOWN_USER_HASH = _hasher.hash("unknown-user-placeholder")
+_HASHERS = {
+    "standard": PasswordHasher(),
+    "fast": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
+
+
+def _hasher() -> PasswordHasher:
+    return _HASHERS[current_runtime().config.auth.hashing_cost]
+
+
+@cache
+def _unknown_user_hash(hasher: PasswordHasher) -> str:
+    # Verifying against a fixed hash when the username is unknown makes that answer take as
+    # long as a wrong password for a real account.
+    return hasher.hash("unknown-user-placeholder")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -153,7 +165,7 @@ def check_password(username: str, password: str) -> User:
     now = current_runtime().clock.now()
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
-        _password_matches(_UNKNOWN_USER_HASH, password)
+        _password_matches(_unknown_user_hash(_hasher()), password)
         record_event(
             AuditAction.AUTH_LOGIN_FAILED,
             actor_id=None,
@@ -169,7 +181,7 @@ def check_password(username: str, password: str) -> User:
         _audit(AuditAction.AUTH_LOGIN_FAILED, user, outcome=Outcome.DENIED)
         _register_failure(user, now)
         raise LoginFailed(LOGIN_FAILED_MESSAGE)
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

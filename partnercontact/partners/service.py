@@ -24,6 +24,7 @@ from partnercontact.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
 from partnercontact.i18n import _l
+from partnercontact.partners.handover import PartnerDetails
 from partnercontact.partners.models import (
     PartnerCase,
     PartnerHandover,
@@ -193,15 +194,6 @@ def pick_up(actor: User, case_id: uuid.UUID) -> PartnerCase:
 
 
 @dataclass(frozen=True)
-class PartnerDetails:
-    name: str
-    phone: str | None
-    address: str | None
-    relation: str
-    children_in_common: str
-
-
-@dataclass(frozen=True)
 class HandoverEntry:
     kind: str
     handed_over_on: date
@@ -228,6 +220,7 @@ def partner_details(actor: User, partner_case: PartnerCase) -> list[HandoverEntr
                 address=note.address,
                 relation=note.relation or "",
                 children_in_common=note.children_in_common or "",
+                protected_identity=note.protected_identity,
             ),
         )
         for note in notes

@@ -125,3 +125,16 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def verify_audit_log(served: Served) -> None:
+    """`partnercontact audit verify` against the served instance must find the log intact."""
+    verified = subprocess.run(
+        [sys.executable, "-m", "partnercontact.cli", "audit", "verify"],
+        env=served.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "audit log intact" in verified.stdout

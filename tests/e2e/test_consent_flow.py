@@ -5,8 +5,6 @@ register. The audit log must hold every step and verify."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, text
 
 from tests.cases_built import PDF
-from tests.e2e.conftest import Served, screenshot
+from tests.e2e.conftest import Served, screenshot, verify_audit_log
 
 pytestmark = pytest.mark.e2e
 
@@ -220,12 +218,4 @@ def test_the_whole_consent_flow(page: Page, served: Served, language: str) -> No
         "consent.document_destroyed",
     ):
         assert tag in actions, f"{tag} is missing from the audit log"
-    verified = subprocess.run(
-        [sys.executable, "-m", "partnercontact.cli", "audit", "verify"],
-        env=served.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert verified.returncode == 0, verified.stderr
-    assert "audit log intact" in verified.stdout
+    verify_audit_log(served)

@@ -4,8 +4,6 @@ a risk assessment, a child, a safety plan and a concern report."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from functools import cache
 
 import pytest
@@ -14,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from partnercontact.config import PROJECT_ROOT
 from tests.cases_built import PDF
-from tests.e2e.conftest import Served, screenshot
+from tests.e2e.conftest import Served, screenshot, verify_audit_log
 
 pytestmark = pytest.mark.e2e
 
@@ -147,11 +145,4 @@ def test_a_partner_treater_works_a_case(page: Page, served: Served, language: st
     expect(page.get_by_text(t("The concern report was recorded."))).to_be_visible()
     screenshot(page, f"{shot}-3-case-worked")
 
-    verified = subprocess.run(
-        [sys.executable, "-m", "partnercontact.cli", "audit", "verify"],
-        env=served.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert verified.returncode == 0, verified.stderr
+    verify_audit_log(served)

@@ -242,8 +242,8 @@ def reachable(app: Flask, world: CanaryWorld, role: Role, clock) -> dict[str, by
     return crawl(app, world.accounts[role], clock, starts)
 
 
-def leaks(app: Flask, world: CanaryWorld, role: Role, clock) -> list[str]:
-    pages = reachable(app, world, role, clock)
+def leaks(world: CanaryWorld, role: Role, pages: dict[str, bytes]) -> list[str]:
+    """Every string of ``world`` that ``role`` must not read and that ``pages`` contain."""
     found = []
     for name in ("own", "colleague", "waiting", "foreign"):
         case = getattr(world, name)
