@@ -2,7 +2,7 @@
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.auth.models import User, WebSession
-from partnercontact.cases.models import Client, TreatmentEpisode
+from partnercontact.cases.models import Client, TreatmentEpisode, TreatmentSession
 from partnercontact.clinics.models import Clinic
 from partnercontact.consent.models import Consent, ConsentDocument
 from partnercontact.crypto.models import DataKey
@@ -48,6 +48,7 @@ __all__ = [
     "ThreatWarning",
     "TreaterException",
     "TreatmentEpisode",
+    "TreatmentSession",
     "UrgentTask",
     "User",
     "WebSession",

@@ -29,7 +29,9 @@ class AuditAction(StrEnum):
     CLIENT_REGISTERED = "client.registered"
     CLIENT_VIEWED = "client.viewed"
     EPISODE_OPENED = "episode.opened"
+    EPISODE_STARTED = "episode.started"
     EPISODE_ENDED = "episode.ended"
+    SESSION_RECORDED = "episode.session_recorded"
 
     CONSENT_RECORDED = "consent.recorded"
     CONSENT_REFUSED = "consent.refused"

@@ -16,7 +16,7 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.cases.errors import ClientInvalid
 from partnercontact.cases.models import TreatmentEpisode
 from partnercontact.cases.service import client_for
-from partnercontact.cases.status import ENDINGS, OPEN, EpisodeStatus
+from partnercontact.cases.status import ENDINGS, OPEN, EpisodeStatus, may_move
 from partnercontact.consent.documents import destroy_signed_copies
 from partnercontact.db import db
 from partnercontact.errors import Conflict
@@ -39,11 +39,16 @@ def open_episode_of(actor: User, client_id: uuid.UUID) -> TreatmentEpisode:
 def end_episode(
     actor: User, client_id: uuid.UUID, *, ended_on: date, outcome: str
 ) -> TreatmentEpisode:
-    """End the client's open episode as completed or dropped out, and destroy the signed
-    consent copies that belong to it."""
+    """End the client's open episode (completed, dropped out or ended by the clinic), and
+    destroy the signed consent copies that belong to it."""
     episode = open_episode_of(actor, client_id)
     if outcome not in ENDINGS:
         raise ClientInvalid(_l("Choose how the treatment ended."), field="outcome")
+    if not may_move(episode.status, outcome):
+        raise Conflict(
+            _l("A treatment that never started cannot be completed: choose another ending."),
+            field="outcome",
+        )
     if ended_on > current_runtime().clock.now().date():
         raise ClientInvalid(_l("The date cannot be in the future."), field="ended_on")
     if ended_on < episode.opened_on:
@@ -61,4 +66,28 @@ def end_episode(
         resource_id=str(episode.id),
     )
     destroy_signed_copies(episode, actor_id=actor.id)
+    return episode
+
+
+def start_treatment(actor: User, client_id: uuid.UUID, *, started_on: date) -> TreatmentEpisode:
+    """Move the client's episode from assessment into treatment."""
+    episode = open_episode_of(actor, client_id)
+    if not may_move(episode.status, EpisodeStatus.IN_TREATMENT):
+        raise Conflict(_l("The treatment has already started."), field="episode")
+    if started_on > current_runtime().clock.now().date():
+        raise ClientInvalid(_l("The date cannot be in the future."), field="started_on")
+    if started_on < episode.opened_on:
+        raise ClientInvalid(
+            _l("The treatment cannot start before the episode opened."), field="started_on"
+        )
+    episode.status = EpisodeStatus.IN_TREATMENT
+    episode.started_on = started_on
+    db.session.flush()
+    record_event(
+        AuditAction.EPISODE_STARTED,
+        actor_id=actor.id,
+        clinic_id=actor.clinic_id,
+        resource_type="episode",
+        resource_id=str(episode.id),
+    )
     return episode

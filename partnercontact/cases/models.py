@@ -38,7 +38,27 @@ class TreatmentEpisode(db.Model):
     treater_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(String(32))
     opened_on: Mapped[date] = mapped_column()
+    started_on: Mapped[date | None] = mapped_column()
     ended_on: Mapped[date | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship(back_populates="episodes")
+    sessions: Mapped[list[TreatmentSession]] = relationship(
+        back_populates="episode", order_by="TreatmentSession.held_on"
+    )
+
+
+class TreatmentSession(db.Model):
+    """One planned treatment session and what came of it: attended, cancelled in advance, or
+    missed (a no-show)."""
+
+    __tablename__ = "treatment_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_episode.id"), index=True)
+    held_on: Mapped[date] = mapped_column()
+    attendance: Mapped[str] = mapped_column(String(16))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    episode: Mapped[TreatmentEpisode] = relationship(back_populates="sessions")

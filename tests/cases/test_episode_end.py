@@ -38,7 +38,7 @@ def test_case_end_shreds_the_signed_copy_and_keeps_a_content_free_record(treater
     captured = (document.id, bytes(document.content_ct))  # what a backup would still hold
     key_id = consent.document_key_id
 
-    end_episode(treater.user, client_id, ended_on=clock.now().date(), outcome="completed")
+    end_episode(treater.user, client_id, ended_on=clock.now().date(), outcome="dropped_out")
     db.session.commit()
 
     with pytest.raises(KeyShredded):
@@ -85,14 +85,19 @@ def test_an_ended_episode_takes_no_new_consent(treater, clock) -> None:
 
 @pytest.mark.parametrize(
     ("outcome", "days", "field"),
-    [("vanished", 0, "outcome"), ("completed", 1, "ended_on"), ("completed", -1, "ended_on")],
+    [
+        ("vanished", 0, "outcome"),
+        ("completed", 0, "outcome"),  # never started: it cannot be completed
+        ("dropped_out", 1, "ended_on"),
+        ("dropped_out", -1, "ended_on"),
+    ],
 )
 def test_bad_endings_name_the_field_and_change_nothing(
     treater, clock, outcome, days, field
 ) -> None:
     client_id = client_of(treater.user)
     signed_consent_of(treater.user, client_id, clock)
-    with pytest.raises((ClientInvalid, ConsentInvalid)) as refused:
+    with pytest.raises((ClientInvalid, ConsentInvalid, Conflict)) as refused:
         end_episode(
             treater.user,
             client_id,
@@ -121,9 +126,9 @@ def test_ending_through_the_page_asks_first_and_shows_the_destruction(
     response = submit(
         client,
         f"{page}/episode/end",
-        {"outcome": "completed", "ended_on": clock.now().date().isoformat()},
+        {"outcome": "dropped_out", "ended_on": clock.now().date().isoformat()},
     )
     assert response.status_code == 302
     overview = text_of(client.get(page))
     assert f"Undertecknad kopia förstörd {clock.now().date().isoformat()}" in overview
-    assert "Avslutad behandling" in overview and "Registrera samtycke</a>" not in overview
+    assert "Avbrott i förtid" in overview and "Registrera samtycke</a>" not in overview

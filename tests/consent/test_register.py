@@ -495,7 +495,7 @@ def test_a_destroyed_copy_shows_destroyed_with_its_rule_and_key_digest(
     db.session.rollback()
     key_id = db.session.scalar(select(Consent.document_key_id).where(Consent.id == built.signed.id))
     end_episode(
-        built.treater.user, built.client_ids[0], ended_on=clock.now().date(), outcome="completed"
+        built.treater.user, built.client_ids[0], ended_on=clock.now().date(), outcome="dropped_out"
     )
     db.session.commit()
     digest = shred_digest(key_id)

@@ -49,7 +49,7 @@ WORDS = {
         "withdrawn": "Återkallat",
         "end…": "Avsluta behandlingsperioden …",
         "how it ended": "Hur behandlingen avslutades",
-        "completed": "Avslutad behandling",
+        "ending": "Avbrott i förtid",
         "yes, end": "Ja, avsluta behandlingsperioden",
         "destroyed": "Undertecknad kopia förstörd",
         "log out": "Logga ut",
@@ -91,7 +91,7 @@ WORDS = {
         "withdrawn": "Withdrawn",
         "end…": "End the episode…",
         "how it ended": "How the treatment ended",
-        "completed": "Treatment completed",
+        "ending": "Ended early (dropout)",
         "yes, end": "Yes, end the episode",
         "destroyed": "Signed copy destroyed",
         "log out": "Log out",
@@ -183,7 +183,7 @@ def test_the_whole_consent_flow(page: Page, served: Served, language: str) -> No
     expect(page.get_by_text(words["withdrawn"], exact=False).first).to_be_visible()
 
     page.get_by_role("link", name=words["end…"]).click()
-    page.get_by_label(words["how it ended"]).select_option(label=words["completed"])
+    page.get_by_label(words["how it ended"]).select_option(label=words["ending"])
     screenshot(page, f"{shot}-7-end-episode")
     page.get_by_role("button", name=words["yes, end"]).click()
     expect(page.get_by_text(words["destroyed"])).to_be_visible()

@@ -1,5 +1,5 @@
 # Each module adds its routes to the blueprint when imported.
-from partnercontact.web.client_side import ending, handover, printing, signed_copies
+from partnercontact.web.client_side import ending, handover, printing, signed_copies, treatment
 from partnercontact.web.client_side.views import bp
 
-__all__ = ["bp", "ending", "handover", "printing", "signed_copies"]
+__all__ = ["bp", "ending", "handover", "printing", "signed_copies", "treatment"]

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from partnercontact.cases.attendance import ATTENDANCE
 from partnercontact.consent.forms import SCOPE_LABELS
 
 
@@ -126,7 +127,22 @@ class EndEpisodeForm(FlaskForm):
             SelectChoice("", _l("Choose…")),
             SelectChoice("completed", _l("Treatment completed")),
             SelectChoice("dropped_out", _l("Ended early (dropout)")),
+            SelectChoice("ended_by_clinic", _l("Ended by the clinic")),
         ],
         validators=[DataRequired(message=_l("Choose how the treatment ended."))],
     )
     ended_on = DateField(_l("Ended on"), validators=[DataRequired()])
+
+
+class StartTreatmentForm(FlaskForm):
+    started_on = DateField(_l("Treatment started on"), validators=[DataRequired()])
+
+
+class SessionForm(FlaskForm):
+    held_on = DateField(_l("Date of the session"), validators=[DataRequired()])
+    attendance = SelectField(
+        _l("Attendance"),
+        choices=[SelectChoice("", _l("Choose…"))]
+        + [SelectChoice(key, label) for key, label in ATTENDANCE.items()],
+        validators=[DataRequired(message=_l("Choose whether he came."))],
+    )

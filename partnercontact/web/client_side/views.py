@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from partnercontact.cases import service as cases
+from partnercontact.cases.attendance import ATTENDANCE
 from partnercontact.cases.errors import ClientInvalid
 from partnercontact.cases.status import LABELS as EPISODE_LABELS
 from partnercontact.cases.status import OPEN
@@ -34,7 +35,10 @@ bp = Blueprint("client_side", __name__, url_prefix="/client", template_folder="t
 
 @bp.context_processor
 def _labels() -> dict[str, object]:
-    return {"episode_label": lambda status: EPISODE_LABELS.get(status, status)}
+    return {
+        "episode_label": lambda status: EPISODE_LABELS.get(status, status),
+        "attendance_labels": ATTENDANCE,
+    }
 
 
 @bp.route("/")
