@@ -81,6 +81,7 @@ def test_a_bad_session_names_the_field_and_writes_nothing(treater, clock, change
     client_id = client_of(treater.user)
     start_treatment(treater.user, client_id, started_on=clock.now().date())
     db.session.commit()
+    changes = dict(changes)  # the parameters are shared by both databases' runs
     values = {"attendance": "attended", "held_on": clock.now().date()}
     if "days" in changes:
         values["held_on"] = clock.now().date() + timedelta(days=changes.pop("days"))
