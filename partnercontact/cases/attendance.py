@@ -6,11 +6,11 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING
 
-from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.cases.ending import open_episode_of
 from partnercontact.cases.errors import ClientInvalid
 from partnercontact.cases.models import TreatmentSession
+from partnercontact.cases.service import audit
 from partnercontact.cases.status import EpisodeStatus
 from partnercontact.db import db
 from partnercontact.errors import Conflict
@@ -55,11 +55,5 @@ def record_session(
     )
     db.session.add(session)
     db.session.flush()
-    record_event(
-        AuditAction.SESSION_RECORDED,
-        actor_id=actor.id,
-        clinic_id=actor.clinic_id,
-        resource_type="episode",
-        resource_id=str(episode.id),
-    )
+    audit(AuditAction.SESSION_RECORDED, actor, "episode", episode.id)
     return session

@@ -11,11 +11,10 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING
 
-from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.cases.errors import ClientInvalid
 from partnercontact.cases.models import TreatmentEpisode
-from partnercontact.cases.service import client_for
+from partnercontact.cases.service import audit, client_for
 from partnercontact.cases.status import ENDINGS, OPEN, EpisodeStatus, may_move
 from partnercontact.consent.documents import destroy_signed_copies
 from partnercontact.db import db
@@ -58,13 +57,7 @@ def end_episode(
     episode.status = EpisodeStatus(outcome)
     episode.ended_on = ended_on
     db.session.flush()
-    record_event(
-        AuditAction.EPISODE_ENDED,
-        actor_id=actor.id,
-        clinic_id=actor.clinic_id,
-        resource_type="episode",
-        resource_id=str(episode.id),
-    )
+    audit(AuditAction.EPISODE_ENDED, actor, "episode", episode.id)
     destroy_signed_copies(episode, actor_id=actor.id)
     return episode
 
@@ -83,11 +76,5 @@ def start_treatment(actor: User, client_id: uuid.UUID, *, started_on: date) -> T
     episode.status = EpisodeStatus.IN_TREATMENT
     episode.started_on = started_on
     db.session.flush()
-    record_event(
-        AuditAction.EPISODE_STARTED,
-        actor_id=actor.id,
-        clinic_id=actor.clinic_id,
-        resource_type="episode",
-        resource_id=str(episode.id),
-    )
+    audit(AuditAction.EPISODE_STARTED, actor, "episode", episode.id)
     return episode

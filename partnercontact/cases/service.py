@@ -31,7 +31,8 @@ LANGUAGES = ("sv", "en", "other")
 MAX_NAME = 200
 
 
-def _audit(action: AuditAction, actor: User, resource_type: str, resource_id: uuid.UUID) -> None:
+def audit(action: AuditAction, actor: User, resource_type: str, resource_id: uuid.UUID) -> None:
+    """Record ``action`` on a client-side record: who, when, which record; nothing else."""
     record_event(
         action,
         actor_id=actor.id,
@@ -97,8 +98,8 @@ def register_client(
     )
     db.session.add_all([client, episode])
     db.session.flush()
-    _audit(AuditAction.CLIENT_REGISTERED, actor, "client", client.id)
-    _audit(AuditAction.EPISODE_OPENED, actor, "episode", episode.id)
+    audit(AuditAction.CLIENT_REGISTERED, actor, "client", client.id)
+    audit(AuditAction.EPISODE_OPENED, actor, "episode", episode.id)
     return client
 
 
@@ -127,5 +128,5 @@ def client_for(actor: User, client_id: uuid.UUID) -> Client:
     client = db.session.scalar(_visible_clients(actor).where(Client.id == client_id))
     if client is None:
         raise ClientNotFound(_l("There is no such client among yours."), field="client")
-    _audit(AuditAction.CLIENT_VIEWED, actor, "client", client.id)
+    audit(AuditAction.CLIENT_VIEWED, actor, "client", client.id)
     return client

@@ -316,14 +316,9 @@ def _check_handling(task: UrgentTask, handling: str | None) -> str:
     )
 
 
-def handle_urgent_task(
-    actor: User, case_id: uuid.UUID, task_id: uuid.UUID, *, handling: str | None
+def _mark_handled(
+    task: UrgentTask, actor: User, partner_case: PartnerCase, handling: str | None
 ) -> UrgentTask:
-    """The holder records how an urgent task of the partner treater was handled."""
-    partner_case = held_case_for(actor, case_id)
-    if not can(actor, Permission.PARTNER_CASES_WORK):
-        raise _not_on_case()
-    task = _holder_task(partner_case, task_id)
     text = _check_handling(task, handling)
     task.handled_at = current_runtime().clock.now()
     task.handled_by_id = actor.id
@@ -331,6 +326,15 @@ def handle_urgent_task(
     db.session.flush()
     audit(AuditAction.URGENT_TASK_HANDLED, actor, partner_case)
     return task
+
+
+def handle_urgent_task(
+    actor: User, case_id: uuid.UUID, task_id: uuid.UUID, *, handling: str | None
+) -> UrgentTask:
+    """The holder records how an urgent task of the partner treater was handled."""
+    partner_case = held_case_for(actor, case_id)
+    task = _holder_task(partner_case, task_id)
+    return _mark_handled(task, actor, partner_case, handling)
 
 
 def open_task_count(actor: User) -> int:
@@ -425,13 +429,7 @@ def handle_manager_task(actor: User, task_id: uuid.UUID, *, handling: str | None
         or task.for_role != FOR_MANAGER
     ):
         raise ClinicalRecordNotFound(_l("There is no such open urgent task."), field="task")
-    text = _check_handling(task, handling)
-    task.handled_at = current_runtime().clock.now()
-    task.handled_by_id = actor.id
-    task.handling = text
-    db.session.flush()
-    audit(AuditAction.URGENT_TASK_HANDLED, actor, partner_case)
-    return task
+    return _mark_handled(task, actor, partner_case, handling)
 
 
 # --- children ---------------------------------------------------------------------------------
