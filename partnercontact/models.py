@@ -24,6 +24,7 @@ from partnercontact.partners.models import (
     TreaterException,
     UrgentTask,
 )
+from partnercontact.relay.models import RelayEvent, RelayOutcome
 
 __all__ = [
     "AuditEvent",
@@ -40,6 +41,8 @@ __all__ = [
     "PartnerConsent",
     "PartnerHandover",
     "ProtectedAccess",
+    "RelayEvent",
+    "RelayOutcome",
     "RiskAssessment",
     "SafeContactPlan",
     "SafetyPlan",

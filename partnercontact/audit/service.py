@@ -149,12 +149,18 @@ def _serialise_appends(session: Session | scoped_session[Session]) -> None:
     # - It needs no privilege on the table, unlike SELECT ... FOR UPDATE, which needs the
     #   UPDATE privilege that protect_audit_table revokes.
     #
-    # The primary key on seq stays the backstop: under REPEATABLE READ or SERIALIZABLE, or
-    # on SQLite (which has no advisory locks but allows only one writer at a time), a
+    # The primary key on seq stays the backstop: under REPEATABLE READ or SERIALIZABLE a
     # racing append fails with an integrity error instead of forking the chain.
     bind = session.get_bind(AuditEvent)
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY})
+    elif bind.dialect.name == "sqlite":
+        # The sqlite3 driver opens a transaction only at the first write, so a tail read
+        # before it may predate another process's append, and two requests at once would both
+        # take the same seq. A write that matches no row opens the transaction and takes
+        # SQLite's one writer lock first (waiting up to busy_timeout), so the tail read next is
+        # current and the append cannot race.
+        session.execute(text("UPDATE audit_event SET seq = seq WHERE 0 = 1"))
 
 
 def _member(enum: type[_Tag], value: _Tag | str, name: str) -> _Tag:

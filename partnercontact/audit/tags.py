@@ -69,6 +69,14 @@ class AuditAction(StrEnum):
     CHILD_RECORDED = "partner.child_recorded"
     SAFETY_PLAN_SAVED = "partner.safety_plan_saved"
     CONCERN_REPORT_RECORDED = "partner.concern_report_recorded"
+    PARTNER_CONTACT_CLOSING = "partner.contact_closing"
+    PARTNER_CONTACT_CLOSED = "partner.contact_closed"
+    PARTNER_OWN_TREATMENT_RECORDED = "partner.own_treatment_recorded"
+
+    RELAY_EVENT_CREATED = "relay.event_created"
+    RELAY_WITHHELD = "relay.withheld"
+    RELAY_EVENTS_VIEWED = "relay.events_viewed"
+    RELAY_OUTCOME_RECORDED = "relay.outcome_recorded"
 
     KEYS_ROTATED = "keys.rotated"
     DATAKEY_SHREDDED = "datakey.shredded"

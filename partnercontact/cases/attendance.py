@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.ending import open_episode_of
+from partnercontact.cases.episodes import open_episode_of
 from partnercontact.cases.errors import ClientInvalid
 from partnercontact.cases.models import TreatmentSession
 from partnercontact.cases.service import audit
@@ -15,6 +15,7 @@ from partnercontact.cases.status import EpisodeStatus
 from partnercontact.db import db
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
+from partnercontact.relay.emit import relay_missed_session
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def record_session(
     actor: User, client_id: uuid.UUID, *, held_on: date | None, attendance: str
 ) -> TreatmentSession:
     """Record a session of the client's treatment and whether he came."""
-    episode = open_episode_of(actor, client_id)
+    episode = open_episode_of(actor, client_id, for_change=True)
     if episode.status != EpisodeStatus.IN_TREATMENT:
         raise Conflict(_l("Start the treatment before recording its sessions."), field="episode")
     if attendance not in ATTENDANCE:
@@ -56,4 +57,5 @@ def record_session(
     db.session.add(session)
     db.session.flush()
     audit(AuditAction.SESSION_RECORDED, actor, "episode", episode.id)
+    relay_missed_session(actor, episode, session)
     return session

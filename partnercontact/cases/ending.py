@@ -12,27 +12,22 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from partnercontact.audit.tags import AuditAction
+from partnercontact.cases.episodes import open_episode_of
 from partnercontact.cases.errors import ClientInvalid
 from partnercontact.cases.models import TreatmentEpisode
-from partnercontact.cases.service import audit, client_for
-from partnercontact.cases.status import ENDINGS, OPEN, EpisodeStatus, may_move
+from partnercontact.cases.service import audit
+from partnercontact.cases.status import ENDINGS, EpisodeStatus, may_move
 from partnercontact.consent.documents import destroy_signed_copies
 from partnercontact.db import db
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
+from partnercontact.relay.closing import start_closing
+from partnercontact.relay.emit import ENDING_KINDS, relay
+from partnercontact.relay.kinds import RelayKind
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
-
-
-def open_episode_of(actor: User, client_id: uuid.UUID) -> TreatmentEpisode:
-    """The client's open episode, for his own treater, or :class:`Conflict`."""
-    client = client_for(actor, client_id)
-    open_episodes = [episode for episode in client.episodes if episode.status in OPEN]
-    if not open_episodes:
-        raise Conflict(_l("The client has no open treatment episode."), field="episode")
-    return open_episodes[-1]
 
 
 def end_episode(
@@ -40,7 +35,7 @@ def end_episode(
 ) -> TreatmentEpisode:
     """End the client's open episode (completed, dropped out or ended by the clinic), and
     destroy the signed consent copies that belong to it."""
-    episode = open_episode_of(actor, client_id)
+    episode = open_episode_of(actor, client_id, for_change=True)
     if outcome not in ENDINGS:
         raise ClientInvalid(_l("Choose how the treatment ended."), field="outcome")
     if not may_move(episode.status, outcome):
@@ -58,13 +53,15 @@ def end_episode(
     episode.ended_on = ended_on
     db.session.flush()
     audit(AuditAction.EPISODE_ENDED, actor, "episode", episode.id)
+    relay(actor, episode, ENDING_KINDS[episode.status], ended_on)
+    start_closing(actor, episode, ended_on)
     destroy_signed_copies(episode, actor_id=actor.id)
     return episode
 
 
 def start_treatment(actor: User, client_id: uuid.UUID, *, started_on: date) -> TreatmentEpisode:
     """Move the client's episode from assessment into treatment."""
-    episode = open_episode_of(actor, client_id)
+    episode = open_episode_of(actor, client_id, for_change=True)
     if not may_move(episode.status, EpisodeStatus.IN_TREATMENT):
         raise Conflict(_l("The treatment has already started."), field="episode")
     if started_on > current_runtime().clock.now().date():
@@ -77,4 +74,5 @@ def start_treatment(actor: User, client_id: uuid.UUID, *, started_on: date) -> T
     episode.started_on = started_on
     db.session.flush()
     audit(AuditAction.EPISODE_STARTED, actor, "episode", episode.id)
+    relay(actor, episode, RelayKind.TREATMENT_STARTED, started_on)
     return episode

@@ -26,4 +26,6 @@ class Clinic(db.Model):
     small_count_threshold: Mapped[int] = mapped_column(default=5)
     # Whether a high risk result also opens an urgent-consultation task for the manager.
     urgent_tasks_to_manager: Mapped[bool] = mapped_column(default=False)
+    # Relay a missed session only when this many in a row were missed (1: every one).
+    missed_sessions_to_relay: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -35,6 +35,7 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "contact_attempts_required": (1, 20),
     "contact_attempt_window_days": (1, 60),
     "small_count_threshold": (1, 50),
+    "missed_sessions_to_relay": (1, 10),
 }
 
 # On/off switches: stored as booleans, so anything else is refused before it reaches the column.
@@ -49,6 +50,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "contact_attempt_window_days": 7,
     "small_count_threshold": 5,
     "urgent_tasks_to_manager": False,
+    "missed_sessions_to_relay": 1,
 }
 
 

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.ending import open_episode_of
+from partnercontact.cases.episodes import open_episode_of
 from partnercontact.cases.models import TreatmentEpisode
 from partnercontact.cases.service import client_for
 from partnercontact.consent.errors import ConsentInvalid
@@ -25,6 +25,8 @@ from partnercontact.consent.models import Consent
 from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
 from partnercontact.i18n import _l
+from partnercontact.relay.emit import relay
+from partnercontact.relay.kinds import RelayKind
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -131,6 +133,15 @@ def record_consent(
             _l("A consent is already in force; withdraw it before recording a new one."),
             field="consent",
         )
+    last_withdrawal = db.session.scalar(
+        select(func.max(Consent.withdrawn_on)).where(Consent.episode_id == episode.id)
+    )
+    # Consents of one episode never overlap, so "the consent in force on a day" is one.
+    if last_withdrawal is not None and signed_on < last_withdrawal:
+        raise ConsentInvalid(
+            _l("A new consent cannot be dated before the previous one was withdrawn."),
+            field="signed_on",
+        )
     return _add(
         actor,
         episode,
@@ -184,8 +195,9 @@ def record_refusal(
 def withdraw_consent(
     actor: User, client_id: uuid.UUID, consent_id: uuid.UUID, *, withdrawn_on: date
 ) -> Consent:
-    """Withdraw a consent from ``withdrawn_on`` on. It stays on record; it cannot be revived."""
-    episode = open_episode_of(actor, client_id)
+    """Withdraw a consent from ``withdrawn_on`` on. It stays on record; it cannot be revived.
+    The partner side is always told, so it stops acting on the consent."""
+    episode = open_episode_of(actor, client_id, for_change=True)
     consent = db.session.scalar(
         select(Consent).where(Consent.id == consent_id, Consent.episode_id == episode.id)
     )
@@ -203,6 +215,7 @@ def withdraw_consent(
     consent.withdrawn_by_id = actor.id
     db.session.flush()
     _audit(AuditAction.CONSENT_WITHDRAWN, actor, consent)
+    relay(actor, episode, RelayKind.CONSENT_WITHDRAWN, withdrawn_on)
     return consent
 
 

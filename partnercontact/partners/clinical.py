@@ -44,12 +44,7 @@ from partnercontact.partners.models import (
     SafetyPlan,
     UrgentTask,
 )
-from partnercontact.partners.service import (
-    PartnerCaseNotFound,
-    audit,
-    held_case_for,
-    reference_of,
-)
+from partnercontact.partners.service import audit, held_case_for, not_on_case, reference_of
 from partnercontact.partners.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
 from partnercontact.policy import Permission, can
 from partnercontact.runtime import current_runtime
@@ -76,13 +71,6 @@ class ClinicalRecordInvalid(DomainError):
 
 class ClinicalRecordNotFound(NotFound):
     """No such open urgent task for the manager."""
-
-
-def _not_on_case() -> PartnerCaseNotFound:
-    # A record addressed by its id that is not on the case (a task, a child, a plan) answers
-    # exactly as a case that is not the actor's: same error, message and field, so a 404 page
-    # never tells the one from the other.
-    return PartnerCaseNotFound(_l("There is no such partner case among yours."), field="case")
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -137,7 +125,7 @@ def _child_of(partner_case: PartnerCase, child_id: uuid.UUID) -> Child:
     """A child of the case addressed by its id (in a URL): not found otherwise."""
     child = db.session.get(Child, child_id)
     if child is None or child.partner_case_id != partner_case.id:
-        raise _not_on_case()
+        raise not_on_case()
     return child
 
 
@@ -294,7 +282,7 @@ def _holder_task(partner_case: PartnerCase, task_id: uuid.UUID) -> UrgentTask:
         or task.partner_case_id != partner_case.id
         or task.for_role != FOR_PARTNER_TREATER
     ):
-        raise _not_on_case()
+        raise not_on_case()
     return task
 
 
@@ -599,7 +587,7 @@ def safety_plan_version(actor: User, partner_case: PartnerCase, plan_id: uuid.UU
     """One version of one of the case's safety plans."""
     plan = db.session.get(SafetyPlan, plan_id)
     if plan is None or plan.partner_case_id != partner_case.id:
-        raise _not_on_case()
+        raise not_on_case()
     return plan
 
 

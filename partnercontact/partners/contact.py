@@ -129,7 +129,7 @@ def _text(value: str | None) -> str | None:
     return stripped or None
 
 
-def _date_given(value: date | None, clinic: Clinic, field: str) -> date:
+def date_given(value: date | None, clinic: Clinic, field: str) -> date:
     if value is None:
         raise ContactInvalid(_l("Enter the date."), field=field)
     if value > clinic_today(clinic):
@@ -252,7 +252,7 @@ def record_answer(
     clinic = clinic_of(partner_case)
     if answer not in ANSWERS:
         raise ContactInvalid(_l("Choose her answer."), field="answer")
-    day = _date_given(answered_on, clinic, "answered_on")
+    day = date_given(answered_on, clinic, "answered_on")
     chosen = list(scopes)
     if any(scope not in PARTNER_SCOPES for scope in chosen):
         raise ContactInvalid(_l("Choose only from the listed things."), field="scopes")
@@ -304,7 +304,7 @@ def withdraw_partner_consent(
     consent = current_partner_consent(partner_case)
     if consent is None or consent.withdrawn_on is not None:
         raise Conflict(_l("She has no consent in force to withdraw."), field="consent")
-    day = _date_given(withdrawn_on, clinic, "withdrawn_on")
+    day = date_given(withdrawn_on, clinic, "withdrawn_on")
     if day < consent.given_on:
         raise ContactInvalid(
             _l("The consent cannot be withdrawn before it was given."), field="withdrawn_on"
@@ -321,7 +321,7 @@ def end_contact(actor: User, case_id: uuid.UUID, *, ended_on: date | None) -> Pa
     clinic = clinic_of(partner_case)
     if partner_case.contact_ended_on is not None:
         raise Conflict(_l("She has already ended the contact."), field="contact")
-    partner_case.contact_ended_on = _date_given(ended_on, clinic, "ended_on")
+    partner_case.contact_ended_on = date_given(ended_on, clinic, "ended_on")
     db.session.flush()
     audit(AuditAction.PARTNER_CONTACT_ENDED, actor, partner_case)
     return partner_case
@@ -476,7 +476,8 @@ def check_contact_allowed(partner_case: PartnerCase, channel: str, at: datetime)
     allowed at all, ``field="at"`` when the moment is outside her safe days or hours (read in
     the clinic's time zone). In order:
 
-    1. unless a manager-confirmed threat warning is in effect: she ended the contact, she
+    1. unless a manager-confirmed threat warning is in effect: she ended the contact, the
+       contact was closed at the end of his treatment (and she has no treatment of her own), she
        declined, the assessment says no contact, she withdrew her consent, or her consent does
        not name the channel; for a first contact (she has neither consented nor been reached
        yet), the client's consent the details were handed over under must still be in force
@@ -499,6 +500,14 @@ def check_contact_allowed(partner_case: PartnerCase, channel: str, at: datetime)
                 _l(
                     "She has ended the contact. She may be contacted again only if she "
                     "re-opens it, or under a confirmed threat warning."
+                ),
+                field="channel",
+            )
+        if partner_case.closed_on is not None and partner_case.own_treatment_since is None:
+            raise ContactNotAllowed(
+                _l(
+                    "The partner contact was closed when the client's treatment ended. She "
+                    "may be contacted again only under a confirmed threat warning."
                 ),
                 field="channel",
             )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.ending import open_episode_of
+from partnercontact.cases.episodes import open_episode_of
 from partnercontact.cases.identifiers import normalise_phone
 from partnercontact.cases.service import client_for
 from partnercontact.consent.service import active_consent

@@ -62,6 +62,13 @@ class PartnerCase(db.Model):
     protected_identity: Mapped[bool] = mapped_column(default=False)
     # She ended the contact herself; the offer still stands and can be re-opened.
     contact_ended_on: Mapped[date | None] = mapped_column()
+    # The client's treatment ended on this date, so the partner contact is closing: a closing
+    # session is offered, then the contact is closed (DOMAIN.md, step 8). Set by the relay.
+    closing_since: Mapped[date | None] = mapped_column()
+    closing_outcome: Mapped[str | None] = mapped_column(String(16))
+    closed_on: Mapped[date | None] = mapped_column()
+    # She started treatment of her own with the clinic: it continues after his ends.
+    own_treatment_since: Mapped[date | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -42,6 +42,13 @@ class PartnerCaseNotFound(NotFound):
     """No such partner case, or not one the actor may know of."""
 
 
+def not_on_case() -> PartnerCaseNotFound:
+    """The answer for a record addressed by its id that is not on the case (a task, a child,
+    a plan, a relayed event): exactly that of a case that is not the actor's, same error,
+    message and field, so a 404 page never tells the one from the other."""
+    return PartnerCaseNotFound(_l("There is no such partner case among yours."), field="case")
+
+
 def audit(action: AuditAction, actor: User, partner_case: PartnerCase | uuid.UUID) -> None:
     """Record ``action`` on a partner case: who, when, which case; nothing else."""
     case_id = partner_case if isinstance(partner_case, uuid.UUID) else partner_case.id

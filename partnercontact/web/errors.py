@@ -11,6 +11,7 @@ import logging
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -60,6 +61,17 @@ def handle_domain(exc: DomainError) -> tuple[Response, int]:
     return error_response(exc.status, str(exc.message), exc.field)
 
 
+def handle_busy_database(exc: OperationalError) -> tuple[Response, int]:
+    """SQLite allows one writer: a request that read before another one's change was committed
+    may not write after it. Nothing of it was saved; the user is asked to try again."""
+    if "database is locked" not in str(exc.orig):
+        return handle_unexpected(exc)
+    db.session.rollback()
+    return error_response(
+        409, gettext("Someone changed this at the same moment. Reload the page and try again.")
+    )
+
+
 def handle_unexpected(exc: Exception) -> tuple[Response, int]:
     if isinstance(exc, HTTPException):
         return handle_http(exc)
@@ -73,5 +85,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(DomainError, handle_domain)
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(OperationalError, handle_busy_database)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)

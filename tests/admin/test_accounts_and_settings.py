@@ -117,6 +117,7 @@ def test_clinic_settings_are_saved(client, factory: Factory, clock) -> None:
             "contact_attempts_required": "4",
             "contact_attempt_window_days": "10",
             "small_count_threshold": "5",
+            "missed_sessions_to_relay": "1",
         },
     )
     assert response.status_code == 302
@@ -142,6 +143,7 @@ def test_a_revealing_sender_name_is_refused_and_nothing_changes(
             "contact_attempts_required": "3",
             "contact_attempt_window_days": "7",
             "small_count_threshold": "5",
+            "missed_sessions_to_relay": "1",
         },
     )
     assert response.status_code == 400
@@ -163,6 +165,7 @@ def test_an_out_of_range_setting_names_its_field(client, factory: Factory, clock
             "contact_attempts_required": "0",
             "contact_attempt_window_days": "7",
             "small_count_threshold": "5",
+            "missed_sessions_to_relay": "1",
         },
     )
     assert response.status_code == 400
@@ -176,6 +179,7 @@ SETTINGS = {
     "contact_attempts_required": "3",
     "contact_attempt_window_days": "7",
     "small_count_threshold": "5",
+    "missed_sessions_to_relay": "1",
 }
 
 
@@ -234,3 +238,21 @@ def test_the_settings_service_accepts_only_on_or_off(factory: Factory) -> None:
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Clinic, clinic.id).urgent_tasks_to_manager is True
+
+
+def test_the_run_of_missed_sessions_to_relay_is_set_and_checked(
+    client, factory: Factory, clock
+) -> None:
+    admin = factory.admin()
+    log_in(client, admin, clock)
+    clinic = db.session.get(Clinic, admin.user.clinic_id)
+    assert clinic.missed_sessions_to_relay == 1  # every missed session, by default
+    response = submit(client, "/admin/clinic", {**SETTINGS, "missed_sessions_to_relay": "3"})
+    assert response.status_code == 302
+    db.session.refresh(clinic)
+    assert clinic.missed_sessions_to_relay == 3
+    response = submit(client, "/admin/clinic", {**SETTINGS, "missed_sessions_to_relay": "0"})
+    assert response.status_code == 400
+    assert 'id="missed_sessions_to_relay-error"' in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Clinic, admin.user.clinic_id).missed_sessions_to_relay == 3

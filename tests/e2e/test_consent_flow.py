@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, text
 
 from tests.cases_built import PDF
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
+from tests.e2e.walks import audit_actions
 
 pytestmark = pytest.mark.e2e
 
@@ -117,15 +117,6 @@ def _log_in(
     page.get_by_role("button", name=words["log in"]).click()
 
 
-def _audit_actions(served: Served) -> list[str]:
-    engine = create_engine(f"sqlite:///{served.instance / 'partnercontact.db'}")
-    try:
-        with engine.connect() as connection:
-            return list(connection.scalars(text("SELECT action FROM audit_event")))
-    finally:
-        engine.dispose()
-
-
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_the_whole_consent_flow(page: Page, served: Served, language: str) -> None:
     words = WORDS[language]
@@ -205,7 +196,7 @@ def test_the_whole_consent_flow(page: Page, served: Served, language: str) -> No
     assert "Flödes Klientsson" not in page.content()
     screenshot(page, f"{shot}-10-register-detail")
 
-    actions = _audit_actions(served)
+    actions = audit_actions(served)
     for tag in (
         "client.registered",
         "episode.opened",

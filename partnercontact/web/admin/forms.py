@@ -59,6 +59,10 @@ class ClinicSettingsForm(FlaskForm):
         _l("Within this many business days"),
         validators=[InputRequired(), NumberRange(min=1, max=60)],
     )
+    missed_sessions_to_relay = IntegerField(
+        _l("Tell the partner side of missed sessions after this many in a row"),
+        validators=[InputRequired(), NumberRange(min=1, max=10)],
+    )
     small_count_threshold = IntegerField(
         _l("Statistics: hide counts below"),
         validators=[InputRequired(), NumberRange(min=1, max=50)],

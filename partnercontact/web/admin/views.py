@@ -29,6 +29,7 @@ SETTINGS_FIELDS = (
     "urgent_tasks_to_manager",
     "contact_attempts_required",
     "contact_attempt_window_days",
+    "missed_sessions_to_relay",
     "small_count_threshold",
 )
 

@@ -26,7 +26,7 @@ from partnercontact.partners import service as partners
 from partnercontact.partners.models import PartnerCase
 from partnercontact.partners.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
 from partnercontact.policy import Permission, requires
-from partnercontact.web.form_errors import show_on_form
+from partnercontact.web.partner_side.pages import form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
 
@@ -92,32 +92,6 @@ class ConcernReportForm(FlaskForm):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _page(
-    template: str, form: FlaskForm, case_id: uuid.UUID, status: int = 200, **extra: Any
-) -> tuple[str, int]:
-    """A form page about a case the current user holds (anyone else: not found). The one
-    audited read of the case for the page."""
-    partner_case = partners.held_case_for(current_user, case_id)
-    page = render_template(
-        template,
-        form=form,
-        case=partner_case,
-        reference=partners.reference_of(partner_case),
-        **extra,
-    )
-    db.session.commit()  # the audit entry of the read
-    return page, status
-
-
-def _failed(
-    template: str, form: FlaskForm, case_id: uuid.UUID, exc: DomainError, **extra: Any
-) -> tuple[str, int]:
-    """The form again, with the service's error on its field and what was typed kept."""
-    db.session.rollback()
-    error = show_on_form(form, exc)
-    return _page(template, form, case_id, exc.status, error=error, **extra)
-
-
 def _held_case(case_id: uuid.UUID) -> PartnerCase:
     """The case, to build a form from, for its holder only. Not audited itself: every path
     that shows or changes anything goes on to :func:`_page` or a service, which audit."""
@@ -153,9 +127,9 @@ def record_risk_assessment(case_id: uuid.UUID) -> Response | tuple[str, int]:
     form = RiskAssessmentForm()
     if not form.is_submitted():
         form.assessed_on.data = _today()
-        return _page(RISK_TEMPLATE, form, case_id)
+        return form_page(RISK_TEMPLATE, form, case_id)
     if not form.validate():
-        return _page(RISK_TEMPLATE, form, case_id, 400)
+        return form_page(RISK_TEMPLATE, form, case_id, 400)
     try:
         assessment = clinical.record_risk_assessment(
             current_user,
@@ -167,7 +141,7 @@ def record_risk_assessment(case_id: uuid.UUID) -> Response | tuple[str, int]:
             notes=form.notes.data,
         )
     except DomainError as exc:
-        return _failed(RISK_TEMPLATE, form, case_id, exc)
+        return form_refused(RISK_TEMPLATE, form, case_id, exc)
     if assessment.level == clinical.HIGH:
         return back_to_case(
             case_id,
@@ -193,13 +167,13 @@ def handle_urgent_task(case_id: uuid.UUID, task_id: uuid.UUID) -> Response | tup
     form = HandlingForm()
     task = clinical.urgent_task_of_case(current_user, _held_case(case_id), task_id)
     if not form.is_submitted():
-        return _page(HANDLE_TEMPLATE, form, case_id, task=task)
+        return form_page(HANDLE_TEMPLATE, form, case_id, task=task)
     if not form.validate():
-        return _page(HANDLE_TEMPLATE, form, case_id, 400, task=task)
+        return form_page(HANDLE_TEMPLATE, form, case_id, 400, task=task)
     try:
         clinical.handle_urgent_task(current_user, case_id, task_id, handling=form.handling.data)
     except DomainError as exc:
-        return _failed(HANDLE_TEMPLATE, form, case_id, exc, task=task)
+        return form_refused(HANDLE_TEMPLATE, form, case_id, exc, task=task)
     return back_to_case(case_id, _("The urgent task was marked as handled."), "urgent")
 
 
@@ -227,13 +201,13 @@ def _child_details(form: ChildForm) -> clinical.ChildDetails:
 def record_child(case_id: uuid.UUID) -> Response | tuple[str, int]:
     form = ChildForm()
     if not form.is_submitted():
-        return _page(CHILD_TEMPLATE, form, case_id, child=None)
+        return form_page(CHILD_TEMPLATE, form, case_id, child=None)
     if not form.validate():
-        return _page(CHILD_TEMPLATE, form, case_id, 400, child=None)
+        return form_page(CHILD_TEMPLATE, form, case_id, 400, child=None)
     try:
         clinical.record_child(current_user, case_id, _child_details(form))
     except DomainError as exc:
-        return _failed(CHILD_TEMPLATE, form, case_id, exc, child=None)
+        return form_refused(CHILD_TEMPLATE, form, case_id, exc, child=None)
     return back_to_case(case_id, _("The child was recorded."), "children")
 
 
@@ -244,13 +218,13 @@ def edit_child(case_id: uuid.UUID, child_id: uuid.UUID) -> Response | tuple[str,
     # On GET the form shows what is recorded; on POST what was typed.
     form = ChildForm(obj=child)
     if not form.is_submitted():
-        return _page(CHILD_TEMPLATE, form, case_id, child=child)
+        return form_page(CHILD_TEMPLATE, form, case_id, child=child)
     if not form.validate():
-        return _page(CHILD_TEMPLATE, form, case_id, 400, child=child)
+        return form_page(CHILD_TEMPLATE, form, case_id, 400, child=child)
     try:
         clinical.update_child(current_user, case_id, child_id, _child_details(form))
     except DomainError as exc:
-        return _failed(CHILD_TEMPLATE, form, case_id, exc, child=child)
+        return form_refused(CHILD_TEMPLATE, form, case_id, exc, child=child)
     return back_to_case(case_id, _("The child's details were updated."), "children")
 
 
@@ -273,15 +247,15 @@ def _safety_plan(case_id: uuid.UUID, child_id: uuid.UUID | None) -> Response | t
     extra = {"child": child, "current": current}
     if not form.is_submitted():
         form.content.data = current.content if current is not None else ""
-        return _page(PLAN_TEMPLATE, form, case_id, **extra)
+        return form_page(PLAN_TEMPLATE, form, case_id, **extra)
     if not form.validate():
-        return _page(PLAN_TEMPLATE, form, case_id, 400, **extra)
+        return form_page(PLAN_TEMPLATE, form, case_id, 400, **extra)
     try:
         clinical.save_safety_plan(
             current_user, case_id, child_id=child_id, content=form.content.data
         )
     except DomainError as exc:
-        return _failed(PLAN_TEMPLATE, form, case_id, exc, **extra)
+        return form_refused(PLAN_TEMPLATE, form, case_id, exc, **extra)
     return back_to_case(case_id, _("A new version of the safety plan was saved."), "safety_plans")
 
 
@@ -340,9 +314,9 @@ def record_concern_report(case_id: uuid.UUID) -> Response | tuple[str, int]:
     ]
     if not form.is_submitted():
         form.reported_on.data = _today()
-        return _page(CONCERN_TEMPLATE, form, case_id)
+        return form_page(CONCERN_TEMPLATE, form, case_id)
     if not form.validate():
-        return _page(CONCERN_TEMPLATE, form, case_id, 400)
+        return form_page(CONCERN_TEMPLATE, form, case_id, 400)
     try:
         clinical.record_concern_report(
             current_user,
@@ -353,7 +327,7 @@ def record_concern_report(case_id: uuid.UUID) -> Response | tuple[str, int]:
             child_id=_uuid_or_none(form.child_id.data),
         )
     except DomainError as exc:
-        return _failed(CONCERN_TEMPLATE, form, case_id, exc)
+        return form_refused(CONCERN_TEMPLATE, form, case_id, exc)
     return back_to_case(case_id, _("The concern report was recorded."), "concerns")
 
 

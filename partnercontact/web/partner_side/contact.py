@@ -13,7 +13,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -51,6 +50,7 @@ from partnercontact.partners.vocabulary import (
 from partnercontact.policy import Permission, requires
 from partnercontact.runtime import current_runtime
 from partnercontact.web.form_errors import show_on_form
+from partnercontact.web.partner_side.pages import form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
 
@@ -154,23 +154,13 @@ def _clinic_time(moment: datetime | None) -> str:
 def _page(
     template: str, form: FlaskForm, case_id: uuid.UUID, status: int = 200, **extra: object
 ) -> tuple[str, int]:
-    partner_case = partners.held_case_for(current_user, case_id)
-    page = render_template(
-        f"partner_side/contact/{template}",
-        form=form,
-        case=partner_case,
-        reference=partners.reference_of(partner_case),
-        **extra,
-    )
-    db.session.commit()  # the audit entry of the read
-    return page, status
+    return form_page(f"partner_side/contact/{template}", form, case_id, status, **extra)
 
 
 def _refused(
     template: str, form: FlaskForm, case_id: uuid.UUID, exc: DomainError, **extra: object
 ) -> tuple[str, int]:
-    db.session.rollback()
-    return _page(template, form, case_id, exc.status, error=show_on_form(form, exc), **extra)
+    return form_refused(f"partner_side/contact/{template}", form, case_id, exc, **extra)
 
 
 def _today() -> Any:

@@ -1,0 +1,42 @@
+"""The end of the client's treatment closes the partner contact (DOMAIN.md, step 8).
+
+Partner contact lives only as long as his treatment, so an ending marks the partner case as
+closing whatever the consent lets her be told: the partner side offers her a closing session
+and then closes the contact, unless she has started treatment of her own, which continues.
+The mark carries the date and nothing else; how the treatment ended crosses only as a relay
+event, and only when the consent covers it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+
+from partnercontact.audit.tags import AuditAction
+from partnercontact.cases.service import audit
+from partnercontact.db import db
+from partnercontact.partners.models import PartnerCase
+
+if TYPE_CHECKING:
+    from partnercontact.auth.models import User
+    from partnercontact.cases.models import TreatmentEpisode
+
+
+def start_closing(actor: User, episode: TreatmentEpisode, ended_on: date) -> None:
+    # Only the id is read: the client side never loads the partner case itself.
+    case_id = db.session.scalar(
+        select(PartnerCase.id).where(
+            PartnerCase.episode_id == episode.id, PartnerCase.closing_since.is_(None)
+        )
+    )
+    if case_id is None:
+        return
+    db.session.execute(
+        update(PartnerCase)
+        .where(PartnerCase.id == case_id)
+        .values(closing_since=ended_on)
+        .execution_options(synchronize_session=False)
+    )
+    audit(AuditAction.PARTNER_CONTACT_CLOSING, actor, "partner_case", case_id)

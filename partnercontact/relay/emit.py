@@ -1,0 +1,96 @@
+"""Creating relay events: called only by the client side's services, in the transaction of the
+change that causes them, after the episode row is locked (``open_episode_of(...,
+for_change=True)``).
+
+An event is created only if the consent in force on its date covers its kind; otherwise the
+audit log records that it was withheld, and nothing crosses. Creating the same event twice
+(kind, date, episode) returns the first one: a repeat is not a new change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from partnercontact.audit.tags import AuditAction
+from partnercontact.cases.models import TreatmentEpisode, TreatmentSession
+from partnercontact.cases.service import audit
+from partnercontact.cases.status import EpisodeStatus
+from partnercontact.db import db
+from partnercontact.relay.gate import may_cross
+from partnercontact.relay.kinds import RelayKind
+from partnercontact.relay.models import RelayEvent
+from partnercontact.runtime import current_runtime
+
+if TYPE_CHECKING:
+    from partnercontact.auth.models import User
+
+# The event an ending of the episode causes.
+ENDING_KINDS = {
+    EpisodeStatus.COMPLETED: RelayKind.TREATMENT_COMPLETED,
+    EpisodeStatus.DROPPED_OUT: RelayKind.DROPPED_OUT,
+    EpisodeStatus.ENDED_BY_CLINIC: RelayKind.ENDED_BY_CLINIC,
+}
+
+
+def relay(actor: User, episode: TreatmentEpisode, kind: RelayKind, day: date) -> RelayEvent | None:
+    """Pass ``kind`` on to the partner side if the consent in force on ``day`` allows it."""
+    if not may_cross(episode.id, kind, day):
+        audit(AuditAction.RELAY_WITHHELD, actor, "episode", episode.id)
+        return None
+    existing = db.session.scalar(
+        select(RelayEvent).where(
+            RelayEvent.episode_id == episode.id,
+            RelayEvent.kind == kind,
+            RelayEvent.occurred_on == day,
+        )
+    )
+    if existing is not None:
+        return existing
+    event = RelayEvent(
+        episode_id=episode.id,
+        kind=kind,
+        occurred_on=day,
+        recorded_by_id=actor.id,
+        recorded_at=current_runtime().clock.now(),
+    )
+    db.session.add(event)
+    db.session.flush()
+    audit(AuditAction.RELAY_EVENT_CREATED, actor, "relay_event", event.id)
+    return event
+
+
+def missed_in_a_row(episode: TreatmentEpisode, session: TreatmentSession) -> int:
+    """Where ``session`` falls in its run of missed sessions (1 for the first of a run, 0 if
+    it was not missed). A session he attended ends a run; one cancelled in advance neither
+    counts nor ends it."""
+    if session.attendance != "missed":
+        return 0
+    sessions = db.session.scalars(
+        select(TreatmentSession)
+        .where(TreatmentSession.episode_id == episode.id)
+        .order_by(TreatmentSession.held_on, TreatmentSession.recorded_at, TreatmentSession.id)
+    )
+    run = 0
+    for earlier in sessions:
+        if earlier.attendance == "attended":
+            run = 0
+        elif earlier.attendance == "missed":
+            run += 1
+        if earlier.id == session.id:
+            return run
+    return 0
+
+
+def relay_missed_session(
+    actor: User, episode: TreatmentEpisode, session: TreatmentSession
+) -> RelayEvent | None:
+    """Relay a missed session when it completes a run of the length the clinic has set (and
+    again at every further run of that length: with 3, the 3rd, the 6th, ...)."""
+    position = missed_in_a_row(episode, session)
+    run_length = actor.clinic.missed_sessions_to_relay or 1
+    if position == 0 or position % run_length:
+        return None
+    return relay(actor, episode, RelayKind.SESSION_MISSED, session.held_on)

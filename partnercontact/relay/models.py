@@ -1,0 +1,55 @@
+"""The relay's two tables.
+
+``relay_event`` is the channel itself: case, kind, date, who recorded it. It has no free-text
+column on purpose, and the database refuses a kind outside the closed list, so nothing but
+those few facts can ever cross. ``relay_outcome`` is the partner side's record of what it did
+with an event; it hangs off the partner case and nothing on the client side reads it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnercontact.db import UTCDateTime, db
+from partnercontact.relay.kinds import OUTCOMES, RelayKind
+
+
+def _one_of(column: str, values: object) -> str:
+    listed = ", ".join(f"'{value}'" for value in values)  # type: ignore[attr-defined]
+    return f"{column} IN ({listed})"
+
+
+class RelayEvent(db.Model):
+    __tablename__ = "relay_event"
+    __table_args__ = (
+        # One event per real change: a repeated or racing update finds the row already there.
+        UniqueConstraint("episode_id", "kind", "occurred_on"),
+        CheckConstraint(_one_of("kind", [kind.value for kind in RelayKind]), name="kind"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_episode.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    occurred_on: Mapped[date] = mapped_column()
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RelayOutcome(db.Model):
+    """What the partner-contact treater did with one event: informed her (and how), she did
+    not want to be told, or she could not be reached. Later outcomes are added, never edited."""
+
+    __tablename__ = "relay_outcome"
+    __table_args__ = (CheckConstraint(_one_of("outcome", OUTCOMES), name="outcome"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("relay_event.id"), index=True)
+    partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(24))
+    outcome_on: Mapped[date] = mapped_column()
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

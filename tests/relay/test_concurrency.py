@@ -1,0 +1,77 @@
+"""Several people, or several tabs, submitting the same change at the same moment: one change
+happens, one event crosses, everyone else is told to reload, and nothing fails."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from flask import Flask
+from sqlalchemy import select
+
+from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.db import db
+from partnercontact.relay.models import RelayEvent
+from tests.cases_built import client_of, consent_of
+from tests.factories import Factory
+from tests.helpers import csrf_token, log_in
+
+SCOPES = ["contact_letter", "tell_in_treatment", "tell_when_ended"]
+
+
+def _burst(app: Flask, browsers, url: str, forms: list[dict[str, str]]) -> Counter:
+    tokens = [csrf_token(browser, url) for browser in browsers]
+    start = threading.Barrier(len(browsers))
+    statuses: list[int] = []
+
+    def submit(browser, token: str, form: dict[str, str]) -> None:
+        start.wait()
+        response = browser.post(url, data={"csrf_token": token, **form})
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=submit, args=(browser, token, form))
+        for browser, token, form in zip(browsers, tokens, forms, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return Counter(statuses)
+
+
+def test_a_burst_of_status_updates_makes_one_change_and_one_event_each(
+    app: Flask, factory: Factory, clock
+) -> None:
+    treater = factory.client_treater()
+    client_id = client_of(treater.user)
+    consent_of(treater.user, client_id, clock, scopes=SCOPES)
+    browsers = []
+    for _ in range(6):
+        browser = app.test_client()
+        log_in(browser, treater, clock)
+        browsers.append(browser)
+        clock.advance(seconds=31)  # a fresh one-time code for the next login
+    today = clock.now().date().isoformat()
+
+    started = _burst(
+        app, browsers, f"/client/{client_id}/episode/start", [{"started_on": today}] * 6
+    )
+    ended = _burst(
+        app,
+        browsers,
+        f"/client/{client_id}/episode/end",
+        [{"ended_on": today, "outcome": outcome} for outcome in ["dropped_out", "completed"] * 3],
+    )
+
+    # One tab wins each time; the others are refused with a message, never a server error.
+    assert started == Counter({302: 1, 409: 5})
+    assert ended == Counter({302: 1, 409: 5})
+    db.session.rollback()
+    episode = db.session.scalar(
+        select(TreatmentEpisode).where(TreatmentEpisode.client_id == client_id)
+    )
+    assert episode.status in ("dropped_out", "completed")
+    kinds = Counter(db.session.scalars(select(RelayEvent.kind)))
+    ending = "dropped_out" if episode.status == "dropped_out" else "treatment_completed"
+    assert kinds == Counter({"treatment_started": 1, ending: 1})
