@@ -10,10 +10,12 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -85,11 +87,20 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     if process.poll() is not None or not _listening(port):
         process.kill()
         pytest.fail("the server did not start:\n" + "\n".join(lines))
+    # Keep reading what the server prints: once the pipe's buffer is full, its next log line
+    # would block the server for good.
+    drain = threading.Thread(target=_drain, args=(process.stdout, lines), daemon=True)
+    drain.start()
     try:
         yield Served(url, logins, lines, env, instance)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _drain(stream: IO[str], lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line.rstrip())
 
 
 def _listening(port: int) -> bool:
