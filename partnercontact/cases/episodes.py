@@ -12,7 +12,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
 
 from partnercontact.cases.models import TreatmentEpisode
 from partnercontact.cases.service import client_for
@@ -51,27 +50,18 @@ def open_episode_of(
 
 def lock_episode(episode_id: uuid.UUID) -> TreatmentEpisode:
     """Take the episode's write lock and return it as it now stands."""
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    try:
-        if sqlite:
-            # SQLite has no row locks; a write that changes nothing takes its one writer lock.
-            db.session.execute(
-                update(TreatmentEpisode)
-                .where(TreatmentEpisode.id == episode_id)
-                .values(status=TreatmentEpisode.status)
-                .execution_options(synchronize_session=False)
-            )
-        return db.session.scalars(
-            select(TreatmentEpisode)
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks; a write that changes nothing takes its one writer lock.
+        # Losing that race surfaces as "database is locked", which the web answers with 409.
+        db.session.execute(
+            update(TreatmentEpisode)
             .where(TreatmentEpisode.id == episode_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-    except OperationalError:
-        if not sqlite:
-            raise
-        # Another change won the race while this one waited, so what it read is stale.
-        raise Conflict(
-            _l("Someone changed this at the same moment. Reload the page and try again."),
-            field="episode",
-        ) from None
+            .values(status=TreatmentEpisode.status)
+            .execution_options(synchronize_session=False)
+        )
+    return db.session.scalars(
+        select(TreatmentEpisode)
+        .where(TreatmentEpisode.id == episode_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()

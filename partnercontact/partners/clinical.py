@@ -44,7 +44,13 @@ from partnercontact.partners.models import (
     SafetyPlan,
     UrgentTask,
 )
-from partnercontact.partners.service import audit, held_case_for, not_on_case, reference_of
+from partnercontact.partners.service import (
+    audit,
+    held_case_for,
+    held_cases,
+    not_on_case,
+    reference_of,
+)
 from partnercontact.partners.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
 from partnercontact.policy import Permission, can
 from partnercontact.runtime import current_runtime
@@ -327,15 +333,11 @@ def handle_urgent_task(
 
 def open_task_count(actor: User) -> int:
     """How many urgent tasks wait for ``actor`` on the cases they hold."""
-    if not can(actor, Permission.PARTNER_CASES_WORK):
-        return 0
+    held = held_cases(actor).with_only_columns(PartnerCase.id)
     return int(
         db.session.scalar(
-            select(func.count(UrgentTask.id))
-            .join(PartnerCase, PartnerCase.id == UrgentTask.partner_case_id)
-            .where(
-                PartnerCase.clinic_id == actor.clinic_id,
-                PartnerCase.treater_id == actor.id,
+            select(func.count(UrgentTask.id)).where(
+                UrgentTask.partner_case_id.in_(held),
                 UrgentTask.for_role == FOR_PARTNER_TREATER,
                 UrgentTask.handled_at.is_(None),
             )

@@ -72,6 +72,11 @@ def _visible_cases(actor: User) -> Select[tuple[PartnerCase]]:
     )
 
 
+def held_cases(actor: User) -> Select[tuple[PartnerCase]]:
+    """The cases ``actor`` holds, within what :func:`_visible_cases` lets them see."""
+    return _visible_cases(actor).where(PartnerCase.treater_id == actor.id)
+
+
 def is_named_for(actor: User, partner_case: PartnerCase) -> bool:
     """Whether ``actor`` may see the details of this partner (always, unless she is
     protected; then only staff named for her)."""
@@ -155,9 +160,11 @@ def partner_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -
     return partner_case
 
 
-def held_case_for(actor: User, case_id: uuid.UUID) -> PartnerCase:
-    """A partner case ``actor`` holds: the only kind anything can be recorded on."""
-    partner_case = partner_case_for(actor, case_id)
+def held_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> PartnerCase:
+    """A partner case ``actor`` holds: the only kind anything can be recorded on.
+
+    ``audited=False`` is for building a page whose own loader audits the read."""
+    partner_case = partner_case_for(actor, case_id, audited=audited)
     if partner_case.treater_id != actor.id:
         raise Conflict(_l("Pick up the case before working on it."), field="case")
     return partner_case

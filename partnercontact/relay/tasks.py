@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.db import db
@@ -20,7 +21,13 @@ from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
 from partnercontact.partners.contact import ContactInvalid, clinic_of, date_given
 from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import audit, held_case_for, not_on_case, reference_of
+from partnercontact.partners.service import (
+    audit,
+    held_case_for,
+    held_cases,
+    not_on_case,
+    reference_of,
+)
 from partnercontact.relay.kinds import CLOSING_OUTCOMES, OUTCOMES
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
@@ -86,7 +93,8 @@ def _event_in(partner_case: PartnerCase, event_id: uuid.UUID) -> RelayEvent:
 
 def relayed_event_for(actor: User, case_id: uuid.UUID, event_id: uuid.UUID) -> RelayedEvent:
     """One event of a case ``actor`` holds, with what was done with it so far."""
-    partner_case = held_case_for(actor, case_id)
+    # Not audited here: the page that shows the event audits its read of the case.
+    partner_case = held_case_for(actor, case_id, audited=False)
     event = _event_in(partner_case, event_id)
     outcomes = db.session.scalars(
         select(RelayOutcome)
@@ -107,27 +115,19 @@ def closing_open(partner_case: PartnerCase) -> bool:
 
 def open_tasks(actor: User) -> list[OpenTask]:
     """Everything the relay has left for ``actor`` to do, across the cases ``actor`` holds."""
-    held = select(PartnerCase).where(
-        PartnerCase.clinic_id == actor.clinic_id, PartnerCase.treater_id == actor.id
-    )
-    tasks = []
-    handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == PartnerCase.id)
+    held = aliased(PartnerCase, held_cases(actor).subquery())
+    handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == held.id)
     rows = db.session.execute(
-        select(PartnerCase, RelayEvent)
-        .join(RelayEvent, RelayEvent.episode_id == PartnerCase.episode_id)
-        .where(
-            PartnerCase.id.in_(held.with_only_columns(PartnerCase.id)),
-            RelayEvent.id.not_in(handled.scalar_subquery()),
-        )
+        select(held, RelayEvent.kind, RelayEvent.occurred_on)
+        .join(RelayEvent, RelayEvent.episode_id == held.episode_id)
+        .where(RelayEvent.id.not_in(handled.scalar_subquery()))
         .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at)
     )
-    for partner_case, event in rows:
-        tasks.append(
-            OpenTask(
-                partner_case.id, reference_of(partner_case), "relay", event.kind, event.occurred_on
-            )
-        )
-    for partner_case in db.session.scalars(held.where(PartnerCase.closing_since.is_not(None))):
+    tasks = [
+        OpenTask(partner_case.id, reference_of(partner_case), "relay", kind, day)
+        for partner_case, kind, day in rows
+    ]
+    for partner_case in db.session.scalars(held_cases(actor)):
         if closing_open(partner_case):
             tasks.append(
                 OpenTask(

@@ -26,11 +26,9 @@ from partnercontact.partners import service as partners
 from partnercontact.partners.models import PartnerCase
 from partnercontact.partners.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
 from partnercontact.policy import Permission, requires
-from partnercontact.web.partner_side.pages import form_page, form_refused
+from partnercontact.web.partner_side.pages import choices, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
-
-CHOOSE = SelectChoice("", _l("Choose…"))
 
 
 @bp.context_processor
@@ -52,12 +50,12 @@ def _clinical_labels() -> dict[str, object]:
 class RiskAssessmentForm(FlaskForm):
     instrument = SelectField(
         _l("Instrument"),
-        choices=[CHOOSE, *(SelectChoice(key, label) for key, label in INSTRUMENTS.items())],
+        choices=choices(INSTRUMENTS),
     )
     assessed_on = DateField(_l("Date of the assessment"), validators=[Optional()])
     level = SelectField(
         _l("Risk level"),
-        choices=[CHOOSE, *(SelectChoice(key, label) for key, label in RISK_LEVELS.items())],
+        choices=choices(RISK_LEVELS),
     )
     next_review_on = DateField(_l("Next review (optional)"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"))
@@ -83,7 +81,7 @@ class ConcernReportForm(FlaskForm):
     board = StringField(_l("Social welfare board"))
     reason = SelectField(
         _l("Reason"),
-        choices=[CHOOSE, *(SelectChoice(key, label) for key, label in CONCERN_REASONS.items())],
+        choices=choices(CONCERN_REASONS),
     )
     # Default "" (no particular child) when the field is not sent at all.
     child_id = SelectField(_l("Child (optional)"), default="")
@@ -95,10 +93,7 @@ class ConcernReportForm(FlaskForm):
 def _held_case(case_id: uuid.UUID) -> PartnerCase:
     """The case, to build a form from, for its holder only. Not audited itself: every path
     that shows or changes anything goes on to :func:`_page` or a service, which audit."""
-    partner_case = partners.partner_case_for(current_user, case_id, audited=False)
-    if partner_case.treater_id != current_user.id:
-        partners.held_case_for(current_user, case_id)  # raises the usual answer
-    return partner_case
+    return partners.held_case_for(current_user, case_id, audited=False)
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:

@@ -10,6 +10,7 @@ records are registered here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -50,15 +51,15 @@ from partnercontact.partners.vocabulary import (
 from partnercontact.policy import Permission, requires
 from partnercontact.runtime import current_runtime
 from partnercontact.web.form_errors import show_on_form
-from partnercontact.web.partner_side.pages import form_page, form_refused
+from partnercontact.web.partner_side.pages import (
+    CHOOSE,
+    case_form,
+    choices,
+    form_page,
+    form_refused,
+)
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
-
-CHOOSE = SelectChoice("", _l("Choose…"))
-
-
-def _choices(labels: dict[str, Any], *, blank: bool = True) -> list[SelectChoice]:
-    return [*([CHOOSE] if blank else []), *(SelectChoice(k, v) for k, v in labels.items())]
 
 
 class _Checkboxes(SelectMultipleField):
@@ -71,16 +72,16 @@ class _Checkboxes(SelectMultipleField):
 
 
 class SuitabilityForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=_choices(SUITABILITY_DECISIONS))
-    reason = SelectField(_l("Why not"), choices=_choices(NO_CONTACT_REASONS))
+    decision = SelectField(_l("Decision"), choices=choices(SUITABILITY_DECISIONS))
+    reason = SelectField(_l("Why not"), choices=choices(NO_CONTACT_REASONS))
     note = TextAreaField(_l("Note"))
 
 
 class AnswerForm(FlaskForm):
-    answer = SelectField(_l("Her answer"), choices=_choices(ANSWERS))
+    answer = SelectField(_l("Her answer"), choices=choices(ANSWERS))
     answered_on = DateField(_l("Date of her answer"), validators=[Optional()])
     scopes = _Checkboxes(
-        _l("If she accepts: she consents to"), choices=_choices(PARTNER_SCOPES, blank=False)
+        _l("If she accepts: she consents to"), choices=choices(PARTNER_SCOPES, blank=False)
     )
 
 
@@ -94,9 +95,9 @@ class EndContactForm(FlaskForm):
 
 class SafeContactForm(FlaskForm):
     channels = _Checkboxes(
-        _l("Ways of contact that are safe"), choices=_choices(CHANNELS, blank=False)
+        _l("Ways of contact that are safe"), choices=choices(CHANNELS, blank=False)
     )
-    safe_days = _Checkboxes(_l("Safe days"), choices=_choices(WEEKDAYS, blank=False))
+    safe_days = _Checkboxes(_l("Safe days"), choices=choices(WEEKDAYS, blank=False))
     safe_from = TimeField(_l("Safe from"), validators=[Optional()])
     safe_until = TimeField(_l("Safe until"), validators=[Optional()])
     voicemail_allowed = BooleanField(_l("A voicemail may be left"))
@@ -106,8 +107,8 @@ class SafeContactForm(FlaskForm):
 
 
 class AttemptForm(FlaskForm):
-    channel = SelectField(_l("Way of contact"), choices=_choices(CHANNELS))
-    outcome = SelectField(_l("Outcome"), choices=_choices(ATTEMPT_OUTCOMES))
+    channel = SelectField(_l("Way of contact"), choices=choices(CHANNELS))
+    outcome = SelectField(_l("Outcome"), choices=choices(ATTEMPT_OUTCOMES))
     attempted_at = DateTimeLocalField(
         _l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
     )
@@ -163,8 +164,10 @@ def _refused(
     return form_refused(f"partner_side/contact/{template}", form, case_id, exc, **extra)
 
 
-def _today() -> Any:
-    return contact.clinic_today(current_user.clinic)
+def _form(
+    template: str, form: FlaskForm, case_id: uuid.UUID, save: Callable[[], object], **options: Any
+) -> Response | tuple[str, int]:
+    return case_form(f"partner_side/contact/{template}", form, case_id, save, **options)
 
 
 # --- suitability ------------------------------------------------------------------------------
@@ -174,14 +177,10 @@ def _today() -> Any:
 @requires(Permission.PARTNER_CASES_WORK)
 def suitability(case_id: uuid.UUID) -> Response | tuple[str, int]:
     form = SuitabilityForm()
-    template = "suitability.html"
-    if not form.is_submitted():
-        return _page(template, form, case_id)
-    if not form.validate():
-        return _page(template, form, case_id, 400)
-    decision = form.decision.data or ""
-    try:
-        contact.decide_suitability(
+
+    def save() -> object:
+        decision = form.decision.data or ""
+        return contact.decide_suitability(
             current_user,
             case_id,
             decision=decision,
@@ -189,9 +188,15 @@ def suitability(case_id: uuid.UUID) -> Response | tuple[str, int]:
             reason=(form.reason.data or None) if decision == "no_contact" else None,
             note=form.note.data,
         )
-    except DomainError as exc:
-        return _refused(template, form, case_id, exc)
-    return back_to_case(case_id, _("The assessment was recorded."), "suitability")
+
+    return _form(
+        "suitability.html",
+        form,
+        case_id,
+        save,
+        done=_("The assessment was recorded."),
+        anchor="suitability",
+    )
 
 
 # --- her answer, her consent, the end of contact ----------------------------------------------
@@ -201,15 +206,10 @@ def suitability(case_id: uuid.UUID) -> Response | tuple[str, int]:
 @requires(Permission.PARTNER_CASES_WORK)
 def answer(case_id: uuid.UUID) -> Response | tuple[str, int]:
     form = AnswerForm()
-    template = "answer.html"
-    if not form.is_submitted():
-        form.answered_on.data = _today()
-        return _page(template, form, case_id)
-    if not form.validate():
-        return _page(template, form, case_id, 400)
-    chosen = form.answer.data or ""
-    try:
-        contact.record_answer(
+
+    def save() -> object:
+        chosen = form.answer.data or ""
+        return contact.record_answer(
             current_user,
             case_id,
             answer=chosen,
@@ -217,26 +217,33 @@ def answer(case_id: uuid.UUID) -> Response | tuple[str, int]:
             # Scopes ticked and then left behind by another answer are not her consent.
             scopes=(form.scopes.data or []) if chosen == "accepted" else [],
         )
-    except DomainError as exc:
-        return _refused(template, form, case_id, exc)
-    return back_to_case(case_id, _("Her answer was recorded."), "answer")
+
+    return _form(
+        "answer.html",
+        form,
+        case_id,
+        save,
+        done=_("Her answer was recorded."),
+        anchor="answer",
+        today_field="answered_on",
+    )
 
 
 @bp.route("/cases/<uuid:case_id>/consent/withdraw", methods=["GET", "POST"])
 @requires(Permission.PARTNER_CASES_WORK)
 def withdraw_consent(case_id: uuid.UUID) -> Response | tuple[str, int]:
     form = WithdrawConsentForm()
-    template = "consent_withdraw.html"
-    if not form.is_submitted():
-        form.withdrawn_on.data = _today()
-        return _page(template, form, case_id)
-    if not form.validate():
-        return _page(template, form, case_id, 400)
-    try:
-        contact.withdraw_partner_consent(current_user, case_id, withdrawn_on=form.withdrawn_on.data)
-    except DomainError as exc:
-        return _refused(template, form, case_id, exc)
-    return back_to_case(case_id, _("Her consent was withdrawn."), "answer")
+    return _form(
+        "consent_withdraw.html",
+        form,
+        case_id,
+        lambda: contact.withdraw_partner_consent(
+            current_user, case_id, withdrawn_on=form.withdrawn_on.data
+        ),
+        done=_("Her consent was withdrawn."),
+        anchor="answer",
+        today_field="withdrawn_on",
+    )
 
 
 @bp.route("/cases/<uuid:case_id>/end-contact", methods=["GET", "POST"])
@@ -244,17 +251,15 @@ def withdraw_consent(case_id: uuid.UUID) -> Response | tuple[str, int]:
 def end_contact(case_id: uuid.UUID) -> Response | tuple[str, int]:
     """A confirmation page (GET) before the contact is ended (POST)."""
     form = EndContactForm()
-    template = "end_contact.html"
-    if not form.is_submitted():
-        form.ended_on.data = _today()
-        return _page(template, form, case_id)
-    if not form.validate():
-        return _page(template, form, case_id, 400)
-    try:
-        contact.end_contact(current_user, case_id, ended_on=form.ended_on.data)
-    except DomainError as exc:
-        return _refused(template, form, case_id, exc)
-    return back_to_case(case_id, _("The contact was ended. The offer still stands."), "answer")
+    return _form(
+        "end_contact.html",
+        form,
+        case_id,
+        lambda: contact.end_contact(current_user, case_id, ended_on=form.ended_on.data),
+        done=_("The contact was ended. The offer still stands."),
+        anchor="answer",
+        today_field="ended_on",
+    )
 
 
 # --- the safe-contact plan ------------------------------------------------------------------

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.partners import service as partners
+from partnercontact.partners.contact import clinic_today
 from partnercontact.web.form_errors import show_on_form
+from partnercontact.web.partner_side.views import back_to_case
+
+CHOOSE = SelectChoice("", _l("Choose…"))
+
+
+def choices(labels: dict[str, Any], *, blank: bool = True) -> list[SelectChoice]:
+    """A select's options from a vocabulary, after a blank "Choose…" unless ``blank`` is off."""
+    return [*([CHOOSE] if blank else []), *(SelectChoice(k, v) for k, v in labels.items())]
 
 
 def form_page(
@@ -39,3 +52,31 @@ def form_refused(
     db.session.rollback()
     error = show_on_form(form, exc)
     return form_page(template, form, case_id, exc.status, error=error, **extra)
+
+
+def case_form(
+    template: str,
+    form: FlaskForm,
+    case_id: uuid.UUID,
+    save: Callable[[], object],
+    *,
+    done: str,
+    anchor: str,
+    today_field: str | None = None,
+    **extra: Any,
+) -> Response | tuple[str, int]:
+    """The round trip of one form about a case: the empty form (``today_field`` set to the
+    clinic's today), then on submit ``save`` (one service call reading the parsed form). A
+    refusal comes back on its field with the input kept; success returns to the case page's
+    ``anchor`` with the message ``done``."""
+    if not form.is_submitted():
+        if today_field is not None:
+            form[today_field].data = clinic_today(current_user.clinic)
+        return form_page(template, form, case_id, **extra)
+    if not form.validate():
+        return form_page(template, form, case_id, 400, **extra)
+    try:
+        save()
+    except DomainError as exc:
+        return form_refused(template, form, case_id, exc, **extra)
+    return back_to_case(case_id, done, anchor)

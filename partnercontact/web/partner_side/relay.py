@@ -5,7 +5,6 @@ Nothing here writes to the client side."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,34 +12,25 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from partnercontact.auth.models import User
-from partnercontact.errors import DomainError
-from partnercontact.partners.contact import clinic_today
 from partnercontact.partners.models import PartnerCase
 from partnercontact.policy import Permission, requires
 from partnercontact.relay import tasks
 from partnercontact.relay.kinds import CLOSING_OUTCOMES, LABELS, OUTCOMES
-from partnercontact.web.partner_side.pages import form_page, form_refused
+from partnercontact.web.partner_side.pages import case_form, choices
 from partnercontact.web.partner_side.sections import case_section
-from partnercontact.web.partner_side.views import back_to_case, bp
-
-CHOOSE = SelectChoice("", _l("Choose…"))
-
-
-def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
-    return [CHOOSE, *(SelectChoice(key, label) for key, label in labels.items())]
+from partnercontact.web.partner_side.views import bp
 
 
 class OutcomeForm(FlaskForm):
-    outcome = SelectField(_l("What came of it"), choices=_choices(OUTCOMES))
+    outcome = SelectField(_l("What came of it"), choices=choices(OUTCOMES))
     outcome_on = DateField(_l("Date"), validators=[Optional()])
 
 
 class ClosingForm(FlaskForm):
-    outcome = SelectField(_l("How the closing went"), choices=_choices(CLOSING_OUTCOMES))
+    outcome = SelectField(_l("How the closing went"), choices=choices(CLOSING_OUTCOMES))
     closed_on = DateField(_l("Contact closed on"), validators=[Optional()])
 
 
@@ -66,33 +56,26 @@ def _relay(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     }
 
 
-def _event_of(case_id: uuid.UUID, event_id: uuid.UUID) -> tasks.RelayedEvent:
-    """The event as its page shows it; the service checks it again when recording."""
-    return tasks.relayed_event_for(current_user, case_id, event_id)
-
-
 @bp.route("/cases/<uuid:case_id>/relay/<uuid:event_id>", methods=["GET", "POST"])
 @requires(Permission.PARTNER_CASES_WORK)
 def relay_outcome(case_id: uuid.UUID, event_id: uuid.UUID) -> Response | tuple[str, int]:
     form = OutcomeForm()
-    template = "partner_side/relay/outcome.html"
-    event = _event_of(case_id, event_id)
-    if not form.is_submitted():
-        form.outcome_on.data = clinic_today(current_user.clinic)
-        return form_page(template, form, case_id, event=event)
-    if not form.validate():
-        return form_page(template, form, case_id, 400, event=event)
-    try:
-        tasks.record_outcome(
+    return case_form(
+        "partner_side/relay/outcome.html",
+        form,
+        case_id,
+        lambda: tasks.record_outcome(
             current_user,
             case_id,
             event_id,
             outcome=form.outcome.data or "",
             outcome_on=form.outcome_on.data,
-        )
-    except DomainError as exc:
-        return form_refused(template, form, case_id, exc, event=event)
-    return back_to_case(case_id, _("What came of the event was recorded."), "relay")
+        ),
+        done=_("What came of the event was recorded."),
+        anchor="relay",
+        today_field="outcome_on",
+        event=tasks.relayed_event_for(current_user, case_id, event_id),
+    )
 
 
 @bp.route("/cases/<uuid:case_id>/closing", methods=["GET", "POST"])
@@ -100,35 +83,29 @@ def relay_outcome(case_id: uuid.UUID, event_id: uuid.UUID) -> Response | tuple[s
 def close_contact(case_id: uuid.UUID) -> Response | tuple[str, int]:
     """A confirmation page (GET) before the contact is closed (POST)."""
     form = ClosingForm()
-    template = "partner_side/relay/closing.html"
-    if not form.is_submitted():
-        form.closed_on.data = clinic_today(current_user.clinic)
-        return form_page(template, form, case_id)
-    if not form.validate():
-        return form_page(template, form, case_id, 400)
-    try:
-        tasks.record_closing(
+    return case_form(
+        "partner_side/relay/closing.html",
+        form,
+        case_id,
+        lambda: tasks.record_closing(
             current_user, case_id, outcome=form.outcome.data or "", closed_on=form.closed_on.data
-        )
-    except DomainError as exc:
-        return form_refused(template, form, case_id, exc)
-    return back_to_case(case_id, _("The partner contact was closed."), "relay")
+        ),
+        done=_("The partner contact was closed."),
+        anchor="relay",
+        today_field="closed_on",
+    )
 
 
 @bp.route("/cases/<uuid:case_id>/own-treatment", methods=["GET", "POST"])
 @requires(Permission.PARTNER_CASES_WORK)
 def own_treatment(case_id: uuid.UUID) -> Response | tuple[str, int]:
     form = OwnTreatmentForm()
-    template = "partner_side/relay/own_treatment.html"
-    if not form.is_submitted():
-        form.since.data = clinic_today(current_user.clinic)
-        return form_page(template, form, case_id)
-    if not form.validate():
-        return form_page(template, form, case_id, 400)
-    try:
-        tasks.record_own_treatment(current_user, case_id, since=form.since.data)
-    except DomainError as exc:
-        return form_refused(template, form, case_id, exc)
-    return back_to_case(
-        case_id, _("Her own treatment was recorded: the contact continues."), "relay"
+    return case_form(
+        "partner_side/relay/own_treatment.html",
+        form,
+        case_id,
+        lambda: tasks.record_own_treatment(current_user, case_id, since=form.since.data),
+        done=_("Her own treatment was recorded: the contact continues."),
+        anchor="relay",
+        today_field="since",
     )
