@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -121,28 +121,41 @@ def hand_over(actor: User, client_id: uuid.UUID, details: PartnerDetails) -> Han
 
     runtime = current_runtime()
     now = runtime.clock.now()
-    partner_case = db.session.scalar(
-        select(PartnerCase).where(PartnerCase.episode_id == episode.id)
-    )
-    first = partner_case is None
-    if partner_case is None:
+    # Only the case's id and key are read: the client side never loads the partner case
+    # itself (her answer, the state of the contact).
+    existing = db.session.execute(
+        select(PartnerCase.id, PartnerCase.data_key_id).where(PartnerCase.episode_id == episode.id)
+    ).first()
+    first = existing is None
+    if existing is None:
         data_key = create_data_key("partner", keyring=runtime.keyring, clock=runtime.clock)
-        partner_case = PartnerCase(
-            id=uuid.uuid4(),
-            clinic_id=actor.clinic_id,
-            episode_id=episode.id,
-            data_key_id=data_key.id,
-            created_at=now,
+        data_key_id = data_key.id
+        db.session.add(
+            PartnerCase(
+                id=uuid.uuid4(),
+                clinic_id=actor.clinic_id,
+                episode_id=episode.id,
+                data_key_id=data_key_id,
+                protected_identity=clean.protected_identity,
+                created_at=now,
+            )
         )
-        db.session.add(partner_case)
-    # A protected identity, once known, stays until the partner side decides otherwise.
-    partner_case.protected_identity = partner_case.protected_identity or clean.protected_identity
+    else:
+        data_key_id = existing.data_key_id
+        # A protected identity, once known, stays until the partner side decides otherwise.
+        if clean.protected_identity:
+            db.session.execute(
+                update(PartnerCase)
+                .where(PartnerCase.id == existing.id)
+                .values(protected_identity=True)
+                .execution_options(synchronize_session=False)
+            )
     note = PartnerHandover(
         id=uuid.uuid4(),
         clinic_id=actor.clinic_id,
         episode_id=episode.id,
         consent_id=consent.id,
-        data_key_id=partner_case.data_key_id,
+        data_key_id=data_key_id,
         kind="initial" if first else "correction",
         handed_over_on=now.date(),
         recorded_by_id=actor.id,
