@@ -49,6 +49,34 @@ class WorkerConfig:
 
 
 @dataclass(frozen=True)
+class TwilioConfig:
+    account_sid: str
+    auth_token: str = field(repr=False)
+    # One of the two: a Messaging Service (preferred: it handles opt-outs and sender pools)
+    # or a plain from-number.
+    messaging_service_sid: str
+    from_number: str
+    # The address Twilio reaches this service at; status callbacks are built from it and
+    # webhook signatures are checked against it (behind a proxy the request URL is not it).
+    public_url: str
+    # Empty: Twilio's own API. Tests point it at a local fake.
+    api_base_url: str
+    timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class MessagingConfig:
+    # "outbox": text messages are stored and shown to administrators, nothing leaves the
+    # machine. "twilio": sent through Twilio.
+    sms_transport: str
+    max_attempts: int
+    retry_base_seconds: int
+    # How long a send may stay handed over to the transport before the worker looks it up.
+    sending_lease_seconds: int
+    twilio: TwilioConfig
+
+
+@dataclass(frozen=True)
 class Config:
     mode: str
     instance_path: Path
@@ -58,6 +86,7 @@ class Config:
     server: ServerConfig
     auth: AuthConfig
     worker: WorkerConfig
+    messaging: MessagingConfig
     # Settings used only by tests or tools, never read from files.
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -200,6 +229,7 @@ def load_config(
     if mode == "production" and auth["hashing_cost"] != "standard":
         raise ConfigError('auth.hashing_cost must be "standard" in production mode')
     worker = values["worker"]
+    messaging = _messaging(values["messaging"], mode)
     return Config(
         mode=mode,
         instance_path=instance,
@@ -223,5 +253,42 @@ def load_config(
             embedded=worker["embedded"],
             tick_seconds=_positive("worker.tick_seconds", worker["tick_seconds"]),
         ),
+        messaging=messaging,
         extra=extra,
+    )
+
+
+def _messaging(values: dict[str, Any], mode: str) -> MessagingConfig:
+    transport = values["sms_transport"]
+    if transport not in ("outbox", "twilio"):
+        raise ConfigError('messaging.sms_transport must be "outbox" or "twilio"')
+    twilio = values["twilio"]
+    if transport == "twilio":
+        for key in ("account_sid", "auth_token", "public_url"):
+            if not twilio[key]:
+                raise ConfigError(f"messaging.twilio.{key} must be set for the Twilio transport")
+        if bool(twilio["messaging_service_sid"]) == bool(twilio["from_number"]):
+            raise ConfigError(
+                "messaging.twilio: set exactly one of messaging_service_sid and from_number"
+            )
+        if mode == "production" and not twilio["public_url"].startswith("https://"):
+            raise ConfigError("messaging.twilio.public_url must be an https:// URL in production")
+    return MessagingConfig(
+        sms_transport=transport,
+        max_attempts=_positive("messaging.max_attempts", values["max_attempts"]),
+        retry_base_seconds=_positive("messaging.retry_base_seconds", values["retry_base_seconds"]),
+        sending_lease_seconds=_positive(
+            "messaging.sending_lease_seconds", values["sending_lease_seconds"]
+        ),
+        twilio=TwilioConfig(
+            account_sid=twilio["account_sid"],
+            auth_token=twilio["auth_token"],
+            messaging_service_sid=twilio["messaging_service_sid"],
+            from_number=twilio["from_number"],
+            public_url=twilio["public_url"].rstrip("/"),
+            api_base_url=twilio["api_base_url"].rstrip("/"),
+            timeout_seconds=_positive(
+                "messaging.twilio.timeout_seconds", twilio["timeout_seconds"]
+            ),
+        ),
     )

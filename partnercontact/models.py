@@ -6,6 +6,14 @@ from partnercontact.cases.models import Client, TreatmentEpisode, TreatmentSessi
 from partnercontact.clinics.models import Clinic
 from partnercontact.consent.models import Consent, ConsentDocument
 from partnercontact.crypto.models import DataKey
+from partnercontact.messaging.models import (
+    InboundSms,
+    OutboundHalt,
+    SentLetter,
+    SmsMessage,
+    SmsOptOut,
+    SmsStatusEvent,
+)
 from partnercontact.partners.models import (
     Child,
     ConcernReport,
@@ -36,6 +44,12 @@ __all__ = [
     "ConsentDocument",
     "ContactAttempt",
     "DataKey",
+    "InboundSms",
+    "OutboundHalt",
+    "SentLetter",
+    "SmsMessage",
+    "SmsOptOut",
+    "SmsStatusEvent",
     "PartnerAnswer",
     "PartnerCase",
     "PartnerConsent",

@@ -30,6 +30,21 @@ def test_environment_overrides_a_default() -> None:
         ({"PARTNERCONTACT_MODE": "staging"}, "mode"),
         ({"PARTNERCONTACT_SERVER__TLS": "perhaps"}, "SERVER__TLS"),
         ({"PARTNERCONTACT_DATABASE__URL": "mysql://x"}, "database.url"),
+        ({"PARTNERCONTACT_MESSAGING__SMS_TRANSPORT": "pigeon"}, "messaging.sms_transport"),
+        ({"PARTNERCONTACT_MESSAGING__MAX_ATTEMPTS": "0"}, "messaging.max_attempts"),
+        (
+            {"PARTNERCONTACT_MESSAGING__SMS_TRANSPORT": "twilio"},
+            "messaging.twilio.account_sid",
+        ),
+        (
+            {
+                "PARTNERCONTACT_MESSAGING__SMS_TRANSPORT": "twilio",
+                "PARTNERCONTACT_MESSAGING__TWILIO__ACCOUNT_SID": "AC1",
+                "PARTNERCONTACT_MESSAGING__TWILIO__AUTH_TOKEN": "token",
+                "PARTNERCONTACT_MESSAGING__TWILIO__PUBLIC_URL": "http://127.0.0.1:5000",
+            },
+            "exactly one of messaging_service_sid and from_number",
+        ),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_key(environ: dict, named: str) -> None:
@@ -80,5 +95,12 @@ def test_production_refuses_a_cheap_password_hash(tmp_path: Path) -> None:
 
 def test_the_production_example_is_valid(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parent.parent / "config" / "production.example.toml"
-    config = load_config(environ={"PARTNERCONTACT_CONFIG": str(example)})
+    config = load_config(
+        environ={
+            "PARTNERCONTACT_CONFIG": str(example),
+            "PARTNERCONTACT_MESSAGING__TWILIO__AUTH_TOKEN": "an-auth-token",
+        }
+    )
     assert config.mode == "production" and config.requires_second_factor
+    assert config.messaging.sms_transport == "twilio"
+    assert config.messaging.twilio.auth_token == "an-auth-token"

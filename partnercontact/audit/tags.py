@@ -78,6 +78,22 @@ class AuditAction(StrEnum):
     RELAY_EVENTS_VIEWED = "relay.events_viewed"
     RELAY_OUTCOME_RECORDED = "relay.outcome_recorded"
 
+    LETTER_PREVIEWED = "message.letter_previewed"
+    LETTER_SENT = "message.letter_sent"
+    LETTER_OPENED = "message.letter_opened"
+    SMS_QUEUED = "message.sms_queued"
+    SMS_SENT = "message.sms_sent"
+    SMS_STATE_RECORDED = "message.sms_state_recorded"
+    SMS_FAILED = "message.sms_failed"
+    SMS_CANCELLED = "message.sms_cancelled"
+    SMS_OPTED_OUT = "message.sms_opted_out"
+    SMS_RECEIVED = "message.sms_received"
+    MESSAGES_VIEWED = "message.messages_viewed"
+    OUTBOX_VIEWED = "message.outbox_viewed"
+    OUTBOUND_HALTED = "message.outbound_halted"
+    OUTBOUND_RESUMED = "message.outbound_resumed"
+    WEBHOOK_REJECTED = "message.webhook_rejected"
+
     KEYS_ROTATED = "keys.rotated"
     DATAKEY_SHREDDED = "datakey.shredded"
 

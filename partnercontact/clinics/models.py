@@ -19,6 +19,13 @@ class Clinic(db.Model):
     # clinic's purpose to someone else who reads her post.
     neutral_sender_name: Mapped[str] = mapped_column(String(100))
     letterhead: Mapped[str] = mapped_column(Text, default="")
+    # The return address under the neutral sender name on an envelope, one line per line.
+    postal_address: Mapped[str] = mapped_column(Text, default="")
+    # The number a partner may call or text back; the first text message names only this and
+    # the neutral sender name.
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    # Who signs letters, e.g. "Kim Berg, kurator".
+    letter_signatory: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
     verbal_consent_allowed: Mapped[bool] = mapped_column(default=False)
     contact_attempts_required: Mapped[int] = mapped_column(default=3)

@@ -77,6 +77,8 @@ TIMED_CHANNELS = ("phone", "sms")
 THREAT_WARNING_LASTS = timedelta(days=7)
 # The answers that re-open an offer she declined or a contact she ended.
 REOPENING_ANSWERS = ("accepted", "pending")
+# Declining the offer, she may still ask to be told when he ends treatment (and nothing else).
+NOTICE_ONLY = "told_when_ended"
 
 R = TypeVar("R", bound=_PartnerRecord)
 
@@ -258,7 +260,15 @@ def record_answer(
         raise ContactInvalid(_l("Choose only from the listed things."), field="scopes")
     if answer == "accepted" and not chosen:
         raise ContactInvalid(_l("Choose at least one thing she consents to."), field="scopes")
-    if answer != "accepted" and chosen:
+    if answer == "declined" and chosen not in ([], [NOTICE_ONLY]):
+        raise ContactInvalid(
+            _l(
+                "When she declines, the only thing she can still ask for is to be told when "
+                "he ends treatment."
+            ),
+            field="scopes",
+        )
+    if answer not in ("accepted", "declined") and chosen:
         raise ContactInvalid(
             _l("Her consent is recorded only with an accepted offer."), field="scopes"
         )
@@ -268,7 +278,7 @@ def record_answer(
     if answer in REOPENING_ANSWERS:
         partner_case.contact_ended_on = None
     consent = None
-    if answer == "accepted":
+    if chosen:
         consent = _new(
             PartnerConsent,
             partner_case,
@@ -469,8 +479,21 @@ def threat_warning_in_effect(partner_case: PartnerCase, at: datetime) -> bool:
     )
 
 
-def check_contact_allowed(partner_case: PartnerCase, channel: str, at: datetime) -> None:
+def wants_relay_notice(partner_case: PartnerCase) -> bool:
+    """She asked to be told when he ends or drops out of treatment, and has not withdrawn."""
+    consent = current_partner_consent(partner_case)
+    return consent is not None and consent.withdrawn_on is None and consent.told_when_ended
+
+
+def check_contact_allowed(
+    partner_case: PartnerCase, channel: str, at: datetime, *, relay_notice: bool = False
+) -> None:
     """Refuse a contact by ``channel`` at ``at`` (timezone-aware) that is not allowed.
+
+    ``relay_notice``: the contact tells her that his treatment ended or that he dropped out.
+    If she asked for that notice (:func:`wants_relay_notice`), her having declined the offer of
+    contact does not stop it, and her asking for it is her consent to it; every other rule
+    applies (DOMAIN.md, step 6).
 
     Raises :class:`ContactNotAllowed` with ``field="channel"`` when the way of contact is not
     allowed at all, ``field="at"`` when the moment is outside her safe days or hours (read in
@@ -511,7 +534,8 @@ def check_contact_allowed(partner_case: PartnerCase, channel: str, at: datetime)
                 ),
                 field="channel",
             )
-        if partner_case.answer == "declined":
+        notice_asked_for = relay_notice and wants_relay_notice(partner_case)
+        if partner_case.answer == "declined" and not notice_asked_for:
             raise ContactNotAllowed(
                 _l(
                     "She declined the offer of contact. She may be contacted only if she "
@@ -530,7 +554,7 @@ def check_contact_allowed(partner_case: PartnerCase, channel: str, at: datetime)
                 raise ContactNotAllowed(
                     _l("She has withdrawn her consent to contact."), field="channel"
                 )
-            if not getattr(consent, f"contact_{channel}"):
+            if not notice_asked_for and not getattr(consent, f"contact_{channel}"):
                 raise ContactNotAllowed(
                     _l("She has not consented to contact by %(channel)s.", channel=label),
                     field="channel",

@@ -25,6 +25,7 @@ from partnercontact.crypto.service import create_data_key
 from partnercontact.db import db
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
+from partnercontact.messaging.numbers import phone_index
 from partnercontact.partners.errors import HandoverInvalid
 from partnercontact.partners.models import PartnerCase, PartnerHandover
 from partnercontact.policy import Permission, can
@@ -163,6 +164,7 @@ def hand_over(actor: User, client_id: uuid.UUID, details: PartnerDetails) -> Han
         protected_identity=clean.protected_identity,
         name=clean.name,
         phone=clean.phone,
+        phone_index=phone_index(clean.phone) if clean.phone else None,
         address=clean.address,
         relation=clean.relation,
         children_in_common=clean.children_in_common,

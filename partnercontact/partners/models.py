@@ -33,6 +33,8 @@ class PartnerHandover(SealedRecord, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     name = encrypted("name")
     phone = encrypted("phone")
+    # Blind index of the normalised phone number: a reply is matched to her by it.
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     address = encrypted("address")
     # "current" or "former"; sealed with the rest: it is about her, not about the client.
     relation = encrypted("relation")

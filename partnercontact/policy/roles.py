@@ -32,6 +32,10 @@ class Permission(StrEnum):
     TREATER_EXCEPTIONS_RECORD = "treater_exceptions:record"
     MANAGEMENT_VIEW = "management:view"
     CONSENT_REGISTER_VIEW = "consent_register:view"
+    # The clinic's stop switch for every letter and text message.
+    OUTBOUND_HALT = "outbound:halt"
+    # The development outbox of text messages (the embedded transport only).
+    OUTBOX_VIEW = "outbox:view"
     USERS_MANAGE = "users:manage"
     CLINIC_SETTINGS_EDIT = "clinic_settings:edit"
 
@@ -61,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_REGISTER_VIEW,
             Permission.THREAT_WARNINGS_CONFIRM,
             Permission.URGENT_TASKS_HANDLE,
+            Permission.OUTBOUND_HALT,
         }
     ),
     # Administrators run the installation; they never open cases (DOMAIN.md, roles).
@@ -70,6 +75,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.USERS_MANAGE,
             Permission.CLINIC_SETTINGS_EDIT,
             Permission.TREATER_EXCEPTIONS_RECORD,
+            Permission.OUTBOUND_HALT,
+            Permission.OUTBOX_VIEW,
         }
     ),
 }

@@ -195,6 +195,8 @@ def test_accepting_records_her_own_consent(held, clock) -> None:
         ({"answer": "accepted"}, "scopes"),
         ({"answer": "accepted", "scopes": ["contact_fax"]}, "scopes"),
         ({"answer": "declined", "scopes": ["contact_sms"]}, "scopes"),
+        ({"answer": "declined", "scopes": ["told_when_ended", "contact_sms"]}, "scopes"),
+        ({"answer": "pending", "scopes": ["told_when_ended"]}, "scopes"),
     ],
 )
 def test_a_bad_answer_names_its_field(held, values, field) -> None:

@@ -202,6 +202,14 @@ def suitability(case_id: uuid.UUID) -> Response | tuple[str, int]:
 # --- her answer, her consent, the end of contact ----------------------------------------------
 
 
+def _scopes_for(answer: str, ticked: list[str]) -> list[str]:
+    if answer == "accepted":
+        return ticked
+    if answer == "declined":
+        return [scope for scope in ticked if scope == contact.NOTICE_ONLY]
+    return []
+
+
 @bp.route("/cases/<uuid:case_id>/answer", methods=["GET", "POST"])
 @requires(Permission.PARTNER_CASES_WORK)
 def answer(case_id: uuid.UUID) -> Response | tuple[str, int]:
@@ -214,8 +222,9 @@ def answer(case_id: uuid.UUID) -> Response | tuple[str, int]:
             case_id,
             answer=chosen,
             answered_on=form.answered_on.data,
-            # Scopes ticked and then left behind by another answer are not her consent.
-            scopes=(form.scopes.data or []) if chosen == "accepted" else [],
+            # Scopes ticked and then left behind by another answer are not her consent; when
+            # she declines, only her asking to be told when he ends counts.
+            scopes=_scopes_for(chosen, form.scopes.data or []),
         )
 
     return _form(

@@ -1,0 +1,1 @@
+"""Letters and text messages to partners: templates, safety rules, transports, the outbox."""

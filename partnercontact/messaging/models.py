@@ -1,0 +1,159 @@
+"""What was sent to a partner, what came back, and the clinic's stop switch.
+
+A text message is an outbox row before it is anything else: the row is written (with a unique
+idempotency key) in the transaction that decides to send, and the worker hands it to the
+transport later. The row's state says how far it got; ``sending_since`` marks the window in
+which the transport may have accepted it without our knowing, which is resolved by looking the
+message up, never by sending again.
+
+Phone numbers are sealed; ``to_index`` and ``from_index`` are blind indexes of the normalised
+number, so a reply or an opt-out is matched without unsealing any row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnercontact.crypto.fields import Ciphertext, SealedRecord, encrypted
+from partnercontact.db import UTCDateTime, db
+
+# The states of a text message. "queued": waiting for the worker (also while the stop switch
+# is on); "sending": handed to the transport, result not yet recorded; "sent": the transport
+# accepted it; "delivered" / "undelivered" / "failed": final; "cancelled": a safety rule
+# stopped it before it left (``refusal`` says which).
+SMS_STATES = (
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "cancelled",
+)
+FINAL_SMS_STATES = ("delivered", "undelivered", "failed", "cancelled")
+
+
+class SmsMessage(SealedRecord, db.Model):
+    __tablename__ = "sms_message"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', "
+            "'cancelled')",
+            name="state",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    # Unique: a form submitted twice, or a job run twice, cannot queue the same message twice.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    template_version: Mapped[str] = mapped_column(String(16))
+    # The relay event this message tells her about, when it is the notice she asked for.
+    relay_event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("relay_event.id"))
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A transport error code (Twilio's numeric codes) or a refusal key: never personal content.
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    to_index: Mapped[str] = mapped_column(String(64), index=True)
+    to_number = encrypted("to_number")
+    body = encrypted("body")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SmsStatusEvent(db.Model):
+    """Each state a text message reached, once: a repeated status callback adds nothing."""
+
+    __tablename__ = "sms_status_event"
+    __table_args__ = (UniqueConstraint("sms_message_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sms_message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sms_message.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InboundSms(SealedRecord, db.Model):
+    """A text message from a partner, attached to her case for her treater only.
+
+    A message from a number no case knows keeps no case and is sealed under a data key of its
+    own; nobody on either side sees it.
+    """
+
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinic.id"), index=True)
+    partner_case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("partner_case.id"), index=True
+    )
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    # Unique: Twilio retries a webhook it got no answer to; the second copy adds nothing.
+    provider_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_index: Mapped[str] = mapped_column(String(64), index=True)
+    body = encrypted("body")
+    is_stop: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SmsOptOut(db.Model):
+    """A number that no text message may go to: she replied STOP, or the carrier says she
+    opted out (Twilio error 21610)."""
+
+    __tablename__ = "sms_opt_out"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_index: Mapped[str] = mapped_column(String(64), unique=True)
+    # "stop_reply" or "carrier".
+    source: Mapped[str] = mapped_column(String(16))
+    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SentLetter(db.Model):
+    """A letter that was sent: what, when, by whom, on which template version; the PDF sealed
+    under the partner case's data key."""
+
+    __tablename__ = "sent_letter"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
+    data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    template_version: Mapped[str] = mapped_column(String(16))
+    relay_event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("relay_event.id"))
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    size_bytes: Mapped[int] = mapped_column()
+    document_ct: Mapped[bytes] = mapped_column(Ciphertext)
+
+
+class OutboundHalt(db.Model):
+    """The stop switch: while a clinic has a halt that is not lifted, nothing goes out."""
+
+    __tablename__ = "outbound_halt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    # Why (a suspected breach, a wrong template): about the clinic's messaging, never about a
+    # person, so it is stored as it is and shown to managers and administrators.
+    reason: Mapped[str] = mapped_column(String(500))
+    halted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    halted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
