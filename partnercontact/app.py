@@ -25,6 +25,7 @@ from partnercontact.web.account import bp as account_bp
 from partnercontact.web.admin import bp as admin_bp
 from partnercontact.web.client_side import bp as client_side_bp
 from partnercontact.web.management import bp as management_bp
+from partnercontact.web.outbound import bp as outbound_bp
 from partnercontact.web.partner_side import bp as partner_side_bp
 from partnercontact.web.public import bp as public_bp
 
@@ -116,6 +117,7 @@ def create_app(
         partner_side_bp,
         management_bp,
         admin_bp,
+        outbound_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -12,11 +12,12 @@ from flask import Flask
 
 from partnercontact.auth.jobs import purge_sessions
 from partnercontact.logsafe import describe_exception
+from partnercontact.messaging.dispatch import send_due_sms
 
 log = logging.getLogger(__name__)
 
 # Each duty is a plain function run in an application context; it commits its own work.
-DUTIES: tuple[Callable[[], object], ...] = (purge_sessions,)
+DUTIES: tuple[Callable[[], object], ...] = (purge_sessions, send_due_sms)
 
 
 def tick(app: Flask) -> None:

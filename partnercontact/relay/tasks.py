@@ -80,7 +80,8 @@ def relayed_events(actor: User, partner_case: PartnerCase) -> list[RelayedEvent]
     ]
 
 
-def _event_in(partner_case: PartnerCase, event_id: uuid.UUID) -> RelayEvent:
+def event_in(partner_case: PartnerCase, event_id: uuid.UUID) -> RelayEvent:
+    """A relayed event of the case; any other id is not found, as an unknown case is."""
     event = db.session.scalar(
         select(RelayEvent).where(
             RelayEvent.id == event_id, RelayEvent.episode_id == partner_case.episode_id
@@ -95,7 +96,7 @@ def relayed_event_for(actor: User, case_id: uuid.UUID, event_id: uuid.UUID) -> R
     """One event of a case ``actor`` holds, with what was done with it so far."""
     # Not audited here: the page that shows the event audits its read of the case.
     partner_case = held_case_for(actor, case_id, audited=False)
-    event = _event_in(partner_case, event_id)
+    event = event_in(partner_case, event_id)
     outcomes = db.session.scalars(
         select(RelayOutcome)
         .where(RelayOutcome.event_id == event.id, RelayOutcome.partner_case_id == partner_case.id)
@@ -147,7 +148,7 @@ def record_outcome(
     """Record what was done with a relayed event: she was informed (and how), she did not want
     to be told, or she could not be reached."""
     partner_case = held_case_for(actor, case_id)
-    event = _event_in(partner_case, event_id)
+    event = event_in(partner_case, event_id)
     if outcome not in OUTCOMES:
         raise ContactInvalid(_l("Choose what came of it."), field="outcome")
     day = date_given(outcome_on, clinic_of(partner_case), "outcome_on")

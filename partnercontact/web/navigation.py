@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from partnercontact.partners.contact import clinic_zone
 from partnercontact.policy import Permission, Role, can
 
 
@@ -25,6 +27,8 @@ NAV_ITEMS = (
     NavItem("management.home", _l("Follow-up"), Permission.MANAGEMENT_VIEW),
     NavItem("admin.users", _l("Accounts"), Permission.USERS_MANAGE),
     NavItem("admin.clinic_settings", _l("Clinic settings"), Permission.CLINIC_SETTINGS_EDIT),
+    NavItem("outbound.stop_switch", _l("Stop switch"), Permission.OUTBOUND_HALT),
+    NavItem("outbound.outbox", _l("Outbox"), Permission.OUTBOX_VIEW),
 )
 
 ROLE_LABELS = {
@@ -52,9 +56,18 @@ def role_label(role: str) -> object:
         return role
 
 
+def clinic_time(moment: datetime | None) -> str:
+    """A stored moment as the wall clock of the user's clinic shows it."""
+    if moment is None:
+        return ""
+    zone = clinic_zone(current_user.clinic)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
 def _inject() -> dict[str, object]:
     user = current_user
     return {
+        "clinic_time": clinic_time,
         "nav_items": nav_for(user) if user.is_authenticated else [],
         "role_label": role_label,
         "get_locale": get_locale,

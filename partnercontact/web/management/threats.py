@@ -9,7 +9,6 @@ contact details, and nothing here is reachable from the client side.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -23,15 +22,11 @@ from partnercontact.policy import Permission, requires
 from partnercontact.web.management.views import bp
 
 
-def _clinic_time(moment: datetime) -> str:
-    return moment.astimezone(contact.clinic_zone(current_user.clinic)).strftime("%Y-%m-%d %H:%M")
-
-
 @bp.route("/threats")
 @requires(Permission.THREAT_WARNINGS_CONFIRM)
 def threats() -> str:
     warnings = contact.unconfirmed_threat_warnings(current_user)
-    page = render_template("management/threats.html", warnings=warnings, clinic_time=_clinic_time)
+    page = render_template("management/threats.html", warnings=warnings)
     db.session.commit()
     return page
 
@@ -49,7 +44,6 @@ def confirm_threat(warning_id: uuid.UUID) -> Response | tuple[str, int]:
             "management/threats_confirm.html",
             form=form,
             warning=warning,
-            clinic_time=_clinic_time,
         )
         db.session.commit()  # the audit entry of the read
         return page, 400 if form.is_submitted() else 200

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -140,16 +139,7 @@ def _contact_labels() -> dict[str, object]:
         "suitability_labels": SUITABILITY_DECISIONS,
         "no_contact_reason_labels": NO_CONTACT_REASONS,
         "partner_scope_labels": PARTNER_SCOPES,
-        "clinic_time": _clinic_time,
     }
-
-
-def _clinic_time(moment: datetime | None) -> str:
-    """A stored moment as the clinic's wall clock shows it."""
-    if moment is None:
-        return ""
-    zone = contact.clinic_zone(current_user.clinic)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _page(

@@ -1,0 +1,113 @@
+"""Text messages to her and her replies: the case section and the compose page."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, HiddenField, SelectField, SubmitField
+
+from partnercontact.audit.tags import AuditAction
+from partnercontact.auth.models import User
+from partnercontact.errors import DomainError
+from partnercontact.messaging import sms
+from partnercontact.messaging.inbound import inbound_for
+from partnercontact.messaging.templates import LANGUAGES, SMS_PURPOSES
+from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.service import audit
+from partnercontact.policy import Permission, requires
+from partnercontact.web.partner_side.pages import choices, form_page, form_refused
+from partnercontact.web.partner_side.sections import case_section
+from partnercontact.web.partner_side.views import back_to_case, bp
+
+TEMPLATE = "partner_side/messages/sms_new.html"
+
+SMS_STATE_LABELS = {
+    "queued": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "undelivered": _l("Not delivered"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Stopped before it was sent"),
+}
+# Why a message failed or was stopped; a provider's numeric code is shown as it is.
+SMS_REASON_LABELS = {
+    "halted": _l("the stop switch was on"),
+    "opted_out": _l("her number replied STOP"),
+    "contact": _l("a contact rule no longer allowed it"),
+    "protected": _l("no send decision for a protected partner"),
+    "retries_exhausted": _l("every attempt failed"),
+    "21610": _l("her number has opted out at the carrier"),
+}
+
+
+class SmsForm(FlaskForm):
+    purpose = SelectField(_l("Text message"), choices=choices(SMS_PURPOSES))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGES, blank=False))
+    idempotency_key = HiddenField()
+    event = HiddenField()
+    confirm = BooleanField(_l("I have read the text and it is safe to send to her now."))
+    preview = SubmitField(_l("Show the text"))
+    send = SubmitField(_l("Send the text message"))
+
+
+@bp.context_processor
+def _message_labels() -> dict[str, object]:
+    return {
+        "sms_purpose_labels": SMS_PURPOSES,
+        "sms_state_labels": SMS_STATE_LABELS,
+        "sms_reason_labels": SMS_REASON_LABELS,
+    }
+
+
+@case_section("messages", order=16, template="partner_side/sections/messages.html")
+def _messages(actor: User, partner_case: PartnerCase) -> dict[str, object]:
+    data = {"sent": sms.sms_messages_of(partner_case), "replies": inbound_for(partner_case)}
+    audit(AuditAction.MESSAGES_VIEWED, actor, partner_case)
+    return data
+
+
+def _event_of(form: SmsForm) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(form.event.data) if form.event.data else None
+    except ValueError:
+        return None
+
+
+@bp.route("/cases/<uuid:case_id>/sms/new", methods=["GET", "POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def sms_new(case_id: uuid.UUID) -> Response | tuple[str, int]:
+    form = SmsForm()
+    if not form.is_submitted():
+        form.idempotency_key.data = sms.new_idempotency_key()
+        form.purpose.data = request.args.get("purpose", "")
+        form.event.data = request.args.get("event", "")
+        return form_page(TEMPLATE, form, case_id)
+    if not form.validate():
+        return form_page(TEMPLATE, form, case_id, 400)
+    try:
+        draft = sms.draft_sms(current_user, case_id, form.purpose.data, form.language.data)
+        if not form.send.data:
+            return form_page(TEMPLATE, form, case_id, draft=draft)
+        if not form.confirm.data:
+            form.confirm.errors = [_("Read the text and confirm that it is safe to send.")]
+            return form_page(TEMPLATE, form, case_id, 400, draft=draft)
+        sms.queue_sms(
+            current_user,
+            case_id,
+            purpose=form.purpose.data,
+            language=form.language.data,
+            idempotency_key=form.idempotency_key.data,
+            relay_event_id=_event_of(form),
+        )
+    except DomainError as exc:
+        return form_refused(TEMPLATE, form, case_id, exc)
+    return back_to_case(
+        case_id, _("The text message is queued: it goes out within a minute."), "messages"
+    )
