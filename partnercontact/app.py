@@ -28,6 +28,7 @@ from partnercontact.web.management import bp as management_bp
 from partnercontact.web.outbound import bp as outbound_bp
 from partnercontact.web.partner_side import bp as partner_side_bp
 from partnercontact.web.public import bp as public_bp
+from partnercontact.web.webhooks import bp as webhooks_bp
 
 MAX_REQUEST_BYTES = 12 * 1024 * 1024
 
@@ -118,8 +119,12 @@ def create_app(
         management_bp,
         admin_bp,
         outbound_bp,
+        webhooks_bp,
     ):
         app.register_blueprint(blueprint)
+    # Twilio's webhooks carry no session and no CSRF token: their signature authenticates
+    # them (partnercontact.web.webhooks).
+    csrf.exempt(webhooks_bp)
 
     logging.getLogger("partnercontact").setLevel(logging.INFO)
     return app

@@ -76,6 +76,8 @@ def record_state(
     if message.state not in FINAL_SMS_STATES and _RANK[state] > _RANK[message.state]:
         message.state = state
         message.state_changed_at = at
+        # Whatever said so (the send's answer, a status callback), it is no longer in doubt.
+        message.sending_since = None
         if error_code is not None:
             message.error_code = error_code
         if state == "sent" and message.sent_at is None:

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import time, timedelta
 
+from sqlalchemy import select
+
 from partnercontact.auth.models import User
+from partnercontact.db import db
+from partnercontact.messaging.inbound import receive_inbound
 from partnercontact.partners import clinical, contact, sending
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.models import PartnerCase, PartnerHandover
 from partnercontact.partners.service import mark_protected
 from partnercontact.runtime import current_runtime
 from tests.web.canary import ESCALATION, PARTNER, SEEDERS
@@ -102,4 +107,21 @@ def clinical_work(holder: User, partner_case: PartnerCase, marker: Marker) -> di
     }
 
 
-SEEDERS.extend([contact_work, clinical_work])
+def replies(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
+    """A text message from her, matched to her case by the number handed over."""
+    note = db.session.scalar(
+        select(PartnerHandover)
+        .where(PartnerHandover.episode_id == partner_case.episode_id)
+        .order_by(PartnerHandover.recorded_at.desc())
+        .limit(1)
+    )
+    receive_inbound(
+        f"SM{uuid.uuid4().hex}",
+        note.phone,
+        marker("Svarsmeddelande"),
+        current_runtime().clock.now(),
+    )
+    return {marker("Svarsmeddelande"): PARTNER}
+
+
+SEEDERS.extend([contact_work, clinical_work, replies])

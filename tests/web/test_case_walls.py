@@ -29,7 +29,8 @@ OWN = {
     # Managers audit the whole clinic's consents: a colleague's case is still their clinic's.
     "management": (Role.MANAGER, {"own": 200, "colleague": 200}),
 }
-NO_RECORDS = {"public", "account", "admin"}
+# The clinic's messaging as a whole and Twilio's webhooks name no case in their URLs.
+NO_RECORDS = {"public", "account", "admin", "outbound", "webhooks"}
 
 
 def _record_rules(app: Flask) -> list[Rule]:

@@ -1,0 +1,94 @@
+"""Rows for the Twilio tests, built directly: cases with a given number, text messages in a
+given state."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+
+from partnercontact.cases.identifiers import normalise_phone
+from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.db import db
+from partnercontact.messaging.models import SmsMessage
+from partnercontact.messaging.numbers import phone_index
+from partnercontact.partners.handover import PartnerDetails, hand_over
+from partnercontact.partners.models import PartnerCase
+from partnercontact.runtime import current_runtime
+from tests.cases_built import client_of, signed_consent_of
+from tests.factories import Account, Factory
+
+
+def case_with_number(
+    factory: Factory,
+    clock,
+    phone: str,
+    *,
+    client_treater: Account | None = None,
+    name: str = "Maja Påhittad",
+) -> PartnerCase:
+    """A case handed over with the partner's number ``phone``."""
+    treater = client_treater or factory.client_treater()
+    client_id = client_of(treater.user)
+    signed_consent_of(treater.user, client_id, clock)
+    hand_over(
+        treater.user,
+        client_id,
+        PartnerDetails(
+            name=name,
+            phone=phone,
+            address=None,
+            relation="former",
+            children_in_common="no",
+            protected_identity=False,
+        ),
+    )
+    db.session.commit()
+    return db.session.scalar(
+        select(PartnerCase)
+        .join(TreatmentEpisode, TreatmentEpisode.id == PartnerCase.episode_id)
+        .where(TreatmentEpisode.client_id == client_id)
+    )
+
+
+def sms_row(
+    partner_case: PartnerCase,
+    phone: str,
+    *,
+    state: str = "queued",
+    body: str = "Hej, det här är Norrbacka samtal. Ring oss gärna.",
+    provider_sid: str | None = None,
+    at: datetime | None = None,
+) -> SmsMessage:
+    """A text message to ``phone`` on ``partner_case``, committed."""
+    now = at or current_runtime().clock.now()
+    message = SmsMessage(
+        id=uuid.uuid4(),
+        data_key_id=partner_case.data_key_id,
+        clinic_id=partner_case.clinic_id,
+        partner_case_id=partner_case.id,
+        idempotency_key=uuid.uuid4().hex,
+        purpose="first_contact",
+        language="sv",
+        template_version="test",
+        state=state,
+        attempts=0 if state == "queued" else 1,
+        next_attempt_at=now if state == "queued" else None,
+        sending_since=now if state == "sending" else None,
+        provider_sid=provider_sid,
+        to_index=phone_index(phone),
+        to_number=normalise_phone(phone),
+        body=body,
+        created_at=now,
+        state_changed_at=now,
+    )
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
+def fresh(model: type, row_id: object):  # type: ignore[no-untyped-def]
+    """The row as the database has it now (after another thread's request wrote it)."""
+    db.session.rollback()
+    return db.session.get(model, row_id, populate_existing=True)
