@@ -52,6 +52,10 @@ def seed_demo(*, is_development: bool) -> Clinic:
         DEMO_CLINIC,
         "Lindvik samtal",
         letterhead="Mottagningen Lindvik\nBox 123\n000 00 Lindvik",
+        # Invented; the number is in the range the Swedish telecom regulator keeps for fiction.
+        postal_address="Box 123\n000 00 Lindvik",
+        phone="031-390 06 50",
+        letter_signatory="Kim Berg, kurator",
     )
     for login in DEMO_LOGINS:
         create_user(

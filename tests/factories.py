@@ -41,7 +41,13 @@ class Factory:
         self._clinic: Clinic | None = None
 
     def clinic(self, name: str | None = None) -> Clinic:
-        clinic = create_clinic(name or f"Testmottagningen {next(_counter)}", "Norrbacka samtal")
+        clinic = create_clinic(
+            name or f"Testmottagningen {next(_counter)}",
+            "Norrbacka samtal",
+            postal_address="Box 4711\n123 45 Testby",
+            phone="010-555 12 34",
+            letter_signatory="Robin Ek, kurator",
+        )
         db.session.commit()
         return clinic
 

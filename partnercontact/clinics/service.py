@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
+from partnercontact.cases.identifiers import normalise_phone
 from partnercontact.clinics.errors import ClinicSettingsInvalid
 from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
@@ -42,8 +44,18 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
 BOOLEAN_SETTINGS = ("verbal_consent_allowed", "urgent_tasks_to_manager")
 
 
+# What goes on letters: the return address under the neutral sender name, the number she may
+# call, who signs. Empty until an administrator fills them in; no letter goes out before.
+POSTAL_ADDRESS_MAX = 300
+POSTAL_ADDRESS_LINES = 5
+LETTER_SIGNATORY_MAX = 200
+LETTER_SETTINGS = ("postal_address", "phone", "letter_signatory")
+
 DEFAULT_SETTINGS: dict[str, Any] = {
     "letterhead": "",
+    "postal_address": "",
+    "phone": "",
+    "letter_signatory": "",
     "timezone": "Europe/Stockholm",
     "verbal_consent_allowed": False,
     "contact_attempts_required": 3,
@@ -67,14 +79,32 @@ def create_clinic(name: str, neutral_sender_name: str, **settings: Any) -> Clini
     return clinic
 
 
+def reveals_what_it_does(text: str) -> bool:
+    """Whether ``text`` (for an envelope or an SMS sender line) names what the clinic does."""
+    lowered = text.lower()
+    return any(word in lowered for word in REVEALING_WORDS)
+
+
+def names_the_clinic(text: str, clinic_name: str) -> bool:
+    """Whether ``text`` holds the clinic's real name (as a whole, not inside another word:
+    "Box 12" does not name a clinic called "X")."""
+    name = clinic_name.strip()
+    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.I) is not None
+
+
+def reveals_the_clinic(text: str, clinic_name: str) -> bool:
+    """Whether ``text`` must stay off an envelope: it names what the clinic does, or the clinic
+    itself by its real name."""
+    return reveals_what_it_does(text) or names_the_clinic(text, clinic_name)
+
+
 def _validate(clinic: Clinic) -> None:
     if not (clinic.name or "").strip():
         raise ClinicSettingsInvalid(_l("Enter the clinic's name."), field="name")
     sender = (clinic.neutral_sender_name or "").strip()
     if not sender:
         raise ClinicSettingsInvalid(_l("Enter a neutral sender name."), field="neutral_sender_name")
-    lowered = sender.lower()
-    if any(word in lowered for word in REVEALING_WORDS):
+    if reveals_what_it_does(sender):
         raise ClinicSettingsInvalid(
             _l(
                 "The sender name must not reveal what the clinic does "
@@ -82,6 +112,12 @@ def _validate(clinic: Clinic) -> None:
             ),
             field="neutral_sender_name",
         )
+    if names_the_clinic(sender, clinic.name):
+        raise ClinicSettingsInvalid(
+            _l("The sender name must not contain the clinic's name."),
+            field="neutral_sender_name",
+        )
+    _validate_letter_settings(clinic)
     try:
         ZoneInfo(clinic.timezone or "")
     except (ZoneInfoNotFoundError, ValueError):
@@ -98,6 +134,52 @@ def _validate(clinic: Clinic) -> None:
             )
 
 
+def _validate_letter_settings(clinic: Clinic) -> None:
+    """The return address, phone and signatory of letters; each may be left empty here (a
+    letter refuses to go out without an address and a phone), and is stored stripped."""
+    address = "\n".join(
+        line.strip() for line in (clinic.postal_address or "").strip().splitlines() if line.strip()
+    )
+    if len(address) > POSTAL_ADDRESS_MAX or len(address.splitlines()) > POSTAL_ADDRESS_LINES:
+        raise ClinicSettingsInvalid(
+            _l("The postal address is too long (at most 5 lines and 300 characters)."),
+            field="postal_address",
+        )
+    # The return address is printed under the neutral sender name, where whoever picks up her
+    # post reads it: the same words are refused as in the sender name.
+    if reveals_the_clinic(address, clinic.name or ""):
+        raise ClinicSettingsInvalid(
+            _l(
+                "The postal address is printed on envelopes: it must not contain the clinic's "
+                "name or reveal what the clinic does (for example violence or treatment)."
+            ),
+            field="postal_address",
+        )
+    phone = (clinic.phone or "").strip()
+    if len(phone) > 32:
+        raise ClinicSettingsInvalid(
+            _l("The phone number is too long (at most 32 characters)."), field="phone"
+        )
+    if phone:
+        try:
+            normalise_phone(phone)
+        except ValueError:
+            raise ClinicSettingsInvalid(
+                _l("Write the phone number as 08-123 456 78, or starting with +."),
+                field="phone",
+            ) from None
+    signatory = (clinic.letter_signatory or "").strip()
+    if len(signatory) > LETTER_SIGNATORY_MAX:
+        raise ClinicSettingsInvalid(
+            _l("Who signs letters is too long (at most 200 characters)."),
+            field="letter_signatory",
+        )
+    # Stored tidied, the phone number as typed: letters print it the way the clinic writes it.
+    clinic.postal_address = address
+    clinic.phone = phone
+    clinic.letter_signatory = signatory
+
+
 def update_settings(actor: User, clinic: Clinic, values: dict[str, Any]) -> Clinic:
     """Apply ``values`` to the actor's own clinic, all or nothing."""
     if actor.clinic_id != clinic.id:
@@ -107,6 +189,7 @@ def update_settings(actor: User, clinic: Clinic, values: dict[str, Any]) -> Clin
         "neutral_sender_name",
         "letterhead",
         "timezone",
+        *LETTER_SETTINGS,
         *BOOLEAN_SETTINGS,
         *SETTING_LIMITS,
     }

@@ -13,11 +13,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import jinja2
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -25,6 +23,7 @@ from partnercontact.cases.service import client_for
 from partnercontact.consent.errors import ConsentInvalid
 from partnercontact.consent.forms import CONSENTS_DIR, SCOPES, form_in_force
 from partnercontact.i18n import _l
+from partnercontact.pdf import html_to_pdf
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -74,13 +73,6 @@ LABELS: dict[str, dict[str, str]] = {
 }
 LANGUAGES = tuple(LABELS)
 DEFAULT_LANGUAGE = "sv"
-
-
-class _NoFetching(URLFetcher):
-    """A URL fetcher that fetches nothing."""
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
-        raise ValueError("the consent form loads nothing from outside itself")
 
 
 @cache
@@ -165,8 +157,6 @@ def render_form_html(actor: User, client_id: uuid.UUID, language: str | None = N
 
 def render_form_pdf(actor: User, client_id: uuid.UUID, language: str | None = None) -> bytes:
     """:func:`render_form_html` as an A4 PDF, with the same errors and audit entry."""
-    page = render_form_html(actor, client_id, language)
-    # The document is built from our own template and needs nothing else. Refusing every
-    # fetch keeps a name such as <img src=...> (were escaping ever lost) from making the
-    # server request a URL or read a local file into the PDF.
-    return HTML(string=page, url_fetcher=_NoFetching()).write_pdf()
+    # The document is built from our own template and needs nothing else: it is printed
+    # with every fetch refused.
+    return html_to_pdf(render_form_html(actor, client_id, language))

@@ -1,10 +1,10 @@
 """The letter and text message templates in ``letters/``: which exist, and their versions.
 
 One file per purpose and language: ``letters/<purpose>.<language>.html`` for letters (all
-built on ``letters/layout.html``) and ``letters/sms/<purpose>.<language>.txt`` for text
-messages. A template's version is a digest of its source (with the layout, for letters), so
-a record of a sent message points at exactly the words that went out, and no one has to
-remember to bump a number.
+built on ``letters/layout.html`` and styled by ``letters/letter.css``) and
+``letters/sms/<purpose>.<language>.txt`` for text messages. A template's version is a digest
+of its source (with the layout and the stylesheet, for letters), so a record of a sent message
+points at exactly the words that went out, and no one has to remember to bump a number.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from partnercontact.i18n import _l
 
 LETTERS_DIR = PROJECT_ROOT / "letters"
 LAYOUT = "layout.html"
+# The letters' one stylesheet: inline in the printed letter, linked in a preview on a page.
+STYLESHEET = "letter.css"
 LANGUAGES = {"sv": _l("Swedish"), "en": _l("English")}
 DEFAULT_LANGUAGE = "sv"
 
@@ -69,11 +71,11 @@ def _digest(*names: str) -> str:
     return digest.hexdigest()[:12]
 
 
-@cache
+# Not cached: Jinja reloads a template whose file changed, so the version is read from the
+# same files at the moment of sending (three small reads).
 def letter_version(purpose: str, language: str) -> str:
-    return _digest(LAYOUT, letter_template_name(purpose, language))
+    return _digest(LAYOUT, STYLESHEET, letter_template_name(purpose, language))
 
 
-@cache
 def sms_version(purpose: str, language: str) -> str:
     return _digest(sms_template_name(purpose, language))

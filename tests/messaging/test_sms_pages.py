@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from partnercontact.audit.models import AuditEvent
 from partnercontact.db import db
 from partnercontact.messaging.dispatch import send_due_sms
 from partnercontact.messaging.inbound import receive_inbound
@@ -87,6 +88,12 @@ def test_a_refusal_comes_back_on_the_form_with_the_choice_kept(browser, held) ->
     assert response.status_code == 409
     page = text_of(response)
     assert "tackat nej" in page
+    refusals = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "partner.send_refused", AuditEvent.outcome == "denied")
+    )
+    assert refusals == 1
     assert 'value="en" selected' in page or 'selected value="en"' in page
     assert _count() == 0
 

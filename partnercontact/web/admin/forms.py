@@ -46,6 +46,10 @@ class ClinicSettingsForm(FlaskForm):
         _l("Neutral sender name"), validators=[DataRequired(), Length(max=100)]
     )
     letterhead = TextAreaField(_l("Letterhead (address block)"), validators=[Length(max=2000)])
+    # Checked by the clinic service, whose messages name each field.
+    postal_address = TextAreaField(_l("Return address on envelopes"))
+    phone = StringField(_l("Phone number for letters"))
+    letter_signatory = StringField(_l("Who signs letters"))
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
     verbal_consent_allowed = BooleanField(_l("Verbal consent may start partner contact"))
     urgent_tasks_to_manager = BooleanField(

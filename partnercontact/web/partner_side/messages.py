@@ -14,9 +14,11 @@ from wtforms import BooleanField, HiddenField, SelectField, SubmitField
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
+from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.messaging import sms
 from partnercontact.messaging.inbound import inbound_for
+from partnercontact.messaging.rules import MessageRefused
 from partnercontact.messaging.templates import LANGUAGES, SMS_PURPOSES
 from partnercontact.partners.models import PartnerCase
 from partnercontact.partners.service import audit
@@ -106,6 +108,11 @@ def sms_new(case_id: uuid.UUID) -> Response | tuple[str, int]:
             idempotency_key=form.idempotency_key.data,
             relay_event_id=_event_of(form),
         )
+    except MessageRefused as exc:
+        # A safety rule refused it: its audit entry (and the reads before it) stay on record;
+        # nothing else was written.
+        db.session.commit()
+        return form_refused(TEMPLATE, form, case_id, exc)
     except DomainError as exc:
         return form_refused(TEMPLATE, form, case_id, exc)
     return back_to_case(
