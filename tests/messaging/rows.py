@@ -6,18 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
-
 from partnercontact.cases.identifiers import normalise_phone
-from partnercontact.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.messaging.models import SmsMessage
 from partnercontact.messaging.numbers import phone_index
-from partnercontact.partners.handover import PartnerDetails, hand_over
 from partnercontact.partners.models import PartnerCase
 from partnercontact.runtime import current_runtime
-from tests.cases_built import client_of, signed_consent_of
 from tests.factories import Account, Factory
+from tests.partners.conftest import handed_over_case
 
 
 def case_with_number(
@@ -28,27 +24,9 @@ def case_with_number(
     client_treater: Account | None = None,
     name: str = "Maja Påhittad",
 ) -> PartnerCase:
-    """A case handed over with the partner's number ``phone``."""
-    treater = client_treater or factory.client_treater()
-    client_id = client_of(treater.user)
-    signed_consent_of(treater.user, client_id, clock)
-    hand_over(
-        treater.user,
-        client_id,
-        PartnerDetails(
-            name=name,
-            phone=phone,
-            address=None,
-            relation="former",
-            children_in_common="no",
-            protected_identity=False,
-        ),
-    )
-    db.session.commit()
-    return db.session.scalar(
-        select(PartnerCase)
-        .join(TreatmentEpisode, TreatmentEpisode.id == PartnerCase.episode_id)
-        .where(TreatmentEpisode.client_id == client_id)
+    """A case handed over with the partner's number ``phone`` and no address."""
+    return handed_over_case(
+        factory, clock, client_treater=client_treater, name=name, phone=phone, address=None
     )
 
 

@@ -29,6 +29,8 @@ def handed_over_case(
     client_treater: Account | None = None,
     protected: bool = False,
     name: str = "Maja Påhittad",
+    phone: str = "070-765 43 21",
+    address: str | None = "Storgatan 1, 123 45 Lindvik",
 ) -> PartnerCase:
     treater = client_treater or factory.client_treater()
     client_id = client_of(treater.user)
@@ -38,8 +40,8 @@ def handed_over_case(
         client_id,
         PartnerDetails(
             name=name,
-            phone="070-765 43 21",
-            address="Storgatan 1, 123 45 Lindvik",
+            phone=phone,
+            address=address,
             relation="former",
             children_in_common="yes",
             protected_identity=protected,
