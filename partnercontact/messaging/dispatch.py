@@ -29,14 +29,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
 
-from partnercontact.audit.service import record_event
-from partnercontact.audit.tags import AuditAction, Outcome
+from partnercontact.audit.tags import AuditAction
 from partnercontact.config import MessagingConfig
 from partnercontact.db import db
 from partnercontact.logsafe import describe_exception
 from partnercontact.messaging.models import OutboundHalt, SmsMessage
 from partnercontact.messaging.rules import MessageRefused, check_outbound_allowed
-from partnercontact.messaging.status import our_state, record_state
+from partnercontact.messaging.status import audit_message, cancel, our_state, record_state
 from partnercontact.messaging.templates import RELAY_NOTICES
 from partnercontact.messaging.transport import (
     OPTED_OUT_CODE,
@@ -108,26 +107,6 @@ def _halted_clinics() -> Select[tuple[int]]:
     return select(OutboundHalt.clinic_id).where(OutboundHalt.lifted_at.is_(None))
 
 
-def _audit(action: AuditAction, message: SmsMessage, outcome: Outcome = Outcome.OK) -> None:
-    record_event(
-        action,
-        actor_id=None,
-        clinic_id=message.clinic_id,
-        resource_type="sms_message",
-        resource_id=str(message.id),
-        outcome=outcome,
-    )
-
-
-def _cancel(message: SmsMessage, rule: str, now: datetime) -> None:
-    message.state = "cancelled"
-    message.error_code = rule
-    message.state_changed_at = now
-    message.next_attempt_at = None
-    db.session.flush()
-    _audit(AuditAction.SMS_CANCELLED, message, Outcome.DENIED)
-
-
 def _still_allowed(message: SmsMessage, now: datetime, report: DispatchReport) -> bool:
     """Check the rules again at the moment of sending. A refusal cancels the message, except
     those that only mean "not now"."""
@@ -151,7 +130,7 @@ def _still_allowed(message: SmsMessage, now: datetime, report: DispatchReport) -
             message.next_attempt_at = now + SAFE_HOURS_RECHECK
             report.waiting.append(message.id)
             return False
-        _cancel(message, exc.rule, now)
+        cancel(message, exc.rule, now)
         report.cancelled.append(message.id)
         return False
     return True
@@ -165,7 +144,7 @@ def _record_accepted(message: SmsMessage, accepted: Accepted, now: datetime) -> 
     later = our_state(accepted.status)
     if later is not None and later != "sent":
         record_state(message, later, now)
-    _audit(AuditAction.SMS_SENT, message)
+    audit_message(AuditAction.SMS_SENT, message)
 
 
 def _retry_or_fail(

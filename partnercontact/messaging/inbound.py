@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from partnercontact.audit.service import record_event
-from partnercontact.audit.tags import AuditAction, Outcome
+from partnercontact.audit.tags import AuditAction
 from partnercontact.crypto.service import create_data_key, load_data_key
 from partnercontact.db import db
 from partnercontact.messaging import status
@@ -120,19 +120,7 @@ def _cancel_queued(index: str, at: datetime) -> list[uuid.UUID]:
     for message in waiting:
         if message.state != "queued":
             continue
-        message.state = "cancelled"
-        message.error_code = "opted_out"
-        message.state_changed_at = at
-        message.next_attempt_at = None
-        db.session.flush()
-        record_event(
-            AuditAction.SMS_CANCELLED,
-            actor_id=None,
-            clinic_id=message.clinic_id,
-            resource_type="sms_message",
-            resource_id=str(message.id),
-            outcome=Outcome.DENIED,
-        )
+        status.cancel(message, "opted_out", at)
         cancelled.append(message.id)
     return cancelled
 

@@ -41,7 +41,7 @@ from partnercontact.i18n import _l
 from partnercontact.messaging import templates
 from partnercontact.messaging.models import SentLetter
 from partnercontact.messaging.rules import check_outbound_allowed
-from partnercontact.partners.contact import clinic_of, clinic_today, latest_plan
+from partnercontact.partners.contact import clinic_of, clinic_today, expected_sender
 from partnercontact.partners.service import audit, held_case_for, not_on_case, partner_details
 from partnercontact.pdf import html_to_pdf
 from partnercontact.relay import tasks
@@ -119,14 +119,6 @@ def _check_clinic(clinic: Clinic) -> None:
         )
 
 
-def _sender_name(partner_case: PartnerCase, clinic: Clinic) -> str:
-    """The sender she expects: the one her safe-contact plan names, else the clinic's neutral
-    sender name (as for text messages)."""
-    plan = latest_plan(partner_case)
-    chosen = (plan.sender_name or "").strip() if plan is not None else ""
-    return chosen or clinic.neutral_sender_name.strip()
-
-
 def _check_envelope(clinic: Clinic, sender_name: str) -> None:
     """Refuse an envelope area that would name the clinic or what it does.
 
@@ -192,7 +184,7 @@ def _draft(
     event = _event_for(partner_case, purpose, relay_event_id)
     clinic = clinic_of(partner_case)
     _check_clinic(clinic)
-    sender_name = _sender_name(partner_case, clinic)
+    sender_name = expected_sender(partner_case)
     _check_envelope(clinic, sender_name)
     entries = partner_details(actor, partner_case)
     if entries is None:

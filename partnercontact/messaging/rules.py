@@ -22,8 +22,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from partnercontact.audit.service import record_event
-from partnercontact.audit.tags import AuditAction, Outcome
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
@@ -32,7 +30,7 @@ from partnercontact.messaging.halt import current_halt
 from partnercontact.messaging.models import SmsOptOut
 from partnercontact.partners.contact import ContactNotAllowed, check_contact_allowed
 from partnercontact.partners.models import PartnerCase, SendDecision
-from partnercontact.partners.sending import SendRefused, check_send_allowed
+from partnercontact.partners.sending import SendRefused, check_send_allowed, record_send_refused
 
 
 class MessageRefused(DomainError):
@@ -56,14 +54,7 @@ def is_opted_out(phone_index: str) -> bool:
 def _refused(
     actor: User | None, partner_case: PartnerCase, message: str, field: str, rule: str
 ) -> MessageRefused:
-    record_event(
-        AuditAction.SEND_REFUSED,
-        actor_id=actor.id if actor is not None else None,
-        clinic_id=partner_case.clinic_id,
-        resource_type="partner_case",
-        resource_id=str(partner_case.id),
-        outcome=Outcome.DENIED,
-    )
+    record_send_refused(actor, partner_case)
     return MessageRefused(message, field=field, rule=rule)
 
 

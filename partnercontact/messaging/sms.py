@@ -29,9 +29,9 @@ from partnercontact.messaging.templates import (
     sms_template_name,
     sms_version,
 )
-from partnercontact.partners.contact import clinic_of, latest_plan
-from partnercontact.partners.models import PartnerCase, PartnerHandover
-from partnercontact.partners.service import audit, held_case_for, is_named_for
+from partnercontact.partners.contact import clinic_of, expected_sender, latest_plan
+from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.service import audit, held_case_for, is_named_for, latest_note
 from partnercontact.relay.tasks import event_in
 from partnercontact.runtime import current_runtime
 
@@ -55,15 +55,6 @@ class SmsDraft:
 def new_idempotency_key() -> str:
     """A key for one compose form: submitting the form twice queues one message."""
     return uuid.uuid4().hex
-
-
-def _newest_note(partner_case: PartnerCase) -> PartnerHandover | None:
-    return db.session.scalar(
-        select(PartnerHandover)
-        .where(PartnerHandover.episode_id == partner_case.episode_id)
-        .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
-        .limit(1)
-    )
 
 
 def _checked_choice(purpose: str | None, language: str | None) -> tuple[str, str]:
@@ -105,10 +96,9 @@ def _render(partner_case: PartnerCase, purpose: str, language: str) -> str:
             field="purpose",
         )
     plan = latest_plan(partner_case)
-    # Her plan may name the sender she expects and an opener agreed with her; otherwise the
-    # clinic's neutral sender name. Nothing else: the first text names only a sender and a
-    # number (DOMAIN.md, "Messages to a partner are dangerous").
-    sender = (plan.sender_name if plan is not None else None) or clinic.neutral_sender_name
+    # The sender she expects and an opener agreed with her, if any. Nothing else: the first
+    # text names only a sender and a number (DOMAIN.md, "Messages to a partner are dangerous").
+    sender = expected_sender(partner_case)
     opener = plan.opener if plan is not None else None
     body = (
         environment()
@@ -165,7 +155,7 @@ def queue_sms(
             _l("Only staff named for her may write to her: she has protected personal data."),
             field="purpose",
         )
-    note = _newest_note(partner_case)
+    note = latest_note(partner_case)
     if note is None or not note.phone or not note.phone_index:
         raise SmsInvalid(_l("No phone number was handed over for her."), field="purpose")
     body = _render(partner_case, purpose, language)

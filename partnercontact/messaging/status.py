@@ -56,6 +56,29 @@ def lock_message(message_id: object) -> SmsMessage | None:
     )
 
 
+def audit_message(action: AuditAction, message: SmsMessage, outcome: Outcome = Outcome.OK) -> None:
+    """An entry about one text message, by the worker or a webhook: its id, never content."""
+    record_event(
+        action,
+        actor_id=None,
+        clinic_id=message.clinic_id,
+        resource_type="sms_message",
+        resource_id=str(message.id),
+        outcome=outcome,
+    )
+
+
+def cancel(message: SmsMessage, reason: str, at: datetime) -> None:
+    """Stop a queued message before it leaves; ``reason`` is a rule's key (``opted_out``,
+    ``contact``…), shown to her treater."""
+    message.state = "cancelled"
+    message.error_code = reason
+    message.state_changed_at = at
+    message.next_attempt_at = None
+    db.session.flush()
+    audit_message(AuditAction.SMS_CANCELLED, message, Outcome.DENIED)
+
+
 def record_state(
     message: SmsMessage, state: str, at: datetime, *, error_code: str | None = None
 ) -> bool:
@@ -83,14 +106,10 @@ def record_state(
         if state == "sent" and message.sent_at is None:
             message.sent_at = at
     db.session.flush()
-    record_event(
-        AuditAction.SMS_FAILED
-        if state in ("failed", "undelivered")
-        else AuditAction.SMS_STATE_RECORDED,
-        actor_id=None,
-        clinic_id=message.clinic_id,
-        resource_type="sms_message",
-        resource_id=str(message.id),
-        outcome=Outcome.FAILED if state in ("failed", "undelivered") else Outcome.OK,
+    failed = state in ("failed", "undelivered")
+    audit_message(
+        AuditAction.SMS_FAILED if failed else AuditAction.SMS_STATE_RECORDED,
+        message,
+        Outcome.FAILED if failed else Outcome.OK,
     )
     return True

@@ -433,6 +433,14 @@ def latest_plan(partner_case: PartnerCase) -> SafeContactPlan | None:
     )
 
 
+def expected_sender(partner_case: PartnerCase) -> str:
+    """The sender she expects on a letter or a text message: the one her safe-contact plan
+    names, else the clinic's neutral sender name."""
+    plan = latest_plan(partner_case)
+    chosen = (plan.sender_name or "").strip() if plan is not None else ""
+    return chosen or clinic_of(partner_case).neutral_sender_name.strip()
+
+
 def plan_channels(plan: SafeContactPlan) -> list[str]:
     """The ``CHANNELS`` keys the plan allows, in vocabulary order."""
     return [channel for channel in CHANNELS if getattr(plan, f"{channel}_allowed")]

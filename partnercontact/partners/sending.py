@@ -89,6 +89,19 @@ def send_decisions(partner_case: PartnerCase) -> list[SendDecision]:
     )
 
 
+def record_send_refused(actor: User | None, partner_case: PartnerCase) -> None:
+    """The audit entry of a refused letter or text message to her: who, which case, denied;
+    never what or why."""
+    record_event(
+        AuditAction.SEND_REFUSED,
+        actor_id=actor.id if actor is not None else None,
+        clinic_id=partner_case.clinic_id,
+        resource_type="partner_case",
+        resource_id=str(partner_case.id),
+        outcome=Outcome.DENIED,
+    )
+
+
 def check_send_allowed(
     actor: User | None, partner_case: PartnerCase, channel: str
 ) -> SendDecision | None:
@@ -120,14 +133,7 @@ def check_send_allowed(
         .with_for_update()
     )
     if decision is None:
-        record_event(
-            AuditAction.SEND_REFUSED,
-            actor_id=actor.id if actor is not None else None,
-            clinic_id=partner_case.clinic_id,
-            resource_type="partner_case",
-            resource_id=str(partner_case.id),
-            outcome=Outcome.DENIED,
-        )
+        record_send_refused(actor, partner_case)
         raise SendRefused(
             _l(
                 "She has protected personal data: no letter or text message goes to her "

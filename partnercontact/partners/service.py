@@ -111,7 +111,8 @@ def reference_of(partner_case: PartnerCase) -> str:
     return partner_case.id.hex[:8]
 
 
-def _latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
+def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
+    """The newest hand-over note of the case: the details that count now."""
     return db.session.scalar(
         select(PartnerHandover)
         .where(PartnerHandover.episode_id == partner_case.episode_id)
@@ -128,7 +129,7 @@ def inbox(actor: User) -> list[InboxItem]:
     cases = db.session.scalars(_visible_cases(actor).order_by(PartnerCase.created_at.desc()))
     items = []
     for partner_case in cases:
-        note = _latest_note(partner_case)
+        note = latest_note(partner_case)
         named = is_named_for(actor, partner_case)
         items.append(
             InboxItem(

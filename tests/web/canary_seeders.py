@@ -7,14 +7,11 @@ import uuid
 from collections.abc import Callable
 from datetime import time, timedelta
 
-from sqlalchemy import select
-
 from partnercontact.auth.models import User
-from partnercontact.db import db
 from partnercontact.messaging.inbound import receive_inbound
 from partnercontact.partners import clinical, contact, sending
-from partnercontact.partners.models import PartnerCase, PartnerHandover
-from partnercontact.partners.service import mark_protected
+from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.service import latest_note, mark_protected
 from partnercontact.runtime import current_runtime
 from tests.web.canary import ESCALATION, PARTNER, SEEDERS
 
@@ -109,12 +106,7 @@ def clinical_work(holder: User, partner_case: PartnerCase, marker: Marker) -> di
 
 def replies(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
     """A text message from her, matched to her case by the number handed over."""
-    note = db.session.scalar(
-        select(PartnerHandover)
-        .where(PartnerHandover.episode_id == partner_case.episode_id)
-        .order_by(PartnerHandover.recorded_at.desc())
-        .limit(1)
-    )
+    note = latest_note(partner_case)
     receive_inbound(
         f"SM{uuid.uuid4().hex}",
         note.phone,

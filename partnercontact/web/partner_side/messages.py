@@ -94,20 +94,23 @@ def sms_new(case_id: uuid.UUID) -> Response | tuple[str, int]:
     if not form.validate():
         return form_page(TEMPLATE, form, case_id, 400)
     try:
+        if form.send.data and form.confirm.data:
+            sms.queue_sms(
+                current_user,
+                case_id,
+                purpose=form.purpose.data,
+                language=form.language.data,
+                idempotency_key=form.idempotency_key.data,
+                relay_event_id=_event_of(form),
+            )
+            return back_to_case(
+                case_id, _("The text message is queued: it goes out within a minute."), "messages"
+            )
         draft = sms.draft_sms(current_user, case_id, form.purpose.data, form.language.data)
         if not form.send.data:
             return form_page(TEMPLATE, form, case_id, draft=draft)
-        if not form.confirm.data:
-            form.confirm.errors = [_("Read the text and confirm that it is safe to send.")]
-            return form_page(TEMPLATE, form, case_id, 400, draft=draft)
-        sms.queue_sms(
-            current_user,
-            case_id,
-            purpose=form.purpose.data,
-            language=form.language.data,
-            idempotency_key=form.idempotency_key.data,
-            relay_event_id=_event_of(form),
-        )
+        form.confirm.errors = [_("Read the text and confirm that it is safe to send.")]
+        return form_page(TEMPLATE, form, case_id, 400, draft=draft)
     except MessageRefused as exc:
         # A safety rule refused it: its audit entry (and the reads before it) stay on record;
         # nothing else was written.
@@ -115,6 +118,3 @@ def sms_new(case_id: uuid.UUID) -> Response | tuple[str, int]:
         return form_refused(TEMPLATE, form, case_id, exc)
     except DomainError as exc:
         return form_refused(TEMPLATE, form, case_id, exc)
-    return back_to_case(
-        case_id, _("The text message is queued: it goes out within a minute."), "messages"
-    )
