@@ -46,6 +46,19 @@ class AuthConfig:
 class WorkerConfig:
     embedded: bool
     tick_seconds: int
+    # Scheduled tasks: how many one transaction claims, how often one may fail before it is
+    # marked failed, and the first wait before a retry (doubling each time).
+    batch_size: int = 100
+    max_attempts: int = 5
+    retry_base_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    # The text of a text message is erased this many days after it reached a final state.
+    sms_body_days: int = 90
+    # A reply from a number that matched no partner is deleted after this many days.
+    unmatched_reply_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,7 @@ class Config:
     auth: AuthConfig
     worker: WorkerConfig
     messaging: MessagingConfig
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     # Settings used only by tests or tools, never read from files.
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -229,6 +243,7 @@ def load_config(
     if mode == "production" and auth["hashing_cost"] != "standard":
         raise ConfigError('auth.hashing_cost must be "standard" in production mode')
     worker = values["worker"]
+    retention = values["retention"]
     messaging = _messaging(values["messaging"], mode)
     return Config(
         mode=mode,
@@ -252,6 +267,15 @@ def load_config(
         worker=WorkerConfig(
             embedded=worker["embedded"],
             tick_seconds=_positive("worker.tick_seconds", worker["tick_seconds"]),
+            batch_size=_positive("worker.batch_size", worker["batch_size"]),
+            max_attempts=_positive("worker.max_attempts", worker["max_attempts"]),
+            retry_base_seconds=_positive("worker.retry_base_seconds", worker["retry_base_seconds"]),
+        ),
+        retention=RetentionConfig(
+            sms_body_days=_positive("retention.sms_body_days", retention["sms_body_days"]),
+            unmatched_reply_days=_positive(
+                "retention.unmatched_reply_days", retention["unmatched_reply_days"]
+            ),
         ),
         messaging=messaging,
         extra=extra,

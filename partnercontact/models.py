@@ -33,9 +33,19 @@ from partnercontact.partners.models import (
     UrgentTask,
 )
 from partnercontact.relay.models import RelayEvent, RelayOutcome
+from partnercontact.scheduling.models import (
+    CalendarFeed,
+    ContactSession,
+    ScheduledTask,
+    StaffReminder,
+)
 
 __all__ = [
     "AuditEvent",
+    "CalendarFeed",
+    "ContactSession",
+    "ScheduledTask",
+    "StaffReminder",
     "Child",
     "Client",
     "Clinic",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -13,11 +14,18 @@ from flask import Flask
 from partnercontact.auth.jobs import purge_sessions
 from partnercontact.logsafe import describe_exception
 from partnercontact.messaging.dispatch import send_due_sms
+from partnercontact.scheduling.jobs import schedule_daily_duties
+from partnercontact.scheduling.tasks import dispatch_due
 
 log = logging.getLogger(__name__)
 
 # Each duty is a plain function run in an application context; it commits its own work.
-DUTIES: tuple[Callable[[], object], ...] = (purge_sessions, send_due_sms)
+DUTIES: tuple[Callable[[], object], ...] = (
+    purge_sessions,
+    schedule_daily_duties,
+    dispatch_due,
+    send_due_sms,
+)
 
 
 def tick(app: Flask) -> None:
@@ -41,5 +49,8 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         id="tick",
         max_instances=1,
         coalesce=True,
+        # The first tick at start, not one interval later: whatever fell due while no worker
+        # ran (the tasks are rows, so nothing was forgotten) is caught up at once.
+        next_run_time=datetime.now(UTC),
     )
     return scheduler

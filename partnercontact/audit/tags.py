@@ -93,6 +93,18 @@ class AuditAction(StrEnum):
     OUTBOUND_HALTED = "message.outbound_halted"
     OUTBOUND_RESUMED = "message.outbound_resumed"
     WEBHOOK_REJECTED = "message.webhook_rejected"
+    # Contact sessions, reminders, calendars and the scheduled work.
+    CONTACT_SESSIONS_VIEWED = "schedule.sessions_viewed"
+    CONTACT_SESSION_ADDED = "schedule.session_added"
+    CONTACT_SESSION_BOOKED = "schedule.session_booked"
+    CONTACT_SESSION_CANCELLED = "schedule.session_cancelled"
+    CONTACT_SESSION_RECORDED = "schedule.session_recorded"
+    REMINDER_DONE = "schedule.reminder_done"
+    CALENDAR_FEED_CREATED = "schedule.calendar_feed_created"
+    CALENDAR_FEED_REVOKED = "schedule.calendar_feed_revoked"
+    CALENDAR_FEED_READ = "schedule.calendar_feed_read"
+    TASKS_VIEWED = "schedule.tasks_viewed"
+    RETENTION_PURGED = "schedule.retention_purged"
 
     KEYS_ROTATED = "keys.rotated"
     DATAKEY_SHREDDED = "datakey.shredded"

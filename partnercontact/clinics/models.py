@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.db import UTCDateTime, db
@@ -35,4 +35,19 @@ class Clinic(db.Model):
     urgent_tasks_to_manager: Mapped[bool] = mapped_column(default=False)
     # Relay a missed session only when this many in a row were missed (1: every one).
     missed_sessions_to_relay: Mapped[int] = mapped_column(default=1)
+    # The default contact plan (scheduling.plan): what accepting partner contact books.
+    # First contact within this many days of the hand-over.
+    plan_first_contact_days: Mapped[int] = mapped_column(default=5)
+    # A follow-up call this many days after an information letter.
+    plan_letter_follow_up_days: Mapped[int] = mapped_column(default=7)
+    # This many contact sessions during his treatment, one every so many weeks.
+    plan_session_count: Mapped[int] = mapped_column(default=3)
+    plan_session_interval_weeks: Mapped[int] = mapped_column(default=4)
+    # A closing session when his treatment ends.
+    plan_closing_session: Mapped[bool] = mapped_column(default=True)
+    # A follow-up session this many months after the closing; 0 for none.
+    plan_follow_up_months: Mapped[int] = mapped_column(default=0)
+    # Reminders of a session go out this many days before it, at this local time.
+    reminder_days_before: Mapped[int] = mapped_column(default=1)
+    reminder_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -110,6 +110,11 @@ def _halted_clinics() -> Select[tuple[int]]:
 def _still_allowed(message: SmsMessage, now: datetime, report: DispatchReport) -> bool:
     """Check the rules again at the moment of sending. A refusal cancels the message, except
     those that only mean "not now"."""
+    if message.send_before is not None and now >= message.send_before:
+        # A reminder that waited past its session says nothing true any more.
+        cancel(message, "expired", now)
+        report.cancelled.append(message.id)
+        return False
     partner_case = db.session.get(PartnerCase, message.partner_case_id)
     assert partner_case is not None  # a foreign key
     try:

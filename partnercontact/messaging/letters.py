@@ -48,6 +48,7 @@ from partnercontact.relay import tasks
 from partnercontact.relay.emit import ENDING_KINDS as EPISODE_ENDINGS
 from partnercontact.relay.kinds import RelayKind
 from partnercontact.runtime import current_runtime
+from partnercontact.scheduling.plan import on_letter_sent
 
 if TYPE_CHECKING:
     from partnercontact.partners.models import PartnerCase
@@ -320,6 +321,8 @@ def send_letter(
         tasks.record_outcome(
             actor, partner_case.id, draft.event.id, outcome=RELAY_OUTCOME, outcome_on=today
         )
+    if purpose == "information":
+        on_letter_sent(partner_case, letter.id, now)
     _audit_letter(AuditAction.LETTER_SENT, actor, letter)
     return letter
 

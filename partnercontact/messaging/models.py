@@ -61,6 +61,9 @@ class SmsMessage(SealedRecord, db.Model):
     state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # A message that would be stale later (a reminder of a session) is cancelled instead of
+    # sent once this moment has passed, however long it waited for her safe hours.
+    send_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     # A transport error code (Twilio's numeric codes) or a refusal key: never personal content.

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
+from babel.dates import format_datetime
 from sqlalchemy import select
 
 from partnercontact.audit.tags import AuditAction
@@ -20,8 +22,10 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
 from partnercontact.messaging.models import SmsMessage
-from partnercontact.messaging.rules import check_outbound_allowed
+from partnercontact.messaging.rules import MessageRefused, check_outbound_allowed
+from partnercontact.messaging.status import audit_message
 from partnercontact.messaging.templates import (
+    DEFAULT_LANGUAGE,
     LANGUAGES,
     RELAY_NOTICES,
     SMS_PURPOSES,
@@ -29,8 +33,8 @@ from partnercontact.messaging.templates import (
     sms_template_name,
     sms_version,
 )
-from partnercontact.partners.contact import clinic_of, expected_sender, latest_plan
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.contact import clinic_of, clinic_zone, expected_sender, latest_plan
+from partnercontact.partners.models import PartnerCase, PartnerHandover
 from partnercontact.partners.service import audit, held_case_for, is_named_for, latest_note
 from partnercontact.relay.tasks import event_in
 from partnercontact.runtime import current_runtime
@@ -85,7 +89,46 @@ def _checked_event(
         )
 
 
-def _render(partner_case: PartnerCase, purpose: str, language: str) -> str:
+def _outbox_row(
+    partner_case: PartnerCase,
+    note: PartnerHandover,
+    *,
+    key: str,
+    purpose: str,
+    language: str,
+    body: str,
+    created_by_id: int | None,
+    now: datetime,
+    relay_event_id: uuid.UUID | None = None,
+    send_before: datetime | None = None,
+) -> SmsMessage:
+    message = SmsMessage(
+        id=uuid.uuid4(),
+        data_key_id=partner_case.data_key_id,
+        clinic_id=partner_case.clinic_id,
+        partner_case_id=partner_case.id,
+        idempotency_key=key,
+        purpose=purpose,
+        language=language,
+        template_version=sms_version(purpose, language),
+        relay_event_id=relay_event_id,
+        state="queued",
+        attempts=0,
+        next_attempt_at=now,
+        send_before=send_before,
+        to_index=note.phone_index,
+        to_number=note.phone,
+        body=body,
+        created_by_id=created_by_id,
+        created_at=now,
+        state_changed_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def _render(partner_case: PartnerCase, purpose: str, language: str, **values: str) -> str:
     clinic = clinic_of(partner_case)
     if not clinic.phone:
         raise SmsInvalid(
@@ -103,7 +146,7 @@ def _render(partner_case: PartnerCase, purpose: str, language: str) -> str:
     body = (
         environment()
         .get_template(sms_template_name(purpose, language))
-        .render(sender=sender, phone=clinic.phone, opener=opener or "")
+        .render(sender=sender, phone=clinic.phone, opener=opener or "", **values)
         .strip()
     )
     if len(body) > BODY_MAX:
@@ -168,28 +211,17 @@ def queue_sms(
         phone_index=note.phone_index,
         relay_notice=purpose in RELAY_NOTICES,
     )
-    message = SmsMessage(
-        id=uuid.uuid4(),
-        data_key_id=partner_case.data_key_id,
-        clinic_id=partner_case.clinic_id,
-        partner_case_id=partner_case.id,
-        idempotency_key=key,
+    message = _outbox_row(
+        partner_case,
+        note,
+        key=key,
         purpose=purpose,
         language=language,
-        template_version=sms_version(purpose, language),
-        relay_event_id=relay_event_id,
-        state="queued",
-        attempts=0,
-        next_attempt_at=now,
-        to_index=note.phone_index,
-        to_number=note.phone,
         body=body,
         created_by_id=actor.id,
-        created_at=now,
-        state_changed_at=now,
+        now=now,
+        relay_event_id=relay_event_id,
     )
-    db.session.add(message)
-    db.session.flush()
     audit(AuditAction.SMS_QUEUED, actor, partner_case)
     return message
 
@@ -203,3 +235,56 @@ def sms_messages_of(partner_case: PartnerCase) -> list[SmsMessage]:
             .order_by(SmsMessage.created_at.desc())
         )
     )
+
+
+def _spoken_time(moment: datetime, partner_case: PartnerCase, language: str) -> str:
+    zone = clinic_zone(clinic_of(partner_case))
+    pattern = "EEEE d MMMM 'kl.' HH:mm" if language == "sv" else "EEEE d MMMM 'at' HH:mm"
+    return format_datetime(moment, pattern, tzinfo=zone, locale=language)
+
+
+def queue_session_reminder(
+    partner_case: PartnerCase, *, key: str, starts_at: datetime, now: datetime
+) -> SmsMessage:
+    """The worker's reminder of a session she asked to be reminded of, through every rule a
+    treater's message passes. ``key`` is the task's: a task run twice finds its message.
+
+    The message is cancelled rather than sent once ``starts_at`` has passed. Raises
+    :class:`~partnercontact.messaging.rules.MessageRefused` when a rule says no, and
+    :class:`SmsInvalid` when there is nothing to send to.
+    """
+    already = db.session.scalar(select(SmsMessage).where(SmsMessage.idempotency_key == key))
+    if already is not None:
+        return already
+    note = latest_note(partner_case)
+    if note is None or not note.phone or not note.phone_index:
+        raise SmsInvalid(_l("No phone number was handed over for her."), field="purpose")
+    language = DEFAULT_LANGUAGE
+    purpose = "session_reminder"
+    body = _render(
+        partner_case, purpose, language, when=_spoken_time(starts_at, partner_case, language)
+    )
+    if partner_case.protected_identity:
+        # Every send to her needs a decision logged by a named member of staff, for that one
+        # send: a machine never takes one.
+        raise MessageRefused(
+            _l("She has protected personal data: reminders are not sent automatically."),
+            field="channel",
+            rule="protected",
+        )
+    check_outbound_allowed(
+        None, partner_case, "sms", now, phone_index=note.phone_index, spend_decision=False
+    )
+    message = _outbox_row(
+        partner_case,
+        note,
+        key=key,
+        purpose=purpose,
+        language=language,
+        body=body,
+        created_by_id=None,
+        now=now,
+        send_before=starts_at,
+    )
+    audit_message(AuditAction.SMS_QUEUED, message)
+    return message

@@ -35,6 +35,11 @@ SMS_PURPOSES = {
     "call_announcement": _l("Text announcing a phone call"),
     "treatment_ended": _l("Text asking her to call about his treatment"),
 }
+# Text messages the worker writes, never a treater: not offered on the compose form.
+AUTOMATIC_SMS_PURPOSES = {
+    "session_reminder": _l("Reminder of a contact session"),
+}
+SMS_LABELS = {**SMS_PURPOSES, **AUTOMATIC_SMS_PURPOSES}
 # The messages that tell her of a relayed event: the one kind of message a partner who
 # declined the offer may still get, when she asked for it.
 RELAY_NOTICES = frozenset({"treatment_ended"})

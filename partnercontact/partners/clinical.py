@@ -209,6 +209,10 @@ def record_risk_assessment(
             )
         )
     db.session.flush()
+    # Imported here: scheduling builds on the partner side's modules.
+    from partnercontact.scheduling.plan import on_risk_assessed
+
+    on_risk_assessed(partner_case, assessment.id, next_review_on)
     audit(AuditAction.RISK_ASSESSMENT_RECORDED, actor, partner_case)
     for _role in roles:
         audit(AuditAction.URGENT_TASK_OPENED, actor, partner_case)

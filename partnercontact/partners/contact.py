@@ -291,6 +291,11 @@ def record_answer(
     audit(AuditAction.PARTNER_ANSWER_RECORDED, actor, partner_case)
     if consent is not None:
         audit(AuditAction.PARTNER_CONSENT_RECORDED, actor, partner_case)
+    if answer == "accepted":
+        # Imported here: scheduling builds on this module.
+        from partnercontact.scheduling.plan import on_accepted
+
+        on_accepted(partner_case, day, actor_id=actor.id)
     return row
 
 
@@ -685,8 +690,23 @@ def record_attempt(
     )
     db.session.flush()
     audit(AuditAction.CONTACT_ATTEMPT_RECORDED, actor, partner_case)
+    _escalate_if_unanswered(partner_case, clinic)
     marked = _apply_unreachable_rule(actor, partner_case, clinic, now)
     return AttemptRecorded(attempt, marked)
+
+
+def _escalate_if_unanswered(partner_case: PartnerCase, clinic: Clinic) -> None:
+    """The first contact went unanswered as many times as the clinic requires: her treater
+    and the managers get a reminder (once per series of attempts)."""
+    if partner_case.answer != "pending" or _ever_reached(partner_case):
+        return
+    attempts = _series(partner_case)
+    if len(attempts) < max(1, clinic.contact_attempts_required):
+        return
+    # Imported here: scheduling builds on this module.
+    from partnercontact.scheduling.plan import on_unanswered
+
+    on_unanswered(partner_case, attempts[0].id)
 
 
 def attempts_of(partner_case: PartnerCase) -> list[ContactAttempt]:

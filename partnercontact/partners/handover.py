@@ -131,16 +131,15 @@ def hand_over(actor: User, client_id: uuid.UUID, details: PartnerDetails) -> Han
     if existing is None:
         data_key = create_data_key("partner", keyring=runtime.keyring, clock=runtime.clock)
         data_key_id = data_key.id
-        db.session.add(
-            PartnerCase(
-                id=uuid.uuid4(),
-                clinic_id=actor.clinic_id,
-                episode_id=episode.id,
-                data_key_id=data_key_id,
-                protected_identity=clean.protected_identity,
-                created_at=now,
-            )
+        new_case = PartnerCase(
+            id=uuid.uuid4(),
+            clinic_id=actor.clinic_id,
+            episode_id=episode.id,
+            data_key_id=data_key_id,
+            protected_identity=clean.protected_identity,
+            created_at=now,
         )
+        db.session.add(new_case)
     else:
         data_key_id = existing.data_key_id
         # A protected identity, once known, stays until the partner side decides otherwise.
@@ -171,6 +170,11 @@ def hand_over(actor: User, client_id: uuid.UUID, details: PartnerDetails) -> Han
     )
     db.session.add(note)
     db.session.flush()
+    if first:
+        # Imported here: scheduling builds on the partner side's modules.
+        from partnercontact.scheduling.plan import on_handed_over
+
+        on_handed_over(new_case, note.handed_over_on)
     record_event(
         AuditAction.PARTNER_HANDED_OVER,
         actor_id=actor.id,

@@ -36,6 +36,12 @@ class Permission(StrEnum):
     OUTBOUND_HALT = "outbound:halt"
     # The development outbox of text messages (the embedded transport only).
     OUTBOX_VIEW = "outbox:view"
+    # One's own calendar of sessions and due reminders, and its private iCalendar address.
+    CALENDAR_VIEW = "calendar:view"
+    # Reminders addressed to oneself (a due first contact, a risk review, an escalation).
+    REMINDERS_VIEW = "reminders:view"
+    # The scheduled-task queue with its failed tasks, for whoever runs the installation.
+    TASKS_VIEW = "tasks:view"
     USERS_MANAGE = "users:manage"
     CLINIC_SETTINGS_EDIT = "clinic_settings:edit"
 
@@ -56,6 +62,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCOUNT_MANAGE_OWN,
             Permission.PARTNER_SIDE_VIEW,
             Permission.PARTNER_CASES_WORK,
+            Permission.CALENDAR_VIEW,
+            Permission.REMINDERS_VIEW,
         }
     ),
     Role.MANAGER: frozenset(
@@ -66,6 +74,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.THREAT_WARNINGS_CONFIRM,
             Permission.URGENT_TASKS_HANDLE,
             Permission.OUTBOUND_HALT,
+            Permission.REMINDERS_VIEW,
         }
     ),
     # Administrators run the installation; they never open cases (DOMAIN.md, roles).
@@ -77,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TREATER_EXCEPTIONS_RECORD,
             Permission.OUTBOUND_HALT,
             Permission.OUTBOX_VIEW,
+            Permission.TASKS_VIEW,
         }
     ),
 }

@@ -18,6 +18,9 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.cases.service import audit
 from partnercontact.db import db
 from partnercontact.partners.models import PartnerCase
+from partnercontact.runtime import current_runtime
+from partnercontact.scheduling import kinds
+from partnercontact.scheduling.tasks import schedule
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
@@ -40,3 +43,12 @@ def start_closing(actor: User, episode: TreatmentEpisode, ended_on: date) -> Non
         .execution_options(synchronize_session=False)
     )
     audit(AuditAction.PARTNER_CONTACT_CLOSING, actor, "partner_case", case_id)
+    # The closing session is planned by the worker, on the partner side: planning it here
+    # would mean reading her answer for the client's treater.
+    schedule(
+        kinds.CLOSING_PLAN,
+        current_runtime().clock.now(),
+        f"{kinds.CLOSING_PLAN}:{case_id}",
+        clinic_id=actor.clinic_id,
+        partner_case_id=case_id,
+    )

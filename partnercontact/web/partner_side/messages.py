@@ -19,7 +19,7 @@ from partnercontact.errors import DomainError
 from partnercontact.messaging import sms
 from partnercontact.messaging.inbound import inbound_for
 from partnercontact.messaging.rules import MessageRefused
-from partnercontact.messaging.templates import LANGUAGES, SMS_PURPOSES
+from partnercontact.messaging.templates import LANGUAGES, SMS_LABELS, SMS_PURPOSES
 from partnercontact.partners.models import PartnerCase
 from partnercontact.partners.service import audit
 from partnercontact.policy import Permission, requires
@@ -45,6 +45,7 @@ SMS_REASON_LABELS = {
     "contact": _l("a contact rule no longer allowed it"),
     "protected": _l("no send decision for a protected partner"),
     "retries_exhausted": _l("every attempt failed"),
+    "expired": _l("the session it reminded of had begun"),
     "21610": _l("her number has opted out at the carrier"),
 }
 
@@ -62,7 +63,7 @@ class SmsForm(FlaskForm):
 @bp.context_processor
 def _message_labels() -> dict[str, object]:
     return {
-        "sms_purpose_labels": SMS_PURPOSES,
+        "sms_purpose_labels": SMS_LABELS,
         "sms_state_labels": SMS_STATE_LABELS,
         "sms_reason_labels": SMS_REASON_LABELS,
     }

@@ -1,0 +1,1 @@
+"""Contact sessions, reminders, recurring duties and the dispatcher that runs them."""

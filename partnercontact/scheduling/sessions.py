@@ -1,0 +1,290 @@
+"""Contact sessions on a partner case: add, book, move, cancel and record them.
+
+Only the treater holding the case does any of it (:func:`held_case_for`). Every input is
+checked before anything changes; a bad input raises :class:`SessionInvalid` naming the form
+field. Functions flush, never commit, and write their audit entry in the caller's transaction.
+
+Booking a session (or moving it) schedules the text message that reminds her of it, when she
+asked for reminders by text: ``reminder_days_before`` days before the session's day, at the
+clinic's ``reminder_time``. A move or a cancellation cancels the reminder not yet sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from partnercontact.audit.tags import AuditAction
+from partnercontact.auth.models import User
+from partnercontact.db import db
+from partnercontact.errors import Conflict, DomainError, NotFound
+from partnercontact.i18n import _l
+from partnercontact.partners.contact import (
+    ContactNotAllowed,
+    check_contact_allowed,
+    clinic_of,
+    current_partner_consent,
+)
+from partnercontact.partners.models import PartnerCase
+from partnercontact.partners.service import audit, held_case_for
+from partnercontact.runtime import current_runtime
+from partnercontact.scheduling import kinds
+from partnercontact.scheduling.localtime import clinic_instant, local_date, reminder_moment
+from partnercontact.scheduling.models import FINAL_SESSION_STATES, ContactSession, ScheduledTask
+from partnercontact.scheduling.plan import new_session
+from partnercontact.scheduling.tasks import cancel_pending, schedule
+
+SESSION_CHANNELS = {
+    "meeting": _l("Meeting at the clinic"),
+    "phone": _l("Phone"),
+    "video": _l("Video"),
+}
+# What a booked session came to.
+RECORDED_STATES = {
+    "held": _l("Held"),
+    "no_show": _l("She did not come"),
+    "cancelled": _l("Cancelled"),
+}
+SESSION_STATES = {"to_book": _l("To book"), "booked": _l("Booked"), **RECORDED_STATES}
+MINUTES_MIN, MINUTES_MAX = 15, 240
+NOTE_MAX = 2000
+_REMINDER_KINDS = (kinds.SESSION_REMINDER_SMS,)
+_ALL_KINDS = (kinds.SESSION_REMINDER_SMS, kinds.SESSION_TO_BOOK)
+
+
+class SessionInvalid(DomainError):
+    """Input for a contact session is not acceptable; ``field`` names the form field."""
+
+
+class SessionNotFound(NotFound):
+    pass
+
+
+def _now() -> datetime:
+    return current_runtime().clock.now()
+
+
+def _session_of(partner_case: PartnerCase, session_id: uuid.UUID) -> ContactSession:
+    session = db.session.get(ContactSession, session_id)
+    if session is None or session.partner_case_id != partner_case.id:
+        raise SessionNotFound(_l("There is no such session."))
+    return session
+
+
+def _contact_open(partner_case: PartnerCase) -> None:
+    if (
+        partner_case.answer != "accepted"
+        or partner_case.contact_ended_on is not None
+        or (partner_case.closed_on is not None and partner_case.own_treatment_since is None)
+    ):
+        raise Conflict(
+            _l("Sessions are booked only while she has accepted contact and it is open."),
+            field="session",
+        )
+
+
+def _not_final(session: ContactSession) -> None:
+    if session.state in FINAL_SESSION_STATES:
+        raise Conflict(_l("This session is already recorded."), field="session")
+
+
+def sessions_of(actor: User, partner_case: PartnerCase) -> list[ContactSession]:
+    """The case's sessions: booked ones by time, then those to book by target day."""
+    rows = db.session.scalars(
+        select(ContactSession).where(ContactSession.partner_case_id == partner_case.id)
+    ).all()
+    audit(AuditAction.CONTACT_SESSIONS_VIEWED, actor, partner_case)
+    return sorted(rows, key=_when)
+
+
+def _when(session: ContactSession) -> tuple[date, datetime]:
+    """A booked session by its day, one to book by its target day; then by when added."""
+    day = session.starts_at.date() if session.starts_at else session.due_on or date.max
+    return (day, session.recorded_at)
+
+
+def session_for(actor: User, case_id: uuid.UUID, session_id: uuid.UUID) -> ContactSession:
+    partner_case = held_case_for(actor, case_id, audited=False)
+    session = _session_of(partner_case, session_id)
+    audit(AuditAction.CONTACT_SESSIONS_VIEWED, actor, partner_case)
+    return session
+
+
+def add_session(actor: User, case_id: uuid.UUID, *, due_on: date | None) -> ContactSession:
+    """A session beyond the plan, to book near ``due_on``."""
+    partner_case = held_case_for(actor, case_id)
+    _contact_open(partner_case)
+    if due_on is None:
+        raise SessionInvalid(_l("Enter the day it should be near."), field="due_on")
+    now = _now()
+    if due_on < local_date(now, clinic_of(partner_case)):
+        raise SessionInvalid(_l("The day has passed."), field="due_on")
+    session = new_session(partner_case, "extra", due_on, actor_id=actor.id, now=now)
+    audit(AuditAction.CONTACT_SESSION_ADDED, actor, partner_case)
+    return session
+
+
+def _starts_at(partner_case: PartnerCase, day: date | None, at: time | None) -> datetime:
+    if day is None:
+        raise SessionInvalid(_l("Enter the day."), field="day")
+    if at is None:
+        raise SessionInvalid(_l("Enter the time."), field="time")
+    starts_at = clinic_instant(clinic_of(partner_case), day, at)
+    if starts_at <= _now():
+        raise SessionInvalid(_l("That time has passed."), field="day")
+    return starts_at
+
+
+def _checked_channel(partner_case: PartnerCase, channel: str | None, starts_at: datetime) -> str:
+    if channel not in SESSION_CHANNELS:
+        raise SessionInvalid(_l("Choose how you will meet."), field="channel")
+    if channel == "phone":
+        # A call reaches her at its own moment: her safe days and hours apply to it.
+        try:
+            check_contact_allowed(partner_case, "phone", starts_at)
+        except ContactNotAllowed as exc:
+            raise SessionInvalid(
+                exc.message, field="time" if exc.field == "at" else "channel"
+            ) from None
+    return channel
+
+
+def _checked_minutes(minutes: int | None) -> int:
+    if minutes is None or not MINUTES_MIN <= minutes <= MINUTES_MAX:
+        raise SessionInvalid(
+            _l(
+                "Enter a length between %(low)d and %(high)d minutes.",
+                low=MINUTES_MIN,
+                high=MINUTES_MAX,
+            ),
+            field="minutes",
+        )
+    return minutes
+
+
+def wants_sms_reminders(partner_case: PartnerCase) -> bool:
+    consent = current_partner_consent(partner_case)
+    return bool(consent and consent.sms_reminders and consent.withdrawn_on is None)
+
+
+def _reminder_key(session: ContactSession) -> str:
+    assert session.starts_at is not None
+    return f"{kinds.SESSION_REMINDER_SMS}:{session.id}:{session.starts_at:%Y%m%dT%H%MZ}"
+
+
+def _schedule_reminder(partner_case: PartnerCase, session: ContactSession, now: datetime) -> None:
+    if session.starts_at is None or not wants_sms_reminders(partner_case):
+        return
+    clinic = clinic_of(partner_case)
+    day = local_date(session.starts_at, clinic) - timedelta(days=clinic.reminder_days_before)
+    due = max(reminder_moment(clinic, day), now)
+    if due >= session.starts_at:
+        return
+    task = schedule(
+        kinds.SESSION_REMINDER_SMS,
+        due,
+        _reminder_key(session),
+        clinic_id=partner_case.clinic_id,
+        partner_case_id=partner_case.id,
+        subject_id=session.id,
+    )
+    if task.state == "cancelled":
+        # Moved away and back to the same time: the same reminder is wanted again.
+        task.state, task.due_at, task.finished_at = "pending", due, None
+
+
+def book_session(
+    actor: User,
+    case_id: uuid.UUID,
+    session_id: uuid.UUID,
+    *,
+    day: date | None,
+    at: time | None,
+    minutes: int | None,
+    channel: str | None,
+) -> ContactSession:
+    """Agree a time (or a new time) for a session. ``day`` and ``at`` are the clinic's."""
+    partner_case = held_case_for(actor, case_id)
+    session = _session_of(partner_case, session_id)
+    _not_final(session)
+    _contact_open(partner_case)
+    starts_at = _starts_at(partner_case, day, at)
+    channel = _checked_channel(partner_case, channel, starts_at)
+    minutes = _checked_minutes(minutes)
+    now = _now()
+    cancel_pending(session.id, _ALL_KINDS)
+    session.state = "booked"
+    session.starts_at = starts_at
+    session.minutes = minutes
+    session.channel = channel
+    session.changed_by_id = actor.id
+    session.changed_at = now
+    db.session.flush()
+    _schedule_reminder(partner_case, session, now)
+    audit(AuditAction.CONTACT_SESSION_BOOKED, actor, partner_case)
+    return session
+
+
+def cancel_session(actor: User, case_id: uuid.UUID, session_id: uuid.UUID) -> ContactSession:
+    """Cancel a session not yet recorded, with the reminders not yet sent."""
+    partner_case = held_case_for(actor, case_id)
+    session = _session_of(partner_case, session_id)
+    _not_final(session)
+    now = _now()
+    cancel_pending(session.id, _ALL_KINDS)
+    session.state = "cancelled"
+    session.changed_by_id = actor.id
+    session.changed_at = now
+    db.session.flush()
+    audit(AuditAction.CONTACT_SESSION_CANCELLED, actor, partner_case)
+    return session
+
+
+def record_session(
+    actor: User,
+    case_id: uuid.UUID,
+    session_id: uuid.UUID,
+    *,
+    outcome: str | None,
+    note: str | None,
+) -> ContactSession:
+    """Record what came of a booked session: held, she did not come, or cancelled."""
+    partner_case = held_case_for(actor, case_id)
+    session = _session_of(partner_case, session_id)
+    _not_final(session)
+    if outcome not in RECORDED_STATES:
+        raise SessionInvalid(_l("Choose what came of the session."), field="outcome")
+    now = _now()
+    if outcome != "cancelled" and (session.starts_at is None or session.starts_at > now):
+        raise SessionInvalid(
+            _l("A session is recorded as held or missed only once its time has come."),
+            field="outcome",
+        )
+    text = (note or "").strip()
+    if len(text) > NOTE_MAX:
+        raise SessionInvalid(
+            _l("Keep the note under %(limit)d characters.", limit=NOTE_MAX), field="note"
+        )
+    cancel_pending(session.id, _ALL_KINDS)
+    session.state = outcome
+    session.note = text or None
+    session.changed_by_id = actor.id
+    session.changed_at = now
+    db.session.flush()
+    audit(AuditAction.CONTACT_SESSION_RECORDED, actor, partner_case)
+    return session
+
+
+def pending_reminders(session: ContactSession) -> list[ScheduledTask]:
+    """The text reminders of a session not yet sent (for the case page)."""
+    return list(
+        db.session.scalars(
+            select(ScheduledTask).where(
+                ScheduledTask.subject_id == session.id,
+                ScheduledTask.kind.in_(_REMINDER_KINDS),
+                ScheduledTask.state == "pending",
+            )
+        )
+    )
