@@ -156,8 +156,15 @@ def error_of(exc: BaseException) -> str:
     return text[:300]
 
 
+def _handler(kind: str) -> Handler | None:
+    # The handlers register themselves when their module is imported; it imports this one.
+    import partnercontact.scheduling.jobs  # noqa: F401
+
+    return HANDLERS.get(kind)
+
+
 def _run_one(task: ScheduledTask, now: datetime, config: WorkerConfig, report: DispatchReport):
-    handler = HANDLERS.get(task.kind)
+    handler = _handler(task.kind)
     try:
         with db.session.begin_nested():
             if handler is None:

@@ -1,0 +1,71 @@
+"""Building blocks for the scheduling tests: a held case whose partner accepted contact."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+
+from partnercontact.db import db
+from partnercontact.partners.contact import record_answer
+from partnercontact.scheduling.models import ContactSession, ScheduledTask
+from partnercontact.scheduling.sessions import book_session
+from tests.messaging.sending import Held, held_for_sms
+
+SCOPES_WITH_REMINDERS = ["contact_phone", "contact_sms", "sms_reminders"]
+
+
+def accepted(
+    factory, clock, *, scopes: list[str] | None = None, on: date | None = None, **kwargs
+) -> Held:
+    """A case picked up by a partner treater, in a clinic with a phone number, whose partner
+    accepted contact (by default with reminders by text)."""
+    held = held_for_sms(factory, clock, **kwargs)
+    record_answer(
+        held.holder.user,
+        held.case.id,
+        answer="accepted",
+        answered_on=on or clock.now().date(),
+        scopes=SCOPES_WITH_REMINDERS if scopes is None else scopes,
+    )
+    db.session.commit()
+    return held
+
+
+def sessions(held: Held) -> list[ContactSession]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(ContactSession)
+            .where(ContactSession.partner_case_id == held.case.id)
+            .order_by(ContactSession.due_on, ContactSession.recorded_at)
+        )
+    )
+
+
+def book(held: Held, session: ContactSession, day: date, at: time, channel: str = "meeting"):
+    booked = book_session(
+        held.holder.user,
+        held.case.id,
+        session.id,
+        day=day,
+        at=at,
+        minutes=60,
+        channel=channel,
+    )
+    db.session.commit()
+    return booked
+
+
+def tasks_of(kind: str, **where: object) -> list[ScheduledTask]:
+    db.session.expire_all()
+    query = select(ScheduledTask).where(ScheduledTask.kind == kind)
+    for name, value in where.items():
+        query = query.where(getattr(ScheduledTask, name) == value)
+    return list(db.session.scalars(query.order_by(ScheduledTask.due_at)))
+
+
+def utc(*args: int) -> datetime:
+    from datetime import UTC
+
+    return datetime(*args, tzinfo=UTC)
