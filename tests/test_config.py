@@ -104,3 +104,22 @@ def test_the_production_example_is_valid(tmp_path: Path) -> None:
     assert config.mode == "production" and config.requires_second_factor
     assert config.messaging.sms_transport == "twilio"
     assert config.messaging.twilio.auth_token == "an-auth-token"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"worker": {"batch_size": 0}}, "worker.batch_size"),
+        ({"worker": {"max_attempts": -1}}, "worker.max_attempts"),
+        ({"retention": {"sms_body_days": 0}}, "retention.sms_body_days"),
+    ],
+)
+def test_scheduling_settings_must_be_positive(overrides: dict, named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_config(environ={}, overrides=overrides)
+
+
+def test_retention_can_be_set_from_the_environment() -> None:
+    config = load_config(environ={"PARTNERCONTACT_RETENTION__UNMATCHED_REPLY_DAYS": "14"})
+    assert config.retention.unmatched_reply_days == 14
+    assert config.worker.batch_size == 100
