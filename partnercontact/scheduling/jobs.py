@@ -11,6 +11,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import exists, select
 
+from partnercontact.audit.service import record_event
+from partnercontact.audit.tags import AuditAction
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.messaging.models import SentLetter
@@ -137,7 +139,16 @@ def closing_plan(task: ScheduledTask, now: datetime) -> str:
     partner_case = _case(task)
     if partner_case.closing_since is None:
         return "not_needed"
-    return "planned" if on_closing(partner_case, partner_case.closing_since) else "not_needed"
+    if not on_closing(partner_case, partner_case.closing_since):
+        return "not_needed"
+    record_event(
+        AuditAction.CONTACT_SESSION_ADDED,
+        actor_id=None,
+        clinic_id=partner_case.clinic_id,
+        resource_type="partner_case",
+        resource_id=str(partner_case.id),
+    )
+    return "planned"
 
 
 @handles(kinds.RETENTION_PURGE)
