@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,10 +39,24 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "contact_attempt_window_days": (1, 60),
     "small_count_threshold": (1, 50),
     "missed_sessions_to_relay": (1, 10),
+    # The contact plan (scheduling.plan) and the reminders of a session.
+    "plan_first_contact_days": (0, 60),
+    "plan_letter_follow_up_days": (0, 60),
+    "plan_session_count": (0, 20),
+    "plan_session_interval_weeks": (1, 26),
+    "plan_follow_up_months": (0, 24),
+    "reminder_days_before": (0, 14),
 }
 
 # On/off switches: stored as booleans, so anything else is refused before it reaches the column.
-BOOLEAN_SETTINGS = ("verbal_consent_allowed", "urgent_tasks_to_manager")
+BOOLEAN_SETTINGS = ("verbal_consent_allowed", "urgent_tasks_to_manager", "plan_closing_session")
+
+# Reminders (to staff, and by text to her when she asked for them) go out at the clinic's
+# reminder time. A text message at night is more likely to be seen by someone else than by
+# her, and her safe hours are not always known: the time must be in the day. The bounds also
+# keep it clear of the night hour a change to or from summer time skips or repeats.
+REMINDER_TIME_EARLIEST = time(7, 0)
+REMINDER_TIME_LATEST = time(21, 0)
 
 
 # What goes on letters: the return address under the neutral sender name, the number she may
@@ -63,6 +78,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "small_count_threshold": 5,
     "urgent_tasks_to_manager": False,
     "missed_sessions_to_relay": 1,
+    "plan_first_contact_days": 5,
+    "plan_letter_follow_up_days": 7,
+    "plan_session_count": 3,
+    "plan_session_interval_weeks": 4,
+    "plan_closing_session": True,
+    "plan_follow_up_months": 0,
+    "reminder_days_before": 1,
+    "reminder_time": time(9, 0),
 }
 
 
@@ -127,11 +150,39 @@ def _validate(clinic: Clinic) -> None:
             raise ClinicSettingsInvalid(_l("Choose on or off."), field=field)
     for field, (low, high) in SETTING_LIMITS.items():
         value = getattr(clinic, field)
-        if value is not None and not low <= value <= high:
+        # A number left empty would reach a NOT NULL column: refused here, by name.
+        if value is None or isinstance(value, bool) or not isinstance(value, int):
+            raise ClinicSettingsInvalid(
+                _l("Enter a whole number between %(low)d and %(high)d.", low=low, high=high),
+                field=field,
+            )
+        if not low <= value <= high:
             raise ClinicSettingsInvalid(
                 _l("The value must be between %(low)d and %(high)d.", low=low, high=high),
                 field=field,
             )
+    _validate_reminder_time(clinic)
+
+
+def _validate_reminder_time(clinic: Clinic) -> None:
+    """The clinic's reminder time: a clock time (whole minutes) within the day's bounds."""
+    value = clinic.reminder_time
+    if not isinstance(value, time) or value.tzinfo is not None:
+        raise ClinicSettingsInvalid(
+            _l("Enter the time as hours and minutes, for example 09:00."), field="reminder_time"
+        )
+    if not REMINDER_TIME_EARLIEST <= value <= REMINDER_TIME_LATEST:
+        raise ClinicSettingsInvalid(
+            _l(
+                "Choose a time between %(earliest)s and %(latest)s: a text message at night is "
+                "more likely to be seen by someone other than her.",
+                earliest=REMINDER_TIME_EARLIEST.strftime("%H:%M"),
+                latest=REMINDER_TIME_LATEST.strftime("%H:%M"),
+            ),
+            field="reminder_time",
+        )
+    # Stored in whole minutes: the reminder is "at 09:00", not at a second past.
+    clinic.reminder_time = value.replace(second=0, microsecond=0)
 
 
 def _validate_letter_settings(clinic: Clinic) -> None:
@@ -189,6 +240,7 @@ def update_settings(actor: User, clinic: Clinic, values: dict[str, Any]) -> Clin
         "neutral_sender_name",
         "letterhead",
         "timezone",
+        "reminder_time",
         *LETTER_SETTINGS,
         *BOOLEAN_SETTINGS,
         *SETTING_LIMITS,

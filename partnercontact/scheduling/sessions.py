@@ -12,23 +12,25 @@ clinic's ``reminder_time``. A move or a cancellation cancels the reminder not ye
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.db import db
-from partnercontact.errors import Conflict, DomainError, NotFound
+from partnercontact.errors import Conflict, DomainError
 from partnercontact.i18n import _l
 from partnercontact.partners.contact import (
     ContactNotAllowed,
     check_contact_allowed,
     clinic_of,
+    clinic_zone,
     current_partner_consent,
 )
 from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import audit, held_case_for
+from partnercontact.partners.service import audit, held_case_for, not_on_case
 from partnercontact.runtime import current_runtime
 from partnercontact.scheduling import kinds
 from partnercontact.scheduling.localtime import clinic_instant, local_date, reminder_moment
@@ -58,10 +60,6 @@ class SessionInvalid(DomainError):
     """Input for a contact session is not acceptable; ``field`` names the form field."""
 
 
-class SessionNotFound(NotFound):
-    pass
-
-
 def _now() -> datetime:
     return current_runtime().clock.now()
 
@@ -69,7 +67,8 @@ def _now() -> datetime:
 def _session_of(partner_case: PartnerCase, session_id: uuid.UUID) -> ContactSession:
     session = db.session.get(ContactSession, session_id)
     if session is None or session.partner_case_id != partner_case.id:
-        raise SessionNotFound(_l("There is no such session."))
+        # The same answer as for a case that is not one's own: the page must not tell which.
+        raise not_on_case()
     return session
 
 
@@ -96,13 +95,16 @@ def sessions_of(actor: User, partner_case: PartnerCase) -> list[ContactSession]:
         select(ContactSession).where(ContactSession.partner_case_id == partner_case.id)
     ).all()
     audit(AuditAction.CONTACT_SESSIONS_VIEWED, actor, partner_case)
-    return sorted(rows, key=_when)
+    zone = clinic_zone(clinic_of(partner_case))
+    return sorted(rows, key=lambda session: _when(session, zone))
 
 
-def _when(session: ContactSession) -> tuple[date, datetime]:
-    """A booked session by its day, one to book by its target day; then by when added."""
-    day = session.starts_at.date() if session.starts_at else session.due_on or date.max
-    return (day, session.recorded_at)
+def _when(session: ContactSession, zone: ZoneInfo) -> tuple[date, datetime, datetime]:
+    """By the clinic's day (a booked session's, or the target day of one to book), then by
+    time, then by when it was planned."""
+    if session.starts_at is not None:
+        return (session.starts_at.astimezone(zone).date(), session.starts_at, session.recorded_at)
+    return (session.due_on or date.max, datetime.max.replace(tzinfo=UTC), session.recorded_at)
 
 
 def session_for(actor: User, case_id: uuid.UUID, session_id: uuid.UUID) -> ContactSession:
@@ -131,9 +133,11 @@ def _starts_at(partner_case: PartnerCase, day: date | None, at: time | None) -> 
         raise SessionInvalid(_l("Enter the day."), field="day")
     if at is None:
         raise SessionInvalid(_l("Enter the time."), field="time")
-    starts_at = clinic_instant(clinic_of(partner_case), day, at)
+    clinic = clinic_of(partner_case)
+    starts_at = clinic_instant(clinic, day, at)
     if starts_at <= _now():
-        raise SessionInvalid(_l("That time has passed."), field="day")
+        today = day == local_date(_now(), clinic)
+        raise SessionInvalid(_l("That time has passed."), field="time" if today else "day")
     return starts_at
 
 

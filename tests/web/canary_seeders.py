@@ -13,6 +13,7 @@ from partnercontact.partners import clinical, contact, sending
 from partnercontact.partners.models import PartnerCase
 from partnercontact.partners.service import latest_note, mark_protected
 from partnercontact.runtime import current_runtime
+from partnercontact.scheduling import sessions
 from tests.web.canary import ESCALATION, PARTNER, SEEDERS
 
 Marker = Callable[[str], str]
@@ -116,4 +117,19 @@ def replies(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str
     return {marker("Svarsmeddelande"): PARTNER}
 
 
-SEEDERS.extend([contact_work, clinical_work, replies])
+def contact_sessions(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
+    """A session of the contact plan (planned when she accepted, in :func:`contact_work`),
+    recorded with a note."""
+    planned = [s for s in sessions.sessions_of(holder, partner_case) if s.state == "to_book"]
+    assert planned, "contact_work's acceptance plans the sessions"
+    sessions.record_session(
+        holder,
+        partner_case.id,
+        planned[0].id,
+        outcome="cancelled",
+        note=marker("Sessionsanteckning"),
+    )
+    return {marker("Sessionsanteckning"): PARTNER}
+
+
+SEEDERS.extend([contact_work, clinical_work, replies, contact_sessions])

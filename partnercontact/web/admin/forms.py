@@ -11,9 +11,10 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from partnercontact.policy import Role
 
@@ -70,6 +71,31 @@ class ClinicSettingsForm(FlaskForm):
     small_count_threshold = IntegerField(
         _l("Statistics: hide counts below"),
         validators=[InputRequired(), NumberRange(min=1, max=50)],
+    )
+    # The contact plan and reminders: the form parses numbers and a time; the clinic service
+    # checks the bounds and names the field at fault.
+    plan_first_contact_days = IntegerField(
+        _l("First contact within this many days of the hand-over"), validators=[Optional()]
+    )
+    plan_letter_follow_up_days = IntegerField(
+        _l("Follow-up call this many days after an information letter"),
+        validators=[Optional()],
+    )
+    plan_session_count = IntegerField(
+        _l("Contact sessions when she accepts contact"), validators=[Optional()]
+    )
+    plan_session_interval_weeks = IntegerField(
+        _l("Weeks between the sessions"), validators=[Optional()]
+    )
+    plan_closing_session = BooleanField(_l("A closing session when his treatment ends"))
+    plan_follow_up_months = IntegerField(
+        _l("Follow-up session this many months after the closing"), validators=[Optional()]
+    )
+    reminder_days_before = IntegerField(
+        _l("Text reminder this many days before a session"), validators=[Optional()]
+    )
+    reminder_time = TimeField(
+        _l("Reminders go out at"), format=["%H:%M", "%H:%M:%S"], validators=[Optional()]
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -34,6 +34,15 @@ SETTINGS_FIELDS = (
     "contact_attempt_window_days",
     "missed_sessions_to_relay",
     "small_count_threshold",
+    # The contact plan and reminders (scheduling.plan, scheduling.sessions).
+    "plan_first_contact_days",
+    "plan_letter_follow_up_days",
+    "plan_session_count",
+    "plan_session_interval_weeks",
+    "plan_closing_session",
+    "plan_follow_up_months",
+    "reminder_days_before",
+    "reminder_time",
 )
 
 
