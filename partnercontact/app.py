@@ -23,6 +23,7 @@ from partnercontact.runtime import EXTENSION_KEY, Runtime, current_runtime
 from partnercontact.web import errors, guard, navigation, security
 from partnercontact.web.account import bp as account_bp
 from partnercontact.web.admin import bp as admin_bp
+from partnercontact.web.calendar import bp as calendar_bp
 from partnercontact.web.client_side import bp as client_side_bp
 from partnercontact.web.management import bp as management_bp
 from partnercontact.web.outbound import bp as outbound_bp
@@ -119,6 +120,7 @@ def create_app(
         management_bp,
         admin_bp,
         outbound_bp,
+        calendar_bp,
         webhooks_bp,
     ):
         app.register_blueprint(blueprint)

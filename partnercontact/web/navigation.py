@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from flask import Flask, url_for
 from flask_babel import get_locale
@@ -12,6 +14,7 @@ from flask_login import current_user
 
 from partnercontact.partners.contact import clinic_zone
 from partnercontact.policy import Permission, Role, can
+from partnercontact.scheduling.reminders import open_reminder_count
 
 
 @dataclass(frozen=True)
@@ -19,16 +22,28 @@ class NavItem:
     endpoint: str
     label: object
     permission: Permission
+    # How many things wait for the user there, shown after the label when above zero.
+    count: Callable[[Any], int] | None = None
 
 
+# The first item a user may use is their landing page (landing_url): each role's own home
+# comes before the pages it shares with others.
 NAV_ITEMS = (
     NavItem("client_side.home", _l("My clients"), Permission.CLIENT_SIDE_VIEW),
     NavItem("partner_side.home", _l("Partner contact"), Permission.PARTNER_SIDE_VIEW),
     NavItem("management.home", _l("Follow-up"), Permission.MANAGEMENT_VIEW),
+    NavItem("calendar.week", _l("Calendar"), Permission.CALENDAR_VIEW),
+    NavItem(
+        "calendar.reminders",
+        _l("Reminders"),
+        Permission.REMINDERS_VIEW,
+        count=open_reminder_count,
+    ),
     NavItem("admin.users", _l("Accounts"), Permission.USERS_MANAGE),
     NavItem("admin.clinic_settings", _l("Clinic settings"), Permission.CLINIC_SETTINGS_EDIT),
     NavItem("outbound.stop_switch", _l("Stop switch"), Permission.OUTBOUND_HALT),
     NavItem("outbound.outbox", _l("Outbox"), Permission.OUTBOX_VIEW),
+    NavItem("calendar.tasks", _l("Scheduled tasks"), Permission.TASKS_VIEW),
 )
 
 ROLE_LABELS = {
@@ -41,6 +56,14 @@ ROLE_LABELS = {
 
 def nav_for(user: object) -> list[NavItem]:
     return [item for item in NAV_ITEMS if can(user, item.permission)]
+
+
+def _counted(item: NavItem, user: object) -> NavItem:
+    """The item as shown: "Reminders (2)" while two wait, plain "Reminders" otherwise."""
+    number = item.count(user) if item.count is not None else 0
+    if not number:
+        return item
+    return replace(item, label=f"{item.label} ({number})")
 
 
 def landing_url(user: object) -> str:
@@ -68,7 +91,9 @@ def _inject() -> dict[str, object]:
     user = current_user
     return {
         "clinic_time": clinic_time,
-        "nav_items": nav_for(user) if user.is_authenticated else [],
+        "nav_items": [_counted(item, user) for item in nav_for(user)]
+        if user.is_authenticated
+        else [],
         "role_label": role_label,
         "get_locale": get_locale,
     }

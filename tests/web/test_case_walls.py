@@ -29,8 +29,10 @@ OWN = {
     # Managers audit the whole clinic's consents: a colleague's case is still their clinic's.
     "management": (Role.MANAGER, {"own": 200, "colleague": 200}),
 }
-# The clinic's messaging as a whole and Twilio's webhooks name no case in their URLs.
-NO_RECORDS = {"public", "account", "admin", "outbound", "webhooks"}
+# The clinic's messaging as a whole and Twilio's webhooks name no case in their URLs; nor do
+# one's own calendar, its feed and reminders (a reminder's id is not a case's, and the
+# service answers 404 for anyone else's).
+NO_RECORDS = {"public", "account", "admin", "outbound", "webhooks", "calendar"}
 
 
 def _record_rules(app: Flask) -> list[Rule]:
