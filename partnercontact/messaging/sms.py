@@ -128,6 +128,14 @@ def _outbox_row(
     return message
 
 
+def _note_with_number(partner_case: PartnerCase) -> PartnerHandover:
+    """The newest hand-over note, which must carry her number."""
+    note = latest_note(partner_case)
+    if note is None or not note.phone or not note.phone_index:
+        raise SmsInvalid(_l("No phone number was handed over for her."), field="purpose")
+    return note
+
+
 def _render(partner_case: PartnerCase, purpose: str, language: str, **values: str) -> str:
     clinic = clinic_of(partner_case)
     if not clinic.phone:
@@ -198,9 +206,7 @@ def queue_sms(
             _l("Only staff named for her may write to her: she has protected personal data."),
             field="purpose",
         )
-    note = latest_note(partner_case)
-    if note is None or not note.phone or not note.phone_index:
-        raise SmsInvalid(_l("No phone number was handed over for her."), field="purpose")
+    note = _note_with_number(partner_case)
     body = _render(partner_case, purpose, language)
     now = current_runtime().clock.now()
     check_outbound_allowed(
@@ -256,9 +262,7 @@ def queue_session_reminder(
     already = db.session.scalar(select(SmsMessage).where(SmsMessage.idempotency_key == key))
     if already is not None:
         return already
-    note = latest_note(partner_case)
-    if note is None or not note.phone or not note.phone_index:
-        raise SmsInvalid(_l("No phone number was handed over for her."), field="purpose")
+    note = _note_with_number(partner_case)
     language = DEFAULT_LANGUAGE
     purpose = "session_reminder"
     body = _render(

@@ -199,6 +199,16 @@ def _schedule_reminder(partner_case: PartnerCase, session: ContactSession, now: 
         task.state, task.due_at, task.finished_at = "pending", due, None
 
 
+def _change(session: ContactSession, state: str, actor: User, now: datetime) -> None:
+    """Put ``session`` in ``state``; whatever it had scheduled and not yet run is cancelled
+    (a booking schedules its reminder afresh)."""
+    cancel_pending(session.id, _ALL_KINDS)
+    session.state = state
+    session.changed_by_id = actor.id
+    session.changed_at = now
+    db.session.flush()
+
+
 def book_session(
     actor: User,
     case_id: uuid.UUID,
@@ -218,14 +228,8 @@ def book_session(
     channel = _checked_channel(partner_case, channel, starts_at)
     minutes = _checked_minutes(minutes)
     now = _now()
-    cancel_pending(session.id, _ALL_KINDS)
-    session.state = "booked"
-    session.starts_at = starts_at
-    session.minutes = minutes
-    session.channel = channel
-    session.changed_by_id = actor.id
-    session.changed_at = now
-    db.session.flush()
+    session.starts_at, session.minutes, session.channel = starts_at, minutes, channel
+    _change(session, "booked", actor, now)
     _schedule_reminder(partner_case, session, now)
     audit(AuditAction.CONTACT_SESSION_BOOKED, actor, partner_case)
     return session
@@ -236,12 +240,7 @@ def cancel_session(actor: User, case_id: uuid.UUID, session_id: uuid.UUID) -> Co
     partner_case = held_case_for(actor, case_id)
     session = _session_of(partner_case, session_id)
     _not_final(session)
-    now = _now()
-    cancel_pending(session.id, _ALL_KINDS)
-    session.state = "cancelled"
-    session.changed_by_id = actor.id
-    session.changed_at = now
-    db.session.flush()
+    _change(session, "cancelled", actor, _now())
     audit(AuditAction.CONTACT_SESSION_CANCELLED, actor, partner_case)
     return session
 
@@ -271,12 +270,8 @@ def record_session(
         raise SessionInvalid(
             _l("Keep the note under %(limit)d characters.", limit=NOTE_MAX), field="note"
         )
-    cancel_pending(session.id, _ALL_KINDS)
-    session.state = outcome
     session.note = text or None
-    session.changed_by_id = actor.id
-    session.changed_at = now
-    db.session.flush()
+    _change(session, outcome, actor, now)
     audit(AuditAction.CONTACT_SESSION_RECORDED, actor, partner_case)
     return session
 
