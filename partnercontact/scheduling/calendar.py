@@ -24,10 +24,9 @@ from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
-from partnercontact.partners.contact import clinic_zone
+from partnercontact.partners.contact import clinic_today, clinic_zone
 from partnercontact.partners.models import PartnerCase
 from partnercontact.partners.service import held_cases, reference_of
-from partnercontact.runtime import current_runtime
 from partnercontact.scheduling.localtime import local_instant
 from partnercontact.scheduling.models import ContactSession
 from partnercontact.scheduling.reminders import open_reminders
@@ -119,12 +118,8 @@ def _zone(actor: User) -> ZoneInfo:
     return clinic_zone(actor.clinic)
 
 
-def _now() -> datetime:
-    return current_runtime().clock.now()
-
-
 def today_for(actor: User) -> date:
-    return _now().astimezone(_zone(actor)).date()
+    return clinic_today(actor.clinic)
 
 
 def week_name(day: date) -> str:

@@ -21,9 +21,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
 from partnercontact.i18n import _l
+from partnercontact.partners.contact import clinic_of
 from partnercontact.partners.models import PartnerCase
 from partnercontact.runtime import current_runtime
 from partnercontact.scheduling import kinds
@@ -48,14 +48,25 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _clinic(partner_case: PartnerCase) -> Clinic:
-    clinic = db.session.get(Clinic, partner_case.clinic_id)
-    assert clinic is not None  # a foreign key
-    return clinic
-
-
-def _due_reminder(clinic: Clinic, day: date, now: datetime) -> datetime:
-    return max(reminder_moment(clinic, day), now)
+def _remind_on(
+    kind: str,
+    partner_case: PartnerCase,
+    day: date,
+    now: datetime,
+    *,
+    about: uuid.UUID | None = None,
+) -> None:
+    """Schedule ``kind`` for the clinic's reminder time on ``day`` (at once if that has
+    passed), once per case, or per record ``about``."""
+    clinic = clinic_of(partner_case)
+    schedule(
+        kind,
+        max(reminder_moment(clinic, day), now),
+        f"{kind}:{about or partner_case.id}",
+        clinic_id=clinic.id,
+        partner_case_id=partner_case.id,
+        subject_id=about,
+    )
 
 
 def new_session(
@@ -80,14 +91,8 @@ def new_session(
     db.session.add(session)
     db.session.flush()
     if due_on is not None:
-        clinic = _clinic(partner_case)
-        schedule(
-            kinds.SESSION_TO_BOOK,
-            _due_reminder(clinic, due_on - BOOKING_NOTICE, now),
-            f"{kinds.SESSION_TO_BOOK}:{session.id}",
-            clinic_id=partner_case.clinic_id,
-            partner_case_id=partner_case.id,
-            subject_id=session.id,
+        _remind_on(
+            kinds.SESSION_TO_BOOK, partner_case, due_on - BOOKING_NOTICE, now, about=session.id
         )
     return session
 
@@ -106,15 +111,12 @@ def _has_sessions(partner_case: PartnerCase, purposes: tuple[str, ...]) -> bool:
 
 def on_handed_over(partner_case: PartnerCase, handed_over_on: date) -> None:
     """The first contact is due ``plan_first_contact_days`` after the hand-over."""
-    clinic = _clinic(partner_case)
-    now = current_runtime().clock.now()
-    day = handed_over_on + timedelta(days=max(0, clinic.plan_first_contact_days))
-    schedule(
+    days = max(0, clinic_of(partner_case).plan_first_contact_days)
+    _remind_on(
         kinds.FIRST_CONTACT_DUE,
-        _due_reminder(clinic, day, now),
-        f"{kinds.FIRST_CONTACT_DUE}:{partner_case.id}",
-        clinic_id=clinic.id,
-        partner_case_id=partner_case.id,
+        partner_case,
+        handed_over_on + timedelta(days=days),
+        current_runtime().clock.now(),
     )
 
 
@@ -122,7 +124,7 @@ def on_accepted(partner_case: PartnerCase, accepted_on: date, *, actor_id: int |
     """She accepted contact: the plan's sessions, once (a re-opened offer keeps those it has)."""
     if _has_sessions(partner_case, ("regular",)):
         return
-    clinic = _clinic(partner_case)
+    clinic = clinic_of(partner_case)
     now = current_runtime().clock.now()
     interval = timedelta(weeks=max(1, clinic.plan_session_interval_weeks))
     for number in range(max(0, clinic.plan_session_count)):
@@ -133,16 +135,9 @@ def on_accepted(partner_case: PartnerCase, accepted_on: date, *, actor_id: int |
 
 def on_letter_sent(partner_case: PartnerCase, letter_id: uuid.UUID, sent_at: datetime) -> None:
     """The follow-up call after an information letter."""
-    clinic = _clinic(partner_case)
+    clinic = clinic_of(partner_case)
     day = local_date(sent_at, clinic) + timedelta(days=max(0, clinic.plan_letter_follow_up_days))
-    schedule(
-        kinds.LETTER_FOLLOW_UP,
-        _due_reminder(clinic, day, sent_at),
-        f"{kinds.LETTER_FOLLOW_UP}:{letter_id}",
-        clinic_id=clinic.id,
-        partner_case_id=partner_case.id,
-        subject_id=letter_id,
-    )
+    _remind_on(kinds.LETTER_FOLLOW_UP, partner_case, day, sent_at, about=letter_id)
 
 
 def on_risk_assessed(
@@ -151,15 +146,12 @@ def on_risk_assessed(
     """A reassessment is due on ``next_review_on``; a newer assessment makes it moot."""
     if next_review_on is None:
         return
-    clinic = _clinic(partner_case)
-    now = current_runtime().clock.now()
-    schedule(
+    _remind_on(
         kinds.RISK_REVIEW_DUE,
-        _due_reminder(clinic, next_review_on, now),
-        f"{kinds.RISK_REVIEW_DUE}:{assessment_id}",
-        clinic_id=clinic.id,
-        partner_case_id=partner_case.id,
-        subject_id=assessment_id,
+        partner_case,
+        next_review_on,
+        current_runtime().clock.now(),
+        about=assessment_id,
     )
 
 
@@ -182,7 +174,7 @@ def on_closing(partner_case: PartnerCase, ended_on: date) -> bool:
     whether anything was planned."""
     if partner_case.answer != "accepted" or _has_sessions(partner_case, ("closing",)):
         return False
-    clinic = _clinic(partner_case)
+    clinic = clinic_of(partner_case)
     now = current_runtime().clock.now()
     if clinic.plan_closing_session:
         new_session(partner_case, "closing", ended_on, actor_id=None, now=now)

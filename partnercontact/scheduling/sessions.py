@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -276,14 +276,16 @@ def record_session(
     return session
 
 
-def pending_reminders(session: ContactSession) -> list[ScheduledTask]:
-    """The text reminders of a session not yet sent (for the case page)."""
-    return list(
-        db.session.scalars(
-            select(ScheduledTask).where(
-                ScheduledTask.subject_id == session.id,
-                ScheduledTask.kind.in_(_REMINDER_KINDS),
-                ScheduledTask.state == "pending",
-            )
+def pending_reminder_times(partner_case: PartnerCase) -> dict[uuid.UUID, datetime]:
+    """When the text reminding her of each session goes out, for the sessions that have one
+    waiting (the case page shows it)."""
+    rows = db.session.execute(
+        select(ScheduledTask.subject_id, func.min(ScheduledTask.due_at))
+        .where(
+            ScheduledTask.partner_case_id == partner_case.id,
+            ScheduledTask.kind.in_(_REMINDER_KINDS),
+            ScheduledTask.state == "pending",
         )
+        .group_by(ScheduledTask.subject_id)
     )
+    return {session_id: due_at for session_id, due_at in rows}

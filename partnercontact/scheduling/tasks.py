@@ -156,15 +156,8 @@ def error_of(exc: BaseException) -> str:
     return text[:300]
 
 
-def _handler(kind: str) -> Handler | None:
-    # The handlers register themselves when their module is imported; it imports this one.
-    import partnercontact.scheduling.jobs  # noqa: F401
-
-    return HANDLERS.get(kind)
-
-
 def _run_one(task: ScheduledTask, now: datetime, config: WorkerConfig, report: DispatchReport):
-    handler = _handler(task.kind)
+    handler = HANDLERS.get(task.kind)
     try:
         with db.session.begin_nested():
             if handler is None:
@@ -219,6 +212,9 @@ def _run_batch(config: WorkerConfig, report: DispatchReport, limit: int) -> int:
 def dispatch_due(limit: int | None = None) -> DispatchReport:
     """Run the tasks that are due, a batch per transaction, until none is left (or ``limit``
     tasks were taken). The worker's duty; commits its own work."""
+    # The handlers register themselves when their module is imported; it imports this one.
+    import partnercontact.scheduling.jobs  # noqa: F401
+
     config = _config()
     report = DispatchReport()
     taken = 0

@@ -95,10 +95,11 @@ class SessionRow:
 
 @case_section(ANCHOR, order=18, template="partner_side/sections/sessions.html")
 def _sessions(actor: User, partner_case: PartnerCase) -> dict[str, object]:
-    rows = []
-    for session in contact_sessions.sessions_of(actor, partner_case):
-        waiting = contact_sessions.pending_reminders(session)
-        rows.append(SessionRow(session, min((task.due_at for task in waiting), default=None)))
+    reminder_times = contact_sessions.pending_reminder_times(partner_case)
+    rows = [
+        SessionRow(session, reminder_times.get(session.id))
+        for session in contact_sessions.sessions_of(actor, partner_case)
+    ]
     return {
         "rows": rows,
         "sms_reminders": contact_sessions.wants_sms_reminders(partner_case),
