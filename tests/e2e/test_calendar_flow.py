@@ -10,7 +10,6 @@ import re
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,20 +25,6 @@ pytestmark = pytest.mark.e2e
 CLINIC_ZONE = ZoneInfo("Europe/Stockholm")  # the demo clinic's
 
 
-def _interface(language: str) -> Callable[[str], str]:
-    """The interface's words; a message the catalogue does not hold yet is shown as its
-    English text, as the pages themselves do."""
-    t = words(language)
-
-    def lookup(text: str) -> str:
-        try:
-            return t(text) or text
-        except KeyError:
-            return text
-
-    return lookup
-
-
 def _fetch(url: str) -> tuple[int, bytes, str]:
     """What a calendar program gets: no cookie, no session."""
     try:
@@ -52,7 +37,7 @@ def _fetch(url: str) -> tuple[int, bytes, str]:
 def test_a_booked_session_is_in_the_week_the_list_and_the_private_feed(
     page: Page, served: Served
 ) -> None:
-    t = _interface("sv")
+    t = words("sv")
     partner = "Siri Påhittad kalender"
     hand_over_a_case(page, served, "sv", partner)
 

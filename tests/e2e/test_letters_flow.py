@@ -4,7 +4,6 @@ the case page and downloads its PDF. The audit log holds each step and verifies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,24 +15,10 @@ from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, words
 pytestmark = pytest.mark.e2e
 
 
-def _interface(language: str) -> Callable[[str], str]:
-    """The interface's words; a message the catalogue does not hold yet is shown as its
-    English text, as the pages themselves do."""
-    t = words(language)
-
-    def lookup(text: str) -> str:
-        try:
-            return t(text) or text
-        except KeyError:
-            return text
-
-    return lookup
-
-
 def test_a_letter_is_previewed_in_both_languages_sent_and_listed(
     page: Page, served: Served
 ) -> None:
-    t = _interface("sv")
+    t = words("sv")
     partner = "Lova Påhittad brev"
     hand_over_a_case(page, served, "sv", partner)
 
