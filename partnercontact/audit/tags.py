@@ -43,6 +43,9 @@ class AuditAction(StrEnum):
     CONSENT_REGISTER_VIEWED = "consent_register.viewed"
     CONSENT_REGISTER_EXPORTED = "consent_register.exported"
 
+    STATISTICS_VIEWED = "statistics.viewed"
+    STATISTICS_EXPORTED = "statistics.exported"
+
     PARTNER_HANDED_OVER = "partner.handed_over"
     PARTNER_INBOX_VIEWED = "partner.inbox_viewed"
     PARTNER_CASE_VIEWED = "partner.case_viewed"
@@ -72,6 +75,9 @@ class AuditAction(StrEnum):
     PARTNER_CONTACT_CLOSING = "partner.contact_closing"
     PARTNER_CONTACT_CLOSED = "partner.contact_closed"
     PARTNER_OWN_TREATMENT_RECORDED = "partner.own_treatment_recorded"
+    ESCALATION_RAISED = "partner.escalation_raised"
+    ESCALATIONS_VIEWED = "partner.escalations_viewed"
+    ESCALATION_HANDLED = "partner.escalation_handled"
 
     RELAY_EVENT_CREATED = "relay.event_created"
     RELAY_WITHHELD = "relay.withheld"
@@ -113,6 +119,7 @@ class AuditAction(StrEnum):
 
     AUDIT_VERIFIED = "audit.verified"
     AUDIT_HEAD_EXPORTED = "audit.head_exported"
+    ACCESS_LOG_VIEWED = "audit.access_log_viewed"
 
 
 class Outcome(StrEnum):

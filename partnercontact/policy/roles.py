@@ -32,6 +32,14 @@ class Permission(StrEnum):
     TREATER_EXCEPTIONS_RECORD = "treater_exceptions:record"
     MANAGEMENT_VIEW = "management:view"
     CONSENT_REGISTER_VIEW = "consent_register:view"
+    # The clinic's statistics: counts per period, small numbers hidden.
+    STATISTICS_VIEW = "statistics:view"
+    # Who opened which record when: the clinic's part of the audit log.
+    ACCESS_LOG_VIEW = "access_log:view"
+    # Whether the audit log's nightly check found it intact (an alert when it did not).
+    AUDIT_STATUS_VIEW = "audit_status:view"
+    # Cases the partner side escalated to the clinic's managers.
+    ESCALATIONS_HANDLE = "escalations:handle"
     # The clinic's stop switch for every letter and text message.
     OUTBOUND_HALT = "outbound:halt"
     # The development outbox of text messages (the embedded transport only).
@@ -71,6 +79,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCOUNT_MANAGE_OWN,
             Permission.MANAGEMENT_VIEW,
             Permission.CONSENT_REGISTER_VIEW,
+            Permission.STATISTICS_VIEW,
+            Permission.ACCESS_LOG_VIEW,
+            Permission.AUDIT_STATUS_VIEW,
+            Permission.ESCALATIONS_HANDLE,
             Permission.THREAT_WARNINGS_CONFIRM,
             Permission.URGENT_TASKS_HANDLE,
             Permission.OUTBOUND_HALT,
@@ -87,6 +99,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.OUTBOUND_HALT,
             Permission.OUTBOX_VIEW,
             Permission.TASKS_VIEW,
+            Permission.AUDIT_STATUS_VIEW,
         }
     ),
 }
