@@ -20,7 +20,7 @@ from partnercontact.db import db
 from partnercontact.i18n import LOCALES, compile_catalogues
 from partnercontact.keys import load_or_create_keyring
 from partnercontact.runtime import EXTENSION_KEY, Runtime, current_runtime
-from partnercontact.web import errors, guard, navigation, security
+from partnercontact.web import audit_status, errors, guard, navigation, security
 from partnercontact.web.account import bp as account_bp
 from partnercontact.web.admin import bp as admin_bp
 from partnercontact.web.calendar import bp as calendar_bp
@@ -110,6 +110,7 @@ def create_app(
     security.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
+    audit_status.init_app(app)
     app.after_request(_discard_uncommitted)
 
     for blueprint in (

@@ -14,6 +14,7 @@ from partnercontact.messaging.models import (
     SmsOptOut,
     SmsStatusEvent,
 )
+from partnercontact.partners.escalations import Escalation
 from partnercontact.partners.models import (
     Child,
     ConcernReport,
@@ -54,6 +55,7 @@ __all__ = [
     "ConsentDocument",
     "ContactAttempt",
     "DataKey",
+    "Escalation",
     "InboundSms",
     "OutboundHalt",
     "SentLetter",

@@ -11,6 +11,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from partnercontact.audit.jobs import verify_audit_nightly
 from partnercontact.auth.jobs import purge_sessions
 from partnercontact.logsafe import describe_exception
 from partnercontact.messaging.dispatch import send_due_sms
@@ -25,6 +26,7 @@ DUTIES: tuple[Callable[[], object], ...] = (
     schedule_daily_duties,
     dispatch_due,
     send_due_sms,
+    verify_audit_nightly,
 )
 
 

@@ -18,9 +18,10 @@ from flask import has_app_context
 from flask.cli import ScriptInfo
 
 from partnercontact.audit.errors import HeadFormatError
-from partnercontact.audit.service import audit_mac_key, record_event
-from partnercontact.audit.tags import AuditAction, Outcome
-from partnercontact.audit.verify import ChainHead, export_head, verify_chain
+from partnercontact.audit.runs import run_verification
+from partnercontact.audit.service import record_event
+from partnercontact.audit.tags import AuditAction
+from partnercontact.audit.verify import ChainHead, export_head
 from partnercontact.db import db
 
 if TYPE_CHECKING:
@@ -68,8 +69,8 @@ def audit() -> None:
     "--record/--no-record",
     default=True,
     show_default=True,
-    help="Append an audit.verified event when the log is intact. "
-    "Use --no-record on a read-only replica or role.",
+    help="Record the run (shown to managers and administrators) and, when the log is "
+    "intact, append an audit.verified event. Use --no-record on a read-only replica or role.",
 )
 @_with_app_context
 def verify_command(head_file: Path | None, record: bool) -> None:
@@ -81,13 +82,14 @@ def verify_command(head_file: Path | None, record: bool) -> None:
         except HeadFormatError as exc:
             raise click.BadParameter(str(exc), param_hint="--head") from exc
 
-    result = verify_chain(db.session, audit_mac_key(), head=head)
-    db.session.rollback()  # end the read transaction before deciding whether to write
+    # One code path with the worker's nightly check, so a manual run is recorded too and
+    # shows on the pages. A broken log gets a row in audit_verification (outside the chain)
+    # but nothing in the log itself: the evidence stays as found, and appending would reuse
+    # the seqs of rows cut off the end, so that a later check against the same head would
+    # report a rewritten row instead of the truncation.
+    result = run_verification("command", head=head, record=record).result
 
     if not result.ok:
-        # Nothing is written to a broken log. The evidence stays as found, and appending
-        # would reuse the seqs of rows cut off the end, so that a later check against the
-        # same head would report a rewritten row instead of the truncation.
         click.echo(
             f"audit log BROKEN at row {result.first_bad_seq}: {result.reason} "
             f"({result.rows_checked} rows before it are intact)",
@@ -96,17 +98,6 @@ def verify_command(head_file: Path | None, record: bool) -> None:
         click.get_current_context().exit(EXIT_BROKEN)
 
     click.echo(f"audit log intact: {result.reason}")
-    if record:
-        # Recorded after the verdict and outside what was checked, so it cannot change it;
-        # resource_id names the last row vouched for, since rows appended meanwhile were not.
-        record_event(
-            AuditAction.AUDIT_VERIFIED,
-            actor_id=None,
-            resource_type="audit_log",
-            resource_id=str(result.tail.seq) if result.tail is not None else None,
-            outcome=Outcome.OK,
-        )
-        db.session.commit()
 
 
 @audit.command("head")

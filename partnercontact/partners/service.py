@@ -108,7 +108,12 @@ class InboxItem:
 
 def reference_of(partner_case: PartnerCase) -> str:
     """A neutral reference for lists and headings: never her name."""
-    return partner_case.id.hex[:8]
+    return reference_of_id(partner_case.id)
+
+
+def reference_of_id(case_id: uuid.UUID) -> str:
+    """:func:`reference_of` for a page that loaded only the case's id."""
+    return case_id.hex[:8]
 
 
 def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnercontact.partners.contact import clinic_zone
+from partnercontact.partners.escalations import open_manager_task_count
 from partnercontact.policy import Permission, Role, can
 from partnercontact.scheduling.reminders import open_reminder_count
 
@@ -32,6 +33,12 @@ NAV_ITEMS = (
     NavItem("client_side.home", _l("My clients"), Permission.CLIENT_SIDE_VIEW),
     NavItem("partner_side.home", _l("Partner contact"), Permission.PARTNER_SIDE_VIEW),
     NavItem("management.home", _l("Follow-up"), Permission.MANAGEMENT_VIEW),
+    NavItem(
+        "management.tasks",
+        _l("Tasks"),
+        Permission.ESCALATIONS_HANDLE,
+        count=open_manager_task_count,
+    ),
     NavItem("calendar.week", _l("Calendar"), Permission.CALENDAR_VIEW),
     NavItem(
         "calendar.reminders",

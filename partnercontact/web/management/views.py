@@ -25,6 +25,8 @@ from partnercontact.web.management.forms import SCOPE_LABELS, STATE_LABELS, Regi
 bp = Blueprint("management", __name__, url_prefix="/management", template_folder="templates")
 
 CSV_FILENAME = "samtyckesregister.csv"
+XLSX_FILENAME = "samtyckesregister.xlsx"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 DOCUMENT_LABELS = {
     register.DOCUMENT_PENDING: _l("Signature pending"),
@@ -61,13 +63,56 @@ def _labels() -> dict[str, object]:
     }
 
 
+# The pages of follow-up, in the order the home page lists them, each under its permission.
+PAGES = (
+    (
+        "management.statistics",
+        _l("Statistics"),
+        _l("Counts per month, quarter or year, with charts and exports."),
+        Permission.STATISTICS_VIEW,
+    ),
+    (
+        "management.consents",
+        _l("Consent register"),
+        _l("Every consent and refusal, and what became of the signed copy."),
+        Permission.CONSENT_REGISTER_VIEW,
+    ),
+    (
+        "management.access_log",
+        _l("Access log"),
+        _l("Who opened which record, and when."),
+        Permission.ACCESS_LOG_VIEW,
+    ),
+    (
+        "management.tasks",
+        _l("Tasks from partner contact"),
+        _l("Escalations, urgent consultations and threat warnings waiting for you."),
+        Permission.ESCALATIONS_HANDLE,
+    ),
+    (
+        "management.urgent_tasks",
+        _l("Urgent tasks"),
+        _l("Urgent consultations after a high risk result."),
+        Permission.URGENT_TASKS_HANDLE,
+    ),
+    (
+        "management.threats",
+        _l("Threat warnings to confirm"),
+        _l("Warnings to a partner who declined contact, waiting for your confirmation."),
+        Permission.THREAT_WARNINGS_CONFIRM,
+    ),
+)
+
+
 @bp.route("/")
 @requires(Permission.MANAGEMENT_VIEW)
 def home() -> str:
-    return render_template(
-        "management/home.html",
-        may_view_register=can(current_user, Permission.CONSENT_REGISTER_VIEW),
-    )
+    pages = [
+        (endpoint, label, hint)
+        for endpoint, label, hint, permission in PAGES
+        if can(current_user, permission)
+    ]
+    return render_template("management/home.html", pages=pages)
 
 
 def _filters_or_page(form: RegisterFilterForm) -> register.RegisterFilters | tuple[str, int]:
@@ -117,6 +162,21 @@ def consents_csv() -> Response | tuple[str, int]:
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{CSV_FILENAME}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/consents.xlsx")
+@requires(Permission.CONSENT_REGISTER_VIEW)
+def consents_xlsx() -> Response | tuple[str, int]:
+    form = RegisterFilterForm(formdata=request.args)
+    filters = _filters_or_page(form)
+    if isinstance(filters, tuple):
+        return filters
+    body = register.register_xlsx(current_user, filters)
+    db.session.commit()  # the audit entry of the export
+    response = Response(body, mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{XLSX_FILENAME}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

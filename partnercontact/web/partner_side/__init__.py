@@ -1,7 +1,24 @@
 """Pages for the partner-contact treater. Never imports another audience's views."""
 
 # Each module adds its routes and case-page sections when imported.
-from partnercontact.web.partner_side import clinical, contact, letters, messages, relay, sessions
+from partnercontact.web.partner_side import (
+    clinical,
+    contact,
+    escalations,
+    letters,
+    messages,
+    relay,
+    sessions,
+)
 from partnercontact.web.partner_side.views import bp
 
-__all__ = ["bp", "clinical", "contact", "letters", "messages", "relay", "sessions"]
+__all__ = [
+    "bp",
+    "clinical",
+    "contact",
+    "escalations",
+    "letters",
+    "messages",
+    "relay",
+    "sessions",
+]

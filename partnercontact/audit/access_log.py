@@ -1,0 +1,492 @@
+"""The access log: the clinic's part of the audit log, as its managers read it.
+
+A manager audits *who did what to which record when* (ARCHITECTURE.md, the information
+wall), never what was in the record. The audit rows hold identifiers and closed tags only;
+the one other thing read here is staff accounts' id, username and display name, by named
+columns, so no sealed or personal column is ever loaded. A treatment episode and a partner
+case are named by the neutral reference used elsewhere (the first eight hex digits of the
+id), never by a client's or partner's name.
+
+Functions take the acting manager first, refuse anyone without
+:attr:`Permission.ACCESS_LOG_VIEW` (deny by default), see only rows of the actor's clinic
+(``audit_event.clinic_id``), flush and never commit. Reading the log is itself logged.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from partnercontact.audit.models import RESOURCE_ID_MAX, AuditEvent
+from partnercontact.audit.service import record_event
+from partnercontact.audit.tags import AuditAction, Outcome
+from partnercontact.auth.models import User
+from partnercontact.db import db
+from partnercontact.errors import DomainError, Forbidden
+from partnercontact.i18n import _l
+from partnercontact.partners.contact import clinic_zone
+from partnercontact.policy import Permission, can
+
+PAGE_SIZE = 50
+# Far beyond any real log at 50 rows a page; keeps OFFSET and the integer parse bounded.
+MAX_PAGE = 100_000
+REFERENCE_LENGTH = 8
+SYSTEM = "system"
+
+# Every action a manager may meet in the log, in words. Every AuditAction has one (a test
+# checks), so a new tag cannot reach the page as a bare code.
+ACTION_LABELS: dict[AuditAction, Any] = {
+    AuditAction.AUTH_LOGIN_SUCCEEDED: _l("Logged in"),
+    AuditAction.AUTH_LOGIN_FAILED: _l("Login failed"),
+    AuditAction.AUTH_LOCKED_OUT: _l("Account locked after failed logins"),
+    AuditAction.AUTH_LOGOUT: _l("Logged out"),
+    AuditAction.AUTH_TOTP_ENROLLED: _l("Two-step verification set up"),
+    AuditAction.AUTH_TOTP_FAILED: _l("Wrong two-step verification code"),
+    AuditAction.AUTH_PASSWORD_CHANGED: _l("Password changed"),
+    AuditAction.USER_CREATED: _l("Account created"),
+    AuditAction.USER_DISABLED: _l("Account disabled"),
+    AuditAction.USER_MFA_RESET: _l("Two-step verification reset"),
+    AuditAction.CLINIC_SETTINGS_UPDATED: _l("Clinic settings changed"),
+    AuditAction.CLIENT_REGISTERED: _l("Client registered"),
+    AuditAction.CLIENT_VIEWED: _l("Client opened"),
+    AuditAction.EPISODE_OPENED: _l("Treatment episode opened"),
+    AuditAction.EPISODE_STARTED: _l("Treatment started"),
+    AuditAction.EPISODE_ENDED: _l("Treatment ended"),
+    AuditAction.SESSION_RECORDED: _l("Treatment session recorded"),
+    AuditAction.CONSENT_RECORDED: _l("Consent recorded"),
+    AuditAction.CONSENT_REFUSED: _l("Refusal recorded"),
+    AuditAction.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
+    AuditAction.CONSENT_FORM_PRINTED: _l("Consent form printed"),
+    AuditAction.CONSENT_DOCUMENT_ATTACHED: _l("Signed copy attached"),
+    AuditAction.CONSENT_DOCUMENT_VIEWED: _l("Signed copy opened"),
+    AuditAction.CONSENT_DOCUMENT_DESTROYED: _l("Signed copy destroyed"),
+    AuditAction.CONSENT_REGISTER_VIEWED: _l("Consent register opened"),
+    AuditAction.CONSENT_REGISTER_EXPORTED: _l("Consent register exported"),
+    AuditAction.STATISTICS_VIEWED: _l("Statistics opened"),
+    AuditAction.STATISTICS_EXPORTED: _l("Statistics exported"),
+    AuditAction.PARTNER_HANDED_OVER: _l("Partner's details handed over"),
+    AuditAction.PARTNER_INBOX_VIEWED: _l("Partner-contact inbox opened"),
+    AuditAction.PARTNER_CASE_VIEWED: _l("Partner case opened"),
+    AuditAction.PARTNER_CASE_ASSIGNED: _l("Partner case assigned"),
+    AuditAction.PARTNER_DETAILS_VIEWED: _l("Partner's contact details opened"),
+    AuditAction.PARTNER_PROTECTED_MARKED: _l("Protected personal data marked"),
+    AuditAction.PARTNER_PROTECTED_ACCESS_GRANTED: _l("Access to protected data granted"),
+    AuditAction.TREATER_EXCEPTION_RECORDED: _l("Same-treater exception recorded"),
+    AuditAction.SUITABILITY_DECIDED: _l("Suitability decided"),
+    AuditAction.PARTNER_ANSWER_RECORDED: _l("Partner's answer recorded"),
+    AuditAction.PARTNER_CONSENT_RECORDED: _l("Partner's consent recorded"),
+    AuditAction.PARTNER_CONSENT_WITHDRAWN: _l("Partner's consent withdrawn"),
+    AuditAction.PARTNER_CONTACT_ENDED: _l("Partner ended the contact"),
+    AuditAction.SAFE_CONTACT_PLAN_SAVED: _l("Safe ways of contact saved"),
+    AuditAction.CONTACT_ATTEMPT_RECORDED: _l("Contact attempt recorded"),
+    AuditAction.PARTNER_MARKED_UNREACHABLE: _l("Partner marked unreachable"),
+    AuditAction.THREAT_WARNING_RECORDED: _l("Threat warning recorded"),
+    AuditAction.THREAT_WARNING_CONFIRMED: _l("Threat warning confirmed"),
+    AuditAction.SEND_DECISION_RECORDED: _l("Decision to send recorded"),
+    AuditAction.SEND_REFUSED: _l("Sending refused"),
+    AuditAction.RISK_ASSESSMENT_RECORDED: _l("Risk assessment recorded"),
+    AuditAction.URGENT_TASK_OPENED: _l("Urgent task opened"),
+    AuditAction.URGENT_TASK_HANDLED: _l("Urgent task handled"),
+    AuditAction.CHILD_RECORDED: _l("Child recorded"),
+    AuditAction.SAFETY_PLAN_SAVED: _l("Safety plan saved"),
+    AuditAction.CONCERN_REPORT_RECORDED: _l("Concern report recorded"),
+    AuditAction.PARTNER_CONTACT_CLOSING: _l("Partner contact closing"),
+    AuditAction.PARTNER_CONTACT_CLOSED: _l("Partner contact closed"),
+    AuditAction.PARTNER_OWN_TREATMENT_RECORDED: _l("Partner's own treatment recorded"),
+    AuditAction.ESCALATION_RAISED: _l("Escalated to management"),
+    AuditAction.ESCALATIONS_VIEWED: _l("Escalations opened"),
+    AuditAction.ESCALATION_HANDLED: _l("Escalation handled"),
+    AuditAction.RELAY_EVENT_CREATED: _l("Event relayed to the partner side"),
+    AuditAction.RELAY_WITHHELD: _l("Event withheld from the partner side"),
+    AuditAction.RELAY_EVENTS_VIEWED: _l("Relayed events opened"),
+    AuditAction.RELAY_OUTCOME_RECORDED: _l("Relayed event handled"),
+    AuditAction.LETTER_PREVIEWED: _l("Letter previewed"),
+    AuditAction.LETTER_SENT: _l("Letter sent"),
+    AuditAction.LETTER_OPENED: _l("Letter opened"),
+    AuditAction.SMS_QUEUED: _l("Text message queued"),
+    AuditAction.SMS_SENT: _l("Text message sent"),
+    AuditAction.SMS_STATE_RECORDED: _l("Text message status received"),
+    AuditAction.SMS_FAILED: _l("Text message failed"),
+    AuditAction.SMS_CANCELLED: _l("Text message cancelled"),
+    AuditAction.SMS_OPTED_OUT: _l("Text messages stopped by the recipient"),
+    AuditAction.SMS_RECEIVED: _l("Text message received"),
+    AuditAction.MESSAGES_VIEWED: _l("Messages opened"),
+    AuditAction.OUTBOX_VIEWED: _l("Outbox opened"),
+    AuditAction.OUTBOUND_HALTED: _l("Stop switch turned on"),
+    AuditAction.OUTBOUND_RESUMED: _l("Stop switch turned off"),
+    AuditAction.WEBHOOK_REJECTED: _l("Message service call rejected"),
+    AuditAction.CONTACT_SESSIONS_VIEWED: _l("Contact sessions opened"),
+    AuditAction.CONTACT_SESSION_ADDED: _l("Contact session planned"),
+    AuditAction.CONTACT_SESSION_BOOKED: _l("Contact session booked"),
+    AuditAction.CONTACT_SESSION_CANCELLED: _l("Contact session cancelled"),
+    AuditAction.CONTACT_SESSION_RECORDED: _l("Contact session recorded"),
+    AuditAction.REMINDER_DONE: _l("Reminder done"),
+    AuditAction.CALENDAR_FEED_CREATED: _l("Calendar feed created"),
+    AuditAction.CALENDAR_FEED_REVOKED: _l("Calendar feed revoked"),
+    AuditAction.CALENDAR_FEED_READ: _l("Calendar feed read"),
+    AuditAction.TASKS_VIEWED: _l("Scheduled tasks opened"),
+    AuditAction.RETENTION_PURGED: _l("Expired data purged"),
+    AuditAction.KEYS_ROTATED: _l("Keys rotated"),
+    AuditAction.DATAKEY_SHREDDED: _l("Data key shredded"),
+    AuditAction.ACCESS_DENIED: _l("Access denied"),
+    AuditAction.AUDIT_VERIFIED: _l("Audit log checked"),
+    AuditAction.AUDIT_HEAD_EXPORTED: _l("Audit log head exported"),
+    AuditAction.ACCESS_LOG_VIEWED: _l("Access log opened"),
+}
+
+# The action select's groups, by the tag's prefix (the part before the dot), in this order.
+ACTION_GROUPS: tuple[tuple[Any, frozenset[str]], ...] = (
+    (_l("Login and accounts"), frozenset({"auth", "user", "clinic"})),
+    (_l("Client side"), frozenset({"client", "episode"})),
+    (_l("Consent"), frozenset({"consent", "consent_register"})),
+    (_l("Partner side"), frozenset({"partner"})),
+    (_l("Relay between the sides"), frozenset({"relay"})),
+    (_l("Letters and text messages"), frozenset({"message"})),
+    (_l("Contact sessions and scheduled work"), frozenset({"schedule"})),
+    (_l("Follow-up and keys"), frozenset({"statistics", "keys", "datakey"})),
+    (_l("Access and the audit log"), frozenset({"access", "audit"})),
+)
+OTHER_GROUP = _l("Other")
+
+# The kinds of record the log names, in words. A type not listed here (a newer one) is shown
+# as stored, and cannot be chosen as a filter until it is listed.
+RESOURCE_LABELS: dict[str, Any] = {
+    "client": _l("Client"),
+    "client_list": _l("Client list"),
+    "episode": _l("Treatment episode"),
+    "consent": _l("Consent"),
+    "consent_register": _l("Consent register"),
+    "partner_case": _l("Partner case"),
+    "partner_inbox": _l("Partner-contact inbox"),
+    "partner_handover": _l("Hand-over"),
+    "relay_event": _l("Relayed event"),
+    "sent_letter": _l("Letter"),
+    "sms_message": _l("Text message"),
+    "inbound_sms": _l("Received text message"),
+    "sms_opt_out": _l("Text message stop"),
+    "outbound_halt": _l("Stop switch"),
+    "staff_reminder": _l("Reminder"),
+    "scheduled_task": _l("Scheduled task"),
+    "calendar_feed": _l("Calendar feed"),
+    "statistics": _l("Statistics"),
+    "user": _l("Account"),
+    "clinic": _l("Clinic"),
+    "route": _l("Page"),
+    "webhook": _l("Message service call"),
+    "key": _l("Key"),
+    "data_key": _l("Data key"),
+    "audit_log": _l("Audit log"),
+}
+# Records named by the neutral reference instead of their full id.
+REFERENCED_TYPES = frozenset({"episode", "partner_case"})
+
+OUTCOME_LABELS: dict[str, Any] = {
+    Outcome.OK: _l("Done"),
+    Outcome.DENIED: _l("Denied"),
+    Outcome.FAILED: _l("Failed"),
+}
+
+FIELDS = ("date_from", "date_to", "actor", "action", "record_type", "record_id", "page")
+_RESOURCE_ID = re.compile(r"[A-Za-z0-9_.:\-]+")
+_REFERENCE = re.compile(r"[0-9a-f]{8}")
+_ACTOR_ID = re.compile(r"[0-9]{1,12}")
+_PAGE = re.compile(r"[0-9]{1,6}")
+
+
+class AccessLogInvalid(DomainError):
+    """A filter of the access log is not acceptable; ``field`` names it."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: int
+    display_name: str
+    username: str
+
+
+@dataclass(frozen=True)
+class AccessLogFilters:
+    """Which rows to list. ``None`` means "no restriction".
+
+    ``date_from`` and ``date_to`` are dates on the clinic's clocks, both inclusive.
+    ``actor`` is a user id or :data:`SYSTEM` (rows with no acting user). ``record_id``
+    only with ``record_type``; for an episode or a partner case it may be the eight-digit
+    reference shown on the page.
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    actor: int | str | None = None
+    action: AuditAction | None = None
+    record_type: str | None = None
+    record_id: str | None = None
+    page: int = 1
+
+    def query_args(self, *, page: int | None = None) -> dict[str, str]:
+        """The filters as query parameters, for links that keep them (next, previous)."""
+        args: dict[str, str] = {}
+        if self.date_from:
+            args["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            args["date_to"] = self.date_to.isoformat()
+        if self.actor is not None:
+            args["actor"] = str(self.actor)
+        if self.action is not None:
+            args["action"] = self.action.value
+        if self.record_type:
+            args["record_type"] = self.record_type
+        if self.record_id:
+            args["record_id"] = self.record_id
+        chosen = self.page if page is None else page
+        if chosen != 1:
+            args["page"] = str(chosen)
+        return args
+
+
+@dataclass(frozen=True)
+class AccessLogRow:
+    seq: int
+    at: datetime
+    actor_id: int | None
+    # None for the system (a job, the command line, an anonymous visitor); a staff member of
+    # the clinic otherwise, or an id alone for an account the clinic does not hold.
+    actor: StaffMember | None
+    action: str
+    action_label: Any
+    record_type: str
+    record_label: Any
+    record_id: str | None
+    record_shown: str | None
+    outcome: str
+    outcome_label: Any
+
+
+@dataclass(frozen=True)
+class AccessLogPage:
+    rows: list[AccessLogRow]
+    page: int
+    has_previous: bool
+    has_next: bool
+
+
+def action_label(action: str) -> Any:
+    try:
+        return ACTION_LABELS[AuditAction(action)]
+    except (ValueError, KeyError):
+        return action
+
+
+def grouped_actions() -> list[tuple[Any, list[tuple[str, Any]]]]:
+    """The closed list of actions as (group label, [(tag, label), ...]), for the select."""
+    groups: list[tuple[Any, list[tuple[str, Any]]]] = []
+    placed: set[AuditAction] = set()
+    for label, prefixes in ACTION_GROUPS:
+        members = [a for a in AuditAction if a.value.split(".")[0] in prefixes]
+        placed.update(members)
+        if members:
+            groups.append((label, [(a.value, ACTION_LABELS.get(a, a.value)) for a in members]))
+    rest = [a for a in AuditAction if a not in placed]
+    if rest:
+        groups.append((OTHER_GROUP, [(a.value, ACTION_LABELS.get(a, a.value)) for a in rest]))
+    return groups
+
+
+def _require(actor: User) -> None:
+    if not can(actor, Permission.ACCESS_LOG_VIEW):
+        raise Forbidden(_l("You may not read the access log."))
+
+
+def clinic_staff(actor: User) -> list[StaffMember]:
+    """Everyone with an account at the actor's clinic, disabled accounts included (they are
+    still in the log), by display name. Named columns only."""
+    _require(actor)
+    rows = _rows(
+        select(User.id, User.display_name, User.username)
+        .where(User.clinic_id == actor.clinic_id)
+        .order_by(User.display_name, User.username, User.id)
+    )
+    return [StaffMember(row.id, row.display_name, row.username) for row in rows]
+
+
+def _rows(query: Any) -> list[Any]:
+    return list(db.session.execute(query))
+
+
+def _date(values: Mapping[str, str], name: str) -> date | None:
+    value = values.get(name, "")
+    if not value:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise AccessLogInvalid(_l("Enter the date as YYYY-MM-DD."), field=name) from None
+
+
+def parse_filters(actor: User, args: Mapping[str, Any]) -> AccessLogFilters:
+    """Filters from query parameters (text). Empty values mean "no restriction".
+
+    Raises :class:`AccessLogInvalid` naming the first field at fault: an unknown parameter,
+    a malformed date, a period that ends before it starts, an actor who is not one of the
+    clinic's staff, an action or record type not on the list, a record id without its type,
+    too long or with characters no id has, or a page that is not a whole number.
+    """
+    _require(actor)
+    for name in args:
+        if name not in FIELDS:
+            raise AccessLogInvalid(
+                _l("The filter %(name)s is not known.", name=str(name)[:40]), field=str(name)[:40]
+            )
+    values = {name: str(args.get(name) or "").strip() for name in FIELDS}
+    date_from = _date(values, "date_from")
+    date_to = _date(values, "date_to")
+    if date_from and date_to and date_to < date_from:
+        raise AccessLogInvalid(_l("The period ends before it starts."), field="date_to")
+
+    who: int | str | None = None
+    if values["actor"] == SYSTEM:
+        who = SYSTEM
+    elif values["actor"]:
+        if not _ACTOR_ID.fullmatch(values["actor"]) or int(values["actor"]) not in {
+            member.id for member in clinic_staff(actor)
+        }:
+            raise AccessLogInvalid(_l("Choose a person from the list."), field="actor")
+        who = int(values["actor"])
+
+    action: AuditAction | None = None
+    if values["action"]:
+        try:
+            action = AuditAction(values["action"])
+        except ValueError:
+            raise AccessLogInvalid(_l("Choose an action from the list."), field="action") from None
+
+    record_type = values["record_type"] or None
+    if record_type is not None and record_type not in RESOURCE_LABELS:
+        raise AccessLogInvalid(_l("Choose a type of record from the list."), field="record_type")
+    record_id = values["record_id"] or None
+    if record_id is not None:
+        if len(record_id) > RESOURCE_ID_MAX or not _RESOURCE_ID.fullmatch(record_id):
+            raise AccessLogInvalid(
+                _l(
+                    "A record id has at most %(max)d letters, digits and the signs . _ : -",
+                    max=RESOURCE_ID_MAX,
+                ),
+                field="record_id",
+            )
+        if record_type is None:
+            raise AccessLogInvalid(
+                _l("Choose the type of record the id belongs to."), field="record_type"
+            )
+
+    page = 1
+    if values["page"]:
+        if not _PAGE.fullmatch(values["page"]) or not 1 <= int(values["page"]) <= MAX_PAGE:
+            raise AccessLogInvalid(_l("The page is a whole number from 1."), field="page")
+        page = int(values["page"])
+    return AccessLogFilters(date_from, date_to, who, action, record_type, record_id, page)
+
+
+def _record_condition(record_type: str, record_id: str) -> Any:
+    if record_type in REFERENCED_TYPES or record_type == "client":
+        lowered = record_id.lower()
+        if _REFERENCE.fullmatch(lowered):
+            # The eight-digit reference the pages show: the start of the id's text form.
+            return AuditEvent.resource_id.startswith(lowered, autoescape=True)
+        try:
+            return AuditEvent.resource_id == str(uuid.UUID(record_id))
+        except ValueError:
+            pass
+    return AuditEvent.resource_id == record_id
+
+
+def _day_start(day: date, actor: User) -> datetime:
+    zone = clinic_zone(actor.clinic)
+    return datetime.combine(day, time(0, 0)).replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def shown_id(record_type: str, record_id: str | None) -> str | None:
+    """The id as the page shows it: the neutral reference for an episode or partner case."""
+    if record_id is None:
+        return None
+    if record_type in REFERENCED_TYPES:
+        try:
+            return uuid.UUID(record_id).hex[:REFERENCE_LENGTH]
+        except ValueError:
+            return record_id
+    return record_id
+
+
+def read_access_log(actor: User, filters: AccessLogFilters) -> AccessLogPage:
+    """One page of the actor's clinic's audit rows matching ``filters``, newest first.
+
+    Writes ``audit.access_log_viewed`` after reading, so a listing never shows its own
+    entry. Flushes, never commits.
+    """
+    _require(actor)
+    columns = (
+        AuditEvent.seq,
+        AuditEvent.at,
+        AuditEvent.actor_id,
+        AuditEvent.action,
+        AuditEvent.resource_type,
+        AuditEvent.resource_id,
+        AuditEvent.outcome,
+    )
+    query = select(*columns).where(AuditEvent.clinic_id == actor.clinic_id)
+    if filters.date_from:
+        query = query.where(AuditEvent.at >= _day_start(filters.date_from, actor))
+    if filters.date_to:
+        query = query.where(AuditEvent.at < _day_start(filters.date_to + timedelta(days=1), actor))
+    if filters.actor == SYSTEM:
+        query = query.where(AuditEvent.actor_id.is_(None))
+    elif filters.actor is not None:
+        query = query.where(AuditEvent.actor_id == filters.actor)
+    if filters.action is not None:
+        query = query.where(AuditEvent.action == filters.action.value)
+    if filters.record_type:
+        query = query.where(AuditEvent.resource_type == filters.record_type)
+        if filters.record_id:
+            query = query.where(_record_condition(filters.record_type, filters.record_id))
+    query = (
+        query.order_by(AuditEvent.seq.desc())
+        .offset((filters.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    found = _rows(query)
+    has_next = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+
+    staff = {member.id: member for member in clinic_staff(actor)}
+    rows = [
+        AccessLogRow(
+            seq=row.seq,
+            at=row.at,
+            actor_id=row.actor_id,
+            actor=staff.get(row.actor_id) if row.actor_id is not None else None,
+            action=row.action,
+            action_label=action_label(row.action),
+            record_type=row.resource_type,
+            record_label=RESOURCE_LABELS.get(row.resource_type, row.resource_type),
+            record_id=row.resource_id,
+            record_shown=shown_id(row.resource_type, row.resource_id),
+            outcome=row.outcome,
+            outcome_label=OUTCOME_LABELS.get(row.outcome, row.outcome),
+        )
+        for row in found
+    ]
+    record_event(
+        AuditAction.ACCESS_LOG_VIEWED,
+        actor_id=actor.id,
+        clinic_id=actor.clinic_id,
+        resource_type="audit_log",
+    )
+    return AccessLogPage(
+        rows=rows, page=filters.page, has_previous=filters.page > 1, has_next=has_next
+    )
