@@ -1,6 +1,7 @@
 """Imports every model so the metadata knows every table (for Alembic and tests)."""
 
 from partnercontact.audit.models import AuditEvent
+from partnercontact.audit.runs import AuditVerification
 from partnercontact.auth.models import User, WebSession
 from partnercontact.cases.models import Client, TreatmentEpisode, TreatmentSession
 from partnercontact.clinics.models import Clinic
@@ -43,6 +44,7 @@ from partnercontact.scheduling.models import (
 
 __all__ = [
     "AuditEvent",
+    "AuditVerification",
     "CalendarFeed",
     "ContactSession",
     "ScheduledTask",

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from partnercontact.audit.ddl import VERIFICATION_TABLE, protect_audit_table, unprotect_audit_table
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -38,9 +40,11 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_audit_verification_started_at"), ["started_at"], unique=False
         )
+    protect_audit_table(op, VERIFICATION_TABLE)
 
 
 def downgrade() -> None:
+    unprotect_audit_table(op, VERIFICATION_TABLE)
     with op.batch_alter_table("audit_verification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_verification_started_at"))
 

@@ -1,4 +1,5 @@
-"""PostgreSQL DDL that makes ``audit_event`` append-only for the application's role.
+"""PostgreSQL DDL that makes ``audit_event`` (and ``audit_verification``) append-only for
+the application's role.
 
 Call from the Alembic migration that creates the table, after ``op.create_table``::
 
@@ -27,9 +28,10 @@ from typing import Any, Protocol
 from sqlalchemy import text
 
 TABLE = "audit_event"
-FUNCTION = "audit_event_refuse_change"
-ROW_TRIGGER = "audit_event_no_update_delete"
-TRUNCATE_TRIGGER = "audit_event_no_truncate"
+# The record of the log's checks is kept the same way: deleting a failed check would hide
+# the alert it raised.
+VERIFICATION_TABLE = "audit_verification"
+APPEND_ONLY_TABLES = (TABLE, VERIFICATION_TABLE)
 
 
 class SupportsExecute(Protocol):
@@ -56,31 +58,42 @@ class SupportsExecute(Protocol):
 # logs in as. What this DDL guarantees is that history cannot be rewritten by the app's
 # ordinary statements; what catches a determined rewrite is the MAC chain and an exported
 # head (partnercontact.audit.verify).
-_PROTECT = (
-    f"REVOKE UPDATE, DELETE, TRUNCATE ON {TABLE} FROM PUBLIC",
-    f"REVOKE UPDATE, DELETE, TRUNCATE ON {TABLE} FROM CURRENT_USER",
-    f"""CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+def _protect(table: str) -> tuple[str, ...]:
+    function, row_trigger, truncate_trigger = _names(table)
+    return (
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM CURRENT_USER",
+        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION USING
-        MESSAGE = '{TABLE} is append-only: ' || TG_OP || ' refused',
+        MESSAGE = '{table} is append-only: ' || TG_OP || ' refused',
         ERRCODE = 'insufficient_privilege';
 END
 $$""",
-    f"CREATE OR REPLACE TRIGGER {ROW_TRIGGER} BEFORE UPDATE OR DELETE ON {TABLE} "
-    f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()",
-    f"CREATE OR REPLACE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {TABLE} "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
-)
-
-_UNPROTECT = (
-    f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {TABLE}",
-    f"DROP TRIGGER IF EXISTS {ROW_TRIGGER} ON {TABLE}",
-    f"DROP FUNCTION IF EXISTS {FUNCTION}()",
-    f"GRANT UPDATE, DELETE, TRUNCATE ON {TABLE} TO CURRENT_USER",
-)
+        f"CREATE OR REPLACE TRIGGER {row_trigger} BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        f"CREATE OR REPLACE TRIGGER {truncate_trigger} BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    )
 
 
-def protect_audit_table(target: SupportsExecute) -> None:
+def _unprotect(table: str) -> tuple[str, ...]:
+    function, row_trigger, truncate_trigger = _names(table)
+    return (
+        f"DROP TRIGGER IF EXISTS {truncate_trigger} ON {table}",
+        f"DROP TRIGGER IF EXISTS {row_trigger} ON {table}",
+        f"DROP FUNCTION IF EXISTS {function}()",
+        f"GRANT UPDATE, DELETE, TRUNCATE ON {table} TO CURRENT_USER",
+    )
+
+
+def _names(table: str) -> tuple[str, str, str]:
+    if table not in APPEND_ONLY_TABLES:
+        raise ValueError(f"{table} is not one of the append-only tables")
+    return f"{table}_refuse_change", f"{table}_no_update_delete", f"{table}_no_truncate"
+
+
+def protect_audit_table(target: SupportsExecute, table: str = TABLE) -> None:
     """Make ``audit_event`` append-only on PostgreSQL; do nothing on SQLite.
 
     ``target`` is Alembic's ``op`` or a SQLAlchemy ``Connection`` whose current user owns
@@ -88,18 +101,18 @@ def protect_audit_table(target: SupportsExecute) -> None:
     (SQLSTATE 42501), and UPDATE, DELETE and TRUNCATE by any role fail while triggers fire.
     """
     if _is_postgresql(target):
-        for statement in _PROTECT:
+        for statement in _protect(table):
             target.execute(text(statement))
 
 
-def unprotect_audit_table(target: SupportsExecute) -> None:
+def unprotect_audit_table(target: SupportsExecute, table: str = TABLE) -> None:
     """Undo :func:`protect_audit_table` (for the migration's downgrade); no-op on SQLite.
 
     Restores UPDATE, DELETE and TRUNCATE to the current user (not to PUBLIC, which never
     had them) and drops the triggers and their function. Idempotent.
     """
     if _is_postgresql(target):
-        for statement in _UNPROTECT:
+        for statement in _unprotect(table):
             target.execute(text(statement))
 
 

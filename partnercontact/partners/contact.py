@@ -48,7 +48,7 @@ from partnercontact.partners.models import (
     ThreatWarning,
     _PartnerRecord,
 )
-from partnercontact.partners.service import audit, held_case_for, reference_of
+from partnercontact.partners.service import audit, held_case_for, reference_of, reference_of_id
 from partnercontact.partners.vocabulary import (
     ANSWERS,
     ATTEMPT_OUTCOMES,
@@ -895,17 +895,25 @@ def _warnings_of_clinic(actor: User) -> Select[tuple[ThreatWarning, PartnerCase]
 
 
 def unconfirmed_threat_warnings(actor: User) -> list[ThreatWarningListed]:
-    """The clinic's threat warnings waiting for confirmation, oldest first."""
-    rows = db.session.execute(
+    """The clinic's threat warnings waiting for confirmation, oldest first.
+
+    Named columns only: a list needs no reason, so the sealed reason is not even loaded.
+    """
+    warnings = (
         _warnings_of_clinic(actor)
         .where(ThreatWarning.confirmed_at.is_(None))
         .order_by(ThreatWarning.recorded_at)
+        .with_only_columns(
+            ThreatWarning.id, ThreatWarning.partner_case_id, ThreatWarning.recorded_at
+        )
     )
     return [
         ThreatWarningListed(
-            id=warning.id, reference=reference_of(partner_case), recorded_at=warning.recorded_at
+            id=row.id,
+            reference=reference_of_id(row.partner_case_id),
+            recorded_at=row.recorded_at,
         )
-        for warning, partner_case in rows
+        for row in db.session.execute(warnings)
     ]
 
 

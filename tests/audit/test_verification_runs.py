@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+import pytest
 from click.testing import Result
 from flask import Flask
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from partnercontact.audit.cli import audit
 from partnercontact.audit.jobs import verify_audit_nightly
@@ -24,6 +26,8 @@ from partnercontact.clock import FixedClock
 from partnercontact.db import db
 from partnercontact.runtime import Runtime
 from partnercontact.worker import tick
+from tests.factories import Factory
+from tests.helpers import log_in, text_of
 
 Recorder = Callable[[int], list[AuditEvent]]
 
@@ -183,3 +187,49 @@ def test_no_run_for_two_days_is_an_alert(
 def _head_beyond_the_log() -> ChainHead:
     # An exported head the log no longer reaches: its tail was cut off.
     return ChainHead(seq=50, mac="a" * 64)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_verification SET ok = true",
+        "DELETE FROM audit_verification",
+        "TRUNCATE audit_verification",
+    ],
+)
+def test_a_recorded_check_cannot_be_changed_or_removed(app: Flask, statement: str) -> None:
+    """Deleting a failed check would hide the alert it raised."""
+    run_verification("command")
+    with db.engine.connect() as conn, pytest.raises(DBAPIError) as refused:
+        conn.execute(text(statement))
+    assert getattr(refused.value.orig, "sqlstate", None) == "42501"
+    assert len(_runs()) == 1
+
+
+def test_a_log_altered_during_the_day_alerts_managers_and_administrators_after_the_night(
+    audit_app: Flask, attacker: Callable, clock: FixedClock
+) -> None:
+    """The whole way: someone alters a row, the worker's nightly check finds it, and the
+    next page a manager or an administrator opens says so; a treater's does not."""
+    factory = Factory(clock)
+    clock.set(datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
+    accounts = {
+        "manager": factory.manager(),
+        "admin": factory.admin(),
+        "treater": factory.partner_treater(),
+    }
+    browsers = {name: audit_app.test_client() for name in accounts}
+    for name, account in accounts.items():
+        log_in(browsers[name], account, clock)
+        assert "audit-alert" not in text_of(browsers[name].get("/account/"))
+    _tamper(attacker, 2)
+
+    clock.set(datetime(2026, 3, 11, 3, 5, tzinfo=UTC))
+    tick(audit_app)
+
+    assert [(run.trigger, run.ok, run.first_bad_seq) for run in _runs()] == [("nightly", False, 2)]
+    for name, browser in browsers.items():
+        log_in(browser, accounts[name], clock)  # the day's sessions ended in the night
+        page = text_of(browser.get("/account/"))
+        assert ("audit-alert" in page) is (name != "treater"), name
