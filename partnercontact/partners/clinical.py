@@ -26,14 +26,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
-from partnercontact.db import db
+from partnercontact.db import count_rows, db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.i18n import _l
 from partnercontact.partners.models import (
@@ -56,6 +56,8 @@ from partnercontact.policy import Permission, can
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
+
     from partnercontact.clinics.models import Clinic
 
 # Who must act on an urgent task.
@@ -365,13 +367,11 @@ def _may_handle_manager_tasks(actor: User) -> bool:
     return can(actor, Permission.URGENT_TASKS_HANDLE)
 
 
-def _manager_task_rows(actor: User, task_id: uuid.UUID | None = None) -> list[ManagerTask]:
-    if not _may_handle_manager_tasks(actor):
-        return []
+def _open_manager_tasks_query(actor: User) -> Select[Any]:
     # Only the task's id and time, the level and the case row (which holds no sealed field
     # and no name) are selected: the assessment's notes, the handling text and the case's
     # records are not even loaded for the manager.
-    query = (
+    return (
         select(UrgentTask.id, UrgentTask.recorded_at, RiskAssessment.level, PartnerCase)
         .join(RiskAssessment, RiskAssessment.id == UrgentTask.risk_assessment_id)
         .join(PartnerCase, PartnerCase.id == UrgentTask.partner_case_id)
@@ -384,6 +384,12 @@ def _manager_task_rows(actor: User, task_id: uuid.UUID | None = None) -> list[Ma
         )
         .order_by(UrgentTask.recorded_at, UrgentTask.id)
     )
+
+
+def _manager_task_rows(actor: User, task_id: uuid.UUID | None = None) -> list[ManagerTask]:
+    if not _may_handle_manager_tasks(actor):
+        return []
+    query = _open_manager_tasks_query(actor)
     if task_id is not None:
         query = query.where(UrgentTask.id == task_id)
     return [
@@ -401,6 +407,13 @@ def open_manager_tasks(actor: User) -> list[ManagerTask]:
     """The clinic's open urgent tasks for the manager, oldest first; empty for anyone who
     is not a manager."""
     return _manager_task_rows(actor)
+
+
+def open_manager_task_total(actor: User) -> int:
+    """How many :func:`open_manager_tasks` would list, counted without loading them."""
+    if not _may_handle_manager_tasks(actor):
+        return 0
+    return count_rows(_open_manager_tasks_query(actor))
 
 
 def manager_task(actor: User, task_id: uuid.UUID) -> ManagerTask:

@@ -34,7 +34,7 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.clinics.models import Clinic
 from partnercontact.consent.models import Consent
-from partnercontact.db import db
+from partnercontact.db import count_rows, db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.i18n import _l
 from partnercontact.partners.models import (
@@ -894,14 +894,22 @@ def _warnings_of_clinic(actor: User) -> Select[tuple[ThreatWarning, PartnerCase]
     return query.where(PartnerCase.clinic_id == actor.clinic_id)
 
 
+def _unconfirmed(actor: User) -> Select[tuple[ThreatWarning, PartnerCase]]:
+    return _warnings_of_clinic(actor).where(ThreatWarning.confirmed_at.is_(None))
+
+
+def unconfirmed_threat_warning_count(actor: User) -> int:
+    """How many :func:`unconfirmed_threat_warnings` would list, counted without loading them."""
+    return count_rows(_unconfirmed(actor))
+
+
 def unconfirmed_threat_warnings(actor: User) -> list[ThreatWarningListed]:
     """The clinic's threat warnings waiting for confirmation, oldest first.
 
     Named columns only: a list needs no reason, so the sealed reason is not even loaded.
     """
     warnings = (
-        _warnings_of_clinic(actor)
-        .where(ThreatWarning.confirmed_at.is_(None))
+        _unconfirmed(actor)
         .order_by(ThreatWarning.recorded_at)
         .with_only_columns(
             ThreatWarning.id, ThreatWarning.partner_case_id, ThreatWarning.recorded_at

@@ -469,4 +469,14 @@ def open_manager_task_count(actor: User) -> int:
     a manager); not audited, for the navigation."""
     if not _may_handle(actor):
         return 0
-    return len(_gathered(actor))
+    # Every page a manager opens shows this count: four counts, not the list behind them.
+    from partnercontact.partners.clinical import open_manager_task_total
+    from partnercontact.partners.contact import unconfirmed_threat_warning_count
+    from partnercontact.scheduling.reminders import open_reminder_count
+
+    return (
+        open_escalation_count(actor)
+        + open_manager_task_total(actor)
+        + unconfirmed_threat_warning_count(actor)
+        + open_reminder_count(actor)
+    )
