@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from partnercontact.api import init_app as init_api
+from partnercontact.api.bearer import is_api_request, user_from_request
 from partnercontact.auth.models import User
 from partnercontact.auth.sessions import ServerSessionInterface
 from partnercontact.clock import Clock, SystemClock
@@ -40,7 +42,9 @@ babel = Babel()
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    # The API answers to tokens only (partnercontact.api.bearer): a browser's session cookie,
+    # sent along by any page that makes the browser call the API, opens nothing there.
+    if is_api_request(request) or not user_id.isdigit():
         return None
     user = db.session.scalar(select(User).where(User.id == int(user_id)))
     return user if user is not None and user.is_active else None
@@ -102,6 +106,7 @@ def create_app(
     app.session_interface = ServerSessionInterface()
     login_manager.init_app(app)
     login_manager.session_protection = None
+    login_manager.request_loader(user_from_request)
     # The policy hook is registered before CSRF so that a route a role may not use answers
     # 403 whatever the request carries.
     guard.init_app(app)
@@ -128,6 +133,7 @@ def create_app(
     # Twilio's webhooks carry no session and no CSRF token: their signature authenticates
     # them (partnercontact.web.webhooks).
     csrf.exempt(webhooks_bp)
+    init_api(app, csrf)
 
     logging.getLogger("partnercontact").setLevel(logging.INFO)
     return app

@@ -2,7 +2,7 @@
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.runs import AuditVerification
-from partnercontact.auth.models import User, WebSession
+from partnercontact.auth.models import ApiToken, User, WebSession
 from partnercontact.cases.models import Client, TreatmentEpisode, TreatmentSession
 from partnercontact.clinics.models import Clinic
 from partnercontact.consent.models import Consent, ConsentDocument
@@ -43,6 +43,7 @@ from partnercontact.scheduling.models import (
 )
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AuditVerification",
     "CalendarFeed",

@@ -74,3 +74,22 @@ def masked(text: str) -> str:
     text = re.sub(r'value="[^"]*"(?=[^>]*name="csrf_token")', 'value="TOKEN"', text)
     text = _UUID.sub("ID", text)
     return _SHORT_REFERENCE.sub("<code>REF</code>", text)
+
+
+def api_token(account: Account) -> str:
+    """A personal API token of ``account``, made through the service as the account page
+    makes one."""
+    from partnercontact.auth.tokens import issue_token
+    from partnercontact.db import db
+
+    secret = issue_token(account.user, label="Testintegration").secret
+    db.session.commit()
+    return secret
+
+
+def use_api_token(client: FlaskClient, account: Account) -> str:
+    """Make every request of ``client`` carry a token of ``account``; pages ignore it, the
+    API (which ignores the session) answers to it."""
+    secret = api_token(account)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return secret

@@ -49,6 +49,8 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.AUTH_TOTP_ENROLLED: _l("Two-step verification set up"),
     AuditAction.AUTH_TOTP_FAILED: _l("Wrong two-step verification code"),
     AuditAction.AUTH_PASSWORD_CHANGED: _l("Password changed"),
+    AuditAction.API_TOKEN_ISSUED: _l("API token created"),
+    AuditAction.API_TOKEN_REVOKED: _l("API token revoked"),
     AuditAction.USER_CREATED: _l("Account created"),
     AuditAction.USER_DISABLED: _l("Account disabled"),
     AuditAction.USER_MFA_RESET: _l("Two-step verification reset"),

@@ -19,6 +19,8 @@ class AuditAction(StrEnum):
     AUTH_TOTP_ENROLLED = "auth.totp_enrolled"
     AUTH_TOTP_FAILED = "auth.totp_failed"
     AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105  (a tag, not a password)
+    API_TOKEN_ISSUED = "auth.api_token_issued"  # noqa: S105  (a tag, not a token)
+    API_TOKEN_REVOKED = "auth.api_token_revoked"  # noqa: S105
 
     USER_CREATED = "user.created"
     USER_DISABLED = "user.disabled"

@@ -36,18 +36,45 @@ def _messages() -> dict[int, str]:
     }
 
 
-def error_response(status: int, message: str, field: str | None = None) -> tuple[Response, int]:
+def error_response(
+    status: int, message: str, field: str | None = None, errors: dict | None = None
+) -> tuple[Response, int]:
     if wants_json():
         body: dict[str, object] = {"error": message, "status": status}
         if field:
             body["field"] = field
+        if errors:
+            body["errors"] = errors
         return jsonify(body), status
     return render_template("error.html", status=status, message=message, field=field), status
 
 
 def handle_http(exc: HTTPException) -> tuple[Response, int]:
     status = exc.code or 500
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if isinstance(messages, dict) and messages:
+        return _invalid_input(status, messages)
     return error_response(status, _messages().get(status, exc.name))
+
+
+def _first_fault(messages: dict) -> tuple[str, str]:
+    """The first field at fault in the API's validation messages, and why, as a dotted path
+    (``{"json": {"scopes": {"0": ["Not valid."]}}}`` gives ``scopes.0``)."""
+    path: list[str] = []
+    node: object = messages
+    while isinstance(node, dict) and node:
+        key = sorted(node, key=str)[0]
+        path.append(str(key))
+        node = node[key]
+    reason = node[0] if isinstance(node, list) and node else str(node)
+    # The first step is where the input came from (json, query, form, files): not a field.
+    return ".".join(path[1:]) or path[0], str(reason)
+
+
+def _invalid_input(status: int, messages: dict) -> tuple[Response, int]:
+    field, reason = _first_fault(messages)
+    message = gettext("%(field)s: %(reason)s", field=field, reason=reason)
+    return error_response(status, message, field=field, errors=messages)
 
 
 def handle_csrf(exc: CSRFError) -> tuple[Response, int]:

@@ -11,6 +11,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from partnercontact.api.bearer import is_api_request
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
 from partnercontact.db import db
@@ -19,7 +20,7 @@ from partnercontact.policy.access import declared_permission, is_public
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return is_api_request(request)
 
 
 def enforce_policy() -> Response | None:

@@ -28,7 +28,7 @@ from partnercontact.partners.service import pick_up
 from partnercontact.policy import Role
 from tests.cases_built import signed_consent_of
 from tests.factories import Account, Factory
-from tests.helpers import log_in, sample_url
+from tests.helpers import log_in, sample_url, use_api_token
 
 # Sides of the wall a string can belong to.
 CLIENT = "client"
@@ -209,6 +209,7 @@ def crawl(app: Flask, account: Account, clock, starts: Iterable[str]) -> dict[st
     """Every page ``account`` reaches from ``starts`` by following links, GET only."""
     client = app.test_client()
     log_in(client, account, clock)
+    use_api_token(client, account)
     seen: dict[str, bytes] = {}
     queue = deque(starts)
     while queue and len(seen) < MAX_PAGES:

@@ -15,7 +15,7 @@ from werkzeug.routing import Rule
 from partnercontact.policy import Role
 from partnercontact.policy.access import is_public
 from tests.factories import Factory
-from tests.helpers import csrf_token, log_in, masked, sample_url, text_of
+from tests.helpers import csrf_token, log_in, masked, sample_url, text_of, use_api_token
 from tests.web.world import World, build_world
 
 RECORD_ARGUMENTS = {"client_id", "consent_id", "case_id"}
@@ -28,11 +28,15 @@ OWN = {
     "partner_side": (Role.PARTNER_TREATER, {"own": 200, "colleague": 404}),
     # Managers audit the whole clinic's consents: a colleague's case is still their clinic's.
     "management": (Role.MANAGER, {"own": 200, "colleague": 200}),
+    # The API answers exactly as the pages of the same audience.
+    "api_clients": (Role.CLIENT_TREATER, {"own": 200, "colleague": 404}),
 }
 # The clinic's messaging as a whole and Twilio's webhooks name no case in their URLs; nor do
 # one's own calendar, its feed and reminders (a reminder's id is not a case's, and the
 # service answers 404 for anyone else's).
 NO_RECORDS = {"public", "account", "admin", "outbound", "webhooks", "calendar"}
+# The API's document and its page describe the API and hold no record.
+NO_RECORDS |= {"api-docs", "api_docs_page"}
 
 
 def _record_rules(app: Flask) -> list[Rule]:
@@ -63,6 +67,7 @@ def test_a_record_route_answers_only_about_the_askers_own_records(
 ) -> None:
     client = app.test_client()
     log_in(client, world.accounts[role], clock)
+    use_api_token(client, world.accounts[role])
     token = csrf_token(client, "/account/")
     failures = []
     for rule in _record_rules(app):

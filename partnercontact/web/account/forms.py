@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 
 class PasswordChangeForm(FlaskForm):
@@ -22,3 +22,20 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired(), Length(max=512)],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class TokenForm(FlaskForm):
+    label = StringField(
+        _l("Name of the token"), validators=[DataRequired(), Length(max=80)], filters=[strip]
+    )
+    days = IntegerField(
+        _l("Valid for (days)"), default=90, validators=[InputRequired(), NumberRange(1, 365)]
+    )
+
+
+class RevokeTokenForm(FlaskForm):
+    """Nothing to fill in: the form carries the confirmation and its CSRF token."""

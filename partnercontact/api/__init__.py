@@ -1,0 +1,66 @@
+"""The JSON API under ``/api/v1``: the same services and the same policy as the pages.
+
+Every view declares its permission with :func:`partnercontact.policy.requires` exactly like a
+page, so the guard, the role-by-route test and the canaries cover the API as they cover the
+pages. Requests authenticate with a personal token (:mod:`partnercontact.auth.tokens`) in
+``Authorization: Bearer``; the browser session is not accepted here, so a page cannot be
+made to call the API on a logged-in user's behalf.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from partnercontact.api import clients, docs
+from partnercontact.api.errors import ErrorOut
+from partnercontact.policy import public
+
+PREFIX = "/api/v1"
+BLUEPRINTS = (clients.blp,)
+DOCUMENT_ENDPOINT = "api-docs.openapi_json"
+
+
+class PartnerContactApi(Api):
+    # Errors are answered by partnercontact.web.errors for pages and API alike.
+    ERROR_SCHEMA = ErrorOut
+    # No catch-all "default" response: every status an operation can answer is written out,
+    # so a client (and the schema tests) can rely on the list.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+def init_app(app: Flask, csrf) -> None:  # type: ignore[no-untyped-def]
+    app.config.update(
+        API_TITLE="partnercontact",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Partner contact: clients, consents, hand-over, the partner "
+                "side, contact sessions, the relay inbox and statistics. Every operation "
+                "answers with the permissions of the token's owner.",
+            },
+            "servers": [{"url": "/"}],
+            "components": {
+                "securitySchemes": {
+                    "token": {"type": "http", "scheme": "bearer", "bearerFormat": "pc_…"}
+                }
+            },
+            "security": [{"token": []}],
+        },
+    )
+    api = PartnerContactApi(app)
+    # The document describes the API and holds no data: integrations read it before they
+    # have a token.
+    serve_document = app.view_functions[DOCUMENT_ENDPOINT]
+    app.view_functions[DOCUMENT_ENDPOINT] = public(lambda: serve_document())
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
+    app.register_blueprint(docs.bp)
+    app.extensions["partnercontact-api"] = api
