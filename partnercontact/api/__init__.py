@@ -12,12 +12,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from partnercontact.api import clients, docs
+from partnercontact.api import clients, docs, management, partner_cases
 from partnercontact.api.errors import ErrorOut
 from partnercontact.policy import public
 
 PREFIX = "/api/v1"
-BLUEPRINTS = (clients.blp,)
+BLUEPRINTS = (clients.blp, partner_cases.blp, management.blp)
 DOCUMENT_ENDPOINT = "api-docs.openapi_json"
 
 

@@ -30,6 +30,8 @@ OWN = {
     "management": (Role.MANAGER, {"own": 200, "colleague": 200}),
     # The API answers exactly as the pages of the same audience.
     "api_clients": (Role.CLIENT_TREATER, {"own": 200, "colleague": 404}),
+    "api_partner_cases": (Role.PARTNER_TREATER, {"own": 200, "colleague": 404}),
+    "api_management": (Role.MANAGER, {"own": 200, "colleague": 200}),
 }
 # The clinic's messaging as a whole and Twilio's webhooks name no case in their URLs; nor do
 # one's own calendar, its feed and reminders (a reminder's id is not a case's, and the
