@@ -11,6 +11,7 @@ import click
 from flask import has_app_context
 
 from partnercontact.clock import Clock
+from partnercontact.crypto.check import SealCheck, check_sealed_values
 from partnercontact.crypto.errors import CryptoError
 from partnercontact.crypto.keyfile import generate_key_file, locked_key_file
 from partnercontact.crypto.service import retire_old_keks, rotate_kek, stage_new_kek
@@ -84,3 +85,36 @@ def keys_rotate() -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"re-wrapped {count} data keys; active key-encryption key is now {kek_id}")
     click.echo("restart every web and worker process so that they load the new key file")
+
+
+def _verify_in_app() -> SealCheck:
+    from partnercontact.runtime import current_runtime
+
+    return check_sealed_values(current_runtime().keyring)
+
+
+@keys.command("verify")
+def keys_verify() -> None:
+    """Decrypt every sealed value in the database with the configured key file.
+
+    Prints counts per table, never a value. Exits with status 1 if any value does not
+    decrypt: the database and the key file do not belong together (after a restore, say).
+    Values under shredded keys (consent documents after case end) are counted apart.
+    """
+    try:
+        if has_app_context():
+            check = _verify_in_app()
+        else:
+            from partnercontact.cli import with_app
+
+            check = with_app(_verify_in_app)()
+    except CryptoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for table in check.tables:
+        click.echo(
+            f"{table.table}: {table.decrypted} decrypted, {table.shredded} shredded, "
+            f"{table.failed} failed"
+        )
+    if check.failed:
+        raise click.ClickException(f"{check.failed} sealed values did not decrypt")
+    click.echo(f"every sealed value decrypts ({check.decrypted} values)")
