@@ -47,7 +47,8 @@ def test_a_wrong_key_file_or_a_moved_value_fails_the_check(
     db.session.commit()
     result = CliRunner().invoke(keys, ["verify"])
     assert result.exit_code == 1
-    assert "partner_handover: " in result.output and "1 sealed values did not decrypt" in result.output
+    assert "partner_handover: " in result.output
+    assert "1 sealed values did not decrypt" in result.output
 
     other = tmp_path / "other-keys.json"
     generate_key_file(other)
