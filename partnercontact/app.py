@@ -92,7 +92,10 @@ def create_app(
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         # The token lives in the server-side session, which has its own lifetimes.
         WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=config.server.tls,
+        # Flask-WTF's HTTPS check compares the Referer with the host, and our pages tell
+        # browsers never to send a Referer (a case URL must not leak to another site). The
+        # token in every form and the SameSite session cookie carry the protection.
+        WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE=config.default_locale,
         BABEL_TRANSLATION_DIRECTORIES=str(translations),
         PREFERRED_URL_SCHEME="https" if config.server.tls else "http",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 
@@ -64,3 +66,24 @@ def test_hsts_and_secure_cookie_when_served_over_tls(client) -> None:
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+@pytest.mark.parametrize(
+    "config_overrides", [{"auth": {"second_factor": "required"}, "server": {"tls": True}}]
+)
+def test_a_form_posts_over_tls_although_browsers_send_no_referrer(client, factory, clock) -> None:
+    """Browsers follow our no-referrer policy: a form over HTTPS carries no Referer header."""
+    account = factory.client_treater()
+    page = client.get("/login", base_url="https://localhost")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        data={
+            "csrf_token": token.group(1),
+            "username": account.username,
+            "password": account.password,
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login/code")
