@@ -1,117 +1,85 @@
 """Throughput of the authenticated landing page against a bare Flask JSON route.
 
 Both are served by the same gunicorn setup (sync workers, as in production) on loopback and
-loaded by the same client in the same run; the ratio is what to compare between runs, not
-the absolute numbers, which depend on the machine.
+loaded by the same client in the same run, rounds alternating between the two; the ratio is
+what to compare between runs, not the absolute numbers, which depend on the machine. Runs on
+a throwaway SQLite database in development mode, logged in as the demo client treater.
 
-    .venv/bin/python bench/landing.py [--seconds 5] [--clients 4] [--workers 2]
+    .venv/bin/python -m bench.landing [--seconds 5] [--clients 4] [--workers 2] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import os
-import re
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from pathlib import Path
-from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_USER = ("klient.demo", "demo-klient-lindvik")
+from bench.common import (
+    ROOT,
+    BenchError,
+    Comparison,
+    Series,
+    Visit,
+    clean_environment,
+    gunicorn,
+    load,
+    log_in,
+    print_table,
+)
+from partnercontact.demo import DEMO_LOGINS
+from partnercontact.policy import Role
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"server on port {port} did not start")
+BENCHMARK = "landing page"
 
 
-def gunicorn(target: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        target,
+def measure(
+    *, rounds: int = 3, seconds: float = 5.0, clients: int = 4, workers: int = 2
+) -> list[Comparison]:
+    """Pages per second of ``/client/`` and of the bare route, one value per round; raises
+    :class:`BenchError` if any request failed."""
+    with tempfile.TemporaryDirectory() as instance:
+        env = clean_environment()
+        env["PARTNERCONTACT_INSTANCE_PATH"] = instance
+        for command in (["db", "upgrade"], ["demo"]):
+            subprocess.run(
+                [sys.executable, "-m", "partnercontact.cli", *command],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        env["PARTNERCONTACT_WORKER__EMBEDDED"] = "false"
+        with gunicorn(
+            env, workers, ("bench.bare_app:app", "/ping"), ("partnercontact.wsgi:app", "/healthz")
+        ) as (bare_port, app_port):
+            demo = next(login for login in DEMO_LOGINS if login.role is Role.CLIENT_TREATER)
+            cookie = log_in(app_port, demo.username, demo.password)
+            # The page header shows the logged-in user's name: proof of an authenticated page.
+            bare = [Visit("/ping", None, '"ok"')] * clients
+            page = [Visit("/client/", cookie, demo.display_name)] * clients
+            warm_up = min(1.0, seconds / 2)  # both workers booted, templates compiled
+            load(bare_port, bare, warm_up)
+            load(app_port, page, warm_up)
+            baseline, landing = [], []
+            for _ in range(rounds):  # interleaved, so drift hits both alike
+                baseline.append(load(bare_port, bare, seconds))
+                landing.append(load(app_port, page, seconds))
+    for round_ in (*baseline, *landing):
+        if round_.errors:
+            raise BenchError(f"{round_.errors} requests failed, e.g. {round_.first_error}")
+    label = f"({clients} clients)"
+    return [
+        Comparison(
+            BENCHMARK,
+            Series(
+                f"authenticated landing page {label}", "req/s", tuple(r.per_second for r in landing)
+            ),
+            Series(
+                f"bare Flask JSON route {label}", "req/s", tuple(r.per_second for r in baseline)
+            ),
+        )  # fmt: skip
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    wait_for(port)
-    return process
-
-
-def request(
-    port: int, path: str, cookie: str | None = None, method: str = "GET", body: str | None = None
-) -> tuple[int, dict[str, str], str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Cookie": cookie} if cookie else {}
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    conn.request(method, path, body=body, headers=headers)
-    response = conn.getresponse()
-    data = response.read().decode()
-    result = response.status, {k.lower(): v for k, v in response.getheaders()}, data
-    conn.close()
-    return result
-
-
-def log_in(port: int) -> str:
-    status, headers, page = request(port, "/login")
-    cookie = headers["set-cookie"].split(";", 1)[0]
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    body = urlencode({"csrf_token": token, "username": DEMO_USER[0], "password": DEMO_USER[1]})
-    status, headers, _ = request(port, "/login", cookie, "POST", body)
-    if status != 302:
-        raise SystemExit(f"login failed with status {status}")
-    return headers["set-cookie"].split(";", 1)[0]
-
-
-def load(port: int, path: str, cookie: str | None, seconds: float, clients: int) -> float:
-    """Requests per second completed with status 200 by ``clients`` threads."""
-    counts = [0] * clients
-    failures: list[int] = []
-    stop = time.monotonic() + seconds
-
-    def run(index: int) -> None:
-        while time.monotonic() < stop:
-            status, _, _ = request(port, path, cookie)
-            if status == 200:
-                counts[index] += 1
-            else:
-                failures.append(status)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise SystemExit(f"{len(failures)} requests failed, e.g. status {failures[0]}")
-    return sum(counts) / (time.monotonic() - started)
 
 
 def main() -> None:
@@ -121,53 +89,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as instance:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PARTNERCONTACT_")}
-        env["PARTNERCONTACT_INSTANCE_PATH"] = instance
-        subprocess.run(
-            [sys.executable, "-m", "partnercontact.cli", "db", "upgrade"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [sys.executable, "-m", "partnercontact.cli", "demo"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        env["PARTNERCONTACT_WORKER__EMBEDDED"] = "false"
-        bare_port, app_port = free_port(), free_port()
-        bare = gunicorn("bench.bare_app:app", bare_port, args.workers, env)
-        served = gunicorn("partnercontact.wsgi:app", app_port, args.workers, env)
-        try:
-            cookie = log_in(app_port)
-            baseline, landing = [], []
-            for _ in range(args.rounds):  # interleaved, so drift hits both alike
-                baseline.append(load(bare_port, "/ping", None, args.seconds, args.clients))
-                landing.append(load(app_port, "/client/", cookie, args.seconds, args.clients))
-        finally:
-            for process in (bare, served):
-                process.terminate()
-                process.wait(timeout=10)
-
-    base, page = statistics.median(baseline), statistics.median(landing)
+    results = measure(
+        rounds=args.rounds, seconds=args.seconds, clients=args.clients, workers=args.workers
+    )
     print(
         f"gunicorn sync, {args.workers} workers, {args.clients} clients, "
         f"{args.rounds} x {args.seconds:g} s each"
     )
-    print(f"{'case':36} {'median req/s':>12} {'min':>8} {'max':>8} {'ratio':>7}")
-    print(
-        f"{'bare Flask JSON route (baseline)':36} {base:12.1f} {min(baseline):8.1f} "
-        f"{max(baseline):8.1f} {1.0:7.2f}"
-    )
-    print(
-        f"{'authenticated landing page':36} {page:12.1f} {min(landing):8.1f} "
-        f"{max(landing):8.1f} {page / base:7.2f}"
-    )
+    print_table(results)
 
 
 if __name__ == "__main__":

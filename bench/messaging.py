@@ -7,10 +7,11 @@ against a bare baseline measured in the same run:
   safety rules, sealing, two transactions, the state record, the audit entries) against a
   bare insert of one row, committed.
 
-The ratios are what to compare between runs; the absolute numbers depend on the machine.
-Runs on a throwaway SQLite database with invented data.
+Each round measures a baseline and then its action; the ratios are what to compare between
+runs, the absolute numbers depend on the machine. Runs on a throwaway SQLite database with
+invented data.
 
-    .venv/bin/python -m bench.messaging [--letters 20] [--messages 200]
+    .venv/bin/python -m bench.messaging [--letters 20] [--messages 200] [--rounds 3]
 
 (as a module from the project root: it builds its invented case with the test suite's
 factories)
@@ -27,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from weasyprint import HTML
 
+from bench.common import Comparison, Series, print_table
 from partnercontact.app import create_app
 from partnercontact.clock import FixedClock
 from partnercontact.config import load_config
@@ -46,6 +48,7 @@ STATIC_PAGE = (
     + "<p>En rad text som fyller sidan ungefär som ett brev gör.</p>" * 30
     + "</body></html>"
 )
+BENCHMARK = "messaging"
 
 
 def per_second(count: int, action: Callable[[], object]) -> float:
@@ -55,12 +58,9 @@ def per_second(count: int, action: Callable[[], object]) -> float:
     return count / (time.perf_counter() - started)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--letters", type=int, default=20)
-    parser.add_argument("--messages", type=int, default=200)
-    args = parser.parse_args()
-
+def measure(*, rounds: int = 3, letters: int = 20, messages: int = 200) -> list[Comparison]:
+    """Letters and text messages per second, each against its baseline, one value per round
+    (rounds alternate between the measured action and its baseline)."""
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder)
         key_file = instance / "keys.json"
@@ -114,23 +114,35 @@ def main() -> None:
 
             letter()  # warm up templates and fonts
             plain_pdf()
-            results = [
-                (
-                    "letters (PDF) per second",
-                    per_second(args.letters, letter),
-                    "plain WeasyPrint",
-                    per_second(args.letters, plain_pdf),
-                ),
-                (
-                    "text messages per second",
-                    per_second(args.messages, message),
-                    "bare row insert",
-                    per_second(args.messages, bare_insert),
-                ),
-            ]
-    print(f"{'case':28} {'per s':>9} {'baseline':18} {'per s':>9} {'ratio':>7}")
-    for name, rate, baseline_name, baseline in results:
-        print(f"{name:28} {rate:9.1f} {baseline_name:18} {baseline:9.1f} {rate / baseline:7.3f}")
+            rates: dict[str, list[float]] = {name: [] for name in ("letter", "pdf", "sms", "row")}
+            for _ in range(rounds):
+                rates["pdf"].append(per_second(letters, plain_pdf))
+                rates["letter"].append(per_second(letters, letter))
+                rates["row"].append(per_second(messages, bare_insert))
+                rates["sms"].append(per_second(messages, message))
+            db.session.remove()
+            db.engine.dispose()
+    return [
+        Comparison(
+            BENCHMARK,
+            Series("letters (PDF)", "per s", tuple(rates["letter"])),
+            Series("plain WeasyPrint page", "per s", tuple(rates["pdf"])),
+        ),
+        Comparison(
+            BENCHMARK,
+            Series("text messages (queue and send)", "per s", tuple(rates["sms"])),
+            Series("bare row insert", "per s", tuple(rates["row"])),
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print_table(measure(rounds=args.rounds, letters=args.letters, messages=args.messages))
 
 
 if __name__ == "__main__":

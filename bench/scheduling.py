@@ -13,15 +13,16 @@ the rate is all tasks over the time from the first start to the last finish. Bet
 every task is set back to pending, its reminders deleted and the table vacuumed. The ratios
 are what to compare between runs; the absolute numbers depend on the machine.
 
-PostgreSQL is a throwaway cluster started for the run, as scripts/test starts one (the
+PostgreSQL: a database of its own on the server named by ``PCBENCH_PG_ADMIN_URL`` (bench/run
+sets it), else on a throwaway cluster started for the run as scripts/test starts one (the
 server binaries of Debian's ``postgresql`` package, the same durability settings traded for
-speed; as root it runs as the ``postgres`` user), removed afterwards. Invented data only.
+speed; as root it runs as the ``postgres`` user) and removed afterwards. Invented data only.
 
     .venv/bin/python -m bench.scheduling [--tasks 10000] [--cases 100] [--batch-size 100]
-                                         [--rounds 1]
+                                         [--rounds 3]
 
-With more than one round, each rate is the best of its rounds (on a shared machine the others'
-work only ever slows a round down).
+Each round runs the four scenarios in turn; every rate is reported as the median, lowest and
+highest of its rounds.
 
 (as a module from the project root: it builds its cases with the test suite's factories)
 """
@@ -29,92 +30,35 @@ work only ever slows a round down).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
 
-ROOT = Path(__file__).resolve().parent.parent
-ROLE = "pc_bench"
+from bench.common import (
+    ROOT,
+    BenchError,
+    Comparison,
+    Series,
+    clean_environment,
+    fresh_database,
+    postgres_server,
+    print_table,
+)
+
+BENCHMARK = "scheduling"
+SCENARIOS = (("baseline", 1), ("dispatcher", 1), ("baseline", 2), ("dispatcher", 2))
 CLAIM = text(
     "SELECT id FROM scheduled_task WHERE state = 'pending' AND due_at <= now() "
     "ORDER BY due_at LIMIT :n FOR UPDATE SKIP LOCKED"
 )
 MARK = text("UPDATE scheduled_task SET state = 'done' WHERE id = ANY(:ids)")
-
-
-# --- a throwaway PostgreSQL cluster --------------------------------------------------------------
-
-
-def _server_bin() -> Path:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-    if not found:
-        raise SystemExit(
-            "no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)"
-        )
-    return found[-1].parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A PostgreSQL cluster in a temporary folder for the duration; yields the URL of an empty
-    database owned by (and logged into as) a plain role, as the application runs."""
-    server = _server_bin()
-    as_root = os.geteuid() == 0
-    folder = Path(tempfile.mkdtemp(prefix="pc-bench-pg."))
-
-    def run(*command: str | Path) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
-        subprocess.run(
-            [*prefix, *map(str, command)], check=True, cwd="/", capture_output=True, text=True
-        )
-
-    if as_root:
-        shutil.chown(folder, "postgres")
-    data = folder / "data"
-    port = _free_port()
-    started = False
-    try:
-        run(server / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-            "--locale=C.UTF-8", "--no-sync")  # fmt: skip
-        with (data / "postgresql.conf").open("a") as conf:
-            conf.write(
-                f"listen_addresses = '127.0.0.1'\nport = {port}\n"
-                f"unix_socket_directories = '{folder}'\n"
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-            )
-        run(server / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w", "-t", "60", "start")
-        started = True
-        admin = create_engine(
-            f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE ROLE {ROLE} LOGIN"))
-            conn.execute(text(f"CREATE DATABASE pc_bench OWNER {ROLE}"))
-        admin.dispose()
-        yield f"postgresql+psycopg://{ROLE}@127.0.0.1:{port}/pc_bench"
-    finally:
-        if started:
-            with contextlib.suppress(subprocess.CalledProcessError):
-                run(server / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- the processes being measured ----------------------------------------------------------------
@@ -264,7 +208,7 @@ def _reset(url: str) -> None:
 def _measure(role: str, processes: int, url: str, keys: Path, batch_size: int) -> float:
     command = [sys.executable, "-m", "bench.scheduling", "--role", role, "--url", url]
     command += ["--keys", str(keys), "--batch-size", str(batch_size)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARTNERCONTACT_")}
+    env = clean_environment()
     started = [
         subprocess.Popen(
             command, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -275,7 +219,7 @@ def _measure(role: str, processes: int, url: str, keys: Path, batch_size: int) -
         for process in started:
             assert process.stdout is not None and process.stdin is not None
             if process.stdout.readline().strip() != "ready":
-                raise SystemExit(f"a {role} process did not start")
+                raise BenchError(f"a {role} process did not start")
         for process in started:
             assert process.stdin is not None
             process.stdin.write("go\n")
@@ -284,7 +228,7 @@ def _measure(role: str, processes: int, url: str, keys: Path, batch_size: int) -
         for process in started:
             out, _ = process.communicate(timeout=600)
             if process.returncode != 0:
-                raise SystemExit(f"a {role} process failed ({process.returncode})")
+                raise BenchError(f"a {role} process failed ({process.returncode})")
             results.append(json.loads(out.strip().splitlines()[-1]))
     finally:
         for process in started:
@@ -294,7 +238,10 @@ def _measure(role: str, processes: int, url: str, keys: Path, batch_size: int) -
     ran = sum(result["ran"] for result in results)
     elapsed = max(r["finished"] for r in results) - min(r["started"] for r in results)
     shares = ", ".join(str(int(result["ran"])) for result in results)
-    print(f"  {role:10} x{processes}: {ran} tasks in {elapsed:6.2f} s (each took {shares})")
+    print(
+        f"  {role:10} x{processes}: {ran} tasks in {elapsed:6.2f} s (each took {shares})",
+        file=sys.stderr,
+    )
     return ran / elapsed
 
 
@@ -305,7 +252,56 @@ def _check(url: str, tasks: int, reminders: bool) -> None:
         raised = conn.scalar(text("SELECT count(*) FROM staff_reminder"))
     engine.dispose()
     if done != tasks or (reminders and raised != tasks):
-        raise SystemExit(f"expected {tasks} tasks done, got {done} ({raised} reminders)")
+        raise BenchError(f"expected {tasks} tasks done, got {done} ({raised} reminders)")
+
+
+def measure(
+    *,
+    rounds: int = 3,
+    tasks: int = 10_000,
+    cases: int = 100,
+    batch_size: int = 100,
+    admin_url: str | None = None,
+) -> list[Comparison]:
+    """Tasks per second of each scenario, one value per round; each round runs the four
+    scenarios in turn on the same seeded tasks."""
+    from partnercontact.crypto.keyfile import generate_key_file
+    from partnercontact.migrate import upgrade
+
+    rates: dict[tuple[str, int], list[float]] = {scenario: [] for scenario in SCENARIOS}
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        postgres_server(admin_url) as server,
+        fresh_database(server, "pc_bench_scheduling") as url,
+    ):
+        keys = Path(folder) / "keys.json"
+        generate_key_file(keys)
+        upgrade(url)
+        print(f"seeding {tasks} tasks on {cases} cases...", file=sys.stderr, flush=True)
+        _seed(url, keys, tasks, cases)
+        for _ in range(rounds):
+            for role, processes in SCENARIOS:
+                _reset(url)
+                rate = _measure(role, processes, url, keys, batch_size)
+                _check(url, tasks, reminders=role == "dispatcher")
+                rates[(role, processes)].append(rate)
+    return [
+        Comparison(
+            BENCHMARK,
+            Series(
+                f"dispatch_due, {n} worker process{'es' if n > 1 else ''}",
+                "tasks/s",
+                tuple(rates[("dispatcher", n)]),
+            ),
+            Series(
+                f"bare SKIP LOCKED claim-and-mark, {n} process{'es' if n > 1 else ''}",
+                "tasks/s",
+                tuple(rates[("baseline", n)]),
+            ),
+            notes={"batch size": str(batch_size), "tasks": str(tasks)},
+        )
+        for n in (1, 2)
+    ]
 
 
 def main() -> None:
@@ -313,7 +309,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--cases", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=1, help="report the best of this many")
+    parser.add_argument("--rounds", type=int, default=3)
     # Internal: one measured process.
     parser.add_argument("--role", choices=("dispatcher", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -327,39 +323,14 @@ def main() -> None:
         print(json.dumps(_baseline(args.url, args.batch_size)))
         return
 
-    from partnercontact.crypto.keyfile import generate_key_file
-    from partnercontact.migrate import upgrade
-
-    with tempfile.TemporaryDirectory() as folder, throwaway_postgres() as url:
-        keys = Path(folder) / "keys.json"
-        generate_key_file(keys)
-        upgrade(url)
-        print(f"seeding {args.tasks} tasks on {args.cases} cases...", flush=True)
-        _seed(url, keys, args.tasks, args.cases)
-        rates: dict[tuple[str, int], float] = {}
-        for _ in range(args.rounds):
-            for role, processes in (
-                ("baseline", 1),
-                ("dispatcher", 1),
-                ("baseline", 2),
-                ("dispatcher", 2),
-            ):
-                _reset(url)
-                rate = _measure(role, processes, url, keys, args.batch_size)
-                _check(url, args.tasks, reminders=role == "dispatcher")
-                rates[(role, processes)] = max(rate, rates.get((role, processes), 0.0))
-    print(
-        f"\n{'case':30} {'tasks/s':>9} {'baseline':22} {'tasks/s':>9} {'ratio':>7}"
-        f"  (batch size {args.batch_size})"
+    results = measure(
+        rounds=args.rounds, tasks=args.tasks, cases=args.cases, batch_size=args.batch_size
     )
-    for processes in (1, 2):
-        rate, baseline = rates[("dispatcher", processes)], rates[("baseline", processes)]
-        name = f"dispatch_due, {processes} process{'es' if processes > 1 else ''}"
-        bare = f"bare SKIP LOCKED, {processes}"
-        print(f"{name:30} {rate:9.1f} {bare:22} {baseline:9.1f} {rate / baseline:7.3f}")
-    two_over_one = rates[("dispatcher", 2)] / rates[("dispatcher", 1)]
-    bare_two_over_one = rates[("baseline", 2)] / rates[("baseline", 1)]
-    print(f"two processes over one: dispatch_due {two_over_one:.2f}, bare {bare_two_over_one:.2f}")
+    print(f"batch size {args.batch_size}")
+    print_table(results)
+    one, two = (comparison.measured.median for comparison in results)
+    bare_one, bare_two = (comparison.baseline.median for comparison in results)
+    print(f"two processes over one: dispatch_due {two / one:.2f}, bare {bare_two / bare_one:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,252 @@
+"""Every benchmark in one run, written to ``bench/RESULTS.md`` as one table.
+
+Started by ``bench/run``, which provides PostgreSQL through ``PCBENCH_PG_ADMIN_URL``; run
+directly, it starts a throwaway cluster of its own. The settings below keep the whole run
+near five minutes on two cores: enough rounds for a median, a lowest and a highest value,
+each round short. A benchmark that fails is reported in the file and the run exits non-zero.
+
+    .venv/bin/python -m bench.suite [--output bench/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from bench import case_page, landing, messaging, scheduling
+from bench.common import ROOT, BenchError, Comparison, postgres_server, server_version
+
+CASE_PAGE: dict[str, Any] = {"rounds": 3, "seconds": 5.0, "clients": 16, "workers": 2}
+LANDING: dict[str, Any] = {"rounds": 3, "seconds": 4.0, "clients": 4, "workers": 2}
+MESSAGING: dict[str, Any] = {"rounds": 3, "letters": 6, "messages": 60}
+SCHEDULING: dict[str, Any] = {"rounds": 3, "tasks": 300, "cases": 5, "batch_size": 100}
+
+
+@dataclass
+class Outcome:
+    """What one benchmark gave: its comparisons, or the error that stopped it."""
+
+    name: str
+    module: str
+    settings: dict[str, Any]
+    seconds: float = 0.0
+    comparisons: list[Comparison] = field(default_factory=list)
+    error: str | None = None
+    case_page: case_page.CasePageRun | None = None
+
+
+def _run(benchmark: ModuleType, settings: dict[str, Any], action: Callable[[], Any]) -> Outcome:
+    name = benchmark.BENCHMARK
+    print(f"== {name} ({_settings(settings)})", file=sys.stderr, flush=True)
+    outcome = Outcome(name, benchmark.__name__, settings)
+    started = time.monotonic()
+    try:
+        result = action()
+    except Exception as exc:  # a failed benchmark is reported; the others still run
+        traceback.print_exc()
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    else:
+        if isinstance(result, case_page.CasePageRun):
+            outcome.case_page = result
+            if result.errors:
+                outcome.error = f"{result.errors} requests failed, e.g. {result.first_error}"
+            else:
+                outcome.comparisons = result.comparisons
+        else:
+            outcome.comparisons = list(result)
+    outcome.seconds = time.monotonic() - started
+    print(f"   took {outcome.seconds:.0f} s", file=sys.stderr, flush=True)
+    return outcome
+
+
+def _settings(settings: dict[str, Any]) -> str:
+    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items())
+
+
+# --- the machine ----------------------------------------------------------------------------------
+
+
+def _first_line_with(path: str, prefix: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith(prefix):
+                    return line.split(":", 1)[1].strip() if ":" in line else line
+    except OSError:
+        return None
+    return None
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def machine(admin_url: str) -> list[tuple[str, str]]:
+    memory = _first_line_with("/proc/meminfo", "MemTotal")
+    gib = f"{int(memory.split()[0]) / 1024**2:.1f} GiB" if memory else "unknown"
+    os_name = "unknown"
+    release = _first_line_with("/etc/os-release", "PRETTY_NAME=")
+    if release:
+        os_name = release.split("=", 1)[1].strip().strip('"')
+    return [
+        ("CPUs (nproc)", str(len(os.sched_getaffinity(0)))),
+        ("CPU model", _first_line_with("/proc/cpuinfo", "model name") or platform.processor()),
+        ("memory", gib),
+        ("OS", f"{os_name}, Linux {platform.release()}"),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("PostgreSQL", server_version(admin_url)),
+        ("load average at start (1, 5, 15 min)", load_average()),
+    ]
+
+
+# --- the file -------------------------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}".replace(",", " ")
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _table(outcomes: list[Outcome]) -> list[str]:
+    lines = [
+        "| benchmark | unit | median | min | max | ratio to baseline |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for outcome in outcomes:
+        if outcome.error:
+            lines.append(f"| {outcome.name}: **failed** ({outcome.error}) | | | | | |")
+            continue
+        shown: set[int] = set()
+        for comparison in outcome.comparisons:
+            for series, ratio in (
+                (comparison.baseline, None),
+                (comparison.measured, comparison.ratio),
+            ):
+                if id(series) in shown:
+                    continue
+                shown.add(id(series))
+                name = f"{outcome.name}: {series.name}"
+                lines.append(
+                    f"| {name if ratio is not None else f'*{name}*'} | {series.unit} | "
+                    f"{_number(series.median)} | {_number(series.low)} | {_number(series.high)} | "
+                    f"{'baseline' if ratio is None else _ratio(ratio)} |"
+                )
+    return lines
+
+
+def _case_page_section(outcome: Outcome) -> list[str]:
+    run = outcome.case_page
+    if run is None or outcome.error:
+        return []
+    throughput, p50, p99 = run.comparisons
+    served = sum(r.served for r in run.case_rounds)
+    reads = sum(r.served for r in run.baseline_rounds)
+    return [
+        f"## Case page at {run.clients} clients",
+        "",
+        f"`GET /partner/cases/<id>` as the partner-contact treater holding the case, every "
+        f"section filled; {run.clients} clients, each logged in (password and TOTP code) as its "
+        f"own treater and loading its own case page on a fresh connection each time; gunicorn "
+        f"with {run.workers} sync workers, production mode, PostgreSQL; {len(run.case_rounds)} "
+        f"rounds of {run.seconds:g} s alternating with the baseline (a bare Flask + SQLAlchemy app "
+        f"reading the case's row from the same database). Medians of the rounds:",
+        "",
+        "| | p50 latency (ms) | p99 latency (ms) | throughput (req/s) |",
+        "| --- | ---: | ---: | ---: |",
+        f"| case page | {_number(p50.measured.median)} | {_number(p99.measured.median)} | "
+        f"{_number(throughput.measured.median)} |",
+        f"| bare one-row read | {_number(p50.baseline.median)} | {_number(p99.baseline.median)} "
+        f"| {_number(throughput.baseline.median)} |",
+        f"| ratio | {_ratio(p50.ratio)} | {_ratio(p99.ratio)} | {_ratio(throughput.ratio)} |",
+        "",
+        f"Served without error: {served} case pages and {reads} baseline reads.",
+        "",
+    ]
+
+
+def write(
+    path: Path,
+    outcomes: list[Outcome],
+    about: list[tuple[str, str]],
+    started: datetime,
+    finished: datetime,
+) -> None:
+    total = (finished - started).total_seconds()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `bench/run` on {started:%Y-%m-%d at %H:%M} UTC; the run took "
+        f"{total / 60:.1f} minutes.",
+        "",
+        "| machine | |",
+        "| --- | --- |",
+        *(f"| {key} | {value} |" for key, value in about),
+        "",
+        "Each benchmark measures its baseline in the same run, on the same machine, rounds "
+        "alternating between the two. The ratio is the row's median over its baseline's median "
+        "(baselines in italics): for rates (req/s, per s, tasks/s) above 1 is faster than the "
+        "baseline, for latencies (ms) above 1 is slower. Compare ratios between runs, not "
+        "absolute numbers; on a machine shared with other work the absolute numbers move most.",
+        "",
+        *_table(outcomes),
+        "",
+    ]
+    for outcome in outcomes:
+        lines += _case_page_section(outcome)
+    lines += [
+        "## Settings",
+        "",
+        *(
+            f"- {outcome.name} (`python -m {outcome.module}`): "
+            f"{_settings(outcome.settings)}; took {outcome.seconds:.0f} s"
+            for outcome in outcomes
+        ),
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args()
+    started = datetime.now(UTC)
+    with postgres_server() as admin_url:
+        about = machine(admin_url)
+        outcomes = [
+            _run(case_page, CASE_PAGE, lambda: case_page.measure(admin_url=admin_url, **CASE_PAGE)),
+            _run(landing, LANDING, lambda: landing.measure(**LANDING)),
+            _run(messaging, MESSAGING, lambda: messaging.measure(**MESSAGING)),
+            _run(
+                scheduling,
+                SCHEDULING,
+                lambda: scheduling.measure(admin_url=admin_url, **SCHEDULING),
+            ),
+        ]
+    about.append(("load average at end (1, 5, 15 min)", load_average()))
+    write(args.output, outcomes, about, started, datetime.now(UTC))
+    print(f"wrote {args.output}", file=sys.stderr)
+    failed = [outcome.name for outcome in outcomes if outcome.error]
+    if failed:
+        raise BenchError(f"failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""The benchmark machinery still works, timed nowhere: the case page benchmark, run for a
+moment with two clients on the suite's PostgreSQL, seeds its cases through the services, logs
+each client in with password and TOTP code, and serves every client its own case page, whole
+and without a single failed request. bench/run does the measuring."""
+
+from __future__ import annotations
+
+import os
+
+from bench.case_page import measure
+
+
+def test_case_page_benchmark_serves_authenticated_case_pages_without_errors() -> None:
+    # A database of its own on the suite's server, made and dropped by the benchmark: the
+    # tests' own database is emptied between tests and must not be touched by gunicorn.
+    run = measure(
+        rounds=1, seconds=1.0, clients=2, workers=1, admin_url=os.environ["PCTEST_PG_ADMIN_URL"]
+    )
+
+    # A good answer is a 200 carrying the partner's name, which only the treater holding the
+    # case sees once logged in: the login page or an error page counts as an error.
+    assert run.errors == 0, run.first_error
+    assert [round_.served > 0 for round_ in run.case_rounds] == [True]
+    assert [round_.served > 0 for round_ in run.baseline_rounds] == [True]
