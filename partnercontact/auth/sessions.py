@@ -33,6 +33,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# How stale last_seen_at may get before a request that changed nothing writes it again.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
 class ServerSession(CallbackDict[str, Any], SessionMixin):
     """The session of one request. ``token`` is None until something is stored."""
 
@@ -42,6 +46,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         *,
         token: str | None = None,
         created_at: datetime | None = None,
+        last_seen_at: datetime | None = None,
     ) -> None:
         def on_update(_: CallbackDict[str, Any]) -> None:
             self.modified = True
@@ -49,6 +54,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         super().__init__(initial or {}, on_update)
         self.token = token
         self.created_at = created_at
+        self.last_seen_at = last_seen_at
         self.modified = False
         self.ended = False
         self.replaced_token: str | None = None
@@ -117,7 +123,9 @@ class ServerSessionInterface(SessionInterface):
             if row.last_seen_at + idle < now or created_at + absolute < now:
                 conn.execute(delete(TABLE).where(TABLE.c.token_hash == hash_token(token)))
                 return ServerSession()
-        return ServerSession(json.loads(row.data), token=token, created_at=created_at)
+        return ServerSession(
+            json.loads(row.data), token=token, created_at=created_at, last_seen_at=row.last_seen_at
+        )
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
@@ -149,6 +157,14 @@ class ServerSessionInterface(SessionInterface):
                         data=json.dumps(dict(session)),
                     )
                 )
+            elif (
+                not session.modified
+                and session.last_seen_at is not None
+                and now - session.last_seen_at < TOUCH_INTERVAL
+            ):
+                # Seen moments ago and unchanged: the idle lifetime is counted in minutes, so
+                # a write per page view would buy nothing but a commit on every request.
+                pass
             else:
                 # UPDATE, never upsert: a session revoked while this request ran stays
                 # revoked instead of being written back.

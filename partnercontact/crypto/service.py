@@ -94,6 +94,9 @@ def create_data_key(purpose: str, *, keyring: KeyRing, clock: Clock) -> DataKey:
     return data_key
 
 
+_LOADED_KEYS = "partnercontact.loaded_data_keys"
+
+
 def load_data_key(data_key_id: uuid.UUID | None, *, session: Session | None = None) -> DataKey:
     """The data key row ``data_key_id``; :class:`UnknownKey` if there is none."""
     if data_key_id is None:
@@ -103,6 +106,9 @@ def load_data_key(data_key_id: uuid.UUID | None, *, session: Session | None = No
         data_key = session.get(DataKey, data_key_id)
     if data_key is None:
         raise UnknownKey(f"data key {data_key_id} does not exist")
+    # The identity map holds rows only while something refers to them: without this, a page
+    # that reads twenty fields of one case would load its data key twenty times.
+    session.info.setdefault(_LOADED_KEYS, {})[data_key_id] = data_key
     return data_key
 
 
