@@ -320,16 +320,28 @@ def _rows(query: Any) -> list[Any]:
     return list(db.session.execute(query))
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
 def _date(values: Mapping[str, str], name: str) -> date | None:
-    value = values.get(name, "")
+    value = values.get(name, "").strip()
     if not value:
         return None
+    # YYYY-MM-DD in ASCII digits only: date.fromisoformat also reads week dates
+    # (2026-W01-1), which would filter on a day other than the one written.
     try:
-        if len(value) != 10:
+        if not _ISO_DATE.fullmatch(value):
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise AccessLogInvalid(_l("Enter the date as YYYY-MM-DD."), field=name) from None
+    # The log begins with the installation: far from the ends of the calendar, where a day's
+    # midnight in the clinic's zone cannot be written in UTC.
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise AccessLogInvalid(_l("Enter a date from the year 2000 to 2999."), field=name)
+    return day
 
 
 def parse_filters(actor: User, args: Mapping[str, Any]) -> AccessLogFilters:

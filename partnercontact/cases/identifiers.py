@@ -8,8 +8,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_PERSONAL_ID = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})$")
+# ASCII digits only: ``\d`` also matches other scripts' digits (Arabic-Indic, full-width), which
+# would pass through into the stored number, its duplicate checks and the blind index.
+_PERSONAL_ID = re.compile(r"^([0-9]{2})?([0-9]{2})([0-9]{2})([0-9]{2})([-+]?)([0-9]{4})$")
 _PHONE_CHARS = re.compile(r"[\s\-()./]")
+_PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
+# "+46 (0)70-123 45 67": the (0) is the trunk prefix dialled only from inside the country.
+_TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -29,14 +34,16 @@ def normalise_personal_id(raw: str, *, today: date) -> str:
     if not match:
         raise ValueError("write it as ÅÅÅÅMMDD-NNNN")
     century, yy, mm, dd, separator, tail = match.groups()
+    day = int(dd) - 60 if int(dd) > 60 else int(dd)
     if century is None:
-        year = 2000 + int(yy)
-        if year > today.year:
+        # The most recent birthday with these digits that is not after today: someone born
+        # later in the year a century ago is 99, not unborn. "+" adds the century of the 100s.
+        year = today.year - (today.year - int(yy)) % 100
+        if year == today.year and (int(mm), day) > (today.month, today.day):
             year -= 100
         if separator == "+":
             year -= 100
-        century = str(year)[:2]
-    day = int(dd) - 60 if int(dd) > 60 else int(dd)
+        century = f"{year:04d}"[:2]
     try:
         born = date(int(century + yy), int(mm), day)
     except ValueError:
@@ -50,11 +57,18 @@ def normalise_personal_id(raw: str, *, today: date) -> str:
 
 def normalise_phone(raw: str) -> str:
     """A Swedish or international number to E.164 (``+46701234567``)."""
-    compact = _PHONE_CHARS.sub("", raw.strip())
+    text = raw.strip()
+    if text.startswith(("+", "00")):
+        text = _TRUNK_ZERO.sub("", text)
+    compact = _PHONE_CHARS.sub("", text)
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     elif compact.startswith("0"):
         compact = "+46" + compact[1:]
-    if not re.fullmatch(r"\+[1-9]\d{6,14}", compact):
+    # No Swedish number starts with 0 after the country code: "+46 070..." means "+46 70...".
+    # Kept, the 0 makes a number that reaches nobody, or someone else.
+    if compact.startswith("+460"):
+        compact = "+46" + compact[3:].lstrip("0")
+    if not _PHONE.fullmatch(compact):
         raise ValueError("write a Swedish number (070-123 45 67) or one starting with +")
     return compact

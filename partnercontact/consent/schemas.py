@@ -8,6 +8,7 @@ translated message rather than marshmallow's English one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,9 @@ from partnercontact.i18n import _l
 LIST_PARAMETERS = frozenset({"scopes"})
 # "Any version" as the form may send it.
 _ANY = ("", "any")
+# The largest version the database can compare with: SQLite refuses a larger parameter
+# outright (an OverflowError, not a refusal the user could read).
+MAX_VERSION = 2**31 - 1
 
 _MESSAGES = {
     "signed_from": _l("Enter the date as YYYY-MM-DD."),
@@ -35,14 +39,33 @@ _MESSAGES = {
 _FIELD_ORDER = ("signed_from", "signed_to", "state", "version", "scopes")
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class CalendarDate(fields.Date):
+    """A date written as YYYY-MM-DD and no other way.
+
+    ``date.fromisoformat`` alone also reads week dates (2026-W01-1) and the basic form
+    (20260101): the register would then filter on a day other than the one its message asks
+    for and its links show back.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class RegisterFiltersIn(Schema):
     class Meta:
         unknown = RAISE
 
-    signed_from = fields.Date(load_default=None)
-    signed_to = fields.Date(load_default=None)
+    signed_from = CalendarDate(load_default=None)
+    signed_to = CalendarDate(load_default=None)
     state = fields.String(load_default=ALL_STATES, validate=OneOf((ALL_STATES, *STATES)))
-    version = fields.Integer(load_default=None, strict=False, validate=Range(min=1))
+    version = fields.Integer(
+        load_default=None, strict=False, validate=Range(min=1, max=MAX_VERSION)
+    )
     scopes = fields.List(fields.String(validate=OneOf(SCOPES)), load_default=list)
 
     @pre_load

@@ -128,12 +128,26 @@ def add_session(actor: User, case_id: uuid.UUID, *, due_on: date | None) -> Cont
     return session
 
 
+# How far ahead a session can be booked: far beyond any treatment, and far from the ends of
+# the calendar, where a day cannot even be put on the clock of every time zone.
+BOOKING_HORIZON = timedelta(days=3 * 366)
+
+
+def check_bookable_day(day: date, today: date) -> None:
+    """Refuse, on the ``day`` field, a day before ``today`` or beyond the booking horizon."""
+    if day < today:
+        raise SessionInvalid(_l("That time has passed."), field="day")
+    if day > today + BOOKING_HORIZON:
+        raise SessionInvalid(_l("Book a session at most three years ahead."), field="day")
+
+
 def _starts_at(partner_case: PartnerCase, day: date | None, at: time | None) -> datetime:
     if day is None:
         raise SessionInvalid(_l("Enter the day."), field="day")
     if at is None:
         raise SessionInvalid(_l("Enter the time."), field="time")
     clinic = clinic_of(partner_case)
+    check_bookable_day(day, local_date(_now(), clinic))
     starts_at = clinic_instant(clinic, day, at)
     if starts_at <= _now():
         today = day == local_date(_now(), clinic)

@@ -19,10 +19,11 @@ QUARTER = "quarter"
 YEAR = "year"
 KINDS = (MONTH, QUARTER, YEAR)
 
+# ASCII digits only: a key is part of a URL and a file name, and has one spelling.
 _PATTERNS = {
-    MONTH: re.compile(r"(\d{4})-(\d{2})"),
-    QUARTER: re.compile(r"(\d{4})-Q([1-4])"),
-    YEAR: re.compile(r"(\d{4})"),
+    MONTH: re.compile(r"([0-9]{4})-([0-9]{2})"),
+    QUARTER: re.compile(r"([0-9]{4})-Q([1-4])"),
+    YEAR: re.compile(r"([0-9]{4})"),
 }
 # How far back the choice of periods goes.
 MONTHS_OFFERED = 24
@@ -99,10 +100,11 @@ def parse_period(key: str, today: date) -> Period:
         if year < EARLIEST_YEAR:
             break
         first_month = {MONTH: number, QUARTER: (number - 1) * 3 + 1, YEAR: 1}[kind]
-        period = _period_of(kind, date(year, first_month, 1))
-        if period.start > today:
+        start = date(year, first_month, 1)
+        # Checked before the period's end is computed: the end of December 9999 is no date.
+        if start > today:
             raise PeriodInvalid(_l("The period has not started yet."), field="period")
-        return period
+        return _period_of(kind, start)
     raise PeriodInvalid(
         _l("Choose a month (2026-03), a quarter (2026-Q1) or a year (2026)."), field="period"
     )
