@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from partnercontact.api import init_app as init_api
 from partnercontact.api.bearer import is_api_request, user_from_request
+from partnercontact.audit.service import defer_appends_until_commit
 from partnercontact.auth.models import User
 from partnercontact.auth.sessions import ServerSessionInterface
 from partnercontact.clock import Clock, SystemClock
@@ -110,6 +111,8 @@ def create_app(
     login_manager.init_app(app)
     login_manager.session_protection = None
     login_manager.request_loader(user_from_request)
+    # Audit events of a request join the chain at its commit (partnercontact.audit.service).
+    app.before_request(defer_appends_until_commit)
     # The policy hook is registered before CSRF so that a route a role may not use answers
     # 403 whatever the request carries.
     guard.init_app(app)

@@ -7,6 +7,7 @@ Swedish or English depending on who receives it. Catalogues are kept as ``.po`` 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -29,7 +30,9 @@ def compile_catalogues(target: Path) -> Path:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as source:
             catalogue = read_po(source, locale=locale)
-        tmp = mo_path.with_suffix(".tmp")
+        # Every web worker may compile at the same start: each writes a file of its own and
+        # the last rename wins, with the same content.
+        tmp = mo_path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as out:
             write_mo(out, catalogue)
         tmp.replace(mo_path)

@@ -13,7 +13,10 @@ from datetime import UTC
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 
 from partnercontact.audit.chain import GENESIS_MAC, EventFields, check_key, compute_mac
 from partnercontact.audit.errors import InvalidAuditEvent
@@ -32,6 +35,9 @@ _Tag = TypeVar("_Tag", bound=StrEnum)
 # The PostgreSQL advisory lock that serialises appends to the chain. One fixed 64-bit key
 # ("pc_audit" in ASCII); no other code may take an advisory lock with this value.
 AUDIT_CHAIN_LOCK_KEY = 0x70635F6175646974
+# Keys of Session.info for events waiting for the commit (defer_appends_until_commit).
+_DEFERRED = "partnercontact.audit_deferred"
+_PENDING = "partnercontact.audit_pending"
 
 # Identifiers only. A resource type is a lowercase word ("user", "partner", "route"); a
 # resource id is a key such as 42, a UUID or an endpoint name. Spaces, '@', '+' and
@@ -81,6 +87,9 @@ def record_event(
     (see :mod:`partnercontact.audit.chain`). The session is flushed, never committed; if the
     caller rolls back, the event and its seq disappear with the rest of the work and the
     next event reuses the seq, so the chain stays gapless.
+
+    After :func:`defer_appends_until_commit` (web requests), the event gets its ``seq`` and
+    ``mac`` when the transaction commits instead, and nothing is flushed here.
     """
     action_tag = _member(AuditAction, action, "action")
     outcome_tag = _member(Outcome, outcome, "outcome")
@@ -101,14 +110,7 @@ def record_event(
     at = at.astimezone(UTC)
 
     session = db.session
-    _serialise_appends(session)
-    tail = session.execute(
-        select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    prev_seq, prev_mac = (tail.seq, tail.mac) if tail is not None else (0, GENESIS_MAC)
-
-    fields = EventFields(
-        seq=prev_seq + 1,
+    event = AuditEvent(
         at=at,
         actor_id=actor_id,
         clinic_id=clinic_id,
@@ -117,20 +119,64 @@ def record_event(
         resource_id=resource_id,
         outcome=outcome_tag.value,
     )
-    event = AuditEvent(
-        seq=fields.seq,
-        at=fields.at,
-        actor_id=fields.actor_id,
-        clinic_id=fields.clinic_id,
-        action=fields.action,
-        resource_type=fields.resource_type,
-        resource_id=fields.resource_id,
-        outcome=fields.outcome,
-        mac=compute_mac(key, fields, prev_mac),
-    )
-    session.add(event)
-    session.flush()
+    if session.info.get(_DEFERRED):
+        # The event belongs to the transaction: begun here if nothing else began it, so that
+        # a rollback (which drops pending events) cannot pass it by.
+        session.connection()
+        session.info.setdefault(_PENDING, []).append((event, key))
+        return event
+    _append(session, [(event, key)])
     return event
+
+
+def defer_appends_until_commit() -> None:
+    """From now until this session ends, events join the chain when the transaction commits.
+
+    Used for web requests: the chain's lock is then held for the commit alone, not from a
+    request's first audited read through the rendering of its page, which would make every
+    audited request of every worker process wait for the slowest one. The events keep the
+    moment they were recorded; a rollback drops them with the rest of the work.
+    """
+    db.session.info[_DEFERRED] = True
+
+
+def _append(
+    session: Session | scoped_session[Session], events: list[tuple[AuditEvent, bytes]]
+) -> None:
+    _serialise_appends(session)
+    tail = session.execute(
+        select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    prev_seq, prev_mac = (tail.seq, tail.mac) if tail is not None else (0, GENESIS_MAC)
+    for event, key in events:
+        fields = EventFields(
+            seq=prev_seq + 1,
+            at=event.at,
+            actor_id=event.actor_id,
+            clinic_id=event.clinic_id,
+            action=event.action,
+            resource_type=event.resource_type,
+            resource_id=event.resource_id,
+            outcome=event.outcome,
+        )
+        event.seq = fields.seq
+        event.mac = compute_mac(key, fields, prev_mac)
+        session.add(event)
+        prev_seq, prev_mac = event.seq, event.mac
+    session.flush()
+
+
+@sa_event.listens_for(OrmSession, "before_commit")
+def _append_pending(session: OrmSession) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _append(session, pending)
+
+
+@sa_event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_pending(session: OrmSession, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
 
 
 def _serialise_appends(session: Session | scoped_session[Session]) -> None:
