@@ -9,15 +9,18 @@ made to call the API on a logged-in user's behalf.
 
 from __future__ import annotations
 
+from typing import Any
+
+from apispec import APISpec, BasePlugin
 from flask import Flask
 from flask_smorest import Api
 
-from partnercontact.api import clients, docs, management, partner_cases
+from partnercontact.api import calendar, clients, docs, management, partner_cases
 from partnercontact.api.errors import ErrorOut
 from partnercontact.policy import public
 
 PREFIX = "/api/v1"
-BLUEPRINTS = (clients.blp, partner_cases.blp, management.blp)
+BLUEPRINTS = (clients.blp, partner_cases.blp, management.blp, calendar.blp)
 DOCUMENT_ENDPOINT = "api-docs.openapi_json"
 
 
@@ -30,6 +33,40 @@ class PartnerContactApi(Api):
 
     def _register_error_handlers(self) -> None:
         pass
+
+
+class OptionalBodies(BasePlugin):
+    """Documents a body none of whose fields is required as one that may be left out.
+
+    webargs reads a missing body, or one that is not JSON, as an empty object, and the
+    operations leave their fields optional so that a record route looks its record up first
+    (answering 404 about another's record whatever is sent) and the service names the missing
+    field. The document says so rather than promising a refusal that does not come.
+    """
+
+    def init_spec(self, spec: APISpec) -> None:
+        super().init_spec(spec)
+        self.spec = spec
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if body and not any(
+                self._requires_a_field(media.get("schema"))
+                for media in body.get("content", {}).values()
+            ):
+                body["required"] = False
+
+    def _requires_a_field(self, schema: Any) -> bool:
+        if isinstance(schema, dict) and "$ref" in schema:
+            schema = schema["$ref"].rsplit("/", 1)[-1]
+        if isinstance(schema, str):
+            schema = self.spec.components.schemas.get(schema, {})
+        if not isinstance(schema, dict) or schema.get("type", "object") != "object":
+            return True  # a list or a value: an empty object is not one
+        return bool(schema.get("required"))
 
 
 def init_app(app: Flask, csrf) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +91,7 @@ def init_app(app: Flask, csrf) -> None:  # type: ignore[no-untyped-def]
             "security": [{"token": []}],
         },
     )
-    api = PartnerContactApi(app)
+    api = PartnerContactApi(app, spec_kwargs={"extra_plugins": [OptionalBodies()]})
     # The document describes the API and holds no data: integrations read it before they
     # have a token.
     serve_document = app.view_functions[DOCUMENT_ENDPOINT]

@@ -15,20 +15,20 @@ bp = Blueprint("api_docs_page", __name__, url_prefix="/api/v1", template_folder=
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def _permissions_by_path() -> dict[tuple[str, str], str]:
-    """(OpenAPI path, method) -> the permission its view requires."""
+def permissions_by_operation() -> dict[tuple[str, str], str]:
+    """(OpenAPI path, lower-case method) -> the permission its view requires."""
     found = {}
     for rule in current_app.url_map.iter_rules():
         permission = declared_permission(current_app.view_functions.get(rule.endpoint))
         if permission is None or not rule.rule.startswith("/api/"):
             continue
-        path = _openapi_path(rule.rule)
+        path = openapi_path(rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found[(path, method.lower())] = permission
     return found
 
 
-def _openapi_path(rule: str) -> str:
+def openapi_path(rule: str) -> str:
     # /api/v1/clients/<uuid:client_id> -> /api/v1/clients/{client_id}
     parts = []
     for part in rule.split("/"):
@@ -43,7 +43,7 @@ def _roles_holding(permission: str) -> list[str]:
 
 
 def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    permissions = _permissions_by_path()
+    permissions = permissions_by_operation()
     roles_of = {permission: _roles_holding(permission) for permission in set(permissions.values())}
     found = []
     for path, item in spec.get("paths", {}).items():

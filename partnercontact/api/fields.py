@@ -7,6 +7,11 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+# Control characters (Unicode category Cc) refused in a text, as regular expressions for the
+# OpenAPI document; a multiline text may hold tabs and line breaks.
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
 
 class Text(fields.String):
     """Text typed by a person: no control characters (a NUL byte cannot even be stored in
@@ -16,6 +21,9 @@ class Text(fields.String):
         super().__init__(validate=validate.Length(max=max_length), **kwargs)
         self.multiline = multiline
         self.metadata.setdefault("maxLength", max_length)
+        # The same rule, written into the document, so that a client (and a generator of test
+        # input) knows it before being refused.
+        self.metadata.setdefault("pattern", MULTILINE if multiline else ONE_LINE)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -25,3 +33,14 @@ class Text(fields.String):
         ):
             raise ValidationError("Contains characters that are not allowed.")
         return text
+
+
+class Boolean(fields.Boolean):
+    """true or false, as JSON writes them: marshmallow's own Boolean also takes 1, "yes",
+    "on" and more, which the document (type boolean) does not promise."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        # A type check, not a set lookup: 1 == True and 0 == False in Python.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from typing import Any
 
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from partnercontact.api.errors import DENIED, INVALID, NOT_FOUND, answers
 from partnercontact.api.fields import Text
 from partnercontact.consent import register
-from partnercontact.consent.schemas import RegisterFiltersIn
+from partnercontact.consent.schemas import MAX_VERSION, RegisterFiltersIn
 from partnercontact.db import db
 from partnercontact.partners import escalations
 from partnercontact.policy import Permission, requires
@@ -175,9 +176,23 @@ class RegisterDetailOut(Schema):
     trail = fields.List(fields.Nested(TrailEntryOut), required=True)
 
 
+class RegisterQuery(RegisterFiltersIn):
+    """The register's filters as the API takes them. A parameter left out sets no
+    restriction; an empty one, or "any" for the version (which the page's form sends), is
+    refused like any other value that is not what the document says."""
+
+    version = fields.Integer(
+        load_default=None, strict=True, validate=validate.Range(min=1, max=MAX_VERSION)
+    )
+
+    @pre_load
+    def _drop_empty(self, data: Any, **_: Any) -> Any:
+        return data
+
+
 @blp.route("/consents", methods=["GET"])
 @requires(Permission.CONSENT_REGISTER_VIEW)
-@blp.arguments(RegisterFiltersIn, location="query")
+@blp.arguments(RegisterQuery, location="query")
 @blp.response(200, RegisterOut)
 @answers(blp, 400, DENIED, INVALID)
 def consents(filters: register.RegisterFilters) -> dict[str, object]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, make_response, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -49,12 +49,22 @@ def error_response(
     return render_template("error.html", status=status, message=message, field=field), status
 
 
-def handle_http(exc: HTTPException) -> tuple[Response, int]:
+def handle_http(exc: HTTPException) -> Response:
     status = exc.code or 500
     messages = (getattr(exc, "data", None) or {}).get("messages")
     if isinstance(messages, dict) and messages:
-        return _invalid_input(status, messages)
-    return error_response(status, _messages().get(status, exc.name))
+        response = make_response(_invalid_input(status, messages))
+    else:
+        response = make_response(error_response(status, _messages().get(status, exc.name)))
+    # The headers the status relies on survive the new body: Allow on a 405 (which methods
+    # the address does take), Retry-After, WWW-Authenticate.
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if status == 401 and wants_json():
+        # RFC 6750: a client told "no valid token" is told which scheme to use.
+        response.headers.setdefault("WWW-Authenticate", "Bearer")
+    return response
 
 
 def _first_fault(messages: dict) -> tuple[str, str]:
@@ -67,6 +77,9 @@ def _first_fault(messages: dict) -> tuple[str, str]:
         path.append(str(key))
         node = node[key]
     reason = node[0] if isinstance(node, list) and node else str(node)
+    # marshmallow files a fault of a whole object (a list sent for an object, say) under
+    # "_schema": the object is what is at fault.
+    path = [step for step in path if step != "_schema"] or path[:1]
     # The first step is where the input came from (json, query, form, files): not a field.
     return ".".join(path[1:]) or path[0], str(reason)
 
@@ -99,7 +112,7 @@ def handle_busy_database(exc: OperationalError) -> tuple[Response, int]:
     )
 
 
-def handle_unexpected(exc: Exception) -> tuple[Response, int]:
+def handle_unexpected(exc: Exception) -> Response | tuple[Response, int]:
     if isinstance(exc, HTTPException):
         return handle_http(exc)
     original = getattr(exc, "original_exception", None) or exc

@@ -73,8 +73,14 @@ def test_the_register_lists_consent_metadata_and_filters_like_the_page(
 
     refused = _get(app, secret, "/api/v1/management/consents?state=refused").get_json()
     assert refused["rows"] == []
-    bad = _get(app, secret, "/api/v1/management/consents?signed_from=2026-02-30")
-    assert bad.status_code == 422 and bad.get_json()["field"] == "signed_from"
+    for query, field in (
+        ("signed_from=2026-02-30", "signed_from"),
+        ("signed_to=", "signed_to"),
+        ("version=any", "version"),
+        ("state=lost", "state"),
+    ):
+        bad = _get(app, secret, f"/api/v1/management/consents?{query}")
+        assert bad.status_code == 422 and bad.get_json()["field"] == field, query
     backwards = _get(
         app, secret, "/api/v1/management/consents?signed_from=2026-03-01&signed_to=2026-02-01"
     )

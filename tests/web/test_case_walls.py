@@ -39,6 +39,7 @@ OWN = {
 NO_RECORDS = {"public", "account", "admin", "outbound", "webhooks", "calendar"}
 # The API's document and its page describe the API and hold no record.
 NO_RECORDS |= {"api-docs", "api_docs_page"}
+NO_RECORDS |= {"api_calendar"}
 
 
 def _record_rules(app: Flask) -> list[Rule]:
