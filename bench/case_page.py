@@ -117,11 +117,11 @@ def seed(url: str, keys: Path, instance: Path, count: int) -> list[SeededCase]:
     from partnercontact.crypto.keyfile import load_key_file
     from partnercontact.crypto.keyring import KeyRing
     from partnercontact.db import db
-    from partnercontact.partners import clinical, contact
+    from partnercontact.partners import clinical
     from partnercontact.partners.models import PartnerCase
-    from partnercontact.partners.service import pick_up
     from partnercontact.scheduling import sessions
     from partnercontact.scheduling.localtime import local_date
+    from tests.cases_built import accepted_contact
     from tests.factories import Factory
     from tests.partners.conftest import handed_over_case
 
@@ -163,44 +163,7 @@ def seed(url: str, keys: Path, instance: Path, count: int) -> list[SeededCase]:
             )
             case_id = case.id
             user = holder.user
-            pick_up(user, case_id)
-            contact.decide_suitability(user, case_id, decision="contact")
-            contact.save_safe_contact_plan(
-                user,
-                case_id,
-                contact.SafeContactPlanIn(
-                    channels=["phone", "sms"],
-                    safe_days=[str(day) for day in range(1, 8)],
-                    safe_from=time(8),
-                    safe_until=time(20),
-                    opener="Hej, det gäller din tid hos vårdcentralen.",
-                ),
-            )
-            contact.record_attempt(
-                user,
-                case_id,
-                channel="phone",
-                outcome="reached",
-                attempted_at=clock.now() - timedelta(minutes=30),
-                checked_safe=True,
-            )
-            today = clock.now().date()
-            contact.record_answer(
-                user,
-                case_id,
-                answer="accepted",
-                answered_on=today,
-                scopes=["contact_phone", "contact_sms", "told_when_ended"],
-            )
-            clinical.record_risk_assessment(
-                user,
-                case_id,
-                instrument="freda_danger",
-                assessed_on=today,
-                level="moderate",
-                next_review_on=today + timedelta(days=60),
-                notes="Hot vid överlämningar av barnen; inget fysiskt våld senaste månaden.",
-            )
+            accepted_contact(user, case_id, clock)
             child = clinical.record_child(
                 user,
                 case_id,

@@ -59,3 +59,51 @@ def attach_pdf(treater: User, client_id: uuid.UUID, consent: Consent) -> None:
         content=PDF,
     )
     db.session.commit()
+
+
+def accepted_contact(user: User, case_id: uuid.UUID, clock: FixedClock) -> None:
+    """Picked up by ``user``, found suitable, reached safely by phone, accepted, and risk
+    assessed: a partner case where sessions can be added and booked. Flushes, never commits."""
+    from datetime import time, timedelta
+
+    from partnercontact.partners import clinical, contact
+    from partnercontact.partners.service import pick_up
+
+    pick_up(user, case_id)
+    contact.decide_suitability(user, case_id, decision="contact")
+    contact.save_safe_contact_plan(
+        user,
+        case_id,
+        contact.SafeContactPlanIn(
+            channels=["phone", "sms"],
+            safe_days=[str(day) for day in range(1, 8)],
+            safe_from=time(8),
+            safe_until=time(20),
+            opener="Hej, det gäller din tid hos vårdcentralen.",
+        ),
+    )
+    contact.record_attempt(
+        user,
+        case_id,
+        channel="phone",
+        outcome="reached",
+        attempted_at=clock.now() - timedelta(minutes=30),
+        checked_safe=True,
+    )
+    today = clock.now().date()
+    contact.record_answer(
+        user,
+        case_id,
+        answer="accepted",
+        answered_on=today,
+        scopes=["contact_phone", "contact_sms", "told_when_ended"],
+    )
+    clinical.record_risk_assessment(
+        user,
+        case_id,
+        instrument="freda_danger",
+        assessed_on=today,
+        level="moderate",
+        next_review_on=today + timedelta(days=60),
+        notes="Hot vid överlämningar av barnen; inget fysiskt våld senaste månaden.",
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -26,10 +26,8 @@ from partnercontact.consent.models import Consent
 from partnercontact.crypto.keyfile import load_key_file
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
-from partnercontact.partners import clinical, contact
-from partnercontact.partners.service import pick_up
 from partnercontact.policy import Role
-from tests.cases_built import client_of
+from tests.cases_built import accepted_contact, client_of
 from tests.factories import Account, Factory
 from tests.partners.conftest import handed_over_case
 
@@ -93,45 +91,7 @@ def _person(account: Account, role: Role, clinic: int) -> Person:
 
 def _accept_contact(holder: Account, case_id: uuid.UUID, clock: FixedClock) -> None:
     """Picked up, suitable, reached and accepted: sessions can be added and booked."""
-    user = holder.user
-    pick_up(user, case_id)
-    contact.decide_suitability(user, case_id, decision="contact")
-    contact.save_safe_contact_plan(
-        user,
-        case_id,
-        contact.SafeContactPlanIn(
-            channels=["phone", "sms"],
-            safe_days=[str(day) for day in range(1, 8)],
-            safe_from=time(8),
-            safe_until=time(20),
-            opener="Hej, det gäller din tid hos vårdcentralen.",
-        ),
-    )
-    contact.record_attempt(
-        user,
-        case_id,
-        channel="phone",
-        outcome="reached",
-        attempted_at=clock.now() - timedelta(minutes=30),
-        checked_safe=True,
-    )
-    today = clock.now().date()
-    contact.record_answer(
-        user,
-        case_id,
-        answer="accepted",
-        answered_on=today,
-        scopes=["contact_phone", "contact_sms", "told_when_ended"],
-    )
-    clinical.record_risk_assessment(
-        user,
-        case_id,
-        instrument="freda_danger",
-        assessed_on=today,
-        level="moderate",
-        next_review_on=today + timedelta(days=60),
-        notes="Hot vid överlämningar av barnen; inget fysiskt våld senaste månaden.",
-    )
+    accepted_contact(holder.user, case_id, clock)
     db.session.commit()
 
 
