@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.test import TestResponse
 
 from partnercontact import migrate
@@ -27,6 +27,7 @@ from partnercontact.config import load_config
 from partnercontact.crypto.keyfile import generate_key_file, load_key_file
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
+from partnercontact.i18n import compile_catalogues
 from tests.factories import Factory
 
 
@@ -45,10 +46,58 @@ def _required_url(name: str) -> str:
     return url
 
 
-PG_URL = _required_url("PCTEST_PG_URL")
-PG_ADMIN_URL = _required_url("PCTEST_PG_ADMIN_URL")
-PG_MIGRATIONS_URL = _required_url("PCTEST_PG_MIGRATIONS_URL")
+# Under pytest-xdist each worker process ("gw0", "gw1", ...) gets databases of its own, named
+# after the cluster's with the worker's id appended: workers reset schemas and empty tables
+# between tests, which must never reach a database another worker is testing on. A run without
+# workers uses the cluster's databases as they are.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _for_this_worker(url: str) -> str:
+    if not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def _as_admin(url: str) -> str:
+    """``url``'s database, reached as the superuser of ``PCTEST_PG_ADMIN_URL``."""
+    return (
+        make_url(PG_ADMIN_URL)
+        .set(database=make_url(url).database)
+        .render_as_string(hide_password=False)
+    )
+
+
+PG_URL = _for_this_worker(_required_url("PCTEST_PG_URL"))
+PG_ADMIN_URL = _for_this_worker(_required_url("PCTEST_PG_ADMIN_URL"))
+PG_MIGRATIONS_URL = _for_this_worker(_required_url("PCTEST_PG_MIGRATIONS_URL"))
+PG_MIGRATIONS_ADMIN_URL = _as_admin(PG_MIGRATIONS_URL)
 BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> None:
+    """This worker's test and migration databases exist, owned by the application's role.
+
+    scripts/test creates the cluster's own; a worker's are created here, once per run, from
+    the ``postgres`` maintenance database (CREATE DATABASE cannot run inside a transaction).
+    """
+    if not WORKER:
+        return
+    owner = make_url(PG_URL).username
+    admin = create_engine(
+        make_url(PG_ADMIN_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        for url in (PG_URL, PG_MIGRATIONS_URL):
+            name = make_url(url).database
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -74,31 +123,64 @@ def _reset_postgres_schema() -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> Iterator[str]:
+def postgres_migrated(postgres_databases: None) -> Iterator[str]:
     _reset_postgres_schema()
     migrate.upgrade(PG_URL)
     yield PG_URL
 
 
-def _empty_postgres_tables() -> None:
-    # The audit table refuses DELETE and TRUNCATE to the application's role; the test
-    # harness wipes it as superuser with triggers off, between tests only.
-    engine = create_engine(PG_ADMIN_URL)
-    with engine.begin() as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ]
-        if tables:
-            conn.execute(text("SET session_replication_role = replica"))
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def postgres_admin(postgres_migrated: str) -> Iterator[Engine]:
+    """The superuser's engine on this worker's test database, one connection kept for the run:
+    a new connection per test costs more than the emptying it is for."""
+    engine = create_engine(PG_ADMIN_URL, pool_size=1, pool_pre_ping=True)
+    yield engine
     engine.dispose()
+
+
+# The audit table refuses DELETE and TRUNCATE to the application's role; the test harness
+# empties it as superuser with triggers off (session_replication_role = replica, which also
+# turns off the foreign keys' triggers, so the order of the tables does not matter), between
+# tests only. DELETE, not TRUNCATE: truncating every table, each with its indexes given new
+# files, took most of a test's set-up, while deleting the few rows a test leaves is quick.
+# Tables grown past a megabyte (the large-log and task-queue tests) are truncated instead, so
+# that their dead rows do not slow the tests after them. Sequences restart, as with RESTART
+# IDENTITY, so every test sees the same ids.
+_EMPTY_POSTGRES_TABLES = text(
+    """
+DO $$
+DECLARE
+    item record;
+BEGIN
+    SET LOCAL session_replication_role = replica;
+    FOR item IN
+        SELECT c.oid::regclass AS name, pg_table_size(c.oid) > 1048576 AS large
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+            AND c.relname <> 'alembic_version'
+    LOOP
+        IF item.large THEN
+            EXECUTE format('TRUNCATE %s CASCADE', item.name);
+        ELSE
+            EXECUTE format('DELETE FROM %s', item.name);
+        END IF;
+    END LOOP;
+    FOR item IN
+        SELECT c.oid::regclass AS name
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'S'
+    LOOP
+        EXECUTE format('ALTER SEQUENCE %s RESTART', item.name);
+    END LOOP;
+END
+$$
+"""
+)
+
+
+def _empty_postgres_tables(admin: Engine) -> None:
+    with admin.begin() as conn:
+        conn.execute(_EMPTY_POSTGRES_TABLES)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -115,7 +197,7 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         yield f"sqlite:///{target}"
     else:
         url = request.getfixturevalue("postgres_migrated")
-        _empty_postgres_tables()
+        _empty_postgres_tables(request.getfixturevalue("postgres_admin"))
         yield url
 
 
@@ -140,10 +222,23 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def compiled_catalogues(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return compile_catalogues(tmp_path_factory.mktemp("translations"))
+
+
 @pytest.fixture
 def app(
-    database_url: str, key_file: Path, clock: FixedClock, tmp_path: Path, config_overrides: dict
+    database_url: str,
+    key_file: Path,
+    clock: FixedClock,
+    tmp_path: Path,
+    config_overrides: dict,
+    compiled_catalogues: Path,
 ) -> Iterator[Flask]:
+    # The app compiles its catalogues into the instance folder unless they are there and
+    # newer than the sources; compiled once per run and copied (with their times), they are.
+    shutil.copytree(compiled_catalogues, tmp_path / "instance" / "translations")
     overrides = {
         "database": {"url": database_url},
         "keys": {"file": str(key_file)},

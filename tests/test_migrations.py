@@ -13,16 +13,15 @@ from sqlalchemy import create_engine, inspect, text
 import partnercontact.models  # noqa: F401
 from partnercontact import migrate
 from partnercontact.db import db
-from tests.conftest import PG_ADMIN_URL, PG_MIGRATIONS_URL
+from tests.conftest import PG_MIGRATIONS_ADMIN_URL, PG_MIGRATIONS_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'migrations.db'}"
-    admin = create_engine(
-        PG_ADMIN_URL.rsplit("/", 1)[0] + "/pc_migrations", isolation_level="AUTOCOMMIT"
-    )
+    request.getfixturevalue("postgres_databases")
+    admin = create_engine(PG_MIGRATIONS_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public AUTHORIZATION pc_app"))

@@ -54,20 +54,55 @@ class Served:
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`partnercontact serve` on embedded defaults, in a fresh instance folder."""
-    instance = tmp_path_factory.mktemp("instance")
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PARTNERCONTACT_")},
-        "PARTNERCONTACT_INSTANCE_PATH": str(instance),
-        "PARTNERCONTACT_SERVER__PORT": str(port),
-        "PYTHONUNBUFFERED": "1",
-    }
+    # The port is free when probed, but the server binds it only after migrating and seeding,
+    # seconds later; meanwhile another test process (pytest-xdist) may take it. A server that
+    # could not bind exits, and starts again, afresh, on another port.
+    failures: list[str] = []
+    for _attempt in range(3):
+        instance = tmp_path_factory.mktemp("instance")
+        port = _free_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PARTNERCONTACT_")},
+            "PARTNERCONTACT_INSTANCE_PATH": str(instance),
+            "PARTNERCONTACT_SERVER__PORT": str(port),
+            "PYTHONUNBUFFERED": "1",
+        }
+        process, lines, logins = _start_server(env, port)
+        if process.poll() is None and _listening(port):
+            break
+        process.kill()
+        process.wait(timeout=10)
+        failures.append("\n".join(lines))
+    else:
+        pytest.fail("the server did not start:\n" + "\n\n".join(failures))
+    url = f"http://127.0.0.1:{port}"
+    # Keep reading what the server prints: once the pipe's buffer is full, its next log line
+    # would block the server for good.
+    assert process.stdout is not None
+    drain = threading.Thread(target=_drain, args=(process.stdout, lines), daemon=True)
+    drain.start()
+    try:
+        yield Served(url, logins, lines, env, instance)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _start_server(
+    env: dict[str, str], port: int
+) -> tuple[subprocess.Popen[str], list[str], dict[str, tuple[str, str]]]:
+    """Starts the server and reads its output until it has bound ``port`` or gone.
+
+    "serving on" comes before the bind; werkzeug's "Running on" line after it is what shows
+    that this process, not another one, listens on the port.
+    """
     command = [sys.executable, "-m", "partnercontact.cli", "serve"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     lines: list[str] = []
     logins: dict[str, tuple[str, str]] = {}
+    bound = f"Running on http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     assert process.stdout is not None
     while time.monotonic() < deadline:
@@ -78,24 +113,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         match = DEMO_LINE.match(line.rstrip())
         if match:
             logins[match.group(1)] = (match.group(2), match.group(3))
-        if line.startswith("serving on "):
-            break
-    else:
-        process.kill()
-        pytest.fail("the server did not start:\n" + "\n".join(lines))
-    url = f"http://127.0.0.1:{port}"
-    if process.poll() is not None or not _listening(port):
-        process.kill()
-        pytest.fail("the server did not start:\n" + "\n".join(lines))
-    # Keep reading what the server prints: once the pipe's buffer is full, its next log line
-    # would block the server for good.
-    drain = threading.Thread(target=_drain, args=(process.stdout, lines), daemon=True)
-    drain.start()
-    try:
-        yield Served(url, logins, lines, env, instance)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        if bound in line:
+            return process, lines, logins
+    process.kill()
+    process.wait(timeout=10)
+    return process, lines, logins
 
 
 def _drain(stream: IO[str], lines: list[str]) -> None:
