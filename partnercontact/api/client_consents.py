@@ -125,31 +125,11 @@ class ConsentWithdrawalIn(Schema):
     )
 
 
-def _state(record: Consent) -> str:
-    if record.state == "refused":
-        return "refused"
-    if record.withdrawn_on is not None:
-        return "withdrawn"
-    return "signature_pending" if record.signature_pending else "given"
-
-
-def _signed_copy(record: Consent) -> str:
-    if record.state == "refused":
-        return register.DOCUMENT_NOT_APPLICABLE
-    if record.document_destroyed:
-        return register.DOCUMENT_DESTROYED
-    if record.document_attached_at is not None:
-        return register.DOCUMENT_ATTACHED
-    if record.form_of_consent == "verbal":
-        return register.DOCUMENT_VERBAL
-    return register.DOCUMENT_PENDING if record.is_active else register.DOCUMENT_NONE
-
-
 def _consent_out(record: Consent) -> dict[str, object]:
     destroyed_at = record.document_destroyed_at
     return {
         "id": record.id,
-        "state": _state(record),
+        "state": register.state_of(record),
         "form_version": record.form_version,
         "form_language": record.form_language,
         "form_of_consent": record.form_of_consent,
@@ -158,7 +138,7 @@ def _consent_out(record: Consent) -> dict[str, object]:
         "signed_on": record.signed_on,
         "withdrawn_on": record.withdrawn_on,
         "treatment_continues": record.treatment_continues if record.state == "refused" else None,
-        "signed_copy": _signed_copy(record),
+        "signed_copy": register.document_of(record),
         "signed_copy_destroyed_on": destroyed_at.date() if destroyed_at else None,
         "allows_partner_contact": record.allows_partner_contact,
     }

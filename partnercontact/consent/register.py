@@ -256,7 +256,8 @@ def _filtered(actor: User, filters: RegisterFilters) -> Select[Any]:
     return query.order_by(Consent.signed_on.desc(), Consent.recorded_at.desc(), Consent.id)
 
 
-def _state_of(record: Any) -> str:
+def state_of(record: Any) -> str:
+    """The state the register (and the client's treater) names a consent or refusal by."""
     if record.state == "refused":
         return "refused"
     if record.withdrawn_on is not None:
@@ -266,7 +267,8 @@ def _state_of(record: Any) -> str:
     return "given"
 
 
-def _document_of(record: Any) -> str:
+def document_of(record: Any) -> str:
+    """What became of the signed copy, as one of the ``DOCUMENT_*`` keys."""
     if record.state == "refused":
         return DOCUMENT_NOT_APPLICABLE
     if record.document_destroyed_at is not None:
@@ -284,7 +286,7 @@ def _row(record: Any) -> RegisterRow:
     return RegisterRow(
         consent_id=record.id,
         case_reference=record.episode_id.hex[:CASE_REFERENCE_LENGTH],
-        state=_state_of(record),
+        state=state_of(record),
         form_version=record.form_version,
         form_language=record.form_language,
         scopes=tuple(scope for scope in SCOPES if getattr(record, scope)),
@@ -294,7 +296,7 @@ def _row(record: Any) -> RegisterRow:
         attested_by=record.attested_by,
         withdrawn_on=record.withdrawn_on,
         withdrawn_by=record.withdrawn_by,
-        document=_document_of(record),
+        document=document_of(record),
         document_attached_at=record.document_attached_at,
         document_destroyed_at=record.document_destroyed_at,
         document_destruction_rule=record.document_destruction_rule,
