@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, date, datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
@@ -44,3 +45,53 @@ class Boolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+# --- dates, moments and closed lists, optional where the service names what is missing -----
+
+# Dates and moments outside these years are typing mistakes; refusing them here also keeps
+# the clock arithmetic of reminders and time zones away from the ends of the calendar.
+FIRST_YEAR = 1900
+LAST_YEAR = 2199
+
+
+def day(description: str, **kwargs: Any) -> fields.Date:
+    """A calendar date (the clinic's), optional in the schema: the service says when one is
+    needed, on the same field."""
+    return fields.Date(
+        load_default=None,
+        validate=validate.Range(min=date(FIRST_YEAR, 1, 1), max=date(LAST_YEAR, 12, 31)),
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+class Moment(fields.AwareDateTime):
+    """A moment in ISO 8601; one without an offset is read as UTC. Answered in UTC."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        # Checked on the typed year, before any conversion that could leave the calendar.
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ValidationError(f"Enter a moment between {FIRST_YEAR} and {LAST_YEAR}.")
+        return moment.astimezone(UTC)
+
+
+def choice(labels: dict[str, Any] | tuple[str, ...], description: str) -> fields.String:
+    """One key of a closed list, optional in the schema (the service names a missing one)."""
+    return fields.String(
+        load_default=None,
+        validate=validate.OneOf(list(labels)),
+        metadata={"description": description},
+    )
+
+
+def choices(labels: dict[str, Any], description: str) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.OneOf(list(labels))),
+        load_default=list,
+        metadata={"description": description},
+    )

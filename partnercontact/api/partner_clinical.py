@@ -11,7 +11,7 @@ from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from partnercontact.api.errors import INVALID, NOT_FOUND, answers
-from partnercontact.api.fields import Boolean, Text
+from partnercontact.api.fields import Boolean, Text, choice, day
 from partnercontact.api.partner_cases import (
     ChildOut,
     ConcernReportOut,
@@ -21,9 +21,7 @@ from partnercontact.api.partner_cases import (
     UrgentTaskOut,
     blp,
     child_out,
-    choice,
     concern_report_out,
-    day,
     risk_assessment_out,
     safety_plan_out,
     urgent_task_out,

@@ -12,11 +12,10 @@ from flask_login import current_user
 from marshmallow import Schema, fields
 
 from partnercontact.api.errors import INVALID, NOT_FOUND, answers
-from partnercontact.api.fields import Boolean, Text
+from partnercontact.api.fields import Boolean, Moment, Text, choice, choices, day
 from partnercontact.api.partner_cases import (
     AnswerRowOut,
     AttemptOut,
-    Moment,
     PartnerConsentOut,
     SafeContactPlanOut,
     SendDecisionOut,
@@ -24,10 +23,7 @@ from partnercontact.api.partner_cases import (
     ThreatWarningOut,
     attempt_out,
     blp,
-    choice,
-    choices,
     consent_out,
-    day,
     plan_out,
     send_decision_out,
     suitability_out,

@@ -11,13 +11,12 @@ from flask_login import current_user
 from marshmallow import Schema, fields
 
 from partnercontact.api.errors import DENIED, INVALID, NOT_FOUND, answers
+from partnercontact.api.fields import choice, day
 from partnercontact.api.partner_cases import (
     ClosingOut,
     RelayEventOut,
     blp,
-    choice,
     closing_out,
-    day,
     relay_event_out,
 )
 from partnercontact.db import db
