@@ -232,6 +232,7 @@ def users_create(
             display_name=display_name,
             role=role,
             password=password,
+            must_change_password=True,
         )
     except DomainError as exc:
         database.session.rollback()

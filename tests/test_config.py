@@ -67,6 +67,7 @@ def test_production_refuses_an_optional_second_factor_and_sqlite(tmp_path: Path)
                 **keys,
                 "PARTNERCONTACT_MODE": "production",
                 "PARTNERCONTACT_DATABASE__URL": "postgresql://db/x",
+                "PARTNERCONTACT_AUTH__SECOND_FACTOR": "optional",
             }
         )
     with pytest.raises(ConfigError, match="database.url"):

@@ -54,6 +54,8 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.USER_CREATED: _l("Account created"),
     AuditAction.USER_DISABLED: _l("Account disabled"),
     AuditAction.USER_MFA_RESET: _l("Two-step verification reset"),
+    AuditAction.USER_ROLE_CHANGED: _l("Role changed"),
+    AuditAction.USER_PASSWORD_RESET: _l("Password reset by an administrator"),
     AuditAction.CLINIC_SETTINGS_UPDATED: _l("Clinic settings changed"),
     AuditAction.CLIENT_REGISTERED: _l("Client registered"),
     AuditAction.CLIENT_VIEWED: _l("Client opened"),

@@ -25,6 +25,8 @@ class AuditAction(StrEnum):
     USER_CREATED = "user.created"
     USER_DISABLED = "user.disabled"
     USER_MFA_RESET = "user.mfa_reset"
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105  (a tag, not a password)
 
     CLINIC_SETTINGS_UPDATED = "clinic.settings_updated"
 

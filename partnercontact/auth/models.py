@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, Uuid
+from sqlalchemy import ForeignKey, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercontact.clinics.models import Clinic
@@ -36,6 +36,10 @@ class User(SealedRecord, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locale: Mapped[str] = mapped_column(String(8), default="sv")
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Set when an administrator gave the password (a new account, a reset): after login every
+    # page but the password change stays closed, and the API refuses the account's tokens,
+    # until the user has replaced it.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     clinic: Mapped[Clinic] = relationship(lazy="joined")
 
@@ -79,8 +83,9 @@ class WebSession(db.Model):
 
 
 class ApiToken(db.Model):
-    """A personal token for the API, acting as its owner with the role the owner had when it
-    was made. Only the SHA-256 of the secret is stored (see :mod:`partnercontact.auth.tokens`)."""
+    """A personal token for the API, acting as its owner with the role and the second-factor
+    enrolment the owner had when it was made. Only the SHA-256 of the secret is stored (see
+    :mod:`partnercontact.auth.tokens`)."""
 
     __tablename__ = "api_token"
 
@@ -95,3 +100,5 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The owner's totp_enrolled_at when the token was made: a new enrolment ends the token.
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

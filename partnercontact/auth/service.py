@@ -8,13 +8,14 @@ after catching :class:`LoginFailed` too.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -26,6 +27,7 @@ from partnercontact.auth.errors import (
 )
 from partnercontact.auth.models import User
 from partnercontact.auth.sessions import end_sessions_of_user
+from partnercontact.auth.tokens import revoke_all_tokens
 from partnercontact.clinics.models import Clinic
 from partnercontact.crypto.service import create_data_key
 from partnercontact.db import db
@@ -37,6 +39,10 @@ MIN_PASSWORD_LENGTH = 12
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 TOTP_ISSUER = "Partnerkontakt"
 LOGIN_FAILED_MESSAGE = _l("Login failed. Check your details or try again later.")
+USERNAME_REFUSED = _l(
+    "Choose another username: 2–64 characters a–z, 0–9, dot, hyphen or underscore, "
+    "not already in use."
+)
 
 _HASHERS = {
     "standard": PasswordHasher(),
@@ -101,19 +107,18 @@ def create_user(
     role: str,
     password: str,
     is_demo: bool = False,
+    must_change_password: bool = False,
 ) -> User:
-    """Create an account in ``clinic``. ``actor`` is None when created from the command line."""
+    """Create an account in ``clinic``. ``actor`` is None when created from the command line.
+
+    ``must_change_password``: the password was chosen by someone else (an administrator, the
+    command line) and is good for the first login only.
+    """
     if actor is not None and actor.clinic_id != clinic.id:
         raise AccountInvalid(_l("You can only create accounts in your own clinic."), field="clinic")
     username = normalise_username(username)
     if not USERNAME_PATTERN.match(username):
-        raise AccountInvalid(
-            _l(
-                "The username may only contain a–z, 0–9, dot, hyphen and underscore "
-                "(2–64 characters)."
-            ),
-            field="username",
-        )
+        raise AccountInvalid(USERNAME_REFUSED, field="username")
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         raise AccountInvalid(_l("Enter a name (at most 200 characters)."), field="display_name")
@@ -122,8 +127,11 @@ def create_user(
     except ValueError:
         raise AccountInvalid(_l("Choose a valid role."), field="role") from None
     _check_password_strength(password, "password")
+    # Usernames are unique across every clinic, but an administrator must not learn another
+    # clinic's usernames from this answer: a name taken anywhere gets the same message as one
+    # that breaks the rules.
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UsernameTaken(_l("That username is taken."), field="username")
+        raise UsernameTaken(USERNAME_REFUSED, field="username")
 
     runtime = current_runtime()
     now = runtime.clock.now()
@@ -138,6 +146,7 @@ def create_user(
         password_changed_at=now,
         created_at=now,
         is_demo=is_demo,
+        must_change_password=must_change_password,
         failed_logins=0,
     )
     db.session.add(user)
@@ -146,17 +155,49 @@ def create_user(
     return user
 
 
+def _update_user(user: User, *conditions: ColumnElement[bool], **values: object) -> bool:
+    """One conditional UPDATE of ``user``'s row; True if it matched. The attributes it wrote
+    are read back, so the object in the session shows what the database now holds."""
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user.id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user, list(values))
+    return result.rowcount == 1
+
+
+# Attempts are counted before a password or code is checked, not after. Checking first and
+# counting after is a read-modify-write: a burst of guesses all read the same count and all
+# get checked. Instead each attempt first claims one of the account's allowed failures in
+# one conditional UPDATE; when none is left (or the account is locked) nothing is checked
+# at all. On PostgreSQL the UPDATE holds the row's lock until the request commits, so the
+# attempts on one account are checked one at a time; SQLite has a single writer anyway.
+def _claim_attempt(user: User, now: datetime) -> bool:
+    return _update_user(
+        user,
+        User.failed_logins < current_runtime().config.auth.max_failed_logins,
+        or_(User.locked_until.is_(None), User.locked_until <= now),
+        failed_logins=User.failed_logins + 1,
+    )
+
+
+def _release_attempt(user: User) -> None:
+    """A right password or code: its claimed attempt was not a failure."""
+    _update_user(user, User.failed_logins > 0, failed_logins=User.failed_logins - 1)
+
+
 def _register_failure(user: User, now: datetime) -> None:
+    """A wrong password or code, its attempt already counted: lock at the last allowed."""
     auth = current_runtime().config.auth
-    user.failed_logins += 1
     if user.failed_logins >= auth.max_failed_logins:
-        user.locked_until = now + timedelta(minutes=auth.lockout_minutes)
-        user.failed_logins = 0
+        _update_user(
+            user,
+            locked_until=now + timedelta(minutes=auth.lockout_minutes),
+            failed_logins=0,
+        )
         _audit(AuditAction.AUTH_LOCKED_OUT, user, outcome=Outcome.DENIED)
-
-
-def _is_locked(user: User, now: datetime) -> bool:
-    return user.locked_until is not None and user.locked_until > now
 
 
 def check_password(username: str, password: str) -> User:
@@ -164,23 +205,19 @@ def check_password(username: str, password: str) -> User:
     for every reason."""
     now = current_runtime().clock.now()
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
-    if user is None:
+    if user is None or not user.is_active or not _claim_attempt(user, now):
+        # An unknown, disabled or locked account costs one hash verification too, against a
+        # fixed hash, never the account's own: the time taken is that of a wrong password,
+        # so it tells no one whether the account exists or is locked, and no password is
+        # checked against a locked account.
         _password_matches(_unknown_user_hash(_hasher()), password)
-        record_event(
-            AuditAction.AUTH_LOGIN_FAILED,
-            actor_id=None,
-            resource_type="user",
-            outcome=Outcome.DENIED,
-        )
-        raise LoginFailed(LOGIN_FAILED_MESSAGE)
-    matches = _password_matches(user.password_hash, password)
-    if _is_locked(user, now) or not user.is_active:
         _audit(AuditAction.AUTH_LOGIN_FAILED, user, outcome=Outcome.DENIED)
         raise LoginFailed(LOGIN_FAILED_MESSAGE)
-    if not matches:
+    if not _password_matches(user.password_hash, password):
         _audit(AuditAction.AUTH_LOGIN_FAILED, user, outcome=Outcome.DENIED)
         _register_failure(user, now)
         raise LoginFailed(LOGIN_FAILED_MESSAGE)
+    _release_attempt(user)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -203,19 +240,38 @@ def check_second_factor(user: User, code: str) -> None:
     """Second login step, or confirmation of a new enrolment.
 
     A code is accepted at most once: a step at or before the last accepted one is refused,
-    so a code seen over someone's shoulder cannot be replayed.
+    so a code seen over someone's shoulder cannot be replayed. Attempts count towards the
+    lockout like passwords.
     """
     now = current_runtime().clock.now()
     secret = user.totp_secret
-    if _is_locked(user, now) or not user.is_active or not secret:
+    if not user.is_active or not secret or not _claim_attempt(user, now):
         _audit(AuditAction.AUTH_TOTP_FAILED, user, outcome=Outcome.DENIED)
         raise SecondFactorFailed(_l("The code was not accepted."), field="code")
     step = _matching_step(secret, code, now)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    # The step is taken in one conditional UPDATE, not checked in Python and then written:
+    # two logins sending the same code at once would both pass such a check. Only one
+    # UPDATE can move totp_last_step to this step; the other matches no row.
+    if step is None or not _update_user(
+        user,
+        or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        totp_last_step=step,
+    ):
         _audit(AuditAction.AUTH_TOTP_FAILED, user, outcome=Outcome.DENIED)
         _register_failure(user, now)
         raise SecondFactorFailed(_l("The code was not accepted."), field="code")
-    user.totp_last_step = step
+    _release_attempt(user)
+
+
+def requires_second_factor(user: User) -> bool:
+    """Whether ``user`` must have a TOTP second factor to log in.
+
+    Demo accounts are exempt in development mode only (production refuses demo data).
+    """
+    config = current_runtime().config
+    if user.is_demo and config.is_development:
+        return False
+    return config.requires_second_factor
 
 
 def complete_login(user: User) -> None:
@@ -244,21 +300,33 @@ def provisioning_uri(user: User) -> str:
 def confirm_enrolment(user: User, code: str) -> None:
     check_second_factor(user, code)
     user.totp_enrolled_at = current_runtime().clock.now()
-    end_sessions_of_user(user.id)
+    _end_access(None, user)
     _audit(AuditAction.AUTH_TOTP_ENROLLED, user)
 
 
+def _end_access(actor: User | None, user: User) -> None:
+    """After a change to the account's credentials or role: every session and every API
+    token of the account ends, so nothing made under the old ones acts under the new."""
+    end_sessions_of_user(user.id)
+    revoke_all_tokens(actor, user)
+
+
 def change_password(user: User, *, current: str, new: str, repeat: str) -> None:
-    """Change the user's own password; every session of the user ends."""
+    """Change the user's own password; every session and API token of the user ends."""
     if not _password_matches(user.password_hash, current):
         _audit(AuditAction.AUTH_PASSWORD_CHANGED, user, outcome=Outcome.DENIED)
         raise AccountInvalid(_l("The current password is not correct."), field="current_password")
     _check_password_strength(new, "new_password")
     if new != repeat:
         raise AccountInvalid(_l("The passwords do not match."), field="repeat_password")
+    if new == current:
+        raise AccountInvalid(
+            _l("Choose a new password, not the current one."), field="new_password"
+        )
     user.password_hash = hash_password(new)
     user.password_changed_at = current_runtime().clock.now()
-    end_sessions_of_user(user.id)
+    user.must_change_password = False
+    _end_access(None, user)
     _audit(AuditAction.AUTH_PASSWORD_CHANGED, user)
 
 
@@ -283,8 +351,43 @@ def reset_second_factor(actor: User | None, user: User) -> None:
     user.totp_secret = None
     user.totp_enrolled_at = None
     user.totp_last_step = None
-    end_sessions_of_user(user.id)
+    _end_access(actor, user)
     _audit(AuditAction.USER_MFA_RESET, user, actor)
+
+
+def reset_password(actor: User | None, user: User) -> str:
+    """Give the user a new one-time password and return it, to be shown once.
+
+    The user must replace it at the next login; every session and API token of the account
+    ends. An administrator changes their own password on their account page instead.
+    """
+    _same_clinic(actor, user)
+    if actor is not None and actor.id == user.id:
+        raise AccountInvalid(_l("Change your own password on your account page."), field="user")
+    password = secrets.token_urlsafe(15)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = current_runtime().clock.now()
+    user.must_change_password = True
+    _end_access(actor, user)
+    _audit(AuditAction.USER_PASSWORD_RESET, user, actor)
+    return password
+
+
+def change_role(actor: User | None, user: User, role: str) -> None:
+    """Give the user another role; every session and API token of the account ends, so
+    nothing keeps acting with the old role."""
+    _same_clinic(actor, user)
+    if actor is not None and actor.id == user.id:
+        raise AccountInvalid(_l("You cannot change your own role."), field="role")
+    try:
+        Role(role)
+    except ValueError:
+        raise AccountInvalid(_l("Choose a valid role."), field="role") from None
+    if role == user.role:
+        raise AccountInvalid(_l("The account already has that role."), field="role")
+    user.role = role
+    _end_access(actor, user)
+    _audit(AuditAction.USER_ROLE_CHANGED, user, actor)
 
 
 def users_of_clinic(actor: User) -> list[User]:

@@ -4,8 +4,11 @@ A token is ``pc_`` and ``secrets.token_urlsafe(32)`` (256 random bits). The rule
 
 - only its SHA-256 is stored; the token is shown once, when it is made. Unsalted SHA-256 is
   enough for 256 random bits, and it keeps the per-request look-up one indexed query;
-- it acts as its owner with the role the owner had when it was made. If the owner's role
-  changes, or the account is disabled, the token answers nothing;
+- it acts as its owner with the role and the second-factor enrolment the owner had when it
+  was made. If either changes, the account is disabled or must change its password, the
+  token answers nothing; a password change, a new or reset second factor, an
+  administrator's password reset and a role change also revoke every live token of the
+  owner, so changing a role back does not bring a token back;
 - it expires (at most a year, three months unless chosen otherwise) and its owner can revoke
   it at any time;
 - a token that does not answer is indistinguishable from one that never existed.
@@ -65,10 +68,10 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-def _audit(action: AuditAction, owner: User, token: ApiToken) -> None:
+def _audit(action: AuditAction, owner: User, token: ApiToken, actor: User | None = None) -> None:
     record_event(
         action,
-        actor_id=owner.id,
+        actor_id=(actor or owner).id,
         clinic_id=owner.clinic_id,
         resource_type="api_token",
         resource_id=str(token.id),
@@ -123,6 +126,7 @@ def issue_token(owner: User, *, label: str, days: int | None = None) -> NewToken
         token_hash=hash_token(secret),
         created_at=now,
         expires_at=now + timedelta(days=days),
+        enrolled_at=owner.totp_enrolled_at,
     )
     db.session.add(token)
     db.session.flush()
@@ -144,6 +148,19 @@ def revoke_token(owner: User, token_id: uuid.UUID) -> ApiToken:
     return token
 
 
+def revoke_all_tokens(actor: User | None, owner: User) -> int:
+    """Revoke every live token of ``owner`` (after a change to the account's credentials or
+    role); ``actor`` is None from the command line. Returns how many were revoked."""
+    now = _now()
+    tokens = list(db.session.scalars(_active(owner, now)))
+    for token in tokens:
+        token.revoked_at = now
+    db.session.flush()
+    for token in tokens:
+        _audit(AuditAction.API_TOKEN_REVOKED, owner, token, actor)
+    return len(tokens)
+
+
 def user_for_token(secret: str) -> User | None:
     """The user a presented token acts as, or None for anything that must answer 401."""
     if not _TOKEN.fullmatch(secret):
@@ -161,7 +178,16 @@ def user_for_token(secret: str) -> User | None:
     if token is None:
         return None
     owner = db.session.get(User, token.user_id)
-    if owner is None or not owner.is_active or owner.role != token.role:
+    # Bound to what the owner was when it was made: a token from before a role change or a
+    # new second factor is dead even if revoking it was missed, and one must not act for an
+    # account that has yet to replace a password an administrator gave it.
+    if (
+        owner is None
+        or not owner.is_active
+        or owner.role != token.role
+        or owner.totp_enrolled_at != token.enrolled_at
+        or owner.must_change_password
+    ):
         return None
     if token.last_used_at is None or now - token.last_used_at >= USE_RESOLUTION:
         token.last_used_at = now

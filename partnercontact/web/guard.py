@@ -3,6 +3,8 @@
 Deny by default: a route whose view declares neither ``public`` nor ``requires`` answers
 403 even to a logged-in administrator, and the route-coverage test fails the suite. A denied
 request for a route about one record answers 404 instead, as if the record did not exist.
+A logged-in user who has yet to replace a password an administrator gave is sent to the page
+that replaces it, from every route but the public ones.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from partnercontact.audit.tags import AuditAction, Outcome
 from partnercontact.db import db
 from partnercontact.policy import can
 from partnercontact.policy.access import declared_permission, is_public
+
+# Where a user whose password was given by an administrator may go until it is replaced;
+# public routes (logout, language, health) and static files are reached before the check.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"account.overview", "account.change_password"})
 
 
 def wants_json() -> bool:
@@ -37,6 +43,12 @@ def enforce_policy() -> Response | None:
             abort(401)
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("public.login", next=target))
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # A one-time password opens nothing but the page that replaces it. (The API never
+        # gets here: user_for_token refuses such an account's tokens.)
+        if wants_json():
+            abort(401)
+        return redirect(url_for("account.overview"))
     if not can(current_user, permission):
         record_event(
             AuditAction.ACCESS_DENIED,

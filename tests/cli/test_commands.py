@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,12 @@ def test_an_operator_sets_up_and_audits_an_installation(run, tmp_path: Path) -> 
         "manager",
     )
     assert "one-time password: " in created
+    # The one-time password must be replaced at first login; the demo accounts' need not.
+    database = sqlite3.connect(tmp_path / "instance" / "partnercontact.db")
+    flags = dict(database.execute("SELECT username, must_change_password FROM user_account"))
+    database.close()
+    assert flags.pop("vera.holm") == 1
+    assert set(flags.values()) == {0}
     assert "no clinic named" in run(
         "users",
         "create",

@@ -37,6 +37,10 @@ class UserCreateForm(FlaskForm):
     )
 
 
+class RoleChangeForm(FlaskForm):
+    role = SelectField(_l("New role"), choices=ROLE_CHOICES, validators=[DataRequired()])
+
+
 class ConfirmForm(FlaskForm):
     """A POST with nothing but its CSRF token: the confirmation of a destructive act."""
 

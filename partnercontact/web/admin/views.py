@@ -15,7 +15,12 @@ from partnercontact.clinics.errors import ClinicSettingsInvalid
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
-from partnercontact.web.admin.forms import ClinicSettingsForm, ConfirmForm, UserCreateForm
+from partnercontact.web.admin.forms import (
+    ClinicSettingsForm,
+    ConfirmForm,
+    RoleChangeForm,
+    UserCreateForm,
+)
 from partnercontact.web.form_errors import show_on_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -80,6 +85,7 @@ def create_user() -> Response | tuple[str, int]:
             display_name=form.display_name.data or "",
             role=form.role.data or "",
             password=form.password.data or "",
+            must_change_password=True,
         )
     except DomainError as exc:
         db.session.rollback()
@@ -98,11 +104,13 @@ def user_detail(user_id: int) -> str:
 ACTIONS = {
     "disable": accounts.disable_user,
     "reset-second-factor": accounts.reset_second_factor,
+    "reset-password": accounts.reset_password,
 }
 
 
 @bp.route(
-    "/users/<int:user_id>/<any(disable, 'reset-second-factor'):action>", methods=["GET", "POST"]
+    "/users/<int:user_id>/<any(disable, 'reset-second-factor', 'reset-password'):action>",
+    methods=["GET", "POST"],
 )
 @requires(Permission.USERS_MANAGE)
 def user_action(user_id: int, action: str) -> Response | str | tuple[str, int]:
@@ -111,13 +119,17 @@ def user_action(user_id: int, action: str) -> Response | str | tuple[str, int]:
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         try:
-            ACTIONS[action](current_user, user)
+            result = ACTIONS[action](current_user, user)
         except AccountInvalid as exc:
             db.session.rollback()
             return render_template(
                 "admin/confirm.html", user=user, action=action, form=form, error=str(exc.message)
             ), 400
         db.session.commit()
+        if action == "reset-password":
+            # The new password is in this one response only (which no cache keeps), never in
+            # a flash message: those are stored with the session until shown.
+            return render_template("admin/one_time_password.html", user=user, password=result)
         flash(
             _("The account was disabled.")
             if action == "disable"
@@ -126,6 +138,27 @@ def user_action(user_id: int, action: str) -> Response | str | tuple[str, int]:
         )
         return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/confirm.html", user=user, action=action, form=form)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
+@requires(Permission.USERS_MANAGE)
+def change_role(user_id: int) -> Response | str | tuple[str, int]:
+    """Choose the new role and confirm (GET shows the form), then change it (POST)."""
+    user = _user_or_404(user_id)
+    form = RoleChangeForm(data={"role": user.role})
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("admin/role.html", user=user, form=form), 400
+        try:
+            accounts.change_role(current_user, user, form.role.data or "")
+        except AccountInvalid as exc:
+            db.session.rollback()
+            error = show_on_form(form, exc)
+            return render_template("admin/role.html", user=user, form=form, error=error), 400
+        db.session.commit()
+        flash(_("The role was changed. The user logs in again."), "success")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/role.html", user=user, form=form)
 
 
 @bp.route("/clinic", methods=["GET", "POST"])

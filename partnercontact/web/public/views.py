@@ -99,7 +99,7 @@ def login() -> Response | tuple[str, int] | str:
             _start_pending(user, STAGE_CODE, next_url)
             db.session.commit()
             return redirect(url_for("public.login_code"))
-        if current_runtime().config.requires_second_factor:
+        if accounts.requires_second_factor(user):
             accounts.begin_enrolment(user)
             _start_pending(user, STAGE_ENROL, next_url)
             db.session.commit()
