@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, column, select, table
 
 from partnercontact.audit.models import RESOURCE_ID_MAX, AuditEvent
 from partnercontact.audit.service import record_event
@@ -142,14 +142,90 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.AUDIT_VERIFIED: _l("Audit log checked"),
     AuditAction.AUDIT_HEAD_EXPORTED: _l("Audit log head exported"),
     AuditAction.ACCESS_LOG_VIEWED: _l("Access log opened"),
+    AuditAction.ACCESS_INVESTIGATION_OPENED: _l("Access investigation opened"),
+    AuditAction.ACCESS_INVESTIGATION_VIEWED: _l("Access investigation read"),
 }
+
+# --- the partner side, generalised --------------------------------------------------------------
+# A manager audits who read or changed a partner-side record, and when. The tag that says what
+# was done (a contact attempt, her answer, a safe channel, a child, a report, a message) is not
+# shown: read case by case, the tags tell her story (a declined partner recognisable by a threat
+# warning, a never-contacted one by the absence of everything else). The partner side's rows are
+# shown as "read" or "changed" only, and the detailed trail of one case is an investigation with
+# a stated reason that the case's holder sees (partnercontact.audit.investigations).
+PARTNER_CASE = "partner_case"
+# Partner-side records that belong to one partner case, and where that case is written. Named
+# by table rather than imported: the audit package sits below the domain packages.
+CASE_OF_RECORD = {
+    name: table(name, column("id", Uuid), column("partner_case_id", Uuid))
+    for name in ("sent_letter", "sms_message", "inbound_sms")
+}
+PARTNER_SIDE_RECORDS = frozenset({PARTNER_CASE, "partner_inbox", "sms_opt_out", *CASE_OF_RECORD})
+# Of the actions on partner-side records, those that only read; every other one changed.
+READ_ACTIONS = frozenset(
+    {
+        AuditAction.PARTNER_INBOX_VIEWED,
+        AuditAction.PARTNER_CASE_VIEWED,
+        AuditAction.PARTNER_DETAILS_VIEWED,
+        AuditAction.RELAY_EVENTS_VIEWED,
+        AuditAction.MESSAGES_VIEWED,
+        AuditAction.CONTACT_SESSIONS_VIEWED,
+        AuditAction.LETTER_PREVIEWED,
+        AuditAction.LETTER_OPENED,
+    }
+)
+PARTNER_SIDE_READ = "partner_side.read"
+PARTNER_SIDE_CHANGED = "partner_side.changed"
+GENERALISED_LABELS: dict[str, Any] = {
+    PARTNER_SIDE_READ: _l("Read"),
+    PARTNER_SIDE_CHANGED: _l("Changed"),
+}
+# The tags written about partner-side records only. They are not offered as filters: a count
+# per kind of act, filtered on one case, would give the story back.
+PARTNER_SIDE_ACTIONS = frozenset(
+    {
+        action
+        for action in AuditAction
+        if action.value.split(".")[0] == "partner"
+        and action not in (AuditAction.PARTNER_HANDED_OVER, AuditAction.ESCALATIONS_VIEWED)
+    }
+    | {
+        AuditAction.RELAY_EVENTS_VIEWED,
+        AuditAction.RELAY_OUTCOME_RECORDED,
+        AuditAction.LETTER_PREVIEWED,
+        AuditAction.LETTER_SENT,
+        AuditAction.LETTER_OPENED,
+        AuditAction.SMS_QUEUED,
+        AuditAction.SMS_SENT,
+        AuditAction.SMS_STATE_RECORDED,
+        AuditAction.SMS_FAILED,
+        AuditAction.SMS_CANCELLED,
+        AuditAction.SMS_OPTED_OUT,
+        AuditAction.SMS_RECEIVED,
+        AuditAction.MESSAGES_VIEWED,
+        AuditAction.CONTACT_SESSIONS_VIEWED,
+        AuditAction.CONTACT_SESSION_ADDED,
+        AuditAction.CONTACT_SESSION_BOOKED,
+        AuditAction.CONTACT_SESSION_CANCELLED,
+        AuditAction.CONTACT_SESSION_RECORDED,
+    }
+)
+
+
+def generalised_action(action: str) -> str:
+    """``partner_side.read`` or ``partner_side.changed`` for an action on a partner-side
+    record."""
+    try:
+        return PARTNER_SIDE_READ if AuditAction(action) in READ_ACTIONS else PARTNER_SIDE_CHANGED
+    except ValueError:
+        return PARTNER_SIDE_CHANGED
+
 
 # The action select's groups, by the tag's prefix (the part before the dot), in this order.
 ACTION_GROUPS: tuple[tuple[Any, frozenset[str]], ...] = (
     (_l("Login and accounts"), frozenset({"auth", "user", "clinic"})),
     (_l("Client side"), frozenset({"client", "episode"})),
     (_l("Consent"), frozenset({"consent", "consent_register"})),
-    (_l("Partner side"), frozenset({"partner"})),
     (_l("Relay between the sides"), frozenset({"relay"})),
     (_l("Letters and text messages"), frozenset({"message"})),
     (_l("Contact sessions and scheduled work"), frozenset({"schedule"})),
@@ -157,6 +233,7 @@ ACTION_GROUPS: tuple[tuple[Any, frozenset[str]], ...] = (
     (_l("Access and the audit log"), frozenset({"access", "audit"})),
 )
 OTHER_GROUP = _l("Other")
+PARTNER_SIDE_GROUP = _l("Partner side")
 
 # The kinds of record the log names, in words. A type not listed here (a newer one) is shown
 # as stored, and cannot be chosen as a filter until it is listed.
@@ -170,10 +247,6 @@ RESOURCE_LABELS: dict[str, Any] = {
     "partner_inbox": _l("Partner-contact inbox"),
     "partner_handover": _l("Hand-over"),
     "relay_event": _l("Relayed event"),
-    "sent_letter": _l("Letter"),
-    "sms_message": _l("Text message"),
-    "inbound_sms": _l("Received text message"),
-    "sms_opt_out": _l("Text message stop"),
     "outbound_halt": _l("Stop switch"),
     "staff_reminder": _l("Reminder"),
     "scheduled_task": _l("Scheduled task"),
@@ -186,7 +259,21 @@ RESOURCE_LABELS: dict[str, Any] = {
     "key": _l("Key"),
     "data_key": _l("Data key"),
     "audit_log": _l("Audit log"),
+    "access_investigation": _l("Access investigation"),
 }
+# A partner-side record that belongs to no case the log can name (a number's text stop, a
+# reply from an unknown number), by one word for all of them.
+PARTNER_SIDE_RECORD_LABEL = _l("Partner-side record")
+# The partner side's other records, by their kind: in an investigation's trail only.
+DETAILED_RECORD_LABELS: dict[str, Any] = {
+    "sent_letter": _l("Letter"),
+    "sms_message": _l("Text message"),
+    "inbound_sms": _l("Received text message"),
+    "sms_opt_out": _l("Text message stop"),
+}
+# The types a manager may filter on. A partner-side record other than the case itself (a
+# letter, a text message) is not among them: listing a case's letters would say she got them.
+FILTERABLE_TYPES = frozenset(RESOURCE_LABELS)
 # Records named by the neutral reference instead of their full id.
 REFERENCED_TYPES = frozenset({"episode", "partner_case"})
 
@@ -227,7 +314,8 @@ class AccessLogFilters:
     date_from: date | None = None
     date_to: date | None = None
     actor: int | str | None = None
-    action: AuditAction | None = None
+    # An action, or PARTNER_SIDE_READ / PARTNER_SIDE_CHANGED.
+    action: AuditAction | str | None = None
     record_type: str | None = None
     record_id: str | None = None
     page: int = 1
@@ -242,7 +330,7 @@ class AccessLogFilters:
         if self.actor is not None:
             args["actor"] = str(self.actor)
         if self.action is not None:
-            args["action"] = self.action.value
+            args["action"] = str(self.action)
         if self.record_type:
             args["record_type"] = self.record_type
         if self.record_id:
@@ -255,7 +343,6 @@ class AccessLogFilters:
 
 @dataclass(frozen=True)
 class AccessLogRow:
-    seq: int
     at: datetime
     actor_id: int | None
     # None for the system (a job, the command line, an anonymous visitor); a staff member of
@@ -267,7 +354,10 @@ class AccessLogRow:
     record_label: Any
     record_id: str | None
     record_shown: str | None
+    # Whether "everyone who touched this record" can be listed for it.
+    filterable: bool
     outcome: str
+    # None on the partner side's generalised rows.
     outcome_label: Any
 
 
@@ -287,14 +377,16 @@ def action_label(action: str) -> Any:
 
 
 def grouped_actions() -> list[tuple[Any, list[tuple[str, Any]]]]:
-    """The closed list of actions as (group label, [(tag, label), ...]), for the select."""
+    """The closed list of actions as (group label, [(value, label), ...]), for the select.
+    The partner side's group offers "read" and "changed" only."""
     groups: list[tuple[Any, list[tuple[str, Any]]]] = []
-    placed: set[AuditAction] = set()
+    placed: set[AuditAction] = set(PARTNER_SIDE_ACTIONS)
     for label, prefixes in ACTION_GROUPS:
-        members = [a for a in AuditAction if a.value.split(".")[0] in prefixes]
+        members = [a for a in AuditAction if a.value.split(".")[0] in prefixes and a not in placed]
         placed.update(members)
         if members:
             groups.append((label, [(a.value, ACTION_LABELS.get(a, a.value)) for a in members]))
+    groups.append((PARTNER_SIDE_GROUP, list(GENERALISED_LABELS.items())))
     rest = [a for a in AuditAction if a not in placed]
     if rest:
         groups.append((OTHER_GROUP, [(a.value, ACTION_LABELS.get(a, a.value)) for a in rest]))
@@ -376,15 +468,19 @@ def parse_filters(actor: User, args: Mapping[str, Any]) -> AccessLogFilters:
             raise AccessLogInvalid(_l("Choose a person from the list."), field="actor")
         who = int(values["actor"])
 
-    action: AuditAction | None = None
-    if values["action"]:
+    action: AuditAction | str | None = None
+    if values["action"] in GENERALISED_LABELS:
+        action = values["action"]
+    elif values["action"]:
         try:
             action = AuditAction(values["action"])
         except ValueError:
-            raise AccessLogInvalid(_l("Choose an action from the list."), field="action") from None
+            action = None
+        if action is None or action in PARTNER_SIDE_ACTIONS:
+            raise AccessLogInvalid(_l("Choose an action from the list."), field="action")
 
     record_type = values["record_type"] or None
-    if record_type is not None and record_type not in RESOURCE_LABELS:
+    if record_type is not None and record_type not in FILTERABLE_TYPES:
         raise AccessLogInvalid(_l("Choose a type of record from the list."), field="record_type")
     record_id = values["record_id"] or None
     if record_id is not None:
@@ -439,23 +535,110 @@ def shown_id(record_type: str, record_id: str | None) -> str | None:
     return record_id
 
 
+COLUMNS = (
+    AuditEvent.at,
+    AuditEvent.actor_id,
+    AuditEvent.action,
+    AuditEvent.resource_type,
+    AuditEvent.resource_id,
+    AuditEvent.outcome,
+)
+
+
+def _action_condition(action: AuditAction | str) -> Any:
+    on_partner_side = AuditEvent.resource_type.in_(PARTNER_SIDE_RECORDS)
+    reads = [a.value for a in READ_ACTIONS]
+    if action == PARTNER_SIDE_READ:
+        return on_partner_side & AuditEvent.action.in_(reads)
+    if action == PARTNER_SIDE_CHANGED:
+        return on_partner_side & AuditEvent.action.not_in(reads)
+    # A tag shared with the partner side is listed for the other records only.
+    return (AuditEvent.action == str(action)) & ~on_partner_side
+
+
+def one_page(query: Any, page: int) -> tuple[list[Any], bool]:
+    """Rows of ``query`` for ``page``, newest first, and whether an older page follows.
+
+    Ordered by the chain's sequence, which is never shown: the page needs an order, the reader
+    needs no number that places one record's rows next to another's."""
+    found = _rows(
+        query.order_by(AuditEvent.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    )
+    return found[:PAGE_SIZE], len(found) > PAGE_SIZE
+
+
+def _cases_of(found: list[Any]) -> dict[tuple[str, str], str]:
+    """The partner case of each letter or text message among ``found``, by (type, id): ids
+    only, read from named columns."""
+    cases: dict[tuple[str, str], str] = {}
+    for name, records in CASE_OF_RECORD.items():
+        ids: list[uuid.UUID] = []
+        for row in found:
+            if row.resource_type == name and row.resource_id:
+                try:
+                    ids.append(uuid.UUID(row.resource_id))
+                except ValueError:
+                    continue
+        if ids:
+            query = select(records.c.id, records.c.partner_case_id).where(records.c.id.in_(ids))
+            for record_id, case_id in _rows(query):
+                if case_id is not None:
+                    cases[(name, str(record_id))] = str(case_id)
+    return cases
+
+
+def build_rows(actor: User, found: list[Any], *, detailed: bool) -> list[AccessLogRow]:
+    """Rows as a manager reads them: the partner side generalised unless ``detailed`` (an
+    investigation's trail)."""
+    staff = {member.id: member for member in clinic_staff(actor)}
+    cases = {} if detailed else _cases_of(found)
+    rows = []
+    for row in found:
+        action, label = row.action, action_label(row.action)
+        record_type, record_id = row.resource_type, row.resource_id
+        record_label = RESOURCE_LABELS.get(record_type) or DETAILED_RECORD_LABELS.get(
+            record_type, record_type
+        )
+        outcome_label = OUTCOME_LABELS.get(row.outcome, row.outcome)
+        if not detailed and record_type in PARTNER_SIDE_RECORDS:
+            action = generalised_action(row.action)
+            label = GENERALISED_LABELS[action]
+            # A refused send or a failed text would say what was tried: no outcome either.
+            outcome_label = None
+            if record_type in CASE_OF_RECORD:
+                record_id = cases.get((record_type, record_id or ""))
+                record_type = PARTNER_CASE if record_id else record_type
+            elif record_type == "sms_opt_out":
+                record_id = None
+            record_label = RESOURCE_LABELS.get(record_type, PARTNER_SIDE_RECORD_LABEL)
+        rows.append(
+            AccessLogRow(
+                at=row.at,
+                actor_id=row.actor_id,
+                actor=staff.get(row.actor_id) if row.actor_id is not None else None,
+                action=action,
+                action_label=label,
+                record_type=record_type,
+                record_label=record_label,
+                record_id=record_id,
+                record_shown=shown_id(record_type, record_id),
+                filterable=record_type in FILTERABLE_TYPES,
+                outcome=row.outcome,
+                outcome_label=outcome_label,
+            )
+        )
+    return rows
+
+
 def read_access_log(actor: User, filters: AccessLogFilters) -> AccessLogPage:
-    """One page of the actor's clinic's audit rows matching ``filters``, newest first.
+    """One page of the actor's clinic's audit rows matching ``filters``, newest first, with
+    the partner side's rows generalised to "read" and "changed".
 
     Writes ``audit.access_log_viewed`` after reading, so a listing never shows its own
     entry. Flushes, never commits.
     """
     _require(actor)
-    columns = (
-        AuditEvent.seq,
-        AuditEvent.at,
-        AuditEvent.actor_id,
-        AuditEvent.action,
-        AuditEvent.resource_type,
-        AuditEvent.resource_id,
-        AuditEvent.outcome,
-    )
-    query = select(*columns).where(AuditEvent.clinic_id == actor.clinic_id)
+    query = select(*COLUMNS).where(AuditEvent.clinic_id == actor.clinic_id)
     if filters.date_from:
         query = query.where(AuditEvent.at >= _day_start(filters.date_from, actor))
     if filters.date_to:
@@ -465,38 +648,13 @@ def read_access_log(actor: User, filters: AccessLogFilters) -> AccessLogPage:
     elif filters.actor is not None:
         query = query.where(AuditEvent.actor_id == filters.actor)
     if filters.action is not None:
-        query = query.where(AuditEvent.action == filters.action.value)
+        query = query.where(_action_condition(filters.action))
     if filters.record_type:
         query = query.where(AuditEvent.resource_type == filters.record_type)
         if filters.record_id:
             query = query.where(_record_condition(filters.record_type, filters.record_id))
-    query = (
-        query.order_by(AuditEvent.seq.desc())
-        .offset((filters.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    )
-    found = _rows(query)
-    has_next = len(found) > PAGE_SIZE
-    found = found[:PAGE_SIZE]
-
-    staff = {member.id: member for member in clinic_staff(actor)}
-    rows = [
-        AccessLogRow(
-            seq=row.seq,
-            at=row.at,
-            actor_id=row.actor_id,
-            actor=staff.get(row.actor_id) if row.actor_id is not None else None,
-            action=row.action,
-            action_label=action_label(row.action),
-            record_type=row.resource_type,
-            record_label=RESOURCE_LABELS.get(row.resource_type, row.resource_type),
-            record_id=row.resource_id,
-            record_shown=shown_id(row.resource_type, row.resource_id),
-            outcome=row.outcome,
-            outcome_label=OUTCOME_LABELS.get(row.outcome, row.outcome),
-        )
-        for row in found
-    ]
+    found, has_next = one_page(query, filters.page)
+    rows = build_rows(actor, found, detailed=False)
     record_event(
         AuditAction.ACCESS_LOG_VIEWED,
         actor_id=actor.id,

@@ -9,9 +9,10 @@ manager reading the log learns who opened which record, never what was in it.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.db import UTCDateTime, db
@@ -52,3 +53,24 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.seq} {self.action} {self.outcome}>"
+
+
+class AccessInvestigation(db.Model):
+    """A manager's reasoned look at the detailed trail of one partner case.
+
+    The access log shows managers partner-side records generalised to "read" and "changed";
+    the tags themselves (contact, her answer, children, reports, messages) would tell her
+    story case by case. Seeing them is an investigation: it names a reason from a closed list
+    and the clinic's own reference (a diary number), and the treater who holds the case sees
+    that it happened.
+    """
+
+    __tablename__ = "access_investigation"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(40))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -124,6 +124,9 @@ class AuditAction(StrEnum):
     AUDIT_VERIFIED = "audit.verified"
     AUDIT_HEAD_EXPORTED = "audit.head_exported"
     ACCESS_LOG_VIEWED = "audit.access_log_viewed"
+    # A manager opened, or read again, the detailed trail of one partner case.
+    ACCESS_INVESTIGATION_OPENED = "audit.investigation_opened"
+    ACCESS_INVESTIGATION_VIEWED = "audit.investigation_viewed"
 
 
 class Outcome(StrEnum):

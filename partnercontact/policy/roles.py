@@ -36,6 +36,8 @@ class Permission(StrEnum):
     STATISTICS_VIEW = "statistics:view"
     # Who opened which record when: the clinic's part of the audit log.
     ACCESS_LOG_VIEW = "access_log:view"
+    # One partner case's detailed trail, opened with a stated reason its holder sees.
+    ACCESS_LOG_INVESTIGATE = "access_log:investigate"
     # Whether the audit log's nightly check found it intact (an alert when it did not).
     AUDIT_STATUS_VIEW = "audit_status:view"
     # Cases the partner side escalated to the clinic's managers.
@@ -81,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_REGISTER_VIEW,
             Permission.STATISTICS_VIEW,
             Permission.ACCESS_LOG_VIEW,
+            Permission.ACCESS_LOG_INVESTIGATE,
             Permission.AUDIT_STATUS_VIEW,
             Permission.ESCALATIONS_HANDLE,
             Permission.THREAT_WARNINGS_CONFIRM,

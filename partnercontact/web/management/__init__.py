@@ -1,5 +1,12 @@
 # Each module adds its routes to the blueprint when imported.
-from partnercontact.web.management import access_log, statistics, tasks, threats, urgent
+from partnercontact.web.management import (
+    access_log,
+    investigations,
+    statistics,
+    tasks,
+    threats,
+    urgent,
+)
 from partnercontact.web.management.views import bp
 
-__all__ = ["access_log", "bp", "statistics", "tasks", "threats", "urgent"]
+__all__ = ["access_log", "bp", "investigations", "statistics", "tasks", "threats", "urgent"]
