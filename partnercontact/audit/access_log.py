@@ -1,7 +1,7 @@
 """The access log: the clinic's part of the audit log, as its managers read it.
 
-A manager audits *who did what to which record when* (ARCHITECTURE.md, the information
-wall), never what was in the record. The audit rows hold identifiers and closed tags only;
+A manager audits *who did what to which record when* (docs/domain.md, "What managers
+see"), never what was in the record. The audit rows hold identifiers and closed tags only;
 the one other thing read here is staff accounts' id, username and display name, by named
 columns, so no sealed or personal column is ever loaded. A treatment episode and a partner
 case are named by the neutral reference used elsewhere (the first eight hex digits of the

@@ -1,8 +1,8 @@
 """Ending a treatment episode, and what must happen with it.
 
-At the end of the treatment contact the signed consent is destroyed (DOMAIN.md, step 8): that
-happens here, in the same transaction as the ending, so an ended episode never keeps a
-readable copy.
+At the end of the treatment contact the signed consent is destroyed (docs/domain.md, "Step 13:
+closing"): that happens here, in the same transaction as the ending, so an ended episode never keeps
+a readable copy.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from partnercontact.runtime import current_runtime
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
 
-# Words that must never reach an envelope or an SMS sender line (DOMAIN.md, "Messages to a
-# partner are dangerous"): the sender name is read by whoever picks up her post or phone.
+# Words that must never reach an envelope or an SMS sender line (docs/domain.md, "Neutral
+# sender"): the sender name is read by whoever picks up her post or phone.
 REVEALING_WORDS = (
     "våld",
     "behandling",

@@ -17,7 +17,8 @@ from partnercontact.consent.errors import ConsentFormError, NoConsentForm
 from partnercontact.i18n import _l
 
 CONSENTS_DIR = PROJECT_ROOT / "consents"
-# The three things a client may agree to (DOMAIN.md, step 2), with contact split by channel.
+# The three things a client may agree to (docs/domain.md, "Step 1: the client's consent"),
+# with contact split by channel.
 SCOPES = ("contact_letter", "contact_phone", "contact_sms", "tell_in_treatment", "tell_when_ended")
 # How the pages name each scope, the same wherever a consent is shown.
 SCOPE_LABELS = {

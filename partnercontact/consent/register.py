@@ -1,6 +1,6 @@
 """The consent register: what managers audit about consents, and nothing more.
 
-A manager audits *metadata* (DOMAIN.md, roles; ARCHITECTURE.md, the information wall): who
+A manager audits *metadata* (docs/domain.md, "What managers see"): who
 recorded which consent when, on which form, to what, whether it was withdrawn, and what
 became of the signed copy. Never the client's name, personal identity number or phone,
 never a partner's details, never a clinical note. The queries here therefore select named

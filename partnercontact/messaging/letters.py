@@ -2,7 +2,7 @@
 as a PDF that the clinic prints and posts, and kept sealed on her case.
 
 A letter can be read by the person who used violence against her, who may share her
-letterbox (DOMAIN.md, "Messages to a partner are dangerous"). So:
+letterbox (docs/domain.md, "Safety rules of contact"). So:
 
 - the envelope area of a letter shows a neutral sender name (the one her safe-contact plan
   names, else the clinic's) with the clinic's return address, and her name and address,

@@ -1,5 +1,5 @@
 """The safety rules every letter and text message to a partner passes, enforced here rather
-than left to anyone's memory (DOMAIN.md, "Messages to a partner are dangerous").
+than left to anyone's memory (docs/domain.md, "Safety rules of contact").
 
 :func:`check_outbound_allowed` is the one gate. In order, a send is refused when:
 

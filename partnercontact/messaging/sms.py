@@ -148,7 +148,7 @@ def _render(partner_case: PartnerCase, purpose: str, language: str, **values: st
         )
     plan = latest_plan(partner_case)
     # The sender she expects and an opener agreed with her, if any. Nothing else: the first
-    # text names only a sender and a number (DOMAIN.md, "Messages to a partner are dangerous").
+    # text names only a sender and a number (docs/domain.md, "Neutral sender").
     sender = expected_sender(partner_case)
     opener = plan.opener if plan is not None else None
     body = (

@@ -1,4 +1,4 @@
-"""The partner-contact treater's clinical records on a partner case (DOMAIN.md, steps 3, 5, 7).
+"""The partner-contact treater's clinical records on a partner case (docs/domain.md, 9, 10).
 
 Risk assessments, the urgent tasks a high result opens, the children, safety plans for the
 partner and for each child, and concern reports (orosanmälan, 14 kap. 1 § SoL).

@@ -1,4 +1,4 @@
-"""The partner-contact treater's contact work on a partner case (DOMAIN.md, steps 3 to 5).
+"""The partner-contact treater's contact work on a partner case (docs/domain.md, 3-6).
 
 Suitability, her answer and her own consent, the end of contact, the safe-contact plan, contact
 attempts with the unreachable rule, and imminent-threat warnings with their confirmation by a
@@ -73,7 +73,7 @@ OPENER_MAX = 200
 TIMED_CHANNELS = ("phone", "sms")
 # A confirmed threat warning lets the clinic reach her for this long after the confirmation,
 # and no longer: an imminent threat is an exception, never a standing licence to contact a
-# partner who said no (DOMAIN.md, "Practice from elsewhere").
+# partner who said no (docs/domain.md, "Step 11: threat warnings").
 THREAT_WARNING_LASTS = timedelta(days=7)
 # The answers that re-open an offer she declined or a contact she ended.
 REOPENING_ANSWERS = ("accepted", "pending")
@@ -230,7 +230,7 @@ def suitability_history(partner_case: PartnerCase) -> list[SuitabilityDecision]:
     return _all_newest_first(SuitabilityDecision, partner_case)
 
 
-# --- her answer, her consent, the end of contact (step 4) -----------------------------------
+# --- her answer, her consent, the end of contact (step 6) -----------------------------------
 
 
 def record_answer(
@@ -245,10 +245,10 @@ def record_answer(
 
     ``accepted`` is recorded together with her own consent, which names at least one of
     ``PARTNER_SCOPES``; other answers take no scopes. The newest answer is the case's answer.
-    The offer stands even after she said no or ended the contact (DOMAIN.md, step 4): a new
-    ``accepted`` or ``pending`` answer re-opens it and clears a recorded end of contact.
-    ``declined`` and ``unreachable`` leave an end of contact in place: neither re-opens
-    anything, and contact after her ending must come from her own new answer.
+    The offer stands even after she said no or ended the contact (docs/domain.md, "Step 6: her
+    answer and her own consent"): a new ``accepted`` or ``pending`` answer re-opens it and clears a
+    recorded end of contact. ``declined`` and ``unreachable`` leave an end of contact in place:
+    neither re-opens anything, and contact after her ending must come from her own new answer.
     """
     partner_case = held_case_for(actor, case_id)
     clinic = clinic_of(partner_case)
@@ -313,7 +313,7 @@ def withdraw_partner_consent(
     actor: User, case_id: uuid.UUID, *, withdrawn_on: date | None
 ) -> PartnerConsent:
     """She withdraws her own consent. The client's consent is not touched: his consent and
-    hers are separate (DOMAIN.md, "Practice from elsewhere")."""
+    hers are separate (docs/domain.md, "Step 6: her answer and her own consent")."""
     partner_case = held_case_for(actor, case_id)
     clinic = clinic_of(partner_case)
     consent = current_partner_consent(partner_case)
@@ -506,7 +506,7 @@ def check_contact_allowed(
     ``relay_notice``: the contact tells her that his treatment ended or that he dropped out.
     If she asked for that notice (:func:`wants_relay_notice`), her having declined the offer of
     contact does not stop it, and her asking for it is her consent to it; every other rule
-    applies (DOMAIN.md, step 6).
+    applies (docs/domain.md, "Step 8: relayed events").
 
     Raises :class:`ContactNotAllowed` with ``field="channel"`` when the way of contact is not
     allowed at all, ``field="at"`` when the moment is outside her safe days or hours (read in
@@ -575,9 +575,9 @@ def check_contact_allowed(
         elif not _ever_reached(partner_case):
             # The first contact, before she has been reached or has consented herself, rests
             # on the client's consent: it lifts confidentiality for the ways of contact it
-            # names, and only while it is in force (DOMAIN.md, steps 1 and 2). Once she has
-            # been reached, his withdrawal no longer stops her support ("Practice from
-            # elsewhere").
+            # names, and only while it is in force (docs/domain.md, "Step 5: first contact").
+            # Once she has been reached, his withdrawal no longer stops her support
+            # (docs/domain.md, "Step 6: her answer and her own consent").
             client_consent = _handed_over_under(partner_case)
             if client_consent is None or not client_consent.is_active:
                 raise ContactNotAllowed(
@@ -757,7 +757,7 @@ def _apply_unreachable_rule(
     days of the first one, or the window has passed with at least that many attempts, she is
     marked unreachable (a new answer, by ``actor``), for the treater to review.
 
-    "At least three times within seven business days" (DOMAIN.md, "Practice from elsewhere"):
+    "At least three times within seven business days" (docs/domain.md, "Step 5: first contact"):
     never fewer attempts than the clinic requires, however long it has been.
     """
     if partner_case.answer != "pending":
@@ -824,7 +824,7 @@ def unreachable_review(partner_case: PartnerCase) -> UnreachableReview | None:
     )
 
 
-# --- imminent threat (step 6, "Practice from elsewhere") ------------------------------------
+# --- imminent threat (docs/domain.md, step 11) -----------------------------------------------
 
 
 def has_opted_out(partner_case: PartnerCase) -> bool:

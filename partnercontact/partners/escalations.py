@@ -1,11 +1,11 @@
 """Escalations: the partner-contact treater asks the clinic's managers to step in on a case.
 
-DOMAIN.md, step 6: a raised risk is handled together with the partner's treater, "in rare
-cases with the team or manager". The treater who holds a case escalates it to the managers
-with a reason and an urgency, each chosen from a closed list; a manager records how it was
-handled, again from a closed list. There is no free-text column, so nothing clinical and
-nothing about the partner can travel to the managers through an escalation (DOMAIN.md:
-managers audit without clinical content or contact details).
+docs/domain.md, "Step 12: escalations": a raised risk is handled together with the partner's
+treater, in rare cases with the team or a manager. The treater who holds a case escalates it to the
+managers with a reason and an urgency, each chosen from a closed list; a manager records how it was
+handled, again from a closed list. There is no free-text column, so nothing clinical and nothing
+about the partner can travel to the managers through an escalation (docs/domain.md, "What managers
+see").
 
 Contracts:
 

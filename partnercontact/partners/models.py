@@ -65,7 +65,8 @@ class PartnerCase(db.Model):
     # She ended the contact herself; the offer still stands and can be re-opened.
     contact_ended_on: Mapped[date | None] = mapped_column()
     # The client's treatment ended on this date, so the partner contact is closing: a closing
-    # session is offered, then the contact is closed (DOMAIN.md, step 8). Set by the relay.
+    # session is offered, then the contact is closed (docs/domain.md, "Step 13: closing").
+    # Set by the relay.
     closing_since: Mapped[date | None] = mapped_column()
     closing_outcome: Mapped[str | None] = mapped_column(String(16))
     closed_on: Mapped[date | None] = mapped_column()

@@ -1,7 +1,7 @@
 """Letters and text messages to a partner with protected personal data.
 
 No letter or SMS goes to a protected partner without an explicit, logged decision for that
-one send (DOMAIN.md, "Protected identities"). The holder records a :class:`SendDecision` per
+one send (docs/domain.md, "Protected personal data"). The holder records a :class:`SendDecision` per
 channel with a reason; :func:`check_send_allowed` spends one decision per send and refuses
 every send that has none.
 

@@ -20,7 +20,7 @@ SUITABILITY_DECISIONS = {
     "contact": _l("Contact the partner"),
     "no_contact": _l("Do not contact the partner"),
 }
-# Why partner contact is not suitable (DOMAIN.md, step 3).
+# Why partner contact is not suitable (docs/domain.md, "Step 3: suitability").
 NO_CONTACT_REASONS = {
     "long_time_without_contact": _l("No contact between them for a long time"),
     "sheltered_housing": _l("She lives in sheltered housing"),

@@ -92,7 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REMINDERS_VIEW,
         }
     ),
-    # Administrators run the installation; they never open cases (DOMAIN.md, roles).
+    # Administrators run the installation; they never open cases (docs/domain.md, "Roles").
     Role.ADMIN: frozenset(
         {
             Permission.ACCOUNT_MANAGE_OWN,

@@ -1,4 +1,4 @@
-"""The end of the client's treatment closes the partner contact (DOMAIN.md, step 8).
+"""The end of the client's treatment closes the partner contact (docs/domain.md, step 13).
 
 Partner contact lives only as long as his treatment, so an ending marks the partner case as
 closing whatever the consent lets her be told: the partner side offers her a closing session

@@ -1,6 +1,6 @@
 """Proof that no string crosses the wall: canaries in every field, every role crawling.
 
-Each role's crawl checks the rules of DOMAIN.md's role table that are about what the role
+Each role's crawl checks the rules of the role table of docs/domain.md that are about what the role
 reads; the test ids name them.
 """
 

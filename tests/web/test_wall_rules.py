@@ -1,4 +1,4 @@
-"""The rules of DOMAIN.md's role table that are not about what a role reads (those are
+"""The rules of the role table of docs/domain.md that are not about what a role reads (those are
 checked by the canaries, one crawl per role, in test_canaries.py)."""
 
 from __future__ import annotations
