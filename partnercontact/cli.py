@@ -133,7 +133,19 @@ def serve(host: str | None, port: int | None) -> None:
     click.echo(f"serving on http://{host}:{port}/  (stop with Ctrl+C)")
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    from partnercontact.serving import MaskedRequestHandler
+
+    # The request log masks credentials in addresses (a calendar feed's secret): see
+    # partnercontact.logsafe.
+    run_simple(
+        host,
+        port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        use_debugger=False,
+        request_handler=MaskedRequestHandler,
+    )
 
 
 @main.command()

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from time import sleep
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,6 +33,15 @@ def _fetch(url: str) -> tuple[int, bytes, str]:
             return response.status, response.read(), response.headers.get_content_type()
     except urllib.error.HTTPError as error:
         return error.code, error.read(), error.headers.get_content_type()
+
+
+def _wait_for_line(served: Served, text: str) -> None:
+    """The server writes a request's line after answering it: wait a moment for it."""
+    for _ in range(50):
+        if any(text in line for line in served.output):
+            return
+        sleep(0.1)
+    raise AssertionError(f"no line with {text!r} in the server's output")
 
 
 def test_a_booked_session_is_in_the_week_the_list_and_the_private_feed(
@@ -91,6 +101,10 @@ def test_a_booked_session_is_in_the_week_the_list_and_the_private_feed(
 
     status, body, content_type = _fetch(url)
     assert status == 200
+    # The server's request log has the fetch, with the address's secret masked.
+    secret = url.removeprefix(served.url + "/calendar/feed/").removesuffix(".ics")
+    _wait_for_line(served, "GET /calendar/feed/***.ics")
+    assert [line for line in served.output if secret in line] == []
     assert content_type == "text/calendar"
     events = [
         event
