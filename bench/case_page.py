@@ -258,6 +258,7 @@ def measure(
                 "PARTNERCONTACT_KEYS__FILE": str(keys),
                 "PARTNERCONTACT_INSTANCE_PATH": str(instance),
                 "PARTNERCONTACT_AUTH__SECOND_FACTOR": "required",
+                "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://partnercontact.example.org",
                 "PARTNERCONTACT_WORKER__EMBEDDED": "false",
                 "PCBENCH_DATABASE_URL": url,
             }

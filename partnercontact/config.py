@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "PARTNERCONTACT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,10 @@ class ServerConfig:
     host: str
     port: int
     tls: bool
+    # The address people reach the service at (scheme and host, no path). Every absolute
+    # address the service writes (a calendar feed's) is built from it, never from the
+    # request's Host header, which whoever sends the request chooses.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class TwilioConfig:
     from_number: str
     # The address Twilio reaches this service at; status callbacks are built from it and
     # webhook signatures are checked against it (behind a proxy the request URL is not it).
+    # Empty in the file means server.public_url.
     public_url: str
     # Empty: Twilio's own API. Tests point it at a local fake.
     api_base_url: str
@@ -242,16 +248,19 @@ def load_config(
         raise ConfigError('auth.hashing_cost must be "standard" or "fast"')
     if mode == "production" and auth["hashing_cost"] != "standard":
         raise ConfigError('auth.hashing_cost must be "standard" in production mode')
+    public_url = _public_url(server, mode)
     worker = values["worker"]
     retention = values["retention"]
-    messaging = _messaging(values["messaging"], mode)
+    messaging = _messaging(values["messaging"], mode, public_url)
     return Config(
         mode=mode,
         instance_path=instance,
         database_url=database_url,
         keys_file=Path(keys_file) if keys_file else instance / "keys.json",
         default_locale=locale,
-        server=ServerConfig(host=server["host"], port=server["port"], tls=server["tls"]),
+        server=ServerConfig(
+            host=server["host"], port=server["port"], tls=server["tls"], public_url=public_url
+        ),
         auth=AuthConfig(
             second_factor_required=auth["second_factor"] == "required",
             max_failed_logins=_positive("auth.max_failed_logins", auth["max_failed_logins"]),
@@ -282,21 +291,62 @@ def load_config(
     )
 
 
-def _messaging(values: dict[str, Any], mode: str) -> MessagingConfig:
+def _public_url(server: dict[str, Any], mode: str) -> str:
+    """server.public_url, checked: an http(s) origin without path, query or fragment, https
+    in production. Empty means the development server's own address (and is refused in
+    production, where that is never the address people use)."""
+    raw = server["public_url"].strip()
+    if not raw:
+        if mode == "production":
+            raise ConfigError(
+                "server.public_url must be set in production mode (https://<the service's name>)"
+            )
+        host = server["host"]
+        return (
+            f"http://[{host}]:{server['port']}"
+            if ":" in host
+            else f"http://{host}:{server['port']}"
+        )
+    return _origin("server.public_url", raw, mode)
+
+
+def _origin(key: str, raw: str, mode: str) -> str:
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  (a malformed port raises here)
+    except ValueError as exc:
+        raise ConfigError(f"{key} is not a valid URL: {raw!r}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{key} must be an http:// or https:// URL with a host, got {raw!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{key} must not carry a user name or password")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or raw.endswith(("?", "#")):
+        raise ConfigError(f"{key} must be scheme and host only, without path, query or fragment")
+    if mode == "production" and parts.scheme != "https":
+        raise ConfigError(f"{key} must be an https:// URL in production mode")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _messaging(values: dict[str, Any], mode: str, public_url: str) -> MessagingConfig:
     transport = values["sms_transport"]
     if transport not in ("outbox", "twilio"):
         raise ConfigError('messaging.sms_transport must be "outbox" or "twilio"')
     twilio = values["twilio"]
+    # Twilio reaches the service at its public address unless told otherwise (a tunnel to a
+    # development machine, say).
+    twilio_url = (
+        _origin("messaging.twilio.public_url", twilio["public_url"].strip(), mode)
+        if twilio["public_url"].strip()
+        else public_url
+    )
     if transport == "twilio":
-        for key in ("account_sid", "auth_token", "public_url"):
+        for key in ("account_sid", "auth_token"):
             if not twilio[key]:
                 raise ConfigError(f"messaging.twilio.{key} must be set for the Twilio transport")
         if bool(twilio["messaging_service_sid"]) == bool(twilio["from_number"]):
             raise ConfigError(
                 "messaging.twilio: set exactly one of messaging_service_sid and from_number"
             )
-        if mode == "production" and not twilio["public_url"].startswith("https://"):
-            raise ConfigError("messaging.twilio.public_url must be an https:// URL in production")
     return MessagingConfig(
         sms_transport=transport,
         max_attempts=_positive("messaging.max_attempts", values["max_attempts"]),
@@ -309,7 +359,7 @@ def _messaging(values: dict[str, Any], mode: str) -> MessagingConfig:
             auth_token=twilio["auth_token"],
             messaging_service_sid=twilio["messaging_service_sid"],
             from_number=twilio["from_number"],
-            public_url=twilio["public_url"].rstrip("/"),
+            public_url=twilio_url,
             api_base_url=twilio["api_base_url"].rstrip("/"),
             timeout_seconds=_positive(
                 "messaging.twilio.timeout_seconds", twilio["timeout_seconds"]

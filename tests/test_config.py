@@ -105,6 +105,8 @@ def test_the_production_example_is_valid(tmp_path: Path) -> None:
     assert config.mode == "production" and config.requires_second_factor
     assert config.messaging.sms_transport == "twilio"
     assert config.messaging.twilio.auth_token == "an-auth-token"
+    assert config.server.public_url == "https://partnercontact.example.org"
+    assert config.messaging.twilio.public_url == config.server.public_url
 
 
 @pytest.mark.parametrize(
@@ -124,3 +126,67 @@ def test_retention_can_be_set_from_the_environment() -> None:
     config = load_config(environ={"PARTNERCONTACT_RETENTION__UNMATCHED_REPLY_DAYS": "14"})
     assert config.retention.unmatched_reply_days == 14
     assert config.worker.batch_size == 100
+
+
+def test_the_public_address_defaults_to_the_development_server() -> None:
+    config = load_config(environ={"PARTNERCONTACT_SERVER__PORT": "5050"})
+    assert config.server.public_url == "http://127.0.0.1:5050"
+    # Twilio reaches the service at the same address unless told another.
+    assert config.messaging.twilio.public_url == "http://127.0.0.1:5050"
+    ipv6 = load_config(environ={"PARTNERCONTACT_SERVER__HOST": "::1"})
+    assert ipv6.server.public_url == "http://[::1]:5000"
+    set_ = load_config(
+        environ={
+            "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://pc.example.org/",
+            "PARTNERCONTACT_MESSAGING__TWILIO__PUBLIC_URL": "https://tunnel.example.net",
+        }
+    )
+    assert set_.server.public_url == "https://pc.example.org"
+    assert set_.messaging.twilio.public_url == "https://tunnel.example.net"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "pc.example.org",
+        "ftp://pc.example.org",
+        "https://",
+        "https://pc.example.org/partnercontact",
+        "https://pc.example.org/?a=1",
+        "https://pc.example.org#top",
+        "https://someone:secret@pc.example.org",
+        "https://pc.example.org:port",
+    ],
+)
+def test_a_public_address_is_scheme_and_host_only(value: str) -> None:
+    with pytest.raises(ConfigError, match="server.public_url"):
+        load_config(environ={"PARTNERCONTACT_SERVER__PUBLIC_URL": value})
+    with pytest.raises(ConfigError, match="messaging.twilio.public_url"):
+        load_config(environ={"PARTNERCONTACT_MESSAGING__TWILIO__PUBLIC_URL": value})
+
+
+def test_production_requires_an_https_public_address(tmp_path: Path) -> None:
+    production = {
+        "PARTNERCONTACT_KEYS__FILE": str(tmp_path / "k.json"),
+        "PARTNERCONTACT_MODE": "production",
+        "PARTNERCONTACT_DATABASE__URL": "postgresql://db/x",
+        "PARTNERCONTACT_AUTH__SECOND_FACTOR": "required",
+    }
+    with pytest.raises(ConfigError, match="server.public_url must be set"):
+        load_config(environ=production)
+    with pytest.raises(ConfigError, match="server.public_url must be an https://"):
+        load_config(
+            environ={**production, "PARTNERCONTACT_SERVER__PUBLIC_URL": "http://pc.example.org"}
+        )
+    with pytest.raises(ConfigError, match="messaging.twilio.public_url must be an https://"):
+        load_config(
+            environ={
+                **production,
+                "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://pc.example.org",
+                "PARTNERCONTACT_MESSAGING__TWILIO__PUBLIC_URL": "http://pc.example.org",
+            }
+        )
+    config = load_config(
+        environ={**production, "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://pc.example.org"}
+    )
+    assert config.server.public_url == config.messaging.twilio.public_url

@@ -62,8 +62,11 @@ def make_feed(client: FlaskClient) -> str:
     match = _FEED_URL.search(text_of(response))
     assert match, "the new address is not shown"
     url = match.group(1)
-    assert url.startswith("http://localhost/calendar/feed/") and url.endswith(".ics")
-    return url.removeprefix("http://localhost")
+    # Built from server.public_url (development's default), not the request's host.
+    public_url = client.application.extensions["partnercontact"].config.server.public_url
+    assert public_url == "http://127.0.0.1:5000"
+    assert url.startswith(f"{public_url}/calendar/feed/") and url.endswith(".ics")
+    return url.removeprefix(public_url)
 
 
 def read(app: Flask, path: str):  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from partnercontact.scheduling import calendar, feeds
 from partnercontact.scheduling.kinds import OUTCOMES, REMINDERS, TASKS
 from partnercontact.scheduling.plan import PURPOSES
 from partnercontact.scheduling.sessions import SESSION_CHANNELS, SESSION_STATES
+from partnercontact.web.addresses import absolute_url_for
 from partnercontact.web.calendar.forms import CreateFeedForm, RevokeFeedForm
 
 bp = Blueprint("calendar", __name__, template_folder="templates")
@@ -93,7 +94,7 @@ def create_feed() -> str:
         abort(400)
     made = feeds.create_feed(current_user)
     db.session.commit()
-    return _feed_page(url_for("calendar.feed_ics", secret=made.secret, _external=True))
+    return _feed_page(absolute_url_for("calendar.feed_ics", secret=made.secret))
 
 
 @bp.route("/calendar/feed/revoke", methods=["GET", "POST"])
