@@ -16,6 +16,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from partnercontact.api import calendar, clients, docs, management, partner_cases
+from partnercontact.api.bodies import refuse_deep_json
 from partnercontact.api.errors import ErrorOut
 from partnercontact.policy import public
 
@@ -91,6 +92,8 @@ def init_app(app: Flask, csrf) -> None:  # type: ignore[no-untyped-def]
             "security": [{"token": []}],
         },
     )
+    # Before any view (and so before webargs) reads a body.
+    app.before_request(refuse_deep_json)
     api = PartnerContactApi(app, spec_kwargs={"extra_plugins": [OptionalBodies()]})
     # The document describes the API and holds no data: integrations read it before they
     # have a token.
