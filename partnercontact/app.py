@@ -91,7 +91,8 @@ def create_app(
         SQLALCHEMY_DATABASE_URI=config.database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        # The token lives in the server-side session, which has its own lifetimes.
+        # The token lives in the session, whose cookie or row has its own lifetimes
+        # (partnercontact.auth.sessions).
         WTF_CSRF_TIME_LIMIT=None,
         # Flask-WTF's HTTPS check compares the Referer with the host, and our pages tell
         # browsers never to send a Referer (a case URL must not leak to another site). The

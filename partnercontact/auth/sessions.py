@@ -1,8 +1,21 @@
-"""Server-side sessions.
+"""Sessions: a signed cookie until the session holds something worth a row, then server-side.
 
-A signed cookie cannot be revoked, so the cookie here carries only a random token and the
-session lives in the ``web_session`` table. Logout, a password or second-factor change and
-disabling an account delete rows, and the next request with an old cookie is anonymous.
+A signed cookie cannot be revoked, so a session that logs someone in (or is halfway through
+logging in) lives in the ``web_session`` table, and its cookie carries only a random token.
+Logout, a password or second-factor change and disabling an account delete rows, and the
+next request with an old cookie is anonymous.
+
+A visitor who is not logging in holds nothing but a CSRF token and perhaps a chosen language.
+Keeping those in the table too would let anyone make the database write at the rate they can
+send requests, so they live in a second cookie instead: signed with the web secret (it can be
+read but not forged), and honoured for :data:`ANONYMOUS_MAX_AGE` only. The first request that
+stores anything else (the pending step of a login, the logged-in user) makes the row and
+deletes that cookie; logout deletes both.
+
+With ``server.tls`` both cookies carry the ``__Host-`` prefix: a browser then accepts them
+only over HTTPS, from this host, for the whole site and without a Domain, so no sibling
+subdomain can plant or overwrite one. Browsers refuse such cookies over plain HTTP, so
+without TLS the names stay plain.
 
 The store writes through its own short transactions on the engine, never through the
 request's ``db.session``: saving a session must not commit a view's unfinished work.
@@ -13,11 +26,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
@@ -26,7 +41,28 @@ from partnercontact.db import db
 from partnercontact.runtime import current_runtime
 
 COOKIE_NAME = "pc_session"
+ANONYMOUS_COOKIE_NAME = "pc_anonymous"
+HOST_PREFIX = "__Host-"
 TABLE = WebSession.__table__
+
+# What an anonymous visitor's session may hold without a row: Flask-WTF's CSRF token and the
+# chosen language. Any other key makes the row.
+ANONYMOUS_KEYS = frozenset({"csrf_token", "locale"})
+# How long an anonymous cookie is honoured after it was last signed. A form older than that
+# fails its CSRF check with the ordinary "the form had expired" answer. A cookie older than
+# ANONYMOUS_RESIGN is signed again when it is next sent, so a language chosen stays chosen
+# while the visitor keeps coming back.
+ANONYMOUS_MAX_AGE = timedelta(hours=2)
+ANONYMOUS_RESIGN = timedelta(minutes=10)
+_ANONYMOUS_SALT = "partnercontact.anonymous-session"
+# A cookie longer than this is no cookie of ours, and is not even checked.
+_MAX_COOKIE_LENGTH = 4096
+
+
+def cookie_names(tls: bool) -> tuple[str, str]:
+    """The names of the session cookie and the anonymous cookie."""
+    prefix = HOST_PREFIX if tls else ""
+    return prefix + COOKIE_NAME, prefix + ANONYMOUS_COOKIE_NAME
 
 
 def hash_token(token: str) -> str:
@@ -58,6 +94,16 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.modified = False
         self.ended = False
         self.replaced_token: str | None = None
+        # What the request brought besides a live row: an anonymous cookie (and whether it
+        # is due to be signed again), a session cookie whose row is gone.
+        self.had_anonymous_cookie = False
+        self.resign_anonymous = False
+        self.had_dead_cookie = False
+
+    @property
+    def anonymous(self) -> bool:
+        """True while the session holds nothing that needs a row."""
+        return self.token is None and set(self) <= ANONYMOUS_KEYS
 
     @property
     def new(self) -> bool:  # type: ignore[override]
@@ -97,6 +143,18 @@ def purge_expired_sessions(now: datetime, idle: timedelta, absolute: timedelta) 
     return result.rowcount or 0
 
 
+class _ClockSigner(TimestampSigner):
+    """Signs with the time of the runtime's clock, so that expiry follows the clock the rest
+    of the service (and its tests) runs on."""
+
+    def get_timestamp(self) -> int:
+        return int(current_runtime().clock.now().timestamp())
+
+
+def _anonymous_serializer(app: Flask) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app.secret_key, salt=_ANONYMOUS_SALT, signer=_ClockSigner)
+
+
 class ServerSessionInterface(SessionInterface):
     def _lifetimes(self) -> tuple[timedelta, timedelta]:
         auth = current_runtime().config.auth
@@ -106,9 +164,21 @@ class ServerSessionInterface(SessionInterface):
         )
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        token = request.cookies.get(COOKIE_NAME)
-        if not token or len(token) > 128:
-            return ServerSession()
+        session_name, anonymous_name = cookie_names(current_runtime().config.server.tls)
+        token = request.cookies.get(session_name)
+        if token:
+            session = self._open_row(token)
+            if session is not None:
+                session.had_anonymous_cookie = anonymous_name in request.cookies
+                return session
+        session = self._open_anonymous(app, request.cookies.get(anonymous_name))
+        session.had_anonymous_cookie = anonymous_name in request.cookies
+        session.had_dead_cookie = bool(token)
+        return session
+
+    def _open_row(self, token: str) -> ServerSession | None:
+        if len(token) > 128:
+            return None
         now = current_runtime().clock.now()
         idle, absolute = self._lifetimes()
         with db.engine.begin() as conn:
@@ -118,36 +188,101 @@ class ServerSessionInterface(SessionInterface):
                 )
             ).first()
             if row is None:
-                return ServerSession()
+                return None
             created_at = row.created_at
             if row.last_seen_at + idle < now or created_at + absolute < now:
                 conn.execute(delete(TABLE).where(TABLE.c.token_hash == hash_token(token)))
-                return ServerSession()
+                return None
         return ServerSession(
             json.loads(row.data), token=token, created_at=created_at, last_seen_at=row.last_seen_at
         )
 
+    def _open_anonymous(self, app: Flask, cookie: str | None) -> ServerSession:
+        if not cookie or len(cookie) > _MAX_COOKIE_LENGTH:
+            return ServerSession()
+        serializer = _anonymous_serializer(app)
+        try:
+            data, signed_at = serializer.loads(
+                cookie, max_age=int(ANONYMOUS_MAX_AGE.total_seconds()), return_timestamp=True
+            )
+        except BadSignature:  # forged, or expired (SignatureExpired is a BadSignature)
+            return ServerSession()
+        if not isinstance(data, dict):
+            return ServerSession()
+        # Only the anonymous keys are ever written there; anything else is ignored.
+        session = ServerSession({k: v for k, v in data.items() if k in ANONYMOUS_KEYS})
+        session.resign_anonymous = current_runtime().clock.now() - signed_at >= ANONYMOUS_RESIGN
+        return session
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
         secure = current_runtime().config.server.tls
+        session_name, anonymous_name = cookie_names(secure)
+
+        def drop(name: str) -> None:
+            response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
+
+        if session.replaced_token or session.ended:
+            with db.engine.begin() as conn:
+                for token in (session.replaced_token, session.token if session.ended else None):
+                    if token:
+                        conn.execute(delete(TABLE).where(TABLE.c.token_hash == hash_token(token)))
+        if session.ended:
+            drop(session_name)
+            drop(anonymous_name)
+            return
+        if session.anonymous:
+            if session.had_dead_cookie:
+                drop(session_name)  # its row is gone: no need to look it up again
+            self._save_anonymous(app, session, response, anonymous_name, drop)
+            return
+        if session.had_anonymous_cookie:
+            # The row holds it all now, the CSRF token and the language included.
+            drop(anonymous_name)
+        if not self._save_row(session):
+            drop(session_name)
+            return
+        assert session.token is not None
+        response.set_cookie(
+            session_name,
+            session.token,
+            httponly=True,
+            secure=secure,
+            samesite="Lax",
+            path="/",
+        )
+
+    def _save_anonymous(
+        self,
+        app: Flask,
+        session: ServerSession,
+        response: Response,
+        name: str,
+        drop: Callable[[str], None],
+    ) -> None:
+        if not session:
+            if session.had_anonymous_cookie:
+                drop(name)
+            return
+        if session.had_anonymous_cookie and not (session.modified or session.resign_anonymous):
+            return
+        response.set_cookie(
+            name,
+            _anonymous_serializer(app).dumps(dict(session)),
+            max_age=int(ANONYMOUS_MAX_AGE.total_seconds()),
+            httponly=True,
+            secure=current_runtime().config.server.tls,
+            samesite="Lax",
+            path="/",
+        )
+
+    def _save_row(self, session: ServerSession) -> bool:
+        """Write the session's row; False if it was revoked while the request ran."""
         now = current_runtime().clock.now()
-        with db.engine.begin() as conn:
-            if session.replaced_token:
-                conn.execute(
-                    delete(TABLE).where(TABLE.c.token_hash == hash_token(session.replaced_token))
-                )
-            if session.ended:
-                if session.token:
-                    conn.execute(
-                        delete(TABLE).where(TABLE.c.token_hash == hash_token(session.token))
-                    )
-                response.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True)
-                return
-            if session.token is None:
-                if not session:
-                    return
-                session.token = secrets.token_urlsafe(32)
-                session.created_at = now
+        if session.token is None:
+            session.token = secrets.token_urlsafe(32)
+            session.created_at = now
+            with db.engine.begin() as conn:
                 conn.execute(
                     insert(TABLE).values(
                         token_hash=hash_token(session.token),
@@ -157,37 +292,28 @@ class ServerSessionInterface(SessionInterface):
                         data=json.dumps(dict(session)),
                     )
                 )
-            elif (
-                not session.modified
-                and session.last_seen_at is not None
-                and now - session.last_seen_at < TOUCH_INTERVAL
-            ):
-                # Seen moments ago and unchanged: the idle lifetime is counted in minutes, so
-                # a write per page view would buy nothing but a commit on every request.
-                pass
-            else:
-                # UPDATE, never upsert: a session revoked while this request ran stays
-                # revoked instead of being written back.
-                values: dict[str, Any] = {"last_seen_at": now}
-                if session.modified:
-                    values["data"] = json.dumps(dict(session))
-                    values["user_id"] = _user_id(session)
-                result = conn.execute(
-                    update(TABLE)
-                    .where(TABLE.c.token_hash == hash_token(session.token))
-                    .values(**values)
-                )
-                if not result.rowcount:
-                    response.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True)
-                    return
-        response.set_cookie(
-            COOKIE_NAME,
-            session.token,
-            httponly=True,
-            secure=secure,
-            samesite="Lax",
-            path="/",
-        )
+            return True
+        if (
+            not session.modified
+            and session.last_seen_at is not None
+            and now - session.last_seen_at < TOUCH_INTERVAL
+        ):
+            # Seen moments ago and unchanged: the idle lifetime is counted in minutes, so a
+            # write per page view would buy nothing but a commit on every request.
+            return True
+        # UPDATE, never upsert: a session revoked while this request ran stays revoked
+        # instead of being written back.
+        values: dict[str, Any] = {"last_seen_at": now}
+        if session.modified:
+            values["data"] = json.dumps(dict(session))
+            values["user_id"] = _user_id(session)
+        with db.engine.begin() as conn:
+            result = conn.execute(
+                update(TABLE)
+                .where(TABLE.c.token_hash == hash_token(session.token))
+                .values(**values)
+            )
+        return bool(result.rowcount)
 
 
 def _user_id(session: ServerSession) -> int | None:
