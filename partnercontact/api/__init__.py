@@ -15,13 +15,18 @@ from apispec import APISpec, BasePlugin
 from flask import Flask
 from flask_smorest import Api
 
-from partnercontact.api import calendar, clients, docs, management, partner_cases
+from partnercontact.api import calendar, client, docs, management, partner
 from partnercontact.api.bodies import refuse_deep_json
+from partnercontact.api.client import clients, consents, episodes, handover  # noqa: F401
 from partnercontact.api.errors import ErrorOut
+from partnercontact.api.partner import cases, clinical, contact, relay, sessions  # noqa: F401
 from partnercontact.policy import public
 
 PREFIX = "/api/v1"
-BLUEPRINTS = (clients.blp, partner_cases.blp, management.blp, calendar.blp)
+# The route modules of each side, imported above, add their operations to the side's blueprint
+# when imported (in the order of the document), so all are there before the blueprints are
+# registered. A side's package imports neither the other side's nor this one: no cycle.
+BLUEPRINTS = (client.blp, partner.blp, management.blp, calendar.blp)
 DOCUMENT_ENDPOINT = "api-docs.openapi_json"
 
 

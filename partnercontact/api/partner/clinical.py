@@ -8,58 +8,44 @@ import uuid
 from typing import Any
 
 from flask_login import current_user
-from marshmallow import Schema, fields, validate
 
 from partnercontact.api.errors import INVALID, NOT_FOUND, answers
-from partnercontact.api.fields import Boolean, Text, choice, day
-from partnercontact.api.partner_cases import (
+from partnercontact.api.output import Shown, commits
+from partnercontact.api.partner import blp
+from partnercontact.api.partner.schemas import (
+    ChildIn,
     ChildOut,
+    ConcernReportIn,
     ConcernReportOut,
+    EscalationIn,
     EscalationOut,
-    RiskAssessmentOut,
+    HandlingIn,
+    RiskAssessmentIn,
+    RiskAssessmentRecordedOut,
+    SafetyPlanIn,
     SafetyPlanOut,
     UrgentTaskOut,
-    blp,
-    child_out,
-    concern_report_out,
-    risk_assessment_out,
-    safety_plan_out,
-    urgent_task_out,
 )
-from partnercontact.db import db
 from partnercontact.partners import clinical, escalations
 from partnercontact.partners import service as partners
-from partnercontact.partners.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
+from partnercontact.partners.models import Child, RiskAssessment
 from partnercontact.policy import Permission, requires
 
 # --- risk assessments and urgent tasks --------------------------------------------------------
 
 
-class RiskAssessmentIn(Schema):
-    instrument = choice(INSTRUMENTS, "The instrument used")
-    assessed_on = day("The date of the assessment")
-    level = choice(RISK_LEVELS, "The risk level; high opens an urgent task")
-    next_review_on = day("The next review, after the assessment (optional)", allow_none=True)
-    notes = Text(load_default=None, allow_none=True, max_length=clinical.MAX_NOTES, multiline=True)
-
-
-class RiskAssessmentRecordedOut(RiskAssessmentOut):
-    urgent_task_opened = fields.Boolean(
-        required=True, metadata={"description": "The high risk opened an urgent task"}
-    )
-
-
 @blp.route("/<uuid:case_id>/risk-assessments", methods=["POST"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.arguments(RiskAssessmentIn)
 @blp.response(201, RiskAssessmentRecordedOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
-def record_risk_assessment(body: dict[str, Any], case_id: uuid.UUID) -> dict[str, object]:
+def record_risk_assessment(body: dict[str, Any], case_id: uuid.UUID) -> RiskAssessment:
     """Record a risk assessment.
 
     A high result opens an urgent task for you (and for the manager, if the clinic says
     so)."""
-    assessment = clinical.record_risk_assessment(
+    return clinical.record_risk_assessment(
         current_user,
         case_id,
         instrument=body["instrument"] or "",
@@ -68,58 +54,24 @@ def record_risk_assessment(body: dict[str, Any], case_id: uuid.UUID) -> dict[str
         next_review_on=body["next_review_on"],
         notes=body["notes"],
     )
-    answer = risk_assessment_out(assessment) | {
-        "urgent_task_opened": assessment.level == clinical.HIGH
-    }
-    db.session.commit()
-    return answer
-
-
-class HandlingIn(Schema):
-    handling = Text(
-        load_default=None,
-        allow_none=True,
-        max_length=clinical.MAX_HANDLING,
-        multiline=True,
-        metadata={"description": "How the task was handled"},
-    )
 
 
 @blp.route("/<uuid:case_id>/urgent-tasks/<uuid:task_id>/handling", methods=["POST"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.arguments(HandlingIn)
 @blp.response(200, UrgentTaskOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
 def handle_urgent_task(
     body: dict[str, Any], case_id: uuid.UUID, task_id: uuid.UUID
-) -> dict[str, object]:
+) -> clinical.CaseTask:
     """Record how one of your urgent tasks was handled."""
     clinical.handle_urgent_task(current_user, case_id, task_id, handling=body["handling"])
     partner_case = partners.held_case_for(current_user, case_id, audited=False)
-    answer = urgent_task_out(clinical.urgent_task_of_case(current_user, partner_case, task_id))
-    db.session.commit()
-    return answer
+    return clinical.urgent_task_of_case(current_user, partner_case, task_id)
 
 
 # --- children --------------------------------------------------------------------------------
-
-
-class ChildIn(Schema):
-    label = Text(
-        load_default=None,
-        allow_none=True,
-        max_length=clinical.MAX_LABEL,
-        metadata={"description": "Initials or a first name, as she gives it"},
-    )
-    age = fields.Integer(
-        strict=True,
-        load_default=None,
-        allow_none=True,
-        # The service's range (0 to 17) decides; this only keeps absurd numbers out.
-        validate=validate.Range(min=-1000, max=1000),
-    )
-    lives_with_client = Boolean(load_default=False)
-    regular_contact_with_client = Boolean(load_default=False)
 
 
 def _child_details(body: dict[str, Any]) -> clinical.ChildDetails:
@@ -133,113 +85,83 @@ def _child_details(body: dict[str, Any]) -> clinical.ChildDetails:
 
 @blp.route("/<uuid:case_id>/children", methods=["POST"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.arguments(ChildIn)
 @blp.response(201, ChildOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
-def record_child(body: dict[str, Any], case_id: uuid.UUID) -> dict[str, object]:
+def record_child(body: dict[str, Any], case_id: uuid.UUID) -> Child:
     """Add a child who lives with the client or has regular contact with him."""
-    child = clinical.record_child(current_user, case_id, _child_details(body))
-    answer = child_out(child)
-    db.session.commit()
-    return answer
+    return clinical.record_child(current_user, case_id, _child_details(body))
 
 
 @blp.route("/<uuid:case_id>/children/<uuid:child_id>", methods=["PUT"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.arguments(ChildIn)
 @blp.response(200, ChildOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
-def update_child(
-    body: dict[str, Any], case_id: uuid.UUID, child_id: uuid.UUID
-) -> dict[str, object]:
+def update_child(body: dict[str, Any], case_id: uuid.UUID, child_id: uuid.UUID) -> Child:
     """Replace what is recorded about a child."""
-    child = clinical.update_child(current_user, case_id, child_id, _child_details(body))
-    answer = child_out(child)
-    db.session.commit()
-    return answer
+    return clinical.update_child(current_user, case_id, child_id, _child_details(body))
 
 
 # --- safety plans ------------------------------------------------------------------------------
 
 
-class SafetyPlanIn(Schema):
-    content = Text(load_default=None, allow_none=True, max_length=clinical.MAX_PLAN, multiline=True)
-
-
-def _save_plan(
-    case_id: uuid.UUID, child_id: uuid.UUID | None, content: str | None
-) -> dict[str, object]:
+def _save_plan(case_id: uuid.UUID, child_id: uuid.UUID | None, content: str | None) -> Shown:
     plan = clinical.save_safety_plan(current_user, case_id, child_id=child_id, content=content)
     partner_case = partners.held_case_for(current_user, case_id, audited=False)
     child = clinical.child_of_case(current_user, partner_case, child_id) if child_id else None
-    answer = safety_plan_out(plan, child)
-    db.session.commit()
-    return answer
+    return Shown(plan, child=child)
 
 
 @blp.route("/<uuid:case_id>/safety-plan", methods=["POST"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.arguments(SafetyPlanIn)
 @blp.response(201, SafetyPlanOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
-def save_partner_safety_plan(body: dict[str, Any], case_id: uuid.UUID) -> dict[str, object]:
+def save_partner_safety_plan(body: dict[str, Any], case_id: uuid.UUID) -> Shown:
     """Save a new version of her safety plan."""
     return _save_plan(case_id, None, body["content"])
 
 
 @blp.route("/<uuid:case_id>/children/<uuid:child_id>/safety-plan", methods=["POST"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.arguments(SafetyPlanIn)
 @blp.response(201, SafetyPlanOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
-def save_child_safety_plan(
-    body: dict[str, Any], case_id: uuid.UUID, child_id: uuid.UUID
-) -> dict[str, object]:
+def save_child_safety_plan(body: dict[str, Any], case_id: uuid.UUID, child_id: uuid.UUID) -> Shown:
     """Save a new version of one child's safety plan."""
     return _save_plan(case_id, child_id, body["content"])
 
 
 @blp.route("/<uuid:case_id>/safety-plans/<uuid:plan_id>", methods=["GET"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.response(200, SafetyPlanOut)
 @answers(blp, NOT_FOUND)
-def safety_plan_version(case_id: uuid.UUID, plan_id: uuid.UUID) -> dict[str, object]:
+def safety_plan_version(case_id: uuid.UUID, plan_id: uuid.UUID) -> Shown:
     """One version of one of the case's safety plans, an earlier one included."""
     partner_case = partners.held_case_for(current_user, case_id)
     plan = clinical.safety_plan_version(current_user, partner_case, plan_id)
     child = (
         clinical.child_of_case(current_user, partner_case, plan.child_id) if plan.child_id else None
     )
-    answer = safety_plan_out(plan, child)
-    db.session.commit()  # the audit entry of the read
-    return answer
+    return Shown(plan, child=child)
 
 
 # --- concern reports -----------------------------------------------------------------------------
 
 
-class ConcernReportIn(Schema):
-    reported_on = day("The date the report was made")
-    board = Text(
-        load_default=None,
-        allow_none=True,
-        max_length=clinical.MAX_BOARD,
-        metadata={"description": "The social welfare board it went to"},
-    )
-    reason = choice(CONCERN_REASONS, "Why the report was made")
-    child_id = fields.UUID(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "One of the case's children, or none for no particular child"},
-    )
-
-
 @blp.route("/<uuid:case_id>/concern-reports", methods=["POST"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.arguments(ConcernReportIn)
 @blp.response(201, ConcernReportOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
-def record_concern_report(body: dict[str, Any], case_id: uuid.UUID) -> dict[str, object]:
+def record_concern_report(body: dict[str, Any], case_id: uuid.UUID) -> clinical.ConcernReportEntry:
     """Record that a concern report (orosanmälan) was made, by you."""
     report = clinical.record_concern_report(
         current_user,
@@ -250,48 +172,32 @@ def record_concern_report(body: dict[str, Any], case_id: uuid.UUID) -> dict[str,
         child_id=body["child_id"],
     )
     partner_case = partners.held_case_for(current_user, case_id, audited=False)
-    entry = next(
+    return next(
         entry
         for entry in clinical.concern_reports(current_user, partner_case)
         if entry.id == report.id
     )
-    answer = concern_report_out(entry)
-    db.session.commit()
-    return answer
 
 
 # --- escalations to the managers ---------------------------------------------------------------
 
 
-class EscalationIn(Schema):
-    # Two closed choices and no text: what the managers need beyond the reason is said to
-    # them in person, never written where a manager's page can show it.
-    reason = choice(escalations.REASONS, "Why you escalate the case")
-    urgency = fields.String(
-        load_default=escalations.NORMAL,
-        validate=validate.OneOf(list(escalations.URGENCIES)),
-    )
-
-
 @blp.route("/<uuid:case_id>/escalations", methods=["POST"])
 @requires(Permission.PARTNER_CASES_WORK)
+@commits
 @blp.arguments(EscalationIn)
 @blp.response(201, EscalationOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
-def raise_escalation(body: dict[str, Any], case_id: uuid.UUID) -> dict[str, object]:
+def raise_escalation(body: dict[str, Any], case_id: uuid.UUID) -> Shown:
     """Escalate the case to the clinic's managers. One open escalation per reason."""
     escalation = escalations.raise_escalation(
         current_user, case_id, reason=body["reason"], urgency=body["urgency"]
     )
-    answer = {
-        "id": escalation.id,
-        "reason": escalation.reason,
-        "urgency": escalation.urgency,
-        "raised_at": escalation.raised_at,
-        "raised_by": current_user.display_name,
-        "handled_at": None,
-        "handled_by": None,
-        "outcome": None,
-    }
-    db.session.commit()
-    return answer
+    # Raised just now, by the caller, and not yet handled.
+    return Shown(
+        escalation,
+        raised_by=current_user.display_name,
+        handled_at=None,
+        handled_by=None,
+        outcome=None,
+    )
