@@ -1,13 +1,13 @@
 """The database handle shared by every domain package.
 
-Models subclass ``db.Model``. Constraint names follow one convention so Alembic migrations
-are deterministic on SQLite and PostgreSQL alike.
+Models subclass :class:`Model` (that is ``db.Model``). Constraint names follow one convention
+so Alembic migrations are deterministic on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Select, event, func, select
@@ -29,6 +29,16 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(_FlaskModel, Base):
+        """``db.Model`` as the type checker sees it: a declarative base with Flask-SQLAlchemy's
+        additions. (``db.Model`` is made at run time, so mypy cannot use it as a base class.)"""
+
+else:
+    Model = db.Model
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -69,7 +79,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-def count_rows(query: Select[Any]) -> int:
+def count_rows(query: Select[*tuple[Any, ...]]) -> int:
     """How many rows ``query`` returns, counted by the database: a menu's count goes
     through the same scoped query as its list without loading the list."""
     return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)

@@ -101,7 +101,7 @@ def _case_in_clinic(actor: User, given: str) -> uuid.UUID:
                 _l("Enter the case's eight-character reference, for example 1a2b3c4d."),
                 field="case",
             ) from None
-    found = list(db.session.scalars(query.limit(2)))
+    found: list[uuid.UUID] = list(db.session.scalars(query.limit(2)))
     if not found:
         raise InvestigationInvalid(
             _l("The clinic has no partner case with that reference."), field="case"
@@ -226,12 +226,10 @@ def _trail_condition(case_id: uuid.UUID) -> Any:
         AuditEvent.resource_id == str(case_id)
     )
     for name, records in CASE_OF_RECORD.items():
-        ids = [
-            str(record_id)
-            for record_id in db.session.scalars(
-                select(records.c.id).where(records.c.partner_case_id == case_id)
-            )
-        ]
+        record_ids: list[uuid.UUID] = list(
+            db.session.scalars(select(records.c.id).where(records.c.partner_case_id == case_id))
+        )
+        ids = [str(record_id) for record_id in record_ids]
         if ids:
             condition |= (AuditEvent.resource_type == name) & AuditEvent.resource_id.in_(ids)
     return condition

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 
 ACTION_MAX = 64
 RESOURCE_TYPE_MAX = 64
@@ -24,7 +24,7 @@ OUTCOME_MAX = 16
 MAC_HEX_LENGTH = 64
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One entry of the append-only, hash-chained audit log.
 
     Rows are created only by :func:`partnercontact.audit.service.record_event` and never
@@ -55,7 +55,7 @@ class AuditEvent(db.Model):
         return f"<AuditEvent {self.seq} {self.action} {self.outcome}>"
 
 
-class AccessInvestigation(db.Model):
+class AccessInvestigation(Model):
     """A manager's reasoned look at the detailed trail of one partner case.
 
     The access log shows managers partner-side records generalised to "read" and "changed";

@@ -1,7 +1,7 @@
 """A record of every verification of the audit chain: when it ran, what it found.
 
 Kept in its own table, ``audit_verification``, and deliberately *outside* the chained log:
-a broken log must never be appended to (see :mod:`partnercontact.audit.cli`), yet a failed
+a broken log must never be appended to (see :mod:`partnercontact.cli.audit`), yet a failed
 check is exactly what the managers and administrators must learn about. The rows hold the
 verifier's verdict only: times, counts, the first bad seq and the verifier's own reason text,
 which names rows and never their content.
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from partnercontact.audit.service import audit_mac_key, record_event
 from partnercontact.audit.tags import AuditAction, Outcome
 from partnercontact.audit.verify import ChainHead, VerifyResult, verify_chain
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime, db
 from partnercontact.runtime import current_runtime
 
 REASON_MAX = 300
@@ -36,7 +36,7 @@ Trigger = Literal["nightly", "command"]
 OVERDUE_AFTER = timedelta(hours=48)
 
 
-class AuditVerification(db.Model):
+class AuditVerification(Model):
     """One run of :func:`partnercontact.audit.verify.verify_chain` and its verdict.
 
     ``night`` is the UTC date a nightly run belongs to and ``None`` for a run from the
@@ -197,7 +197,7 @@ def audit_status(now: datetime) -> AuditStatus:
         .scalar_subquery()
     )
     last = select(func.max(AuditVerification.started_at).label("at")).subquery()
-    row = db.session.execute(
+    row: tuple[datetime | None, AuditVerification | None] = db.session.execute(
         select(last.c.at, AuditVerification)
         .select_from(last)
         .outerjoin(AuditVerification, AuditVerification.id == sticky)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
@@ -140,9 +140,7 @@ def defer_appends_until_commit() -> None:
     db.session.info[_DEFERRED] = True
 
 
-def _append(
-    session: Session | scoped_session[Session], events: list[tuple[AuditEvent, bytes]]
-) -> None:
+def _append(session: Session | scoped_session[Any], events: list[tuple[AuditEvent, bytes]]) -> None:
     _serialise_appends(session)
     tail = session.execute(
         select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
@@ -179,7 +177,7 @@ def _drop_pending(session: OrmSession, previous_transaction: SessionTransaction)
         session.info.pop(_PENDING, None)
 
 
-def _serialise_appends(session: Session | scoped_session[Session]) -> None:
+def _serialise_appends(session: Session | scoped_session[Any]) -> None:
     # Two transactions that both read the tail before either inserts would both compute
     # seq N+1 from the same predecessor. The chain must never fork, so on PostgreSQL every
     # append first takes one transaction-scoped advisory lock, before reading the tail:

@@ -127,7 +127,7 @@ class VerifyResult:
 
 
 def verify_chain(
-    session: Session | scoped_session[Session],
+    session: Session | scoped_session[Any],
     mac_key: bytes,
     *,
     head: ChainHead | None = None,
@@ -225,7 +225,7 @@ def verify_chain(
     return VerifyResult(True, last, None, reason, tail())
 
 
-def export_head(session: Session | scoped_session[Session]) -> ChainHead:
+def export_head(session: Session | scoped_session[Any]) -> ChainHead:
     """The current last row of the chain as a :class:`ChainHead` (seq 0 if the log is empty).
 
     Does not verify the chain: run :func:`verify_chain` first if the head is to vouch for
@@ -242,7 +242,9 @@ def export_head(session: Session | scoped_session[Session]) -> ChainHead:
     return ChainHead(seq=row.seq, mac=row.mac, at=row.at)
 
 
-def _rows(session: Session | scoped_session[Session], batch_size: int) -> Iterator[Row[Any]]:
+def _rows(
+    session: Session | scoped_session[Any], batch_size: int
+) -> Iterator[Row[*tuple[Any, ...]]]:
     # Keyset pagination rather than OFFSET (which rereads every skipped row) or one big
     # result (which the PostgreSQL driver would buffer whole). Core rows on the session's
     # connection, not ORM objects: nothing accumulates in the identity map, and each row's

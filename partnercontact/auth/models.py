@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercontact.clinics.models import Clinic
 from partnercontact.crypto.fields import SealedRecord, encrypted
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 
 
-class User(SealedRecord, db.Model):
+class User(SealedRecord, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +64,7 @@ class User(SealedRecord, db.Model):
         return self.totp_enrolled_at is not None
 
 
-class WebSession(db.Model):
+class WebSession(Model):
     """A browser session kept on the server, so it can be revoked.
 
     The cookie carries a random token; only its SHA-256 is stored, so a copy of this table
@@ -82,7 +82,7 @@ class WebSession(db.Model):
     data: Mapped[str] = mapped_column(Text, default="{}")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal token for the API, acting as its owner with the role and the second-factor
     enrolment the owner had when it was made. Only the SHA-256 of the secret is stored (see
     :mod:`partnercontact.auth.tokens`)."""

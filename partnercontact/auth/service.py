@@ -15,7 +15,7 @@ from functools import cache
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -88,10 +88,11 @@ def _audit(
     action: AuditAction, user: User | None, actor: User | None = None, outcome: Outcome = Outcome.OK
 ) -> None:
     acting = actor if actor is not None else user
+    subject = user or acting
     record_event(
         action,
         actor_id=acting.id if acting is not None else None,
-        clinic_id=(user or acting).clinic_id if (user or acting) is not None else None,
+        clinic_id=subject.clinic_id if subject is not None else None,
         resource_type="user",
         resource_id=str(user.id) if user is not None else None,
         outcome=outcome,
@@ -165,6 +166,7 @@ def _update_user(user: User, *conditions: ColumnElement[bool], **values: object)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user, list(values))
+    assert isinstance(result, CursorResult)
     return result.rowcount == 1
 
 

@@ -31,9 +31,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response
+from flask import session as flask_session
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import CursorResult, Table, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from partnercontact.auth.models import WebSession
@@ -43,7 +44,7 @@ from partnercontact.runtime import current_runtime
 COOKIE_NAME = "pc_session"
 ANONYMOUS_COOKIE_NAME = "pc_anonymous"
 HOST_PREFIX = "__Host-"
-TABLE = WebSession.__table__
+TABLE: Table = WebSession.metadata.tables[WebSession.__tablename__]
 
 # What an anonymous visitor's session may hold without a row: Flask-WTF's CSRF token and the
 # chosen language. Any other key makes the row.
@@ -130,6 +131,7 @@ def end_sessions_of_user(user_id: int) -> int:
     commits together with that change.
     """
     result = db.session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    assert isinstance(result, CursorResult)
     return result.rowcount or 0
 
 
@@ -140,7 +142,15 @@ def purge_expired_sessions(now: datetime, idle: timedelta, absolute: timedelta) 
             (WebSession.last_seen_at < now - idle) | (WebSession.created_at < now - absolute)
         )
     )
+    assert isinstance(result, CursorResult)
     return result.rowcount or 0
+
+
+def current_session() -> ServerSession:
+    """The current request's session, as :class:`ServerSessionInterface` opened it."""
+    if not isinstance(flask_session, ServerSession):
+        raise RuntimeError("the session was not opened by ServerSessionInterface")
+    return flask_session
 
 
 class _ClockSigner(TimestampSigner):
@@ -152,6 +162,8 @@ class _ClockSigner(TimestampSigner):
 
 
 def _anonymous_serializer(app: Flask) -> URLSafeTimedSerializer:
+    if app.secret_key is None:
+        raise RuntimeError("the application has no secret key to sign sessions with")
     return URLSafeTimedSerializer(app.secret_key, salt=_ANONYMOUS_SALT, signer=_ClockSigner)
 
 

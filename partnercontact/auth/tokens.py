@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -78,7 +78,7 @@ def _audit(action: AuditAction, owner: User, token: ApiToken, actor: User | None
     )
 
 
-def _active(owner: User, now: datetime):  # type: ignore[no-untyped-def]
+def _active(owner: User, now: datetime) -> Select[ApiToken]:
     return select(ApiToken).where(
         ApiToken.user_id == owner.id,
         ApiToken.revoked_at.is_(None),

@@ -9,10 +9,10 @@ from sqlalchemy import ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnercontact.crypto.fields import SealedRecord, encrypted
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 
 
-class Client(SealedRecord, db.Model):
+class Client(SealedRecord, Model):
     __tablename__ = "client"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -30,7 +30,7 @@ class Client(SealedRecord, db.Model):
     )
 
 
-class TreatmentEpisode(db.Model):
+class TreatmentEpisode(Model):
     __tablename__ = "treatment_episode"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -48,7 +48,7 @@ class TreatmentEpisode(db.Model):
     )
 
 
-class TreatmentSession(db.Model):
+class TreatmentSession(Model):
     """One planned treatment session and what came of it: attended, cancelled in advance, or
     missed (a no-show)."""
 

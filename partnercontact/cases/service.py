@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -103,7 +103,7 @@ def register_client(
     return client
 
 
-def _visible_clients(actor: User):  # type: ignore[no-untyped-def]
+def _visible_clients(actor: User) -> Select[Client]:
     # The case belongs to its treater: colleagues, managers and the partner side never
     # load a client's record through here.
     if not can(actor, Permission.CLIENT_SIDE_VIEW):

@@ -7,10 +7,10 @@ from datetime import datetime, time
 from sqlalchemy import String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 
 
-class Clinic(db.Model):
+class Clinic(Model):
     __tablename__ = "clinic"
 
     id: Mapped[int] = mapped_column(primary_key=True)

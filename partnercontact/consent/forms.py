@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from partnercontact.config import PROJECT_ROOT
 from partnercontact.consent.errors import ConsentFormError, NoConsentForm
@@ -48,7 +49,10 @@ class ConsentFormText:
     attestation: dict[str, str]
 
 
-def _require(document: dict, key: str, kind: type, source: str) -> object:
+T = TypeVar("T")
+
+
+def _require(document: dict[str, Any], key: str, kind: type[T], source: str) -> T:
     if key not in document:
         raise ConsentFormError(f"{source}: missing {key!r}")
     value = document[key]
@@ -77,10 +81,10 @@ def parse_form(path: Path) -> ConsentFormText:
             raise ConsentFormError(f"{source}: section {index + 1} needs a heading and a body")
         parsed_sections.append(Section(section["heading"], section["body"].strip()))
     form = ConsentFormText(
-        version=_require(document, "version", int, source),  # type: ignore[arg-type]
-        language=_require(document, "language", str, source),  # type: ignore[arg-type]
-        valid_from=_require(document, "valid_from", date, source),  # type: ignore[arg-type]
-        title=_require(document, "title", str, source),  # type: ignore[arg-type]
+        version=_require(document, "version", int, source),
+        language=_require(document, "language", str, source),
+        valid_from=_require(document, "valid_from", date, source),
+        title=_require(document, "title", str, source),
         sections=tuple(parsed_sections),
         scopes=dict(scopes),
         attestation=dict(attestation),

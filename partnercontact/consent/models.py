@@ -11,10 +11,10 @@ from sqlalchemy import ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.crypto.fields import Ciphertext
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 
 
-class Consent(db.Model):
+class Consent(Model):
     __tablename__ = "consent"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -72,7 +72,7 @@ class Consent(db.Model):
         return self.is_active and not self.signature_pending
 
 
-class ConsentDocument(db.Model):
+class ConsentDocument(Model):
     """The signed paper itself, sealed under the consent's own data key.
 
     The row is deleted and the key shredded at case end; what remains is the metadata on

@@ -7,6 +7,6 @@ The only package that imports ``cryptography``. Modules:
 - :mod:`.models`: :class:`~.models.DataKey`, a wrapped per-case data key.
 - :mod:`.service`: data keys, seal/unseal, shredding, KEK rotation (flush, never commit).
 - :mod:`.fields`: ``encrypted("name")`` fields on models with the ``SealedRecord`` mixin.
-- :mod:`.cli`: ``partnercontact keys init`` and ``keys rotate``.
+- :mod:`.rotation`: KEK rotation as a whole (``partnercontact keys rotate`` runs it).
 - :mod:`.errors`: the typed errors, all subclasses of ``CryptoError``.
 """

@@ -8,6 +8,8 @@ be unreadable. Only table names and counts come out of here, never a value.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Table, select
@@ -60,7 +62,10 @@ def _check_table(table: Table, keyring: KeyRing, keys: dict) -> TableCheck:
     # for the row's id.
     row_key = table.c.seal_id if "seal_id" in table.c else table.c.id
     query = select(row_key, table.c.data_key_id, *sealed).order_by(row_key)
-    for row in db.session.execute(query.execution_options(yield_per=BATCH)):
+    rows: Iterable[tuple[uuid.UUID | int, uuid.UUID, *tuple[bytes | None, ...]]] = (
+        db.session.execute(query.execution_options(yield_per=BATCH))
+    )
+    for row in rows:
         row_id, data_key_id, *values = row
         for column, value in zip(sealed, values, strict=True):
             if value is None:

@@ -17,7 +17,7 @@ moment a crash or a failed commit happens at:
 3. :func:`retire_old_keks`, once the commit is durable, checks the committed database holds
    no live data key under any other KEK and only then writes the file without them.
 
-:func:`partnercontact.crypto.cli.rotate_keys` runs the three under a lock.
+:func:`partnercontact.crypto.rotation.rotate_keys` runs the three under a lock.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ import os
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import func, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, func, inspect, select, update
+from sqlalchemy.orm import Session, scoped_session
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -97,7 +98,9 @@ def create_data_key(purpose: str, *, keyring: KeyRing, clock: Clock) -> DataKey:
 _LOADED_KEYS = "partnercontact.loaded_data_keys"
 
 
-def load_data_key(data_key_id: uuid.UUID | None, *, session: Session | None = None) -> DataKey:
+def load_data_key(
+    data_key_id: uuid.UUID | None, *, session: Session | scoped_session[Any] | None = None
+) -> DataKey:
     """The data key row ``data_key_id``; :class:`UnknownKey` if there is none."""
     if data_key_id is None:
         raise UnknownKey("the record has no data key")
@@ -323,6 +326,8 @@ def rotate_kek(
         if not rows:
             break
         for data_key_id, kek_id, wrapped in rows:
+            if wrapped is None:  # not selected: a shredded key has nothing to re-wrap
+                continue
             dek = keyring.unwrap(kek_id, wrapped, data_key_id)
             new_kek_id, new_wrapped = keyring.wrap(dek, data_key_id)
             # Compare-and-swap: the row is updated only if it still holds what was read. A
@@ -338,6 +343,7 @@ def rotate_kek(
                 .values(kek_id=new_kek_id, wrapped=new_wrapped)
                 .execution_options(synchronize_session=False)
             )
+            assert isinstance(result, CursorResult)
             count += result.rowcount
             last = data_key_id
     # Data key objects already in the session hold the old wrapping; reload on next access.

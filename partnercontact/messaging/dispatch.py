@@ -95,7 +95,7 @@ def _outgoing(message: SmsMessage, config: MessagingConfig) -> Outgoing:
     )
 
 
-def _claim(query: Select[tuple[SmsMessage]]) -> SmsMessage | None:
+def _claim(query: Select[SmsMessage]) -> SmsMessage | None:
     # SKIP LOCKED: a row another worker holds is passed over, not waited for (PostgreSQL;
     # SQLite has one writer at a time anyway).
     return db.session.scalar(
@@ -103,7 +103,7 @@ def _claim(query: Select[tuple[SmsMessage]]) -> SmsMessage | None:
     )
 
 
-def _halted_clinics() -> Select[tuple[int]]:
+def _halted_clinics() -> Select[int]:
     return select(OutboundHalt.clinic_id).where(OutboundHalt.lifted_at.is_(None))
 
 

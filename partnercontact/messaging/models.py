@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.crypto.fields import Ciphertext, SealedRecord, encrypted
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 
 # The states of a text message. "queued": waiting for the worker (also while the stop switch
 # is on); "sending": handed to the transport, result not yet recorded; "sent": the transport
@@ -37,7 +38,7 @@ SMS_STATES = (
 FINAL_SMS_STATES = ("delivered", "undelivered", "failed", "cancelled")
 
 
-class SmsMessage(SealedRecord, db.Model):
+class SmsMessage(SealedRecord, Model):
     __tablename__ = "sms_message"
     __table_args__ = (
         CheckConstraint(
@@ -71,13 +72,15 @@ class SmsMessage(SealedRecord, db.Model):
     to_index: Mapped[str] = mapped_column(String(64), index=True)
     to_number = encrypted("to_number")
     body = encrypted("body")
+    if TYPE_CHECKING:
+        body_ct: Mapped[bytes | None]  # the column encrypted("body") adds
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SmsStatusEvent(db.Model):
+class SmsStatusEvent(Model):
     """Each state a text message reached, once: a repeated status callback adds nothing."""
 
     __tablename__ = "sms_status_event"
@@ -90,7 +93,7 @@ class SmsStatusEvent(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class InboundSms(SealedRecord, db.Model):
+class InboundSms(SealedRecord, Model):
     """A text message from a partner, attached to her case for her treater only.
 
     A message from a number no case knows keeps no case and is sealed under a data key of its
@@ -113,7 +116,7 @@ class InboundSms(SealedRecord, db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SmsOptOut(db.Model):
+class SmsOptOut(Model):
     """A number that no text message may go to: she replied STOP, or the carrier says she
     opted out (Twilio error 21610)."""
 
@@ -126,7 +129,7 @@ class SmsOptOut(db.Model):
     opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SentLetter(db.Model):
+class SentLetter(Model):
     """A letter that was sent: what, when, by whom, on which template version; the PDF sealed
     under the partner case's data key."""
 
@@ -146,7 +149,7 @@ class SentLetter(db.Model):
     document_ct: Mapped[bytes] = mapped_column(Ciphertext)
 
 
-class OutboundHalt(db.Model):
+class OutboundHalt(Model):
     """The stop switch: while a clinic has a halt that is not lifted, nothing goes out."""
 
     __tablename__ = "outbound_halt"

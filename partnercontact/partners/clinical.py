@@ -26,7 +26,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, select
@@ -56,7 +56,7 @@ from partnercontact.policy import Permission, can
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
+    from sqlalchemy import ColumnElement, Select
 
     from partnercontact.clinics.models import Clinic
 
@@ -367,7 +367,7 @@ def _may_handle_manager_tasks(actor: User) -> bool:
     return can(actor, Permission.URGENT_TASKS_HANDLE)
 
 
-def _open_manager_tasks_query(actor: User) -> Select[Any]:
+def _open_manager_tasks_query(actor: User) -> Select[uuid.UUID, datetime, str, PartnerCase]:
     # Only the task's id and time, the level and the case row (which holds no sealed field
     # and no name) are selected: the assessment's notes, the handling text and the case's
     # records are not even loaded for the manager.
@@ -557,7 +557,7 @@ def save_safety_plan(
     return plan
 
 
-def _same_plan(child_id: uuid.UUID | None):  # type: ignore[no-untyped-def]
+def _same_plan(child_id: uuid.UUID | None) -> ColumnElement[bool]:
     if child_id is None:
         return SafetyPlan.child_id.is_(None)
     return SafetyPlan.child_id == child_id

@@ -884,7 +884,7 @@ class ThreatWarningForManager(ThreatWarningListed):
     reason: str
 
 
-def _warnings_of_clinic(actor: User) -> Select[tuple[ThreatWarning, PartnerCase]]:
+def _warnings_of_clinic(actor: User) -> Select[ThreatWarning, PartnerCase]:
     # Deny by default: only those who may confirm see any, and only their own clinic's.
     query = select(ThreatWarning, PartnerCase).join(
         PartnerCase, PartnerCase.id == ThreatWarning.partner_case_id
@@ -894,7 +894,7 @@ def _warnings_of_clinic(actor: User) -> Select[tuple[ThreatWarning, PartnerCase]
     return query.where(PartnerCase.clinic_id == actor.clinic_id)
 
 
-def _unconfirmed(actor: User) -> Select[tuple[ThreatWarning, PartnerCase]]:
+def _unconfirmed(actor: User) -> Select[ThreatWarning, PartnerCase]:
     return _warnings_of_clinic(actor).where(ThreatWarning.confirmed_at.is_(None))
 
 

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime, db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.i18n import _l
 from partnercontact.partners.models import PartnerCase
@@ -88,7 +88,7 @@ KIND_THREAT_WARNING = "threat_warning"
 KIND_REMINDER = "reminder"
 
 
-class Escalation(db.Model):
+class Escalation(Model):
     """A partner case escalated to the clinic's managers, and how it was handled.
 
     No column holds free text: a reason, an urgency and an outcome are keys of closed lists.

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, String, Time, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.crypto.fields import SealedRecord, encrypted
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 
 
-class PartnerHandover(SealedRecord, db.Model):
+class PartnerHandover(SealedRecord, Model):
     __tablename__ = "partner_handover"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -43,7 +44,7 @@ class PartnerHandover(SealedRecord, db.Model):
     protected_identity: Mapped[bool] = mapped_column(default=False)
 
 
-class PartnerCase(db.Model):
+class PartnerCase(Model):
     """The partner side of one treatment episode, opened by its first hand-over.
 
     Everything below hangs off it and is sealed under its data key (the same key as the
@@ -75,7 +76,7 @@ class PartnerCase(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ProtectedAccess(db.Model):
+class ProtectedAccess(Model):
     """A staff member named to see a protected partner's details."""
 
     __tablename__ = "protected_access"
@@ -88,7 +89,7 @@ class ProtectedAccess(db.Model):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class TreaterException(SealedRecord, db.Model):
+class TreaterException(SealedRecord, Model):
     """An administrator's logged exception: one person may hold both treater roles of a case
     (very small clinics only)."""
 
@@ -113,8 +114,12 @@ class _PartnerRecord(SealedRecord):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    if TYPE_CHECKING:
+        # Every record is also a Model, whose constructor takes the columns as keywords.
+        def __init__(self, **columns: Any) -> None: ...
 
-class SuitabilityDecision(_PartnerRecord, db.Model):
+
+class SuitabilityDecision(_PartnerRecord, Model):
     """Contact or no contact, and why. The newest decision counts; none is ever deleted."""
 
     __tablename__ = "suitability_decision"
@@ -124,7 +129,7 @@ class SuitabilityDecision(_PartnerRecord, db.Model):
     note = encrypted("note")
 
 
-class PartnerAnswer(_PartnerRecord, db.Model):
+class PartnerAnswer(_PartnerRecord, Model):
     """Each answer she gave, in order; partner_case.answer holds the newest."""
 
     __tablename__ = "partner_answer"
@@ -133,7 +138,7 @@ class PartnerAnswer(_PartnerRecord, db.Model):
     answered_on: Mapped[date] = mapped_column()
 
 
-class PartnerConsent(_PartnerRecord, db.Model):
+class PartnerConsent(_PartnerRecord, Model):
     """Her own consent to contact, separate from the client's, with its own withdrawal."""
 
     __tablename__ = "partner_consent"
@@ -147,7 +152,7 @@ class PartnerConsent(_PartnerRecord, db.Model):
     withdrawn_on: Mapped[date | None] = mapped_column()
 
 
-class SafeContactPlan(_PartnerRecord, db.Model):
+class SafeContactPlan(_PartnerRecord, Model):
     """How she may be contacted safely; the newest version counts, older ones are kept."""
 
     __tablename__ = "safe_contact_plan"
@@ -166,7 +171,7 @@ class SafeContactPlan(_PartnerRecord, db.Model):
     opener = encrypted("opener")
 
 
-class ContactAttempt(_PartnerRecord, db.Model):
+class ContactAttempt(_PartnerRecord, Model):
     __tablename__ = "contact_attempt"
 
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -174,7 +179,7 @@ class ContactAttempt(_PartnerRecord, db.Model):
     outcome: Mapped[str] = mapped_column(String(16))
 
 
-class ThreatWarning(_PartnerRecord, db.Model):
+class ThreatWarning(_PartnerRecord, Model):
     """A decision that she must be warned of an imminent threat although she declined or
     ended contact. Takes effect only once a manager confirms it."""
 
@@ -185,7 +190,7 @@ class ThreatWarning(_PartnerRecord, db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class SendDecision(_PartnerRecord, db.Model):
+class SendDecision(_PartnerRecord, Model):
     """A logged decision allowing one specific send to a partner with protected personal
     data. Used once."""
 
@@ -196,7 +201,7 @@ class SendDecision(_PartnerRecord, db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class RiskAssessment(_PartnerRecord, db.Model):
+class RiskAssessment(_PartnerRecord, Model):
     __tablename__ = "risk_assessment"
 
     instrument: Mapped[str] = mapped_column(String(32))
@@ -206,7 +211,7 @@ class RiskAssessment(_PartnerRecord, db.Model):
     notes = encrypted("notes")
 
 
-class UrgentTask(_PartnerRecord, db.Model):
+class UrgentTask(_PartnerRecord, Model):
     """An urgent consultation opened by a high risk result. Stays on the partner side."""
 
     __tablename__ = "urgent_task"
@@ -219,7 +224,7 @@ class UrgentTask(_PartnerRecord, db.Model):
     handling = encrypted("handling")
 
 
-class Child(_PartnerRecord, db.Model):
+class Child(_PartnerRecord, Model):
     __tablename__ = "child"
 
     # Initials or a first name, as the partner gives it.
@@ -229,7 +234,7 @@ class Child(_PartnerRecord, db.Model):
     regular_contact_with_client: Mapped[bool] = mapped_column(default=False)
 
 
-class SafetyPlan(_PartnerRecord, db.Model):
+class SafetyPlan(_PartnerRecord, Model):
     """A safety plan for the partner (child_id NULL) or for one child; each save is a new
     version."""
 
@@ -240,7 +245,7 @@ class SafetyPlan(_PartnerRecord, db.Model):
     content = encrypted("content")
 
 
-class ConcernReport(_PartnerRecord, db.Model):
+class ConcernReport(_PartnerRecord, Model):
     """An orosanmälan (14 kap. 1 § SoL): that it was made, when, by whom, to whom, why."""
 
     __tablename__ = "concern_report"

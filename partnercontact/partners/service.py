@@ -61,7 +61,7 @@ def audit(action: AuditAction, actor: User, partner_case: PartnerCase | uuid.UUI
     )
 
 
-def _visible_cases(actor: User) -> Select[tuple[PartnerCase]]:
+def _visible_cases(actor: User) -> Select[PartnerCase]:
     # Deny by default: only partner-contact treaters see partner cases at all, and only their
     # own clinic's, and of those only the ones they hold or that nobody holds yet.
     if not can(actor, Permission.PARTNER_CASES_WORK):
@@ -72,7 +72,7 @@ def _visible_cases(actor: User) -> Select[tuple[PartnerCase]]:
     )
 
 
-def held_cases(actor: User) -> Select[tuple[PartnerCase]]:
+def held_cases(actor: User) -> Select[PartnerCase]:
     """The cases ``actor`` holds, within what :func:`_visible_cases` lets them see."""
     return _visible_cases(actor).where(PartnerCase.treater_id == actor.id)
 

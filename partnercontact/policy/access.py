@@ -27,7 +27,7 @@ def can(actor: Any, permission: Permission) -> bool:
     if actor is None or not getattr(actor, "is_active", False):
         return False
     try:
-        role = Role(getattr(actor, "role", None))
+        role = Role(getattr(actor, "role", ""))
     except ValueError:
         return False
     return permission in ROLE_PERMISSIONS.get(role, frozenset())

@@ -4,6 +4,7 @@ did with it."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from partnercontact.i18n import _l
 
@@ -28,7 +29,8 @@ SCOPE_NEEDED: dict[RelayKind, str | None] = {
     RelayKind.CONSENT_WITHDRAWN: None,
 }
 
-LABELS = {
+# Keyed by the kind's value too: a RelayKind is the string it names.
+LABELS: dict[str, Any] = {
     RelayKind.TREATMENT_STARTED: _l("Treatment started"),
     RelayKind.SESSION_MISSED: _l("Session missed"),
     RelayKind.DROPPED_OUT: _l("Dropped out of treatment"),

@@ -9,21 +9,22 @@ with an event; it hangs off the partner case and nothing on the client side read
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 from partnercontact.relay.kinds import OUTCOMES, RelayKind
 
 
-def _one_of(column: str, values: object) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)  # type: ignore[attr-defined]
+def _one_of(column: str, values: Iterable[object]) -> str:
+    listed = ", ".join(f"'{value}'" for value in values)
     return f"{column} IN ({listed})"
 
 
-class RelayEvent(db.Model):
+class RelayEvent(Model):
     __tablename__ = "relay_event"
     __table_args__ = (
         # One event per real change: a repeated or racing update finds the row already there.
@@ -39,7 +40,7 @@ class RelayEvent(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class RelayOutcome(db.Model):
+class RelayOutcome(Model):
     """What the partner-contact treater did with one event: informed her (and how), she did
     not want to be told, or she could not be reached. Later outcomes are added, never edited."""
 

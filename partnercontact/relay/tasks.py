@@ -129,14 +129,14 @@ def open_tasks(actor: User) -> list[OpenTask]:
         for partner_case, kind, day in rows
     ]
     for partner_case in db.session.scalars(held_cases(actor)):
-        if closing_open(partner_case):
+        if closing_open(partner_case) and partner_case.closing_since is not None:
             tasks.append(
                 OpenTask(
                     partner_case.id,
                     reference_of(partner_case),
                     "closing",
                     None,
-                    partner_case.closing_since,  # type: ignore[arg-type]
+                    partner_case.closing_since,
                 )
             )
     return tasks
@@ -178,7 +178,8 @@ def record_closing(
     if outcome not in CLOSING_OUTCOMES:
         raise ContactInvalid(_l("Choose how the closing went."), field="outcome")
     day = date_given(closed_on, clinic_of(partner_case), "closed_on")
-    if day < partner_case.closing_since:  # type: ignore[operator]
+    assert partner_case.closing_since is not None  # closing_open() checked it
+    if day < partner_case.closing_since:
         raise ContactInvalid(
             _l("The contact cannot close before the treatment ended."), field="closed_on"
         )

@@ -14,8 +14,10 @@ only its time, length, channel, purpose and case are read, never its sealed note
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -167,7 +169,8 @@ def _session_entries(
         .where(or_(*conditions))
     )
     entries = []
-    for partner_case, *columns in db.session.execute(query):
+    rows: Iterable[tuple[PartnerCase, *tuple[Any, ...]]] = db.session.execute(query)
+    for partner_case, *columns in rows:
         session_id, purpose, state, due_on, starts_at, minutes, channel = columns
         timed = state != "to_book"
         at = starts_at.astimezone(zone) if timed else None

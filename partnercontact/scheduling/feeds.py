@@ -24,6 +24,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -166,9 +167,11 @@ def _booked_sessions(owner: User, now: datetime) -> list[_Booked]:
         )
         .order_by(ContactSession.starts_at, ContactSession.id)
     )
+    # starts_at is never None here: the query compares it.
+    rows: Iterable[tuple[PartnerCase, uuid.UUID, datetime, int | None]] = db.session.execute(query)
     return [
         _Booked(partner_case.id, reference_of(partner_case), session_id, starts_at, minutes)
-        for partner_case, session_id, starts_at, minutes in db.session.execute(query)
+        for partner_case, session_id, starts_at, minutes in rows
     ]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.crypto.fields import SealedRecord, encrypted
-from partnercontact.db import UTCDateTime, db
+from partnercontact.db import Model, UTCDateTime
 
 # "to_book": planned by the contact plan, no time agreed yet; "booked": a time is agreed;
 # "held", "cancelled", "no_show" (she did not come): recorded afterwards, final.
@@ -27,7 +27,7 @@ FINAL_SESSION_STATES = ("held", "cancelled", "no_show")
 TASK_STATES = ("pending", "done", "failed", "cancelled")
 
 
-class ContactSession(SealedRecord, db.Model):
+class ContactSession(SealedRecord, Model):
     """A kontakttillfälle with the partner: planned, booked, then held or not."""
 
     __tablename__ = "contact_session"
@@ -58,7 +58,7 @@ class ContactSession(SealedRecord, db.Model):
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ScheduledTask(db.Model):
+class ScheduledTask(Model):
     """One piece of scheduled work. It names records by id and holds no personal content."""
 
     __tablename__ = "scheduled_task"
@@ -89,7 +89,7 @@ class ScheduledTask(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class StaffReminder(db.Model):
+class StaffReminder(Model):
     """A reminder to one member of staff, shown in the app until they mark it done.
 
     It names a kind and a case reference, never a name or a word of what was recorded.
@@ -113,7 +113,7 @@ class StaffReminder(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """A private iCalendar address for one user. Only a hash of its secret is stored; revoking
     it (or making a new one) makes the old address answer 404."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -70,6 +70,7 @@ def _sms_bodies(now: datetime, days: int) -> int:
         .values(body_ct=None)
         .execution_options(synchronize_session=False)
     )
+    assert isinstance(result, CursorResult)
     return result.rowcount or 0
 
 

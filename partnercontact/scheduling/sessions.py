@@ -302,4 +302,4 @@ def pending_reminder_times(partner_case: PartnerCase) -> dict[uuid.UUID, datetim
         )
         .group_by(ScheduledTask.subject_id)
     )
-    return {session_id: due_at for session_id, due_at in rows}
+    return {session_id: due_at for session_id, due_at in rows if session_id is not None}

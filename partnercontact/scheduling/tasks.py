@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from partnercontact.config import WorkerConfig
@@ -145,6 +145,7 @@ def cancel_pending(subject_id: uuid.UUID, kinds: tuple[str, ...]) -> int:
         .values(state="cancelled", finished_at=_now())
         .execution_options(synchronize_session="fetch")
     )
+    assert isinstance(result, CursorResult)
     return result.rowcount or 0
 
 
@@ -156,7 +157,9 @@ def error_of(exc: BaseException) -> str:
     return text[:300]
 
 
-def _run_one(task: ScheduledTask, now: datetime, config: WorkerConfig, report: DispatchReport):
+def _run_one(
+    task: ScheduledTask, now: datetime, config: WorkerConfig, report: DispatchReport
+) -> None:
     handler = HANDLERS.get(task.kind)
     try:
         with db.session.begin_nested():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -180,8 +180,10 @@ def _earliest(days: Iterable[tuple[uuid.UUID, date]]) -> dict[uuid.UUID, date]:
     return first
 
 
-def _local(clinic: Clinic, rows: Iterable[tuple[uuid.UUID, datetime]]) -> list:
-    return [(case_id, local_date(moment, clinic)) for case_id, moment in rows]
+def _local(
+    clinic: Clinic, rows: Iterable[tuple[uuid.UUID, datetime | None]]
+) -> list[tuple[uuid.UUID, date]]:
+    return [(case_id, local_date(moment, clinic)) for case_id, moment in rows if moment is not None]
 
 
 def _first_offers(clinic: Clinic, case_ids: Any) -> dict[uuid.UUID, date]:
@@ -206,7 +208,7 @@ def _first_offers(clinic: Clinic, case_ids: Any) -> dict[uuid.UUID, date]:
     return _earliest(_local(clinic, [*attempts, *letters, *texts]))
 
 
-def _reached_in(clinic: Clinic, period: Period, case_ids: Any, answers: list) -> int:
+def _reached_in(clinic: Clinic, period: Period, case_ids: Any, answers: Sequence[Any]) -> int:
     """Partners first reached in the period: a call that reached her, or an answer from her
     (accepting or declining is being reached; "unreachable" is not)."""
     calls = db.session.execute(
@@ -223,7 +225,7 @@ def _reached_in(clinic: Clinic, period: Period, case_ids: Any, answers: list) ->
     return sum(1 for day in first.values() if period.contains(day))
 
 
-def _answered_in(period: Period, answers: list, answer: str) -> int:
+def _answered_in(period: Period, answers: Sequence[Any], answer: str) -> int:
     return len(
         {
             row.partner_case_id
@@ -233,7 +235,9 @@ def _answered_in(period: Period, answers: list, answer: str) -> int:
     )
 
 
-def _not_contacted(clinic: Clinic, period: Period, cases: list, case_ids: Any) -> dict[str, int]:
+def _not_contacted(
+    clinic: Clinic, period: Period, cases: Sequence[Any], case_ids: Any
+) -> dict[str, int]:
     """Cases whose newest suitability decision in the period was not to contact her."""
     protected = {row.id for row in cases if row.protected_identity}
     decisions = db.session.execute(
@@ -277,7 +281,9 @@ def _relayed(clinic_id: int, period: Period) -> dict[str, int]:
     return {kind: kinds[kind] for kind in RELAY_KINDS}
 
 
-def _cases_with_children(clinic: Clinic, period: Period, cases: list, case_ids: Any) -> int:
+def _cases_with_children(
+    clinic: Clinic, period: Period, cases: Sequence[Any], case_ids: Any
+) -> int:
     """Partner cases open during the period with a child recorded by its end."""
     children = db.session.execute(
         select(Child.partner_case_id, Child.recorded_at).where(Child.partner_case_id.in_(case_ids))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
@@ -88,7 +89,7 @@ def report_csv(report: Report) -> str:
     A header block, an empty row, then one row per line: section, line, the chosen period,
     the period before, the change. Every cell passes the spreadsheet formula guard.
     """
-    rows: list[list[object]] = [*_header(report), [], _columns(report)]
+    rows: list[Sequence[object]] = [*_header(report), [], _columns(report)]
     for section in report.sections:
         for line in section.lines:
             rows.append(

@@ -23,6 +23,10 @@ from partnercontact.web.guard import wants_json
 log = logging.getLogger(__name__)
 
 
+# An error page: JSON for API clients, rendered HTML otherwise, with its status.
+ErrorResponse = tuple[Response | str, int]
+
+
 def _messages() -> dict[int, str]:
     return {
         400: gettext("The request could not be understood."),
@@ -38,7 +42,7 @@ def _messages() -> dict[int, str]:
 
 def error_response(
     status: int, message: str, field: str | None = None, errors: dict | None = None
-) -> tuple[Response, int]:
+) -> ErrorResponse:
     if wants_json():
         body: dict[str, object] = {"error": message, "status": status}
         if field:
@@ -84,24 +88,24 @@ def _first_fault(messages: dict) -> tuple[str, str]:
     return ".".join(path[1:]) or path[0], str(reason)
 
 
-def _invalid_input(status: int, messages: dict) -> tuple[Response, int]:
+def _invalid_input(status: int, messages: dict) -> ErrorResponse:
     field, reason = _first_fault(messages)
     message = gettext("%(field)s: %(reason)s", field=field, reason=reason)
     return error_response(status, message, field=field, errors=messages)
 
 
-def handle_csrf(exc: CSRFError) -> tuple[Response, int]:
+def handle_csrf(exc: CSRFError) -> ErrorResponse:
     return error_response(
         400, gettext("The form had expired or was not sent from this site. Please try again.")
     )
 
 
-def handle_domain(exc: DomainError) -> tuple[Response, int]:
+def handle_domain(exc: DomainError) -> ErrorResponse:
     db.session.rollback()
     return error_response(exc.status, str(exc.message), exc.field)
 
 
-def handle_busy_database(exc: OperationalError) -> tuple[Response, int]:
+def handle_busy_database(exc: OperationalError) -> Response | ErrorResponse:
     """SQLite allows one writer: a request that read before another one's change was committed
     may not write after it. Nothing of it was saved; the user is asked to try again."""
     if "database is locked" not in str(exc.orig):
@@ -112,7 +116,7 @@ def handle_busy_database(exc: OperationalError) -> tuple[Response, int]:
     )
 
 
-def handle_unexpected(exc: Exception) -> Response | tuple[Response, int]:
+def handle_unexpected(exc: Exception) -> Response | ErrorResponse:
     if isinstance(exc, HTTPException):
         return handle_http(exc)
     original = getattr(exc, "original_exception", None) or exc

@@ -10,9 +10,9 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import select, text
 
-from partnercontact.audit.cli import audit
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.verify import ChainHead, verify_chain
+from partnercontact.cli.audit import audit
 from partnercontact.db import db
 from partnercontact.runtime import Runtime
 

@@ -11,7 +11,6 @@ from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from partnercontact.audit.cli import audit
 from partnercontact.audit.jobs import verify_audit_nightly
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.runs import (
@@ -22,6 +21,7 @@ from partnercontact.audit.runs import (
     run_verification,
 )
 from partnercontact.audit.verify import ChainHead
+from partnercontact.cli.audit import audit
 from partnercontact.clock import FixedClock
 from partnercontact.db import db
 from partnercontact.runtime import Runtime

@@ -20,12 +20,13 @@ from flask import Flask
 from sqlalchemy import update
 
 from partnercontact.auth.models import User
+from partnercontact.cli.keys import keys
 from partnercontact.clock import FixedClock
-from partnercontact.crypto.cli import keys, rotate_keys
 from partnercontact.crypto.errors import CryptoError, UnknownKey
 from partnercontact.crypto.keyfile import load_key_file
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.crypto.models import DataKey
+from partnercontact.crypto.rotation import rotate_keys
 from partnercontact.crypto.service import (
     create_data_key,
     retire_old_keks,

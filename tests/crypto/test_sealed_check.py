@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
+from partnercontact.cli.keys import keys
 from partnercontact.crypto.check import check_sealed_values, sealed_tables
-from partnercontact.crypto.cli import keys
 from partnercontact.crypto.keyfile import generate_key_file, load_key_file
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from partnercontact.auth import service as accounts
 from partnercontact.auth.errors import AccountInvalid
+from partnercontact.auth.sessions import current_session
 from partnercontact.db import db
 from partnercontact.policy import Permission, requires
 from partnercontact.web.account.forms import PasswordChangeForm
@@ -42,5 +43,5 @@ def change_password() -> Response | tuple[str, int]:
     db.session.commit()
     # Every session of the user, this one included, has ended: log in again.
     logout_user()
-    session.end()
+    current_session().end()
     return redirect(url_for("public.login", logged_out=1))

@@ -16,7 +16,7 @@ from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
 from partnercontact.web.client_side.forms import SignedCopyForm
 from partnercontact.web.client_side.views import back_to_client, bp, page_about_client
-from partnercontact.web.errors import error_response
+from partnercontact.web.errors import ErrorResponse, error_response
 from partnercontact.web.form_errors import show_on_form
 
 TEMPLATE = "client_side/signed_copy.html"
@@ -50,7 +50,7 @@ def attach_signed_copy(client_id: uuid.UUID, consent_id: uuid.UUID) -> Response 
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def upload_too_large(exc: RequestEntityTooLarge) -> tuple[Response, int]:
+def upload_too_large(exc: RequestEntityTooLarge) -> ErrorResponse:
     # Raised while the body is read, before the view and its access checks have run: answer
     # with the limit and the field, and nothing about the case.
     return error_response(

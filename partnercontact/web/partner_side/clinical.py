@@ -239,7 +239,7 @@ def _safety_plan(case_id: uuid.UUID, child_id: uuid.UUID | None) -> Response | t
     partner_case = _held_case(case_id)
     child = clinical.child_of_case(current_user, partner_case, child_id) if child_id else None
     current = clinical.current_safety_plan(current_user, partner_case, child_id)
-    extra = {"child": child, "current": current}
+    extra: dict[str, Any] = {"child": child, "current": current}
     if not form.is_submitted():
         form.content.data = current.content if current is not None else ""
         return form_page(PLAN_TEMPLATE, form, case_id, **extra)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -151,7 +152,7 @@ def book_session(case_id: uuid.UUID, session_id: uuid.UUID) -> Response | tuple[
     form = BookSessionForm()
     if not form.is_submitted():
         _fill_from_session(form, session)
-    extra = {"session": session, "moving": moving}
+    extra: dict[str, Any] = {"session": session, "moving": moving}
     return case_form(
         BOOK_TEMPLATE,
         form,

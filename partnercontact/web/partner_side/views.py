@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.partners import service as partners
+from partnercontact.partners.models import PartnerCase
 from partnercontact.partners.vocabulary import ANSWERS
 from partnercontact.policy import Permission, requires
 from partnercontact.web.partner_side.sections import case_section, sections_for
@@ -95,7 +97,7 @@ def name_staff(case_id: uuid.UUID) -> Response:
 
 
 @case_section("details", order=10, template="partner_side/sections/details.html")
-def _details(actor, partner_case):  # type: ignore[no-untyped-def]
+def _details(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     return {
         "entries": partners.partner_details(actor, partner_case),
         "colleagues": partners.colleagues_to_name(actor) if partner_case.protected_identity else [],

@@ -17,7 +17,7 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.auth import service as accounts
 from partnercontact.auth.errors import LoginFailed, SecondFactorFailed
 from partnercontact.auth.models import User
-from partnercontact.auth.sessions import end_sessions_of_user
+from partnercontact.auth.sessions import current_session, end_sessions_of_user
 from partnercontact.db import db
 from partnercontact.policy import public
 from partnercontact.runtime import current_runtime
@@ -61,7 +61,7 @@ def _finish_login(user: User) -> Response:
     next_url = (session.get("pending") or {}).get("next")
     locale = session.get("locale")
     # A fresh session id at login: a session id planted before login is worthless after it.
-    session.regenerate()
+    current_session().regenerate()
     session.clear()
     if locale:
         session["locale"] = locale
@@ -181,7 +181,7 @@ def logout() -> Response:
         )
         db.session.commit()
         logout_user()
-    session.end()
+    current_session().end()
     return redirect(url_for("public.login", logged_out=1))
 
 

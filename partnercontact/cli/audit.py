@@ -1,56 +1,23 @@
 """``partnercontact audit``: verify the chain, export its head.
 
-The group is registered on the main command by ``partnercontact.cli``. Each command runs
-inside an application context: the one already pushed if there is one, else the app of
-Flask's ``ScriptInfo`` (``flask --app ... audit``, ``app.test_cli_runner()``), else one built
-from the configuration the way the main command does.
+Each command runs inside an application context (:mod:`partnercontact.cli.appcontext`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import update_wrapper
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
-from flask import has_app_context
-from flask.cli import ScriptInfo
 
 from partnercontact.audit.errors import HeadFormatError
 from partnercontact.audit.runs import run_verification
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.audit.verify import ChainHead, export_head
+from partnercontact.cli.appcontext import with_app
 from partnercontact.db import db
 
-if TYPE_CHECKING:
-    from flask import Flask
-
 EXIT_BROKEN = 1
-
-
-def _with_app_context(command: Callable[..., Any]) -> Callable[..., Any]:
-    @click.pass_context
-    def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
-        if has_app_context():
-            return command(*args, **kwargs)
-        info = ctx.find_object(ScriptInfo)
-        app = info.load_app() if info is not None else _build_app()
-        with app.app_context():
-            return command(*args, **kwargs)
-
-    return update_wrapper(wrapper, command)
-
-
-def _build_app() -> Flask:
-    from partnercontact.app import create_app
-    from partnercontact.config import ConfigError, load_config
-
-    try:
-        return create_app(load_config())
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration: {exc}") from exc
 
 
 @click.group("audit")
@@ -72,7 +39,7 @@ def audit() -> None:
     help="Record the run (shown to managers and administrators) and, when the log is "
     "intact, append an audit.verified event. Use --no-record on a read-only replica or role.",
 )
-@_with_app_context
+@with_app
 def verify_command(head_file: Path | None, record: bool) -> None:
     """Check every row of the audit log; exit 1 at the first altered, missing or extra row."""
     head: ChainHead | None = None
@@ -112,7 +79,7 @@ def verify_command(head_file: Path | None, record: bool) -> None:
     show_default=True,
     help="Append an audit.head_exported event first, so the head includes its own export.",
 )
-@_with_app_context
+@with_app
 def head_command(output: Path | None, record: bool) -> None:
     """Print the chain head (last seq and mac) as JSON, to be kept outside the database.
 
