@@ -117,10 +117,10 @@ def seed(url: str, keys: Path, instance: Path, count: int) -> list[SeededCase]:
     from partnercontact.crypto.keyfile import load_key_file
     from partnercontact.crypto.keyring import KeyRing
     from partnercontact.db import db
-    from partnercontact.partners import clinical
-    from partnercontact.partners.models import PartnerCase
-    from partnercontact.scheduling import sessions
-    from partnercontact.scheduling.localtime import local_date
+    from partnercontact.partner_side import clinical
+    from partnercontact.partner_side.models import PartnerCase
+    from partnercontact.partner_side.scheduling import sessions
+    from partnercontact.partner_side.scheduling.localtime import local_date
     from tests.cases_built import accepted_contact
     from tests.factories import Factory
     from tests.partners.conftest import handed_over_case

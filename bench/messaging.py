@@ -35,11 +35,11 @@ from partnercontact.config import load_config
 from partnercontact.crypto.keyfile import generate_key_file, load_key_file
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
-from partnercontact.messaging.dispatch import send_due_sms
-from partnercontact.messaging.letters import send_letter
-from partnercontact.messaging.sms import new_idempotency_key, queue_sms
-from partnercontact.messaging.transport import OutboxTransport
 from partnercontact.migrate import upgrade
+from partnercontact.partner_side.messaging.dispatch import send_due_sms
+from partnercontact.partner_side.messaging.letters import send_letter
+from partnercontact.partner_side.messaging.sms import new_idempotency_key, queue_sms
+from partnercontact.transports.transport import OutboxTransport
 from tests.factories import Factory
 from tests.messaging.sending import held_for_sms
 

@@ -75,7 +75,7 @@ def _dispatcher(url: str, keys: str, batch_size: int) -> dict[str, float]:
     from partnercontact.app import create_app
     from partnercontact.config import load_config
     from partnercontact.db import db
-    from partnercontact.scheduling.tasks import dispatch_due
+    from partnercontact.tasks.queue import dispatch_due
 
     config = load_config(
         environ={},
@@ -135,9 +135,9 @@ def _seed(url: str, keys: Path, tasks: int, cases: int) -> None:
     from partnercontact.crypto.keyfile import load_key_file
     from partnercontact.crypto.keyring import KeyRing
     from partnercontact.db import db
-    from partnercontact.partners.service import pick_up
-    from partnercontact.scheduling import kinds
-    from partnercontact.scheduling.models import ScheduledTask
+    from partnercontact.partner_side.scheduling import kinds
+    from partnercontact.partner_side.service import pick_up
+    from partnercontact.tasks.models import ScheduledTask
     from tests.factories import Factory
     from tests.partners.conftest import handed_over_case
 

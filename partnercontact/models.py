@@ -3,11 +3,12 @@
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.runs import AuditVerification
 from partnercontact.auth.models import ApiToken, User, WebSession
-from partnercontact.cases.models import Client, TreatmentEpisode, TreatmentSession
+from partnercontact.client_side.cases.models import Client, TreatmentEpisode, TreatmentSession
+from partnercontact.client_side.consent.models import Consent, ConsentDocument
 from partnercontact.clinics.models import Clinic
-from partnercontact.consent.models import Consent, ConsentDocument
 from partnercontact.crypto.models import DataKey
-from partnercontact.messaging.models import (
+from partnercontact.partner_side.escalations import Escalation
+from partnercontact.partner_side.messaging.models import (
     InboundSms,
     OutboundHalt,
     SentLetter,
@@ -15,8 +16,7 @@ from partnercontact.messaging.models import (
     SmsOptOut,
     SmsStatusEvent,
 )
-from partnercontact.partners.escalations import Escalation
-from partnercontact.partners.models import (
+from partnercontact.partner_side.models import (
     Child,
     ConcernReport,
     ContactAttempt,
@@ -34,13 +34,13 @@ from partnercontact.partners.models import (
     TreaterException,
     UrgentTask,
 )
-from partnercontact.relay.models import RelayEvent, RelayOutcome
-from partnercontact.scheduling.models import (
+from partnercontact.partner_side.scheduling.models import (
     CalendarFeed,
     ContactSession,
-    ScheduledTask,
     StaffReminder,
 )
+from partnercontact.relay.models import RelayEvent, RelayOutcome
+from partnercontact.tasks.models import ScheduledTask
 
 __all__ = [
     "ApiToken",

@@ -8,11 +8,11 @@ from __future__ import annotations
 import uuid
 
 from partnercontact.auth.models import User
-from partnercontact.cases.service import register_client
+from partnercontact.client_side.cases.service import register_client
+from partnercontact.client_side.consent.documents import attach_signed_copy
+from partnercontact.client_side.consent.models import Consent
+from partnercontact.client_side.consent.service import record_consent
 from partnercontact.clock import FixedClock
-from partnercontact.consent.documents import attach_signed_copy
-from partnercontact.consent.models import Consent
-from partnercontact.consent.service import record_consent
 from partnercontact.db import db
 
 # The smallest files that are what they say they are.
@@ -66,8 +66,8 @@ def accepted_contact(user: User, case_id: uuid.UUID, clock: FixedClock) -> None:
     assessed: a partner case where sessions can be added and booked. Flushes, never commits."""
     from datetime import time, timedelta
 
-    from partnercontact.partners import clinical, contact
-    from partnercontact.partners.service import pick_up
+    from partnercontact.partner_side import clinical, contact
+    from partnercontact.partner_side.service import pick_up
 
     pick_up(user, case_id)
     contact.decide_suitability(user, case_id, decision="contact")

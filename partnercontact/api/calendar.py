@@ -17,12 +17,12 @@ from marshmallow import Schema, fields, validate
 
 from partnercontact.api.errors import DENIED, NOT_FOUND, answers
 from partnercontact.db import db
+from partnercontact.partner_side.scheduling import calendar
+from partnercontact.partner_side.scheduling import reminders as staff_reminders
+from partnercontact.partner_side.scheduling.kinds import REMINDERS
+from partnercontact.partner_side.scheduling.plan import PURPOSES
+from partnercontact.partner_side.scheduling.sessions import SESSION_CHANNELS, SESSION_STATES
 from partnercontact.policy import Permission, requires
-from partnercontact.scheduling import calendar
-from partnercontact.scheduling import reminders as staff_reminders
-from partnercontact.scheduling.kinds import REMINDERS
-from partnercontact.scheduling.plan import PURPOSES
-from partnercontact.scheduling.sessions import SESSION_CHANNELS, SESSION_STATES
 
 blp = Blueprint(
     "api_calendar",

@@ -13,10 +13,10 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from partnercontact.api.errors import DENIED, INVALID, NOT_FOUND, answers
 from partnercontact.api.fields import Text
-from partnercontact.consent import register
-from partnercontact.consent.schemas import MAX_VERSION, RegisterFiltersIn
+from partnercontact.client_side.consent import register
+from partnercontact.client_side.consent.schemas import MAX_VERSION, RegisterFiltersIn
 from partnercontact.db import db
-from partnercontact.partners import escalations
+from partnercontact.partner_side import escalations
 from partnercontact.policy import Permission, requires
 from partnercontact.statistics.periods import Period
 from partnercontact.statistics.report import Figure, Measure, Report, figure_text, period_label

@@ -30,7 +30,7 @@ from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError, Forbidden
 from partnercontact.i18n import _l
-from partnercontact.partners.contact import clinic_zone
+from partnercontact.partner_side.contact import clinic_zone
 from partnercontact.policy import Permission, can
 
 PAGE_SIZE = 50

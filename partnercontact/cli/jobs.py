@@ -6,7 +6,7 @@ import click
 
 from partnercontact.auth.jobs import purge_sessions
 from partnercontact.cli.appcontext import with_app
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.tasks.queue import dispatch_due
 
 
 @click.group()

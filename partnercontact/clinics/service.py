@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.identifiers import normalise_phone
 from partnercontact.clinics.errors import ClinicSettingsInvalid
 from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
 from partnercontact.i18n import _l
+from partnercontact.identifiers import normalise_phone
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.service import audit
+from partnercontact.client_side.cases.service import audit
 from partnercontact.db import db
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling import kinds
 from partnercontact.runtime import current_runtime
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.tasks import schedule
+from partnercontact.tasks.queue import schedule
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
-    from partnercontact.cases.models import TreatmentEpisode
+    from partnercontact.client_side.cases.models import TreatmentEpisode
 
 
 def start_closing(actor: User, episode: TreatmentEpisode, ended_on: date) -> None:

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.models import TreatmentEpisode, TreatmentSession
-from partnercontact.cases.service import audit
-from partnercontact.cases.status import EpisodeStatus
+from partnercontact.client_side.cases.models import TreatmentEpisode, TreatmentSession
+from partnercontact.client_side.cases.service import audit
+from partnercontact.client_side.cases.status import EpisodeStatus
 from partnercontact.db import db
 from partnercontact.relay.gate import may_cross
 from partnercontact.relay.kinds import RelayKind

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import or_, select
 
-from partnercontact.consent.models import Consent
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
 from partnercontact.relay.kinds import SCOPE_NEEDED, RelayKind
 

@@ -20,13 +20,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from partnercontact.cases.models import Client, TreatmentEpisode
-from partnercontact.cases.status import EpisodeStatus
+from partnercontact.client_side.cases.models import Client, TreatmentEpisode
+from partnercontact.client_side.cases.status import EpisodeStatus
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.clinics.models import Clinic
-from partnercontact.consent.models import Consent
 from partnercontact.db import db
-from partnercontact.messaging.models import SentLetter, SmsMessage
-from partnercontact.partners.models import (
+from partnercontact.partner_side.messaging.models import SentLetter, SmsMessage
+from partnercontact.partner_side.models import (
     Child,
     ConcernReport,
     ContactAttempt,
@@ -35,10 +35,10 @@ from partnercontact.partners.models import (
     PartnerHandover,
     SuitabilityDecision,
 )
-from partnercontact.partners.vocabulary import NO_CONTACT_REASONS
+from partnercontact.partner_side.scheduling.localtime import local_date
+from partnercontact.partner_side.vocabulary import NO_CONTACT_REASONS
 from partnercontact.relay.kinds import RelayKind
 from partnercontact.relay.models import RelayEvent
-from partnercontact.scheduling.localtime import local_date
 from partnercontact.statistics.periods import Period
 
 # The messages that offer her contact; a notice of a relayed event or a reminder does not.

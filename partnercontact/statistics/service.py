@@ -13,8 +13,8 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.errors import Forbidden
 from partnercontact.i18n import _l
-from partnercontact.partners.contact import clinic_today
-from partnercontact.partners.vocabulary import NO_CONTACT_REASONS
+from partnercontact.partner_side.contact import clinic_today
+from partnercontact.partner_side.vocabulary import NO_CONTACT_REASONS
 from partnercontact.policy import Permission, can
 from partnercontact.relay.kinds import LABELS as RELAY_LABELS
 from partnercontact.statistics.counts import (

@@ -12,10 +12,10 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from partnercontact.partners.contact import clinic_zone
-from partnercontact.partners.escalations import open_manager_task_count
+from partnercontact.partner_side.contact import clinic_zone
+from partnercontact.partner_side.escalations import open_manager_task_count
+from partnercontact.partner_side.scheduling.reminders import open_reminder_count
 from partnercontact.policy import Permission, Role, can
-from partnercontact.scheduling.reminders import open_reminder_count
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from partnercontact.clinics.errors import ClinicSettingsInvalid
 from partnercontact.clinics.models import Clinic
 from partnercontact.clinics.service import update_settings
 from partnercontact.db import db
-from partnercontact.partners.contact import record_answer
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.models import ContactSession, ScheduledTask
-from partnercontact.scheduling.sessions import book_session
+from partnercontact.partner_side.contact import record_answer
+from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.models import ContactSession
+from partnercontact.partner_side.scheduling.sessions import book_session
+from partnercontact.tasks.models import ScheduledTask
 from tests.admin.test_accounts_and_settings import SETTINGS
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of

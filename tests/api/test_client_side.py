@@ -11,13 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from partnercontact.cases.models import TreatmentEpisode, TreatmentSession
-from partnercontact.consent.models import Consent
+from partnercontact.client_side.cases.models import TreatmentEpisode, TreatmentSession
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
-from partnercontact.partners.models import PartnerCase, PartnerHandover
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.models import PartnerCase, PartnerHandover
+from partnercontact.partner_side.relay_inbox import open_tasks
+from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.models import RelayEvent
-from partnercontact.relay.tasks import open_tasks
 from tests.cases_built import attach_pdf, client_of, signed_consent_of
 from tests.factories import Account, Factory
 from tests.helpers import api_token, log_in, text_of

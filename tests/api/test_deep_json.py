@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from partnercontact.api.bodies import MAX_JSON_DEPTH
-from partnercontact.cases.models import Client
+from partnercontact.client_side.cases.models import Client
 from partnercontact.db import db
 from tests.cases_built import client_of
 from tests.factories import Factory

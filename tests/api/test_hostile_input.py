@@ -26,11 +26,11 @@ from sqlalchemy import select
 
 from partnercontact.api.docs import METHODS, permissions_by_operation
 from partnercontact.db import db
-from partnercontact.partners.escalations import Escalation
-from partnercontact.partners.models import Child, SafetyPlan, UrgentTask
+from partnercontact.partner_side.escalations import Escalation
+from partnercontact.partner_side.models import Child, SafetyPlan, UrgentTask
+from partnercontact.partner_side.scheduling.models import ContactSession, StaffReminder
 from partnercontact.policy import ROLE_PERMISSIONS, Role
 from partnercontact.relay.models import RelayEvent
-from partnercontact.scheduling.models import ContactSession, StaffReminder
 from tests.factories import Factory
 from tests.helpers import api_token
 from tests.web.canary import CanaryWorld, build_canary_world

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Flask
 
 from partnercontact.db import db
-from partnercontact.partners.escalations import raise_escalation
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.escalations import raise_escalation
+from partnercontact.partner_side.service import pick_up
 from tests.cases_built import client_of, signed_consent_of
 from tests.factories import Factory
 from tests.helpers import api_token, log_in, text_of

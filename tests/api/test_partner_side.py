@@ -12,11 +12,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from partnercontact.cases.ending import end_episode, start_treatment
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.ending import end_episode, start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
-from partnercontact.partners.models import ContactAttempt
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.models import ContactAttempt
+from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.models import RelayOutcome
 from tests.factories import Factory
 from tests.helpers import api_token, log_in, sample_url, text_of

@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-import partnercontact.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
+import partnercontact.partner_side.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
 from partnercontact.db import db
-from partnercontact.partners.service import pick_up
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.partner_side.service import pick_up
+from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Account, Factory
 from tests.helpers import api_token, log_in, text_of
 from tests.messaging.sending import Held

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from partnercontact.audit.models import AuditEvent
-from partnercontact.cases.identifiers import normalise_personal_id, normalise_phone
-from partnercontact.cases.models import Client, TreatmentEpisode
+from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.db import db
+from partnercontact.identifiers import normalise_personal_id, normalise_phone
 from tests.factories import Factory
 from tests.helpers import log_in, masked, submit, text_of
 

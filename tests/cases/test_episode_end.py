@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
-from partnercontact.cases.ending import end_episode
-from partnercontact.cases.errors import ClientInvalid
-from partnercontact.cases.models import TreatmentEpisode
-from partnercontact.consent.documents import read_signed_copy
-from partnercontact.consent.errors import ConsentInvalid
-from partnercontact.consent.models import Consent, ConsentDocument
-from partnercontact.consent.service import record_consent
+from partnercontact.client_side.cases.ending import end_episode
+from partnercontact.client_side.cases.errors import ClientInvalid
+from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.client_side.consent.documents import read_signed_copy
+from partnercontact.client_side.consent.errors import ConsentInvalid
+from partnercontact.client_side.consent.models import Consent, ConsentDocument
+from partnercontact.client_side.consent.service import record_consent
 from partnercontact.crypto.errors import KeyShredded
 from partnercontact.crypto.models import DataKey
 from partnercontact.crypto.service import shred_digest, unseal_bytes

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
-from partnercontact.cases.attendance import record_session
-from partnercontact.cases.ending import end_episode, start_treatment
-from partnercontact.cases.errors import ClientInvalid
-from partnercontact.cases.models import TreatmentEpisode, TreatmentSession
-from partnercontact.cases.status import MOVES, EpisodeStatus, may_move
+from partnercontact.client_side.cases.attendance import record_session
+from partnercontact.client_side.cases.ending import end_episode, start_treatment
+from partnercontact.client_side.cases.errors import ClientInvalid
+from partnercontact.client_side.cases.models import TreatmentEpisode, TreatmentSession
+from partnercontact.client_side.cases.status import MOVES, EpisodeStatus, may_move
 from partnercontact.db import db
 from partnercontact.errors import Conflict
 from tests.cases_built import client_of

@@ -21,7 +21,7 @@ from partnercontact.app import create_app
 from partnercontact.auth.models import User
 from partnercontact.config import load_config
 from partnercontact.db import db
-from partnercontact.scheduling import feeds
+from partnercontact.partner_side.scheduling import feeds
 from partnercontact.serving import MaskedGunicornLogger
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from partnercontact.consent.errors import ConsentFormError, NoConsentForm
-from partnercontact.consent.forms import (
+from partnercontact.client_side.consent.errors import ConsentFormError, NoConsentForm
+from partnercontact.client_side.consent.forms import (
     CONSENTS_DIR,
     SCOPES,
     all_forms,

@@ -8,10 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
-from partnercontact.cases.service import register_client
-from partnercontact.consent.errors import ConsentInvalid
-from partnercontact.consent.models import Consent
-from partnercontact.consent.service import record_consent, record_refusal, withdraw_consent
+from partnercontact.client_side.cases.service import register_client
+from partnercontact.client_side.consent.errors import ConsentInvalid
+from partnercontact.client_side.consent.models import Consent
+from partnercontact.client_side.consent.service import (
+    record_consent,
+    record_refusal,
+    withdraw_consent,
+)
 from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
 from tests.factories import Factory

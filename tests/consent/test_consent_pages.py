@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from partnercontact.consent.models import Consent
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.errors import ClientNotFound
-from partnercontact.cases.service import register_client
-from partnercontact.consent.errors import ConsentInvalid, NoConsentForm
-from partnercontact.consent.forms import SCOPES, form_in_force
-from partnercontact.consent.printable import render_form_html
+from partnercontact.client_side.cases.errors import ClientNotFound
+from partnercontact.client_side.cases.service import register_client
+from partnercontact.client_side.consent.errors import ConsentInvalid, NoConsentForm
+from partnercontact.client_side.consent.forms import SCOPES, form_in_force
+from partnercontact.client_side.consent.printable import render_form_html
 from partnercontact.db import db
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of

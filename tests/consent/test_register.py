@@ -13,20 +13,20 @@ from sqlalchemy import select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.auth.models import User
-from partnercontact.cases.ending import end_episode
-from partnercontact.cases.service import register_client
-from partnercontact.clock import FixedClock
-from partnercontact.consent.errors import ConsentInvalid
-from partnercontact.consent.models import Consent
-from partnercontact.consent.register import (
+from partnercontact.client_side.cases.ending import end_episode
+from partnercontact.client_side.cases.service import register_client
+from partnercontact.client_side.consent.errors import ConsentInvalid
+from partnercontact.client_side.consent.models import Consent
+from partnercontact.client_side.consent.register import (
     CSV_COLUMNS,
     RegisterFilters,
     register_csv,
     register_detail,
     register_rows,
 )
-from partnercontact.consent.schemas import load_register_filters
-from partnercontact.consent.service import record_refusal, withdraw_consent
+from partnercontact.client_side.consent.schemas import load_register_filters
+from partnercontact.client_side.consent.service import record_refusal, withdraw_consent
+from partnercontact.clock import FixedClock
 from partnercontact.crypto.service import shred_digest
 from partnercontact.db import db
 from partnercontact.errors import Forbidden, NotFound

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from partnercontact.audit.models import AuditEvent
+from partnercontact.client_side.consent.models import Consent
+from partnercontact.client_side.consent.register import CSV_COLUMNS
+from partnercontact.client_side.consent.service import withdraw_consent
 from partnercontact.clock import FixedClock
-from partnercontact.consent.models import Consent
-from partnercontact.consent.register import CSV_COLUMNS
-from partnercontact.consent.service import withdraw_consent
 from partnercontact.db import db
 from partnercontact.spreadsheet import csv_safe
 from tests.cases_built import attach_pdf, client_of, consent_of

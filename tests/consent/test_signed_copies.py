@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 
 from partnercontact.app import MAX_REQUEST_BYTES
 from partnercontact.audit.models import AuditEvent
-from partnercontact.consent.documents import (
+from partnercontact.client_side.consent.documents import (
     MAX_DOCUMENT_BYTES,
     attach_signed_copy,
     read_signed_copy,
 )
-from partnercontact.consent.models import Consent, ConsentDocument
-from partnercontact.consent.service import withdraw_consent
+from partnercontact.client_side.consent.models import Consent, ConsentDocument
+from partnercontact.client_side.consent.service import withdraw_consent
 from partnercontact.crypto.models import DataKey
 from partnercontact.db import db
 from partnercontact.errors import Conflict
@@ -73,7 +73,7 @@ def test_an_attached_copy_ends_signature_pending_and_reads_back_for_the_treater(
 
 
 def test_the_copy_has_a_data_key_of_its_own(treater, clock) -> None:
-    from partnercontact.cases.models import Client
+    from partnercontact.client_side.cases.models import Client
 
     client_id = client_of(treater.user)
     consent = consent_of(treater.user, client_id, clock)

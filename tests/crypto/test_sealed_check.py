@@ -14,7 +14,7 @@ from partnercontact.crypto.check import check_sealed_values, sealed_tables
 from partnercontact.crypto.keyfile import generate_key_file, load_key_file
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
-from partnercontact.partners.models import PartnerHandover
+from partnercontact.partner_side.models import PartnerHandover
 from partnercontact.runtime import EXTENSION_KEY, current_runtime
 from tests.factories import Factory
 from tests.web.canary import build_canary_world

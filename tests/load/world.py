@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from partnercontact.app import create_app
 from partnercontact.auth.tokens import issue_token
-from partnercontact.cases.ending import start_treatment
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.ending import start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.clock import FixedClock
 from partnercontact.config import load_config
-from partnercontact.consent.models import Consent
 from partnercontact.crypto.keyfile import load_key_file
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db

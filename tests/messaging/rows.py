@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from partnercontact.cases.identifiers import normalise_phone
 from partnercontact.db import db
-from partnercontact.messaging.models import SmsMessage
-from partnercontact.messaging.numbers import phone_index
-from partnercontact.partners.models import PartnerCase
+from partnercontact.identifiers import normalise_phone
+from partnercontact.partner_side.messaging.models import SmsMessage
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.phones import phone_index
 from partnercontact.runtime import current_runtime
 from tests.factories import Account, Factory
 from tests.partners.conftest import handed_over_case

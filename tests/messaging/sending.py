@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import time
 
 from partnercontact.db import db
-from partnercontact.messaging.sms import new_idempotency_key, queue_sms
-from partnercontact.partners.contact import SafeContactPlanIn, save_safe_contact_plan
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.contact import SafeContactPlanIn, save_safe_contact_plan
+from partnercontact.partner_side.messaging.sms import new_idempotency_key, queue_sms
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import pick_up
 from tests.factories import Account, Factory
 from tests.partners.conftest import handed_over_case
 

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from partnercontact.db import db
-from partnercontact.messaging.dispatch import send_due_sms
-from partnercontact.messaging.halt import halt_outbound, resume_outbound
-from partnercontact.messaging.models import SmsMessage, SmsOptOut, SmsStatusEvent
-from partnercontact.messaging.transport import OutboxTransport
-from partnercontact.partners import contact
+from partnercontact.partner_side import contact
+from partnercontact.partner_side.messaging.dispatch import send_due_sms
+from partnercontact.partner_side.messaging.halt import halt_outbound, resume_outbound
+from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut, SmsStatusEvent
+from partnercontact.transports.transport import OutboxTransport
 from partnercontact.worker import tick
 from tests.factories import Factory
 from tests.messaging.sending import Held, held_for_sms, queue, safe_hours

@@ -10,14 +10,14 @@ from sqlalchemy import func, select, text
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.crypto.models import DataKey
 from partnercontact.db import db
-from partnercontact.messaging.inbound import inbound_for, is_stop, receive_inbound
-from partnercontact.messaging.models import InboundSms, SmsMessage, SmsOptOut
-from partnercontact.messaging.numbers import phone_index
-from partnercontact.messaging.rules import is_opted_out
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side.messaging.inbound import inbound_for, is_stop, receive_inbound
+from partnercontact.partner_side.messaging.models import InboundSms, SmsMessage, SmsOptOut
+from partnercontact.partner_side.messaging.rules import is_opted_out
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.phones import phone_index
 from tests.factories import Factory
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import sample_url

@@ -24,23 +24,27 @@ from sqlalchemy import func, select, text
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
-from partnercontact.cases.attendance import record_session
-from partnercontact.cases.ending import end_episode, start_treatment
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.attendance import record_session
+from partnercontact.client_side.cases.ending import end_episode, start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.clinics.models import Clinic
 from partnercontact.crypto.errors import DecryptionFailed
 from partnercontact.crypto.service import load_data_key, unseal_bytes
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.messaging import letters
-from partnercontact.messaging.halt import halt_outbound
-from partnercontact.messaging.models import SentLetter
-from partnercontact.messaging.rules import MessageRefused
-from partnercontact.messaging.templates import LANGUAGES, LETTER_PURPOSES, letter_version
-from partnercontact.partners import contact, sending
-from partnercontact.partners.contact import SafeContactPlanIn
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import PartnerCaseNotFound, pick_up
+from partnercontact.partner_side import contact, sending
+from partnercontact.partner_side.contact import SafeContactPlanIn
+from partnercontact.partner_side.messaging import letters
+from partnercontact.partner_side.messaging.halt import halt_outbound
+from partnercontact.partner_side.messaging.models import SentLetter
+from partnercontact.partner_side.messaging.rules import MessageRefused
+from partnercontact.partner_side.messaging.templates import (
+    LANGUAGES,
+    LETTER_PURPOSES,
+    letter_version,
+)
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import PartnerCaseNotFound, pick_up
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
 from tests.factories import Account, Factory

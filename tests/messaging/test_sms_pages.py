@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.db import db
-from partnercontact.messaging.dispatch import send_due_sms
-from partnercontact.messaging.inbound import receive_inbound
-from partnercontact.messaging.models import SmsMessage
-from partnercontact.messaging.transport import OutboxTransport
-from partnercontact.partners import contact
+from partnercontact.partner_side import contact
+from partnercontact.partner_side.messaging.dispatch import send_due_sms
+from partnercontact.partner_side.messaging.inbound import receive_inbound
+from partnercontact.partner_side.messaging.models import SmsMessage
+from partnercontact.transports.transport import OutboxTransport
 from tests.factories import Factory
 from tests.helpers import log_in, text_of
 from tests.messaging.sending import Held, held_for_sms

@@ -9,17 +9,17 @@ import pytest
 from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
-from partnercontact.cases.ending import end_episode, start_treatment
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.ending import end_episode, start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
-from partnercontact.messaging.halt import halt_outbound, resume_outbound
-from partnercontact.messaging.models import SmsMessage, SmsOptOut
-from partnercontact.messaging.numbers import phone_index
-from partnercontact.messaging.rules import MessageRefused
-from partnercontact.messaging.sms import SmsInvalid
-from partnercontact.partners import contact
-from partnercontact.partners.sending import record_send_decision
-from partnercontact.partners.service import name_staff
+from partnercontact.partner_side import contact
+from partnercontact.partner_side.messaging.halt import halt_outbound, resume_outbound
+from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut
+from partnercontact.partner_side.messaging.rules import MessageRefused
+from partnercontact.partner_side.messaging.sms import SmsInvalid
+from partnercontact.partner_side.sending import record_send_decision
+from partnercontact.partner_side.service import name_staff
+from partnercontact.phones import phone_index
 from partnercontact.relay.models import RelayEvent
 from tests.factories import Factory
 from tests.messaging.sending import CLINIC_PHONE, Held, held_for_sms, queue, safe_hours

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.db import db
-from partnercontact.messaging.dispatch import send_due_sms
-from partnercontact.messaging.models import OutboundHalt
-from partnercontact.messaging.transport import OutboxTransport
+from partnercontact.partner_side.messaging.dispatch import send_due_sms
+from partnercontact.partner_side.messaging.models import OutboundHalt
+from partnercontact.transports.transport import OutboxTransport
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of
 from tests.messaging.sending import held_for_sms, queue

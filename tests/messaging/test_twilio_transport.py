@@ -11,15 +11,15 @@ import pytest
 
 from partnercontact.clock import FixedClock
 from partnercontact.config import load_config
-from partnercontact.messaging import transports
-from partnercontact.messaging.transport import (
+from partnercontact.transports import transports
+from partnercontact.transports.transport import (
     OutboxTransport,
     Outgoing,
     PermanentFailure,
     RetryableFailure,
     UncertainOutcome,
 )
-from partnercontact.messaging.twilio_transport import TwilioTransport, status_callback_url
+from partnercontact.transports.twilio_transport import TwilioTransport, status_callback_url
 from tests.fakes import twilio as fake_api
 from tests.fakes.twilio import FakeTwilio
 from tests.messaging.conftest import MESSAGING_SERVICE_SID, twilio_settings

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction, Outcome
 from partnercontact.db import db
-from partnercontact.messaging.models import SmsMessage, SmsOptOut, SmsStatusEvent
-from partnercontact.messaging.numbers import phone_index
-from partnercontact.messaging.transport import Outgoing
-from partnercontact.messaging.transports import transport_for
-from partnercontact.messaging.twilio_transport import status_callback_url
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut, SmsStatusEvent
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.phones import phone_index
 from partnercontact.runtime import current_runtime
+from partnercontact.transports.transport import Outgoing
+from partnercontact.transports.transports import transport_for
+from partnercontact.transports.twilio_transport import status_callback_url
 from tests.factories import Factory
 from tests.fakes.twilio import FakeTwilio
 from tests.messaging.conftest import LiveServer

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
-from partnercontact.partners.handover import PartnerDetails, hand_over
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.relay.handover import PartnerDetails, hand_over
 from tests.cases_built import client_of, signed_consent_of
 from tests.factories import Account, Factory
 

@@ -14,16 +14,16 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.clinics.service import update_settings
 from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
-from partnercontact.partners import clinical
-from partnercontact.partners.clinical import ChildDetails, ClinicalRecordInvalid
-from partnercontact.partners.models import (
+from partnercontact.partner_side import clinical
+from partnercontact.partner_side.clinical import ChildDetails, ClinicalRecordInvalid
+from partnercontact.partner_side.models import (
     Child,
     ConcernReport,
     RiskAssessment,
     SafetyPlan,
     UrgentTask,
 )
-from partnercontact.partners.service import PartnerCaseNotFound, pick_up
+from partnercontact.partner_side.service import PartnerCaseNotFound, pick_up
 from tests.factories import Factory
 from tests.partners.conftest import HandedOver, handed_over_case
 

@@ -10,17 +10,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.clinics.service import update_settings
 from partnercontact.db import db
-from partnercontact.partners.models import (
+from partnercontact.partner_side.models import (
     Child,
     ConcernReport,
     RiskAssessment,
     SafetyPlan,
     UrgentTask,
 )
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.service import pick_up
 from tests.factories import Account, Factory
 from tests.helpers import csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver

@@ -15,18 +15,18 @@ from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
-from partnercontact.consent.models import Consent
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
 from partnercontact.errors import Conflict, DomainError, NotFound
-from partnercontact.partners import contact, sending
-from partnercontact.partners.contact import (
+from partnercontact.partner_side import contact, sending
+from partnercontact.partner_side.contact import (
     ContactInvalid,
     ContactNotAllowed,
     ContactNotSafe,
     SafeContactPlanIn,
     check_contact_allowed,
 )
-from partnercontact.partners.models import (
+from partnercontact.partner_side.models import (
     ContactAttempt,
     PartnerAnswer,
     PartnerCase,
@@ -36,8 +36,8 @@ from partnercontact.partners.models import (
     SuitabilityDecision,
     ThreatWarning,
 )
-from partnercontact.partners.sending import SendRefused, check_send_allowed
-from partnercontact.partners.service import PartnerCaseNotFound, pick_up
+from partnercontact.partner_side.sending import SendRefused, check_send_allowed
+from partnercontact.partner_side.service import PartnerCaseNotFound, pick_up
 from tests.factories import Factory
 from tests.partners.conftest import HandedOver, handed_over_case
 

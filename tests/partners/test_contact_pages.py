@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from partnercontact.db import db
-from partnercontact.partners import contact
-from partnercontact.partners.models import (
+from partnercontact.partner_side import contact
+from partnercontact.partner_side.models import (
     ContactAttempt,
     PartnerAnswer,
     PartnerCase,
@@ -21,7 +21,7 @@ from partnercontact.partners.models import (
     SuitabilityDecision,
     ThreatWarning,
 )
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.service import pick_up
 from tests.factories import Factory
 from tests.helpers import csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver, handed_over_case

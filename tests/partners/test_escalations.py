@@ -18,10 +18,10 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.clinics.service import update_settings
 from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
-from partnercontact.partners import clinical, contact, escalations
-from partnercontact.partners.escalations import Escalation, EscalationInvalid
-from partnercontact.partners.service import pick_up
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.partner_side import clinical, contact, escalations
+from partnercontact.partner_side.escalations import Escalation, EscalationInvalid
+from partnercontact.partner_side.service import pick_up
+from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Factory
 from tests.partners.conftest import HandedOver, handed_over_case
 

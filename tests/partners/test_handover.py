@@ -9,17 +9,13 @@ from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.auth.models import User
-from partnercontact.cases.models import Client
-from partnercontact.consent.service import withdraw_consent
+from partnercontact.client_side.cases.models import Client
+from partnercontact.client_side.consent.service import withdraw_consent
 from partnercontact.db import db
 from partnercontact.errors import Conflict
-from partnercontact.partners.errors import HandoverInvalid
-from partnercontact.partners.handover import (
-    PartnerDetails,
-    hand_over,
-    handovers_seen_by_client_side,
-)
-from partnercontact.partners.models import PartnerHandover
+from partnercontact.partner_side.errors import HandoverInvalid
+from partnercontact.partner_side.models import PartnerHandover
+from partnercontact.relay.handover import PartnerDetails, hand_over, handovers_seen_by_client_side
 from tests.cases_built import client_of, consent_of, signed_consent_of
 from tests.factories import Factory
 from tests.helpers import log_in, sample_url, submit, text_of

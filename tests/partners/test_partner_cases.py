@@ -8,7 +8,7 @@ from sqlalchemy import select
 from partnercontact.audit.models import AuditEvent
 from partnercontact.db import db
 from partnercontact.errors import Conflict
-from partnercontact.partners.service import (
+from partnercontact.partner_side.service import (
     PartnerCaseNotFound,
     inbox,
     mark_protected,

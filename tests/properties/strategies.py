@@ -11,7 +11,7 @@ from datetime import date
 
 from hypothesis import strategies as st
 
-from partnercontact.cases.identifiers import luhn_ok
+from partnercontact.identifiers import luhn_ok
 
 # A fixed "today" far from any edge, and some that are at one (New Year, a leap day).
 TODAYS = st.sampled_from(

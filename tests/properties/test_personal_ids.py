@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from partnercontact.cases.identifiers import luhn_ok, normalise_personal_id
+from partnercontact.identifiers import luhn_ok, normalise_personal_id
 from tests.properties.profile import PROFILE
 from tests.properties.strategies import (
     FOREIGN_DIGITS,

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from partnercontact.cases.identifiers import normalise_phone
 from partnercontact.clinics.models import Clinic
 from partnercontact.clinics.service import ClinicSettingsInvalid, _validate_letter_settings
-from partnercontact.partners.errors import HandoverInvalid
-from partnercontact.partners.handover import PartnerDetails, _validated
+from partnercontact.identifiers import normalise_phone
+from partnercontact.partner_side.errors import HandoverInvalid
+from partnercontact.relay.handover import PartnerDetails, _validated
 from tests.properties.profile import PROFILE
 from tests.properties.strategies import (
     FOREIGN_DIGITS,

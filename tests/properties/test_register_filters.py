@@ -10,10 +10,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from partnercontact.consent.errors import ConsentInvalid
-from partnercontact.consent.forms import SCOPES
-from partnercontact.consent.register import ALL_STATES, STATES, RegisterFilters
-from partnercontact.consent.schemas import MAX_VERSION, load_register_filters
+from partnercontact.client_side.consent.errors import ConsentInvalid
+from partnercontact.client_side.consent.forms import SCOPES
+from partnercontact.client_side.consent.register import ALL_STATES, STATES, RegisterFilters
+from partnercontact.client_side.consent.schemas import MAX_VERSION, load_register_filters
 from tests.properties.profile import PROFILE
 from tests.properties.strategies import SURROUNDING
 

@@ -11,13 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from partnercontact.cases.errors import ClientInvalid
-from partnercontact.cases.identifiers import normalise_personal_id, normalise_phone
-from partnercontact.cases.models import Client
-from partnercontact.cases.service import register_client
+from partnercontact.client_side.cases.errors import ClientInvalid
+from partnercontact.client_side.cases.models import Client
+from partnercontact.client_side.cases.service import register_client
+from partnercontact.client_side.consent.models import ConsentDocument
 from partnercontact.clock import FixedClock
-from partnercontact.consent.models import ConsentDocument
 from partnercontact.db import db
+from partnercontact.identifiers import normalise_personal_id, normalise_phone
 from tests.cases_built import JPEG, PDF, PNG, client_of, consent_of
 from tests.factories import Factory
 from tests.helpers import log_in, submit

@@ -9,13 +9,13 @@ import re
 from flask import Flask
 from sqlalchemy import event, select
 
-from partnercontact.cases.models import TreatmentEpisode
-from partnercontact.consent.models import Consent
+from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
-from partnercontact.partners.contact import record_answer
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.contact import record_answer
+from partnercontact.partner_side.relay_inbox import record_outcome
+from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.models import RelayEvent
-from partnercontact.relay.tasks import record_outcome
 from tests.helpers import log_in, sample_url, submit
 from tests.partners.conftest import HandedOver
 

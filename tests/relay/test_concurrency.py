@@ -9,7 +9,7 @@ from collections import Counter
 from flask import Flask
 from sqlalchemy import select
 
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.relay.models import RelayEvent
 from tests.cases_built import client_of, consent_of

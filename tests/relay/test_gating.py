@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from partnercontact.audit.models import AuditEvent
-from partnercontact.cases.attendance import record_session
-from partnercontact.cases.ending import end_episode, start_treatment
-from partnercontact.cases.models import TreatmentEpisode
-from partnercontact.consent.errors import ConsentInvalid
-from partnercontact.consent.service import withdraw_consent
+from partnercontact.client_side.cases.attendance import record_session
+from partnercontact.client_side.cases.ending import end_episode, start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.client_side.consent.errors import ConsentInvalid
+from partnercontact.client_side.consent.service import withdraw_consent
 from partnercontact.db import db
 from partnercontact.relay.emit import relay
 from partnercontact.relay.kinds import RelayKind

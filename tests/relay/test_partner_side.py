@@ -10,14 +10,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
 from partnercontact.audit.models import AuditEvent
-from partnercontact.cases.attendance import record_session
-from partnercontact.cases.ending import end_episode, start_treatment
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.attendance import record_session
+from partnercontact.client_side.cases.ending import end_episode, start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
-from partnercontact.partners.contact import ContactNotAllowed, check_contact_allowed
-from partnercontact.partners.handover import PartnerDetails, hand_over
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.contact import ContactNotAllowed, check_contact_allowed
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import pick_up
+from partnercontact.relay.handover import PartnerDetails, hand_over
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from tests.cases_built import attach_pdf, client_of, consent_of
 from tests.factories import Factory

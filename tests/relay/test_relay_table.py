@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import insert, inspect
 from sqlalchemy.exc import IntegrityError
 
-from partnercontact.cases.ending import start_treatment
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.ending import start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.relay.models import RelayEvent
 from tests.cases_built import client_of

@@ -7,9 +7,10 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from partnercontact.db import db
-from partnercontact.partners.contact import record_answer
-from partnercontact.scheduling.models import ContactSession, ScheduledTask
-from partnercontact.scheduling.sessions import book_session
+from partnercontact.partner_side.contact import record_answer
+from partnercontact.partner_side.scheduling.models import ContactSession
+from partnercontact.partner_side.scheduling.sessions import book_session
+from partnercontact.tasks.models import ScheduledTask
 from tests.messaging.sending import Held, held_for_sms
 
 SCOPES_WITH_REMINDERS = ["contact_phone", "contact_sms", "sms_reminders"]

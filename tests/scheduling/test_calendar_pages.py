@@ -13,14 +13,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-import partnercontact.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
+import partnercontact.partner_side.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
 from partnercontact.db import db
-from partnercontact.partners.contact import record_answer
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import pick_up, reference_of
-from partnercontact.scheduling.models import ContactSession
-from partnercontact.scheduling.sessions import book_session, cancel_session
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.partner_side.contact import record_answer
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling.models import ContactSession
+from partnercontact.partner_side.scheduling.sessions import book_session, cancel_session
+from partnercontact.partner_side.service import pick_up, reference_of
+from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Account, Factory
 from tests.helpers import log_in, text_of
 from tests.partners.conftest import handed_over_case

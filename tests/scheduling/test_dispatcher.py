@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import insert, select
 
 from partnercontact.db import db
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.models import ScheduledTask, StaffReminder
-from partnercontact.scheduling.tasks import UnknownTaskKind, cancel_pending, dispatch_due, schedule
+from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.models import StaffReminder
+from partnercontact.tasks.models import ScheduledTask
+from partnercontact.tasks.queue import UnknownTaskKind, cancel_pending, dispatch_due, schedule
 from partnercontact.worker import build_scheduler
 from tests.messaging.sending import held_for_sms
 

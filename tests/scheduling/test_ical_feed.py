@@ -19,8 +19,8 @@ from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.service import disable_user
 from partnercontact.db import db
-from partnercontact.scheduling.models import CalendarFeed
-from partnercontact.scheduling.sessions import cancel_session
+from partnercontact.partner_side.scheduling.models import CalendarFeed
+from partnercontact.partner_side.scheduling.sessions import cancel_session
 from tests.factories import Factory
 from tests.helpers import masked, submit, text_of
 from tests.scheduling.test_calendar_pages import Held, book, held_case, logged_in, sessions_of, utc

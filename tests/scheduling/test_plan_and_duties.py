@@ -8,14 +8,14 @@ from datetime import date, time
 
 from sqlalchemy import select
 
-from partnercontact.cases.ending import end_episode
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.ending import end_episode
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
-from partnercontact.partners.clinical import record_risk_assessment
-from partnercontact.partners.contact import record_answer, record_attempt
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.models import StaffReminder
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.partner_side.clinical import record_risk_assessment
+from partnercontact.partner_side.contact import record_answer, record_attempt
+from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.models import StaffReminder
+from partnercontact.tasks.queue import dispatch_due
 from tests.messaging.sending import held_for_sms
 from tests.partners.conftest import handed_over_case
 from tests.scheduling.building import accepted, book, sessions, tasks_of, utc
@@ -121,7 +121,7 @@ def test_a_session_still_to_book_a_week_before_its_day_reminds_her_treater(app, 
 
 
 def test_the_follow_up_call_after_an_information_letter(app, factory, clock):
-    from partnercontact.messaging.letters import send_letter
+    from partnercontact.partner_side.messaging.letters import send_letter
 
     held = held_for_sms(factory, clock)
     clinic = factory.default_clinic

@@ -12,15 +12,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-import partnercontact.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
+import partnercontact.partner_side.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
 from partnercontact.db import db
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import pick_up, reference_of
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.models import StaffReminder
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.models import StaffReminder
+from partnercontact.partner_side.service import pick_up, reference_of
+from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Account, Factory
 from tests.helpers import masked, submit, text_of
 from tests.partners.conftest import handed_over_case

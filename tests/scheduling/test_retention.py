@@ -7,15 +7,15 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from partnercontact.cases.models import TreatmentEpisode
-from partnercontact.consent.models import Consent, ConsentDocument
+from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.client_side.consent.models import Consent, ConsentDocument
 from partnercontact.crypto.models import DataKey
 from partnercontact.db import db
-from partnercontact.messaging.inbound import receive_inbound
-from partnercontact.messaging.models import InboundSms, SmsMessage
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.jobs import schedule_daily_duties
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.partner_side.messaging.inbound import receive_inbound
+from partnercontact.partner_side.messaging.models import InboundSms, SmsMessage
+from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.jobs import schedule_daily_duties
+from partnercontact.tasks.queue import dispatch_due
 from tests.cases_built import client_of, signed_consent_of
 from tests.messaging.rows import case_with_number, sms_row
 from tests.scheduling.building import tasks_of

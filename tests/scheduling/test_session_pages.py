@@ -18,11 +18,12 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from partnercontact.db import db
-from partnercontact.partners.contact import record_answer
-from partnercontact.partners.service import pick_up
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.models import ContactSession, ScheduledTask
-from partnercontact.scheduling.sessions import book_session
+from partnercontact.partner_side.contact import record_answer
+from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.models import ContactSession
+from partnercontact.partner_side.scheduling.sessions import book_session
+from partnercontact.partner_side.service import pick_up
+from partnercontact.tasks.models import ScheduledTask
 from tests.factories import Account, Factory
 from tests.helpers import csrf_token, log_in, submit, text_of
 from tests.messaging.sending import Held, held_for_sms, safe_hours

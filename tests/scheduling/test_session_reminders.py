@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from partnercontact.db import db
-from partnercontact.messaging.dispatch import send_due_sms
-from partnercontact.messaging.inbound import record_carrier_opt_out
-from partnercontact.messaging.models import SmsMessage
-from partnercontact.messaging.numbers import phone_index
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.sessions import cancel_session
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.partner_side.messaging.dispatch import send_due_sms
+from partnercontact.partner_side.messaging.inbound import record_carrier_opt_out
+from partnercontact.partner_side.messaging.models import SmsMessage
+from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.sessions import cancel_session
+from partnercontact.phones import phone_index
+from partnercontact.tasks.queue import dispatch_due
 from tests.messaging.sending import safe_hours
 from tests.scheduling.building import accepted, book, sessions, tasks_of, utc
 

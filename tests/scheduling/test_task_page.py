@@ -12,15 +12,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-import partnercontact.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
+import partnercontact.partner_side.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
 from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
+from partnercontact.partner_side.scheduling import kinds
 from partnercontact.runtime import current_runtime
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.models import ScheduledTask
-from partnercontact.scheduling.tasks import dispatch_due, schedule
+from partnercontact.tasks.models import ScheduledTask
+from partnercontact.tasks.queue import dispatch_due, schedule
 from tests.factories import Factory
 from tests.helpers import text_of
 from tests.partners.conftest import handed_over_case

@@ -28,16 +28,17 @@ from sqlalchemy import create_engine, func, insert, select, text, update
 
 from partnercontact.clock import FixedClock
 from partnercontact.db import db
-from partnercontact.messaging.dispatch import send_due_sms
-from partnercontact.messaging.models import SmsMessage
-from partnercontact.messaging.numbers import phone_index
-from partnercontact.partners.contact import record_answer
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import pick_up
-from partnercontact.scheduling import kinds
-from partnercontact.scheduling.localtime import local_date
-from partnercontact.scheduling.models import ContactSession, ScheduledTask, StaffReminder
-from partnercontact.scheduling.sessions import book_session
+from partnercontact.partner_side.contact import record_answer
+from partnercontact.partner_side.messaging.dispatch import send_due_sms
+from partnercontact.partner_side.messaging.models import SmsMessage
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.localtime import local_date
+from partnercontact.partner_side.scheduling.models import ContactSession, StaffReminder
+from partnercontact.partner_side.scheduling.sessions import book_session
+from partnercontact.partner_side.service import pick_up
+from partnercontact.phones import phone_index
+from partnercontact.tasks.models import ScheduledTask
 from tests.factories import Factory
 from tests.partners.conftest import handed_over_case
 

@@ -12,13 +12,13 @@ import uuid
 from datetime import UTC, date, datetime, time
 
 from partnercontact.auth.models import User
-from partnercontact.cases.models import Client, TreatmentEpisode
+from partnercontact.client_side.cases.models import Client, TreatmentEpisode
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.clinics.models import Clinic
-from partnercontact.consent.models import Consent
 from partnercontact.crypto.service import create_data_key, seal_bytes
 from partnercontact.db import db
-from partnercontact.messaging.models import SentLetter, SmsMessage
-from partnercontact.partners.models import (
+from partnercontact.partner_side.messaging.models import SentLetter, SmsMessage
+from partnercontact.partner_side.models import (
     Child,
     ConcernReport,
     ContactAttempt,

@@ -18,14 +18,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from partnercontact.auth.models import User
-from partnercontact.cases.identifiers import luhn_ok
-from partnercontact.cases.models import TreatmentEpisode
-from partnercontact.cases.service import register_client
+from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.service import register_client
 from partnercontact.db import db
-from partnercontact.partners.handover import PartnerDetails, hand_over
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import pick_up
+from partnercontact.identifiers import luhn_ok
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import pick_up
 from partnercontact.policy import Role
+from partnercontact.relay.handover import PartnerDetails, hand_over
 from tests.cases_built import signed_consent_of
 from tests.factories import Account, Factory
 from tests.helpers import log_in, sample_url, use_api_token

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import time, timedelta
 
 from partnercontact.auth.models import User
-from partnercontact.messaging.inbound import receive_inbound
-from partnercontact.partners import clinical, contact, sending
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import latest_note, mark_protected
+from partnercontact.partner_side import clinical, contact, sending
+from partnercontact.partner_side.messaging.inbound import receive_inbound
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling import sessions
+from partnercontact.partner_side.service import latest_note, mark_protected
 from partnercontact.runtime import current_runtime
-from partnercontact.scheduling import sessions
 from tests.web.canary import ESCALATION, PARTNER, SEEDERS
 
 Marker = Callable[[str], str]

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from partnercontact.audit.models import AccessInvestigation, AuditEvent
 from partnercontact.audit.tags import AuditAction
 from partnercontact.db import db
-from partnercontact.partners import contact
-from partnercontact.partners.clinical import record_risk_assessment
-from partnercontact.partners.service import partner_case_for, pick_up
+from partnercontact.partner_side import contact
+from partnercontact.partner_side.clinical import record_risk_assessment
+from partnercontact.partner_side.service import partner_case_for, pick_up
 from tests.factories import Account, Factory
 from tests.helpers import log_in, submit, text_of
 from tests.partners.conftest import handed_over_case

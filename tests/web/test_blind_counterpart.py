@@ -10,13 +10,13 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from partnercontact.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
-from partnercontact.partners.clinical import record_risk_assessment
-from partnercontact.partners.contact import record_answer, record_attempt
-from partnercontact.partners.handover import PartnerDetails, hand_over
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.clinical import record_risk_assessment
+from partnercontact.partner_side.contact import record_answer, record_attempt
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import pick_up
+from partnercontact.relay.handover import PartnerDetails, hand_over
 from tests.cases_built import client_of, signed_consent_of
 from tests.factories import Account, Factory
 from tests.helpers import log_in, masked, sample_url

@@ -15,11 +15,11 @@ from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
 from partnercontact.clinics.service import update_settings
 from partnercontact.db import db
-from partnercontact.partners import clinical, contact
-from partnercontact.partners.escalations import Escalation
-from partnercontact.partners.models import UrgentTask
-from partnercontact.partners.service import pick_up
-from partnercontact.scheduling.tasks import dispatch_due
+from partnercontact.partner_side import clinical, contact
+from partnercontact.partner_side.escalations import Escalation
+from partnercontact.partner_side.models import UrgentTask
+from partnercontact.partner_side.service import pick_up
+from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Account, Factory
 from tests.helpers import csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver, handed_over_case

@@ -7,11 +7,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from partnercontact.cases.models import Client, TreatmentEpisode
-from partnercontact.consent.models import Consent
+from partnercontact.client_side.cases.models import Client, TreatmentEpisode
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import PartnerCaseNotFound, pick_up
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import PartnerCaseNotFound, pick_up
 from tests.factories import Account, Factory
 from tests.helpers import log_in, masked, text_of
 from tests.partners.conftest import handed_over_case

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from partnercontact.cases.models import TreatmentEpisode
-from partnercontact.consent.models import Consent
+from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
-from partnercontact.partners.handover import PartnerDetails, hand_over
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import pick_up
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import pick_up
 from partnercontact.policy import Role
+from partnercontact.relay.handover import PartnerDetails, hand_over
 from tests.cases_built import client_of, signed_consent_of
 from tests.factories import Account, Factory
 

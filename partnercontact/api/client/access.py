@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, UnprocessableEntity
 
-from partnercontact.cases import service as cases
+from partnercontact.client_side.cases import service as cases
 
 F = TypeVar("F", bound=Callable[..., Any])
 

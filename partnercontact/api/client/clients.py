@@ -10,10 +10,10 @@ from partnercontact.api.client import blp
 from partnercontact.api.client.schemas import ClientIn, ClientOut, ClientSummaryOut
 from partnercontact.api.errors import DENIED, INVALID, NOT_FOUND, answers
 from partnercontact.api.output import Shown, commits
-from partnercontact.cases import service as cases
-from partnercontact.cases.models import Client
-from partnercontact.partners.handover import handovers_seen_by_client_side
+from partnercontact.client_side.cases import service as cases
+from partnercontact.client_side.cases.models import Client
 from partnercontact.policy import Permission, requires
+from partnercontact.relay.handover import handovers_seen_by_client_side
 
 
 @blp.route("", methods=["GET"])

@@ -1,6 +1,6 @@
 """The client's consent to partner contact: its history as metadata, recording a consent or a
 refusal, and withdrawing a consent, through the same service as the pages
-(:mod:`partnercontact.consent.service`).
+(:mod:`partnercontact.client_side.consent.service`).
 
 The signed copy's upload and the printable consent form (a PDF) are files: they stay on the
 pages, and nothing here reads or returns the signed document itself.
@@ -23,8 +23,8 @@ from partnercontact.api.client.schemas import (
 )
 from partnercontact.api.errors import INVALID, NOT_FOUND, answers
 from partnercontact.api.output import commits
-from partnercontact.consent import service as consent
-from partnercontact.consent.models import Consent
+from partnercontact.client_side.consent import service as consent
+from partnercontact.client_side.consent.models import Consent
 from partnercontact.policy import Permission, requires
 
 

@@ -1,6 +1,7 @@
 """The client's treatment episode: starting the treatment, its sessions and their attendance,
 and ending the episode, through the same services as the pages
-(:mod:`partnercontact.cases.ending`, :mod:`partnercontact.cases.attendance`).
+(:mod:`partnercontact.client_side.cases.ending`,
+:mod:`partnercontact.client_side.cases.attendance`).
 
 Those services relay what may cross to the partner side (treatment started, a run of missed
 sessions, dropout, completion, an ending by the clinic) in the same transaction, as far as
@@ -25,10 +26,10 @@ from partnercontact.api.client.schemas import (
 )
 from partnercontact.api.errors import INVALID, NOT_FOUND, answers
 from partnercontact.api.output import commits
-from partnercontact.cases import service as cases
-from partnercontact.cases.attendance import record_session
-from partnercontact.cases.ending import end_episode, start_treatment
-from partnercontact.cases.models import TreatmentEpisode, TreatmentSession
+from partnercontact.client_side.cases import service as cases
+from partnercontact.client_side.cases.attendance import record_session
+from partnercontact.client_side.cases.ending import end_episode, start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode, TreatmentSession
 from partnercontact.policy import Permission, requires
 
 

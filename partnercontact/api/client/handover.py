@@ -1,5 +1,5 @@
 """Handing the partner's details over to partner contact, through the same service as the page
-(:func:`partnercontact.partners.handover.hand_over`).
+(:func:`partnercontact.relay.handover.hand_over`).
 
 Write only: there is no operation that reads the details back, and the answer says only that
 they were handed over and when, as the client's page does. What the partner side does with
@@ -17,8 +17,8 @@ from partnercontact.api.client.access import client_first
 from partnercontact.api.client.schemas import HandoverStampOut, PartnerDetailsIn
 from partnercontact.api.errors import INVALID, NOT_FOUND, answers
 from partnercontact.api.output import commits
-from partnercontact.partners import handover
 from partnercontact.policy import Permission, requires
+from partnercontact.relay import handover
 
 
 @blp.route("/<uuid:client_id>/handover", methods=["POST"])

@@ -11,14 +11,14 @@ from marshmallow import Schema, fields, pre_dump, validate
 
 from partnercontact.api.fields import Boolean, Text
 from partnercontact.api.output import Shown
-from partnercontact.cases.attendance import ATTENDANCE
-from partnercontact.cases.models import Client
-from partnercontact.cases.status import ENDINGS
-from partnercontact.consent import register
-from partnercontact.consent import service as consent
-from partnercontact.consent.forms import SCOPES, all_forms
-from partnercontact.consent.models import Consent
-from partnercontact.partners import handover
+from partnercontact.client_side.cases.attendance import ATTENDANCE
+from partnercontact.client_side.cases.models import Client
+from partnercontact.client_side.cases.status import ENDINGS
+from partnercontact.client_side.consent import register
+from partnercontact.client_side.consent import service as consent
+from partnercontact.client_side.consent.forms import SCOPES, all_forms
+from partnercontact.client_side.consent.models import Consent
+from partnercontact.relay import handover
 
 # The languages a consent form is published in.
 FORM_LANGUAGES = sorted({form.language for form in all_forms()})

@@ -18,11 +18,11 @@ from partnercontact.api.partner.schemas import (
     PartnerCaseSummaryOut,
 )
 from partnercontact.auth.models import User
-from partnercontact.partners import clinical, contact, escalations, sending
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side import clinical, contact, escalations, sending
+from partnercontact.partner_side import relay_inbox as tasks
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
-from partnercontact.relay import tasks
 
 
 def summary(actor: User, partner_case: PartnerCase) -> Shown:

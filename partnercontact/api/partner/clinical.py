@@ -26,9 +26,9 @@ from partnercontact.api.partner.schemas import (
     SafetyPlanOut,
     UrgentTaskOut,
 )
-from partnercontact.partners import clinical, escalations
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import Child, RiskAssessment
+from partnercontact.partner_side import clinical, escalations
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.models import Child, RiskAssessment
 from partnercontact.policy import Permission, requires
 
 # --- risk assessments and urgent tasks --------------------------------------------------------

@@ -31,9 +31,9 @@ from partnercontact.api.partner.schemas import (
     ThreatWarningOut,
     WithdrawConsentIn,
 )
-from partnercontact.partners import contact, sending
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import (
+from partnercontact.partner_side import contact, sending
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.models import (
     PartnerCase,
     PartnerConsent,
     SafeContactPlan,

@@ -21,10 +21,10 @@ from partnercontact.api.partner.schemas import (
     RelayOutcomeRecordedOut,
 )
 from partnercontact.db import db
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side import relay_inbox as tasks
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
-from partnercontact.relay import tasks
 from partnercontact.relay.models import RelayOutcome
 
 

@@ -10,9 +10,10 @@ from marshmallow import Schema, fields, pre_dump, validate
 
 from partnercontact.api.fields import Boolean, Moment, Text, choice, choices, day
 from partnercontact.api.output import Shown
-from partnercontact.partners import clinical, contact, escalations, sending
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import (
+from partnercontact.partner_side import clinical, contact, escalations, sending
+from partnercontact.partner_side import relay_inbox as tasks
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.models import (
     Child,
     PartnerCase,
     PartnerConsent,
@@ -23,7 +24,10 @@ from partnercontact.partners.models import (
     SuitabilityDecision,
     ThreatWarning,
 )
-from partnercontact.partners.vocabulary import (
+from partnercontact.partner_side.scheduling import sessions as contact_sessions
+from partnercontact.partner_side.scheduling.models import FINAL_SESSION_STATES, ContactSession
+from partnercontact.partner_side.scheduling.plan import PURPOSES
+from partnercontact.partner_side.vocabulary import (
     ANSWERS,
     ATTEMPT_OUTCOMES,
     CHANNELS,
@@ -35,11 +39,7 @@ from partnercontact.partners.vocabulary import (
     SUITABILITY_DECISIONS,
     WEEKDAYS,
 )
-from partnercontact.relay import tasks
 from partnercontact.relay.kinds import CLOSING_OUTCOMES, OUTCOMES
-from partnercontact.scheduling import sessions as contact_sessions
-from partnercontact.scheduling.models import FINAL_SESSION_STATES, ContactSession
-from partnercontact.scheduling.plan import PURPOSES
 
 # --- the case as its page shows it, record by record -----------------------------------------
 

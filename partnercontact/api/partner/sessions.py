@@ -2,7 +2,8 @@
 shows, and adding, booking or moving, cancelling and recording one.
 
 Only the treater holding the case reaches any of it, through the same services as the pages
-(:mod:`partnercontact.scheduling.sessions`), which check every rule and name the field at fault.
+(:mod:`partnercontact.partner_side.scheduling.sessions`), which check every rule and name the
+field at fault.
 The input schemas only parse types: every field is optional here so that a case or session that
 is not the caller's answers 404 whatever the body holds, before any field is judged.
 """
@@ -26,11 +27,11 @@ from partnercontact.api.partner.schemas import (
     SessionsOut,
 )
 from partnercontact.db import db
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import held_case_for
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling import sessions as contact_sessions
+from partnercontact.partner_side.scheduling.models import ContactSession
+from partnercontact.partner_side.service import held_case_for
 from partnercontact.policy import Permission, requires
-from partnercontact.scheduling import sessions as contact_sessions
-from partnercontact.scheduling.models import ContactSession
 
 
 def _with_reminder(session: ContactSession) -> Shown:

@@ -10,8 +10,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from partnercontact.db import db
+from partnercontact.partner_side.scheduling import reminders as staff_reminders
 from partnercontact.policy import Permission, requires
-from partnercontact.scheduling import reminders as staff_reminders
 from partnercontact.web.calendar.forms import MarkDoneForm
 from partnercontact.web.calendar.views import bp
 

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from partnercontact.db import db
 from partnercontact.policy import Permission, requires
-from partnercontact.scheduling.models import TASK_STATES
-from partnercontact.scheduling.overview import task_overview
+from partnercontact.tasks.models import TASK_STATES
+from partnercontact.tasks.overview import task_overview
 from partnercontact.web.calendar.views import bp
 
 STATE_LABELS = {

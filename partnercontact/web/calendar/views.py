@@ -17,11 +17,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from partnercontact.db import db
+from partnercontact.partner_side.scheduling import calendar, feeds
+from partnercontact.partner_side.scheduling.kinds import OUTCOMES, REMINDERS, TASKS
+from partnercontact.partner_side.scheduling.plan import PURPOSES
+from partnercontact.partner_side.scheduling.sessions import SESSION_CHANNELS, SESSION_STATES
 from partnercontact.policy import Permission, public, requires
-from partnercontact.scheduling import calendar, feeds
-from partnercontact.scheduling.kinds import OUTCOMES, REMINDERS, TASKS
-from partnercontact.scheduling.plan import PURPOSES
-from partnercontact.scheduling.sessions import SESSION_CHANNELS, SESSION_STATES
 from partnercontact.web.addresses import absolute_url_for
 from partnercontact.web.calendar.forms import CreateFeedForm, RevokeFeedForm
 

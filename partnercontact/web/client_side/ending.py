@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from partnercontact.cases.ending import end_episode
+from partnercontact.client_side.cases.ending import end_episode
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires

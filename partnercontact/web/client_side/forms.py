@@ -15,8 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from partnercontact.cases.attendance import ATTENDANCE
-from partnercontact.consent.forms import SCOPE_LABELS
+from partnercontact.client_side.cases.attendance import ATTENDANCE
+from partnercontact.client_side.consent.forms import SCOPE_LABELS
 
 
 class ClientForm(FlaskForm):

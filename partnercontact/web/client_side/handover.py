@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partners.handover import PartnerDetails, hand_over
 from partnercontact.policy import Permission, requires
+from partnercontact.relay.handover import PartnerDetails, hand_over
 from partnercontact.web.client_side.forms import HandoverForm
 from partnercontact.web.client_side.views import back_to_client, bp, page_about_client
 from partnercontact.web.form_errors import show_on_form

@@ -8,7 +8,7 @@ from flask import request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from partnercontact.consent import printable
+from partnercontact.client_side.consent import printable
 from partnercontact.db import db
 from partnercontact.policy import Permission, requires
 from partnercontact.web.client_side.views import bp

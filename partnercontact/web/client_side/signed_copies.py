@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from partnercontact.consent import documents
+from partnercontact.client_side.consent import documents
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires

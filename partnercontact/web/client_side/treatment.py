@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from partnercontact.cases.attendance import record_session
-from partnercontact.cases.ending import start_treatment
+from partnercontact.client_side.cases.attendance import record_session
+from partnercontact.client_side.cases.ending import start_treatment
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires

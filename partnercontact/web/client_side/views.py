@@ -10,16 +10,16 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from partnercontact.cases import service as cases
-from partnercontact.cases.attendance import ATTENDANCE
-from partnercontact.cases.errors import ClientInvalid
-from partnercontact.cases.status import LABELS as EPISODE_LABELS
-from partnercontact.cases.status import OPEN
-from partnercontact.consent import service as consent
+from partnercontact.client_side.cases import service as cases
+from partnercontact.client_side.cases.attendance import ATTENDANCE
+from partnercontact.client_side.cases.errors import ClientInvalid
+from partnercontact.client_side.cases.status import LABELS as EPISODE_LABELS
+from partnercontact.client_side.cases.status import OPEN
+from partnercontact.client_side.consent import service as consent
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partners.handover import handovers_seen_by_client_side
 from partnercontact.policy import Permission, requires
+from partnercontact.relay.handover import handovers_seen_by_client_side
 from partnercontact.runtime import current_runtime
 from partnercontact.web.client_side.forms import (
     SCOPE_LABELS,

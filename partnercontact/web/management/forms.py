@@ -9,7 +9,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from partnercontact.consent.forms import SCOPE_LABELS
+from partnercontact.client_side.consent.forms import SCOPE_LABELS
 
 STATE_LABELS = {
     "given": _l("Given"),

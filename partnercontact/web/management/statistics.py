@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from partnercontact.db import db
-from partnercontact.partners.contact import clinic_today
+from partnercontact.partner_side.contact import clinic_today
 from partnercontact.policy import Permission, requires
 from partnercontact.statistics import exports
 from partnercontact.statistics.charts import chart_svg

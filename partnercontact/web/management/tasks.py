@@ -3,7 +3,7 @@ and the page where a manager records how an escalation was handled.
 
 Each item names its case by the neutral reference only. The list and the handling page show
 keys of closed lists (a reason, an urgency, a risk level, a reminder's kind), dates and the
-colleague who escalated; :mod:`partnercontact.partners.escalations` selects nothing else, so
+colleague who escalated; :mod:`partnercontact.partner_side.escalations` selects nothing else, so
 no clinical note and no partner detail can reach these pages.
 """
 
@@ -21,10 +21,10 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from partnercontact.db import db
-from partnercontact.partners import escalations
-from partnercontact.partners.vocabulary import RISK_LEVELS
+from partnercontact.partner_side import escalations
+from partnercontact.partner_side.scheduling.kinds import REMINDERS
+from partnercontact.partner_side.vocabulary import RISK_LEVELS
 from partnercontact.policy import Permission, requires
-from partnercontact.scheduling.kinds import REMINDERS
 from partnercontact.web.form_errors import show_on_form
 from partnercontact.web.management.views import bp
 

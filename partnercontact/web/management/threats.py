@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from partnercontact.db import db
-from partnercontact.partners import contact
+from partnercontact.partner_side import contact
 from partnercontact.policy import Permission, requires
 from partnercontact.web.management.views import bp
 

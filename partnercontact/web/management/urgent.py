@@ -2,7 +2,7 @@
 
 The manager sees which case (by neutral reference), when the task was opened and the risk
 level, and records how the task was handled. Nothing else of the case reaches these pages:
-no notes, no partner details (:mod:`partnercontact.partners.clinical` selects only those
+no notes, no partner details (:mod:`partnercontact.partner_side.clinical` selects only those
 columns).
 """
 
@@ -20,8 +20,8 @@ from wtforms import TextAreaField
 
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partners import clinical
-from partnercontact.partners.vocabulary import RISK_LEVELS
+from partnercontact.partner_side import clinical
+from partnercontact.partner_side.vocabulary import RISK_LEVELS
 from partnercontact.policy import Permission, requires
 from partnercontact.web.form_errors import show_on_form
 from partnercontact.web.management.views import bp

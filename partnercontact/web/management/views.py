@@ -2,7 +2,7 @@
 
 Managers audit metadata, never content: the consent register shows who recorded which
 consent when, to what, and what became of it, with a neutral case reference instead of the
-client's name (see :mod:`partnercontact.consent.register`).
+client's name (see :mod:`partnercontact.client_side.consent.register`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from partnercontact.audit.tags import AuditAction
-from partnercontact.consent import register
-from partnercontact.consent.errors import ConsentInvalid
-from partnercontact.consent.schemas import register_filters_from_query
+from partnercontact.client_side.consent import register
+from partnercontact.client_side.consent.errors import ConsentInvalid
+from partnercontact.client_side.consent.schemas import register_filters_from_query
 from partnercontact.db import db
 from partnercontact.policy import Permission, can, requires
 from partnercontact.web.form_errors import show_on_form

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.messaging import halt as halting
-from partnercontact.messaging.outbox import outbox_messages
+from partnercontact.partner_side.messaging import halt as halting
+from partnercontact.partner_side.messaging.outbox import outbox_messages
 from partnercontact.policy import Permission, requires
 from partnercontact.runtime import current_runtime
 from partnercontact.web.form_errors import show_on_form

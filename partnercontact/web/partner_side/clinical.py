@@ -1,6 +1,6 @@
 """The partner-contact treater's clinical records: risk assessments, urgent tasks, children,
 safety plans and concern reports. Each kind has a section on the case page and a form page of
-its own; the rules live in :mod:`partnercontact.partners.clinical`."""
+its own; the rules live in :mod:`partnercontact.partner_side.clinical`."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from wtforms.validators import Optional
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partners import clinical
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
+from partnercontact.partner_side import clinical
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
 from partnercontact.policy import Permission, requires
 from partnercontact.web.partner_side.pages import choices, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section

@@ -35,10 +35,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partners import contact, sending
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.vocabulary import (
+from partnercontact.partner_side import contact, sending
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.vocabulary import (
     ANSWERS,
     ATTEMPT_OUTCOMES,
     CHANNELS,

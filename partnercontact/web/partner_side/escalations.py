@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 from wtforms import SelectField
 
 from partnercontact.auth.models import User
-from partnercontact.partners import escalations
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side import escalations
+from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
 from partnercontact.web.partner_side.pages import case_form, choices
 from partnercontact.web.partner_side.sections import case_section

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from partnercontact.audit.investigations import InvestigationShown, investigations_of_case
 from partnercontact.auth.models import User
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side.models import PartnerCase
 from partnercontact.web.partner_side.sections import case_section
 
 

@@ -17,14 +17,14 @@ from wtforms.fields.choices import SelectChoice
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.messaging import letters, templates
-from partnercontact.messaging.rules import MessageRefused
-from partnercontact.partners import contact
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side import contact
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.messaging import letters, templates
+from partnercontact.partner_side.messaging.rules import MessageRefused
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.relay_inbox import RelayedEvent
 from partnercontact.policy import Permission, requires
 from partnercontact.relay.kinds import LABELS as RELAY_LABELS
-from partnercontact.relay.tasks import RelayedEvent
 from partnercontact.web.partner_side.pages import choices, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp

@@ -16,12 +16,12 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.messaging import sms
-from partnercontact.messaging.inbound import inbound_for
-from partnercontact.messaging.rules import MessageRefused
-from partnercontact.messaging.templates import LANGUAGES, SMS_LABELS, SMS_PURPOSES
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.service import audit
+from partnercontact.partner_side.messaging import sms
+from partnercontact.partner_side.messaging.inbound import inbound_for
+from partnercontact.partner_side.messaging.rules import MessageRefused
+from partnercontact.partner_side.messaging.templates import LANGUAGES, SMS_LABELS, SMS_PURPOSES
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import audit
 from partnercontact.policy import Permission, requires
 from partnercontact.web.partner_side.pages import choices, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section

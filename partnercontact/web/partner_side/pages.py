@@ -15,8 +15,8 @@ from wtforms.fields.choices import SelectChoice
 
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partners import service as partners
-from partnercontact.partners.contact import clinic_today
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.contact import clinic_today
 from partnercontact.web.form_errors import show_on_form
 from partnercontact.web.partner_side.views import back_to_case
 

@@ -15,9 +15,9 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from partnercontact.auth.models import User
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side import relay_inbox as tasks
+from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
-from partnercontact.relay import tasks
 from partnercontact.relay.kinds import CLOSING_OUTCOMES, LABELS, OUTCOMES
 from partnercontact.web.partner_side.pages import case_form, choices
 from partnercontact.web.partner_side.sections import case_section

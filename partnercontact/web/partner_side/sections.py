@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from partnercontact.auth.models import User
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side.models import PartnerCase
 
 Loader = Callable[[User, PartnerCase], Any]
 

@@ -2,8 +2,9 @@
 session, book or move one, cancel one (after a confirmation) and record what came of one.
 
 The forms parse types only; every rule (a time that has passed, her safe hours for a call, the
-length, the channel, recording before the time) is :mod:`partnercontact.scheduling.sessions`'s,
-whose refusal comes back on the field it names with what was typed kept.
+length, the channel, recording before the time) is
+:mod:`partnercontact.partner_side.scheduling.sessions`'s, whose refusal comes back on the
+field it names with what was typed kept.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from wtforms.validators import Optional
 
 from partnercontact.auth.models import User
 from partnercontact.errors import DomainError
-from partnercontact.partners.contact import clinic_zone
-from partnercontact.partners.models import PartnerCase
+from partnercontact.partner_side.contact import clinic_zone
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling import sessions as contact_sessions
+from partnercontact.partner_side.scheduling.models import ContactSession
+from partnercontact.partner_side.scheduling.plan import PURPOSES
 from partnercontact.policy import Permission, requires
-from partnercontact.scheduling import sessions as contact_sessions
-from partnercontact.scheduling.models import ContactSession
-from partnercontact.scheduling.plan import PURPOSES
 from partnercontact.web.partner_side.pages import case_form, choices, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp

@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 
 from partnercontact.auth.models import User
 from partnercontact.db import db
-from partnercontact.partners import service as partners
-from partnercontact.partners.models import PartnerCase
-from partnercontact.partners.vocabulary import ANSWERS
+from partnercontact.partner_side import service as partners
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.vocabulary import ANSWERS
 from partnercontact.policy import Permission, requires
 from partnercontact.web.partner_side.sections import case_section, sections_for
 

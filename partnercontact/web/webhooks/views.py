@@ -24,7 +24,7 @@ from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
 from partnercontact.config import TwilioConfig
 from partnercontact.db import db
-from partnercontact.messaging.inbound import apply_status_callback, receive_inbound
+from partnercontact.partner_side.messaging.inbound import apply_status_callback, receive_inbound
 from partnercontact.policy import public
 from partnercontact.runtime import current_runtime
 

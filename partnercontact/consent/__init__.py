@@ -1,1 +1,0 @@
-"""The client's consent to partner contact: its forms and, later, its lifecycle."""

@@ -1,1 +1,0 @@
-"""Letters and text messages to partners: templates, safety rules, transports, the outbox."""

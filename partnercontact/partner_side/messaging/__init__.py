@@ -1,0 +1,2 @@
+"""Letters and text messages to the partner: templates, sending rules, dispatch,
+replies and the development outbox."""

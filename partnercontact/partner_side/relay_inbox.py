@@ -1,0 +1,203 @@
+"""The partner side's work on what the relay brings: a task "inform her if she wishes" for
+each event, and the closing of the contact once the client's treatment has ended.
+
+Everything here is read and written for a partner case the actor holds (through the partner
+services' loaders), and writes only partner-side rows: nothing here changes the client side.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from partnercontact.audit.tags import AuditAction
+from partnercontact.db import db
+from partnercontact.errors import Conflict
+from partnercontact.i18n import _l
+from partnercontact.partner_side.contact import ContactInvalid, clinic_of, date_given
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.service import (
+    audit,
+    held_case_for,
+    held_cases,
+    not_on_case,
+    reference_of,
+)
+from partnercontact.relay.kinds import CLOSING_OUTCOMES, OUTCOMES
+from partnercontact.relay.models import RelayEvent, RelayOutcome
+from partnercontact.runtime import current_runtime
+
+if TYPE_CHECKING:
+    from partnercontact.auth.models import User
+
+
+@dataclass(frozen=True)
+class RelayedEvent:
+    id: uuid.UUID
+    kind: str
+    occurred_on: date
+    # What was done with it, oldest first; the task is open while this is empty.
+    outcomes: list[RelayOutcome]
+
+    @property
+    def open(self) -> bool:
+        return not self.outcomes
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    case_id: uuid.UUID
+    reference: str
+    # "relay" (inform her of an event) or "closing" (offer a closing session, then close).
+    task: str
+    kind: str | None
+    day: date
+
+
+def relayed_events(actor: User, partner_case: PartnerCase) -> list[RelayedEvent]:
+    """The events relayed for the case, oldest first, with what was done with each."""
+    events = db.session.scalars(
+        select(RelayEvent)
+        .where(RelayEvent.episode_id == partner_case.episode_id)
+        .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at)
+    ).all()
+    outcomes: dict[uuid.UUID, list[RelayOutcome]] = {}
+    for outcome in db.session.scalars(
+        select(RelayOutcome)
+        .where(RelayOutcome.partner_case_id == partner_case.id)
+        .order_by(RelayOutcome.recorded_at)
+    ):
+        outcomes.setdefault(outcome.event_id, []).append(outcome)
+    audit(AuditAction.RELAY_EVENTS_VIEWED, actor, partner_case)
+    return [
+        RelayedEvent(event.id, event.kind, event.occurred_on, outcomes.get(event.id, []))
+        for event in events
+    ]
+
+
+def event_in(partner_case: PartnerCase, event_id: uuid.UUID) -> RelayEvent:
+    """A relayed event of the case; any other id is not found, as an unknown case is."""
+    event = db.session.scalar(
+        select(RelayEvent).where(
+            RelayEvent.id == event_id, RelayEvent.episode_id == partner_case.episode_id
+        )
+    )
+    if event is None:
+        raise not_on_case()
+    return event
+
+
+def relayed_event_for(actor: User, case_id: uuid.UUID, event_id: uuid.UUID) -> RelayedEvent:
+    """One event of a case ``actor`` holds, with what was done with it so far."""
+    # Not audited here: the page that shows the event audits its read of the case.
+    partner_case = held_case_for(actor, case_id, audited=False)
+    event = event_in(partner_case, event_id)
+    outcomes = db.session.scalars(
+        select(RelayOutcome)
+        .where(RelayOutcome.event_id == event.id, RelayOutcome.partner_case_id == partner_case.id)
+        .order_by(RelayOutcome.recorded_at)
+    ).all()
+    return RelayedEvent(event.id, event.kind, event.occurred_on, list(outcomes))
+
+
+def closing_open(partner_case: PartnerCase) -> bool:
+    """Whether the contact is closing and the closing is still to be recorded."""
+    return (
+        partner_case.closing_since is not None
+        and partner_case.closed_on is None
+        and partner_case.own_treatment_since is None
+    )
+
+
+def open_tasks(actor: User) -> list[OpenTask]:
+    """Everything the relay has left for ``actor`` to do, across the cases ``actor`` holds."""
+    held = aliased(PartnerCase, held_cases(actor).subquery())
+    handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == held.id)
+    rows = db.session.execute(
+        select(held, RelayEvent.kind, RelayEvent.occurred_on)
+        .join(RelayEvent, RelayEvent.episode_id == held.episode_id)
+        .where(RelayEvent.id.not_in(handled.scalar_subquery()))
+        .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at)
+    )
+    tasks = [
+        OpenTask(partner_case.id, reference_of(partner_case), "relay", kind, day)
+        for partner_case, kind, day in rows
+    ]
+    for partner_case in db.session.scalars(held_cases(actor)):
+        if closing_open(partner_case) and partner_case.closing_since is not None:
+            tasks.append(
+                OpenTask(
+                    partner_case.id,
+                    reference_of(partner_case),
+                    "closing",
+                    None,
+                    partner_case.closing_since,
+                )
+            )
+    return tasks
+
+
+def record_outcome(
+    actor: User, case_id: uuid.UUID, event_id: uuid.UUID, *, outcome: str, outcome_on: date | None
+) -> RelayOutcome:
+    """Record what was done with a relayed event: she was informed (and how), she did not want
+    to be told, or she could not be reached."""
+    partner_case = held_case_for(actor, case_id)
+    event = event_in(partner_case, event_id)
+    if outcome not in OUTCOMES:
+        raise ContactInvalid(_l("Choose what came of it."), field="outcome")
+    day = date_given(outcome_on, clinic_of(partner_case), "outcome_on")
+    if day < event.occurred_on:
+        raise ContactInvalid(_l("The date cannot be before the event itself."), field="outcome_on")
+    row = RelayOutcome(
+        event_id=event.id,
+        partner_case_id=partner_case.id,
+        outcome=outcome,
+        outcome_on=day,
+        recorded_by_id=actor.id,
+        recorded_at=current_runtime().clock.now(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit(AuditAction.RELAY_OUTCOME_RECORDED, actor, partner_case)
+    return row
+
+
+def record_closing(
+    actor: User, case_id: uuid.UUID, *, outcome: str, closed_on: date | None
+) -> PartnerCase:
+    """Close the contact after the client's treatment ended: how the closing session went."""
+    partner_case = held_case_for(actor, case_id)
+    if not closing_open(partner_case):
+        raise Conflict(_l("The contact is not closing."), field="case")
+    if outcome not in CLOSING_OUTCOMES:
+        raise ContactInvalid(_l("Choose how the closing went."), field="outcome")
+    day = date_given(closed_on, clinic_of(partner_case), "closed_on")
+    assert partner_case.closing_since is not None  # closing_open() checked it
+    if day < partner_case.closing_since:
+        raise ContactInvalid(
+            _l("The contact cannot close before the treatment ended."), field="closed_on"
+        )
+    partner_case.closing_outcome = outcome
+    partner_case.closed_on = day
+    db.session.flush()
+    audit(AuditAction.PARTNER_CONTACT_CLOSED, actor, partner_case)
+    return partner_case
+
+
+def record_own_treatment(actor: User, case_id: uuid.UUID, *, since: date | None) -> PartnerCase:
+    """She has started treatment of her own with the clinic: it continues after his ends."""
+    partner_case = held_case_for(actor, case_id)
+    if partner_case.own_treatment_since is not None:
+        raise Conflict(_l("Her own treatment is already recorded."), field="case")
+    if partner_case.closed_on is not None:
+        raise Conflict(_l("The contact is closed."), field="case")
+    partner_case.own_treatment_since = date_given(since, clinic_of(partner_case), "since")
+    db.session.flush()
+    audit(AuditAction.PARTNER_OWN_TREATMENT_RECORDED, actor, partner_case)
+    return partner_case

@@ -1,0 +1,1 @@
+"""The partner side's contact plan, sessions, reminders and calendars."""

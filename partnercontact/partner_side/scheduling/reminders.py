@@ -1,0 +1,139 @@
+"""Reminders to staff: raised by due tasks, shown to the person they are for until done.
+
+A reminder names its kind and the case reference, never a name or a word of a record, so a
+manager reminded of an unanswered first contact learns that it happened and on which case,
+nothing more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from partnercontact.audit.service import record_event
+from partnercontact.audit.tags import AuditAction
+from partnercontact.auth.models import User
+from partnercontact.db import db
+from partnercontact.errors import NotFound
+from partnercontact.i18n import _l
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling.models import StaffReminder
+from partnercontact.partner_side.service import reference_of
+from partnercontact.policy import Role
+from partnercontact.runtime import current_runtime
+from partnercontact.tasks.models import ScheduledTask
+
+
+class ReminderNotFound(NotFound):
+    pass
+
+
+@dataclass(frozen=True)
+class ReminderEntry:
+    id: uuid.UUID
+    kind: str
+    due_at: datetime
+    case_id: uuid.UUID | None
+    reference: str | None
+    # Whether the reader holds the case (and so may open it from the reminder).
+    holds_case: bool
+
+
+def _managers(clinic_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(User.id).where(
+                User.clinic_id == clinic_id,
+                User.role == Role.MANAGER.value,
+                User.disabled_at.is_(None),
+            )
+        )
+    )
+
+
+def recipients(partner_case: PartnerCase, *, managers_too: bool) -> list[int]:
+    """The case's treater; the clinic's managers as well, or instead while nobody holds it."""
+    ids = [partner_case.treater_id] if partner_case.treater_id is not None else []
+    if managers_too or not ids:
+        ids += [manager for manager in _managers(partner_case.clinic_id) if manager not in ids]
+    return ids
+
+
+def raise_reminder(
+    task: ScheduledTask,
+    partner_case: PartnerCase,
+    now: datetime,
+    *,
+    managers_too: bool = False,
+    session_id: uuid.UUID | None = None,
+) -> str:
+    """One reminder of ``task`` for each recipient; the task's outcome key."""
+    for user_id in recipients(partner_case, managers_too=managers_too):
+        db.session.add(
+            StaffReminder(
+                id=uuid.uuid4(),
+                clinic_id=partner_case.clinic_id,
+                user_id=user_id,
+                kind=task.kind,
+                partner_case_id=partner_case.id,
+                session_id=session_id,
+                task_id=task.id,
+                due_at=task.due_at,
+                created_at=now,
+            )
+        )
+    db.session.flush()
+    return "reminded"
+
+
+def open_reminders(actor: User) -> list[ReminderEntry]:
+    """The actor's reminders not yet marked done, oldest first."""
+    rows = db.session.execute(
+        select(StaffReminder, PartnerCase)
+        .outerjoin(PartnerCase, PartnerCase.id == StaffReminder.partner_case_id)
+        .where(StaffReminder.user_id == actor.id, StaffReminder.done_at.is_(None))
+        .order_by(StaffReminder.due_at, StaffReminder.created_at)
+    ).all()
+    return [
+        ReminderEntry(
+            id=reminder.id,
+            kind=reminder.kind,
+            due_at=reminder.due_at,
+            case_id=case.id if case is not None else None,
+            reference=reference_of(case) if case is not None else None,
+            holds_case=case is not None and case.treater_id == actor.id,
+        )
+        for reminder, case in rows
+    ]
+
+
+def open_reminder_count(actor: User) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(StaffReminder)
+            .where(StaffReminder.user_id == actor.id, StaffReminder.done_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_done(actor: User, reminder_id: uuid.UUID) -> StaffReminder:
+    """Mark one's own reminder done; anyone else's is a reminder that does not exist."""
+    reminder = db.session.get(StaffReminder, reminder_id)
+    if reminder is None or reminder.user_id != actor.id:
+        raise ReminderNotFound(_l("There is no such reminder."))
+    if reminder.done_at is None:
+        reminder.done_at = current_runtime().clock.now()
+        db.session.flush()
+        record_event(
+            AuditAction.REMINDER_DONE,
+            actor_id=actor.id,
+            clinic_id=actor.clinic_id,
+            resource_type="staff_reminder",
+            resource_id=str(reminder.id),
+        )
+    return reminder

@@ -1,0 +1,314 @@
+"""The partner side's loaders: the inbox, picking up a case, and reading a partner's details.
+
+Every read of a partner case goes through :func:`partner_case_for`, which shows a case only to
+the partner-contact treater who holds it (or, before anyone holds it, to the partner-contact
+treaters of its clinic, so it can be picked up). Anyone else gets :class:`PartnerCaseNotFound`,
+the same answer as for a case that does not exist. The partner's details are read only through
+:func:`partner_details`, which withholds a protected partner's details from anyone not named
+for her. Reads and changes are audited with no personal content. Functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import exists, or_, select
+
+from partnercontact.audit.service import record_event
+from partnercontact.audit.tags import AuditAction
+from partnercontact.auth.models import User
+from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.db import db
+from partnercontact.errors import Conflict, NotFound
+from partnercontact.i18n import _l
+from partnercontact.partner_side.models import (
+    PartnerCase,
+    PartnerHandover,
+    ProtectedAccess,
+    TreaterException,
+)
+from partnercontact.policy import Permission, Role, can
+from partnercontact.relay.handover import PartnerDetails
+from partnercontact.runtime import current_runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+
+
+class PartnerCaseNotFound(NotFound):
+    """No such partner case, or not one the actor may know of."""
+
+
+def not_on_case() -> PartnerCaseNotFound:
+    """The answer for a record addressed by its id that is not on the case (a task, a child,
+    a plan, a relayed event): exactly that of a case that is not the actor's, same error,
+    message and field, so a 404 page never tells the one from the other."""
+    return PartnerCaseNotFound(_l("There is no such partner case among yours."), field="case")
+
+
+def audit(action: AuditAction, actor: User, partner_case: PartnerCase | uuid.UUID) -> None:
+    """Record ``action`` on a partner case: who, when, which case; nothing else."""
+    case_id = partner_case if isinstance(partner_case, uuid.UUID) else partner_case.id
+    record_event(
+        action,
+        actor_id=actor.id,
+        clinic_id=actor.clinic_id,
+        resource_type="partner_case",
+        resource_id=str(case_id),
+    )
+
+
+def _visible_cases(actor: User) -> Select[PartnerCase]:
+    # Deny by default: only partner-contact treaters see partner cases at all, and only their
+    # own clinic's, and of those only the ones they hold or that nobody holds yet.
+    if not can(actor, Permission.PARTNER_CASES_WORK):
+        return select(PartnerCase).where(PartnerCase.id.is_(None))
+    return select(PartnerCase).where(
+        PartnerCase.clinic_id == actor.clinic_id,
+        or_(PartnerCase.treater_id == actor.id, PartnerCase.treater_id.is_(None)),
+    )
+
+
+def held_cases(actor: User) -> Select[PartnerCase]:
+    """The cases ``actor`` holds, within what :func:`_visible_cases` lets them see."""
+    return _visible_cases(actor).where(PartnerCase.treater_id == actor.id)
+
+
+def is_named_for(actor: User, partner_case: PartnerCase) -> bool:
+    """Whether ``actor`` may see the details of this partner (always, unless she is
+    protected; then only staff named for her)."""
+    if not partner_case.protected_identity:
+        return True
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    ProtectedAccess.partner_case_id == partner_case.id,
+                    ProtectedAccess.user_id == actor.id,
+                )
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    case_id: uuid.UUID
+    reference: str
+    handed_over_on: date
+    held_by_me: bool
+    answer: str
+    protected: bool
+    # None where the partner is protected and the actor is not named for her.
+    partner_name: str | None
+
+
+def reference_of(partner_case: PartnerCase) -> str:
+    """A neutral reference for lists and headings: never her name."""
+    return reference_of_id(partner_case.id)
+
+
+def reference_of_id(case_id: uuid.UUID) -> str:
+    """:func:`reference_of` for a page that loaded only the case's id."""
+    return case_id.hex[:8]
+
+
+def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
+    """The newest hand-over note of the case: the details that count now."""
+    return db.session.scalar(
+        select(PartnerHandover)
+        .where(PartnerHandover.episode_id == partner_case.episode_id)
+        .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
+        .limit(1)
+    )
+
+
+def inbox(actor: User) -> list[InboxItem]:
+    """Hand-overs waiting to be picked up and the cases ``actor`` holds, newest first.
+
+    A protected partner is listed without her name unless ``actor`` is named for her.
+    """
+    cases = db.session.scalars(_visible_cases(actor).order_by(PartnerCase.created_at.desc()))
+    items = []
+    for partner_case in cases:
+        note = latest_note(partner_case)
+        named = is_named_for(actor, partner_case)
+        items.append(
+            InboxItem(
+                case_id=partner_case.id,
+                reference=reference_of(partner_case),
+                handed_over_on=note.handed_over_on if note else partner_case.created_at.date(),
+                held_by_me=partner_case.treater_id == actor.id,
+                answer=partner_case.answer,
+                protected=partner_case.protected_identity,
+                partner_name=note.name if note is not None and named else None,
+            )
+        )
+    record_event(
+        AuditAction.PARTNER_INBOX_VIEWED,
+        actor_id=actor.id,
+        clinic_id=actor.clinic_id,
+        resource_type="partner_inbox",
+    )
+    return items
+
+
+def partner_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> PartnerCase:
+    """One partner case ``actor`` may work on, or :class:`PartnerCaseNotFound`."""
+    partner_case = db.session.scalar(_visible_cases(actor).where(PartnerCase.id == case_id))
+    if partner_case is None:
+        raise PartnerCaseNotFound(_l("There is no such partner case among yours."), field="case")
+    if audited:
+        audit(AuditAction.PARTNER_CASE_VIEWED, actor, partner_case)
+    return partner_case
+
+
+def held_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> PartnerCase:
+    """A partner case ``actor`` holds: the only kind anything can be recorded on.
+
+    ``audited=False`` is for building a page whose own loader audits the read."""
+    partner_case = partner_case_for(actor, case_id, audited=audited)
+    if partner_case.treater_id != actor.id:
+        raise Conflict(_l("Pick up the case before working on it."), field="case")
+    return partner_case
+
+
+def _has_exception(user: User, episode_id: uuid.UUID) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    TreaterException.episode_id == episode_id,
+                    TreaterException.user_id == user.id,
+                )
+            )
+        )
+    )
+
+
+def pick_up(actor: User, case_id: uuid.UUID) -> PartnerCase:
+    """Make ``actor`` the partner-contact treater of a case nobody holds yet.
+
+    The client's own treater may not also hold the partner side, unless an administrator has
+    recorded an exception for that person and case.
+    """
+    partner_case = partner_case_for(actor, case_id)
+    if partner_case.treater_id is not None:
+        raise Conflict(_l("The case is already held by a partner-contact treater."), field="case")
+    client_treater_id = db.session.scalar(
+        select(TreatmentEpisode.treater_id).where(TreatmentEpisode.id == partner_case.episode_id)
+    )
+    if client_treater_id == actor.id and not _has_exception(actor, partner_case.episode_id):
+        raise Conflict(_l("You treat the client: the partner needs another treater."), field="case")
+    partner_case.treater_id = actor.id
+    partner_case.assigned_at = current_runtime().clock.now()
+    if partner_case.protected_identity:
+        # Whoever takes on a protected partner must be able to work with her.
+        _name(partner_case, actor, granted_by=actor)
+    db.session.flush()
+    audit(AuditAction.PARTNER_CASE_ASSIGNED, actor, partner_case)
+    return partner_case
+
+
+@dataclass(frozen=True)
+class HandoverEntry:
+    kind: str
+    handed_over_on: date
+    details: PartnerDetails
+
+
+def partner_details(actor: User, partner_case: PartnerCase) -> list[HandoverEntry] | None:
+    """Every hand-over note of the case, newest first, or None if ``actor`` may not see a
+    protected partner's details. Audited as a read of her details either way."""
+    if not is_named_for(actor, partner_case):
+        return None
+    notes = db.session.scalars(
+        select(PartnerHandover)
+        .where(PartnerHandover.episode_id == partner_case.episode_id)
+        .order_by(PartnerHandover.recorded_at.desc())
+    )
+    entries = [
+        HandoverEntry(
+            kind=note.kind,
+            handed_over_on=note.handed_over_on,
+            details=PartnerDetails(
+                name=note.name or "",
+                phone=note.phone,
+                address=note.address,
+                relation=note.relation or "",
+                children_in_common=note.children_in_common or "",
+                protected_identity=note.protected_identity,
+            ),
+        )
+        for note in notes
+    ]
+    audit(AuditAction.PARTNER_DETAILS_VIEWED, actor, partner_case)
+    return entries
+
+
+def _name(partner_case: PartnerCase, user: User, *, granted_by: User) -> None:
+    if db.session.scalar(
+        select(
+            exists().where(
+                ProtectedAccess.partner_case_id == partner_case.id,
+                ProtectedAccess.user_id == user.id,
+            )
+        )
+    ):
+        return
+    db.session.add(
+        ProtectedAccess(
+            partner_case_id=partner_case.id,
+            user_id=user.id,
+            granted_by_id=granted_by.id,
+            granted_at=current_runtime().clock.now(),
+        )
+    )
+
+
+def mark_protected(actor: User, case_id: uuid.UUID) -> PartnerCase:
+    """Mark the partner as having protected personal data. Only the treater holding the case
+    does it, and is named for her at once."""
+    partner_case = held_case_for(actor, case_id)
+    partner_case.protected_identity = True
+    _name(partner_case, actor, granted_by=actor)
+    db.session.flush()
+    audit(AuditAction.PARTNER_PROTECTED_MARKED, actor, partner_case)
+    return partner_case
+
+
+def name_staff(actor: User, case_id: uuid.UUID, user_id: int) -> None:
+    """Name another partner-contact treater of the clinic to see a protected partner."""
+    partner_case = held_case_for(actor, case_id)
+    if not is_named_for(actor, partner_case):
+        raise PartnerCaseNotFound(_l("There is no such partner case among yours."), field="case")
+    user = db.session.get(User, user_id)
+    if (
+        user is None
+        or user.clinic_id != actor.clinic_id
+        or user.role != Role.PARTNER_TREATER
+        or user.disabled_at is not None
+    ):
+        raise NotFound(_l("Choose a partner-contact treater of the clinic."), field="user_id")
+    _name(partner_case, user, granted_by=actor)
+    db.session.flush()
+    audit(AuditAction.PARTNER_PROTECTED_ACCESS_GRANTED, actor, partner_case)
+
+
+def colleagues_to_name(actor: User) -> list[User]:
+    """The clinic's other active partner-contact treaters."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.clinic_id == actor.clinic_id,
+                User.role == Role.PARTNER_TREATER,
+                User.disabled_at.is_(None),
+                User.id != actor.id,
+            )
+            .order_by(User.display_name)
+        )
+    )

@@ -1,1 +1,0 @@
-"""The partner's side. The client side may write into it (the hand-over) but never read it."""

@@ -1,1 +1,0 @@
-"""Contact sessions, reminders, recurring duties and the dispatcher that runs them."""

@@ -1,0 +1,2 @@
+"""Text message transports: the outbox and Twilio. They know no partner: a number, a
+body and a callback."""
