@@ -112,6 +112,7 @@ def seed(url: str, keys: Path, instance: Path, count: int) -> list[SeededCase]:
     """``count`` partner-contact treaters, each holding one case worked on for a few weeks,
     built through the services with a clock that starts a month ago."""
     from partnercontact.app import create_app
+    from partnercontact.clinics.clock import local_date
     from partnercontact.clock import FixedClock
     from partnercontact.config import load_config
     from partnercontact.crypto.keyfile import load_key_file
@@ -120,7 +121,6 @@ def seed(url: str, keys: Path, instance: Path, count: int) -> list[SeededCase]:
     from partnercontact.partner_side import clinical
     from partnercontact.partner_side.models import PartnerCase
     from partnercontact.partner_side.scheduling import sessions
-    from partnercontact.partner_side.scheduling.localtime import local_date
     from tests.cases_built import accepted_contact
     from tests.factories import Factory
     from tests.partners.conftest import handed_over_case

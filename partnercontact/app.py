@@ -11,9 +11,12 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+# The scheduled tasks' handlers register themselves with the queue when their modules are
+# imported: every process that runs tasks builds the app first.
+from partnercontact import retention as _retention_task  # noqa: F401
 from partnercontact.api import init_app as init_api
-from partnercontact.api.bearer import is_api_request, user_from_request
 from partnercontact.audit.service import defer_appends_until_commit
+from partnercontact.auth.bearer import is_api_request, user_from_request
 from partnercontact.auth.models import User
 from partnercontact.auth.sessions import ServerSessionInterface
 from partnercontact.clock import Clock, SystemClock
@@ -22,6 +25,7 @@ from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
 from partnercontact.i18n import LOCALES, compile_catalogues
 from partnercontact.keys import load_or_create_keyring
+from partnercontact.partner_side.scheduling import jobs as _partner_side_tasks  # noqa: F401
 from partnercontact.runtime import EXTENSION_KEY, Runtime, current_runtime
 from partnercontact.web import audit_status, errors, guard, navigation, security
 from partnercontact.web.account import bp as account_bp
@@ -43,7 +47,7 @@ babel = Babel()
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    # The API answers to tokens only (partnercontact.api.bearer): a browser's session cookie,
+    # The API answers to tokens only (partnercontact.auth.bearer): a browser's session cookie,
     # sent along by any page that makes the browser call the API, opens nothing there.
     if is_api_request(request) or not user_id.isdigit():
         return None

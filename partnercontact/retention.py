@@ -1,5 +1,8 @@
 """The retention purge, run daily by the worker.
 
+It reaches into both sides (the client side's consent copies, the partner side's texts), so it
+sits beside the worker that composes the application, in neither tree.
+
 - Signed consent copies of ended episodes are destroyed at the end of the treatment contact;
   the purge destroys any such copy still there (an episode ended by a path that failed
   half-way, a copy uploaded late), so the rule holds even when one path did not apply it.
@@ -14,7 +17,7 @@ Each part records one audit entry with no content when it purged anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import CursorResult, delete, select, update
 
@@ -27,7 +30,10 @@ from partnercontact.crypto.models import DataKey
 from partnercontact.crypto.service import shred_data_key
 from partnercontact.db import db
 from partnercontact.partner_side.messaging.models import FINAL_SMS_STATES, InboundSms, SmsMessage
+from partnercontact.partner_side.scheduling import kinds
 from partnercontact.runtime import current_runtime
+from partnercontact.tasks.models import ScheduledTask
+from partnercontact.tasks.queue import handles, schedule
 
 
 @dataclass(frozen=True)
@@ -104,3 +110,23 @@ def purge_expired(now: datetime) -> PurgeReport:
         _audit("inbound_sms")
     db.session.flush()
     return report
+
+
+@handles(kinds.RETENTION_PURGE)
+def retention_purge(task: ScheduledTask, now: datetime) -> str:
+    purge_expired(now)
+    return "purged"
+
+
+def schedule_daily_duties() -> None:
+    """Make sure today's retention purge exists (due at 02:00 UTC, so at once when the
+    worker starts later than that). A worker that was down for days schedules only today's:
+    the purge covers everything that expired meanwhile. The worker's duty; commits."""
+    now = current_runtime().clock.now()
+    today = now.date()
+    schedule(
+        kinds.RETENTION_PURGE,
+        datetime.combine(today, time(2, 0), tzinfo=UTC),
+        f"{kinds.RETENTION_PURGE}:{today.isoformat()}",
+    )
+    db.session.commit()

@@ -15,7 +15,7 @@ from partnercontact.audit.jobs import verify_audit_nightly
 from partnercontact.auth.jobs import purge_sessions
 from partnercontact.logsafe import describe_exception
 from partnercontact.partner_side.messaging.dispatch import send_due_sms
-from partnercontact.partner_side.scheduling.jobs import schedule_daily_duties
+from partnercontact.retention import schedule_daily_duties
 from partnercontact.tasks.queue import dispatch_due
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from flask import request
 from flask_babel import gettext
 from flask_smorest import abort
 
-from partnercontact.api.bearer import is_api_request
+from partnercontact.auth.bearer import is_api_request
 
 MAX_JSON_DEPTH = 32
 

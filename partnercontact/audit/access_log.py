@@ -27,10 +27,10 @@ from partnercontact.audit.models import RESOURCE_ID_MAX, AuditEvent
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_zone
 from partnercontact.db import db
 from partnercontact.errors import DomainError, Forbidden
 from partnercontact.i18n import _l
-from partnercontact.partner_side.contact import clinic_zone
 from partnercontact.policy import Permission, can
 
 PAGE_SIZE = 50

@@ -27,12 +27,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_today
+from partnercontact.clinics.clock import local_date as clinic_date
 from partnercontact.db import count_rows, db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.i18n import _l
@@ -44,6 +45,7 @@ from partnercontact.partner_side.models import (
     SafetyPlan,
     UrgentTask,
 )
+from partnercontact.partner_side.scheduling.plan import on_risk_assessed
 from partnercontact.partner_side.service import (
     audit,
     held_case_for,
@@ -58,7 +60,6 @@ from partnercontact.runtime import current_runtime
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
 
-    from partnercontact.clinics.models import Clinic
 
 # Who must act on an urgent task.
 FOR_PARTNER_TREATER = "partner_treater"
@@ -82,25 +83,6 @@ class ClinicalRecordNotFound(NotFound):
 
 
 # --- shared helpers ---------------------------------------------------------------------------
-
-
-def _zone(clinic: Clinic) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(clinic.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def clinic_date(moment: datetime, clinic: Clinic) -> date:
-    """The date of ``moment`` where the clinic is."""
-    zone = _zone(clinic)
-    return moment.astimezone(zone).date() if zone else moment.date()
-
-
-def clinic_today(clinic: Clinic) -> date:
-    """Today's date where the clinic is, by the injected clock: a date typed just after
-    midnight in Sweden is not "in the future" because UTC is still on the day before."""
-    return clinic_date(current_runtime().clock.now(), clinic)
 
 
 def _text(value: str | None, *, field: str, limit: int, required: bool, message: object) -> str:
@@ -211,9 +193,6 @@ def record_risk_assessment(
             )
         )
     db.session.flush()
-    # Imported here: scheduling builds on the partner side's modules.
-    from partnercontact.partner_side.scheduling.plan import on_risk_assessed
-
     on_risk_assessed(partner_case, assessment.id, next_review_on)
     audit(AuditAction.RISK_ASSESSMENT_RECORDED, actor, partner_case)
     for _role in roles:

@@ -25,30 +25,46 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
-from partnercontact.client_side.consent.models import Consent
+from partnercontact.clinics.clock import clinic_today, clinic_zone
 from partnercontact.clinics.models import Clinic
 from partnercontact.db import count_rows, db
-from partnercontact.errors import Conflict, DomainError, NotFound
+from partnercontact.errors import Conflict, NotFound
 from partnercontact.i18n import _l
+from partnercontact.partner_side.errors import ContactInvalid
 from partnercontact.partner_side.models import (
     ContactAttempt,
     PartnerAnswer,
     PartnerCase,
     PartnerConsent,
-    PartnerHandover,
     SafeContactPlan,
     SuitabilityDecision,
     ThreatWarning,
     _PartnerRecord,
 )
-from partnercontact.partner_side.service import audit, held_case_for, reference_of, reference_of_id
+from partnercontact.partner_side.rules import (
+    TIMED_CHANNELS,
+    ContactNotAllowed,
+    check_contact_allowed,
+    current_partner_consent,
+    ever_reached,
+    has_opted_out,
+    latest_plan,
+    newest,
+)
+from partnercontact.partner_side.scheduling.plan import on_accepted, on_unanswered
+from partnercontact.partner_side.service import (
+    audit,
+    clinic_of,
+    held_case_for,
+    reference_of,
+    reference_of_id,
+)
 from partnercontact.partner_side.vocabulary import (
     ANSWERS,
     ATTEMPT_OUTCOMES,
@@ -68,13 +84,6 @@ NOTE_MAX = 2000
 REASON_MAX = 2000
 SENDER_NAME_MAX = 100
 OPENER_MAX = 200
-# Channels whose moment of contact she feels: a call or a text arrives when it is sent. A
-# letter arrives when the post brings it, so her safe days and hours are not checked for it.
-TIMED_CHANNELS = ("phone", "sms")
-# A confirmed threat warning lets the clinic reach her for this long after the confirmation,
-# and no longer: an imminent threat is an exception, never a standing licence to contact a
-# partner who said no (docs/domain.md, "Step 11: threat warnings").
-THREAT_WARNING_LASTS = timedelta(days=7)
 # The answers that re-open an offer she declined or a contact she ended.
 REOPENING_ANSWERS = ("accepted", "pending")
 # Declining the offer, she may still ask to be told when he ends treatment (and nothing else).
@@ -83,47 +92,17 @@ NOTICE_ONLY = "told_when_ended"
 R = TypeVar("R", bound=_PartnerRecord)
 
 
-class ContactInvalid(DomainError):
-    """Input for the contact work is not acceptable; ``field`` names the input at fault."""
-
-
 class ContactNotSafe(ContactInvalid):
     """A contact attempt that her plan or her consent does not allow, recorded without the
     treater confirming that it was safe. ``field`` is ``checked_safe``; the message says what
     the plan or consent does not allow."""
 
 
-class ContactNotAllowed(DomainError):
-    """Contact by that channel, or at that moment, is not allowed. ``field`` is ``channel``
-    (the way of contact is not allowed at all) or ``at`` (not at that moment)."""
-
-    status = 409
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def clinic_of(partner_case: PartnerCase) -> Clinic:
-    clinic = db.session.get(Clinic, partner_case.clinic_id)
-    assert clinic is not None  # a foreign key: a case always has its clinic
-    return clinic
-
-
-def clinic_zone(clinic: Clinic) -> ZoneInfo:
-    """The clinic's time zone; Stockholm if the setting is somehow unknown (the settings
-    page refuses unknown zones)."""
-    try:
-        return ZoneInfo(clinic.timezone or "Europe/Stockholm")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Stockholm")
 
 
 def _now() -> datetime:
     return current_runtime().clock.now()
-
-
-def clinic_today(clinic: Clinic) -> date:
-    return _now().astimezone(clinic_zone(clinic)).date()
 
 
 def _text(value: str | None) -> str | None:
@@ -154,15 +133,6 @@ def _new(
     )
     db.session.add(row)
     return row
-
-
-def _newest(model: type[R], partner_case: PartnerCase) -> R | None:
-    return db.session.scalar(
-        select(model)
-        .where(model.partner_case_id == partner_case.id)
-        .order_by(model.recorded_at.desc())
-        .limit(1)
-    )
 
 
 def _all_newest_first(model: type[R], partner_case: PartnerCase) -> list[R]:
@@ -218,11 +188,6 @@ def decide_suitability(
     db.session.flush()
     audit(AuditAction.SUITABILITY_DECIDED, actor, partner_case)
     return row
-
-
-def current_suitability(partner_case: PartnerCase) -> SuitabilityDecision | None:
-    """The decision that counts: the newest."""
-    return _newest(SuitabilityDecision, partner_case)
 
 
 def suitability_history(partner_case: PartnerCase) -> list[SuitabilityDecision]:
@@ -292,9 +257,6 @@ def record_answer(
     if consent is not None:
         audit(AuditAction.PARTNER_CONSENT_RECORDED, actor, partner_case)
     if answer == "accepted":
-        # Imported here: scheduling builds on this module.
-        from partnercontact.partner_side.scheduling.plan import on_accepted
-
         on_accepted(partner_case, day, actor_id=actor.id)
     return row
 
@@ -302,11 +264,6 @@ def record_answer(
 def answer_history(partner_case: PartnerCase) -> list[PartnerAnswer]:
     """Every answer she gave, newest first."""
     return _all_newest_first(PartnerAnswer, partner_case)
-
-
-def current_partner_consent(partner_case: PartnerCase) -> PartnerConsent | None:
-    """Her newest consent, withdrawn or not; None if she never gave one."""
-    return _newest(PartnerConsent, partner_case)
 
 
 def withdraw_partner_consent(
@@ -428,211 +385,7 @@ def save_safe_contact_plan(
     return row
 
 
-def latest_plan(partner_case: PartnerCase) -> SafeContactPlan | None:
-    """The plan that counts: the highest version."""
-    return db.session.scalar(
-        select(SafeContactPlan)
-        .where(SafeContactPlan.partner_case_id == partner_case.id)
-        .order_by(SafeContactPlan.version.desc())
-        .limit(1)
-    )
-
-
-def expected_sender(partner_case: PartnerCase) -> str:
-    """The sender she expects on a letter or a text message: the one her safe-contact plan
-    names, else the clinic's neutral sender name."""
-    plan = latest_plan(partner_case)
-    chosen = (plan.sender_name or "").strip() if plan is not None else ""
-    return chosen or clinic_of(partner_case).neutral_sender_name.strip()
-
-
-def plan_channels(plan: SafeContactPlan) -> list[str]:
-    """The ``CHANNELS`` keys the plan allows, in vocabulary order."""
-    return [channel for channel in CHANNELS if getattr(plan, f"{channel}_allowed")]
-
-
 # --- may she be contacted this way, now? -----------------------------------------------------
-
-
-def _handed_over_under(partner_case: PartnerCase) -> Consent | None:
-    """The client's consent the newest hand-over was made under."""
-    consent_id = db.session.scalar(
-        select(PartnerHandover.consent_id)
-        .where(PartnerHandover.episode_id == partner_case.episode_id)
-        .order_by(PartnerHandover.recorded_at.desc())
-        .limit(1)
-    )
-    return db.session.get(Consent, consent_id) if consent_id is not None else None
-
-
-def _ever_reached(partner_case: PartnerCase) -> bool:
-    return (
-        db.session.scalar(
-            select(ContactAttempt.id)
-            .where(
-                ContactAttempt.partner_case_id == partner_case.id,
-                ContactAttempt.outcome == "reached",
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def threat_warning_in_effect(partner_case: PartnerCase, at: datetime) -> bool:
-    """Whether a manager-confirmed threat warning lets the clinic reach her at ``at``."""
-    confirmed = db.session.scalars(
-        select(ThreatWarning.confirmed_at).where(
-            ThreatWarning.partner_case_id == partner_case.id,
-            ThreatWarning.confirmed_at.is_not(None),
-        )
-    )
-    return any(
-        moment is not None and moment <= at < moment + THREAT_WARNING_LASTS for moment in confirmed
-    )
-
-
-def wants_relay_notice(partner_case: PartnerCase) -> bool:
-    """She asked to be told when he ends or drops out of treatment, and has not withdrawn."""
-    consent = current_partner_consent(partner_case)
-    return consent is not None and consent.withdrawn_on is None and consent.told_when_ended
-
-
-def check_contact_allowed(
-    partner_case: PartnerCase, channel: str, at: datetime, *, relay_notice: bool = False
-) -> None:
-    """Refuse a contact by ``channel`` at ``at`` (timezone-aware) that is not allowed.
-
-    ``relay_notice``: the contact tells her that his treatment ended or that he dropped out.
-    If she asked for that notice (:func:`wants_relay_notice`), her having declined the offer of
-    contact does not stop it, and her asking for it is her consent to it; every other rule
-    applies (docs/domain.md, "Step 8: relayed events").
-
-    Raises :class:`ContactNotAllowed` with ``field="channel"`` when the way of contact is not
-    allowed at all, ``field="at"`` when the moment is outside her safe days or hours (read in
-    the clinic's time zone). In order:
-
-    1. unless a manager-confirmed threat warning is in effect: she ended the contact, the
-       contact was closed at the end of his treatment (and she has no treatment of her own), she
-       declined, the assessment says no contact, she withdrew her consent, or her consent does
-       not name the channel; for a first contact (she has neither consented nor been reached
-       yet), the client's consent the details were handed over under must still be in force
-       and name the channel;
-    2. always, once a safe-contact plan exists: the plan does not allow the channel, a letter
-       is not safe at her address, or a call or text falls outside her safe days and hours.
-
-    Without a plan nothing is known yet about safe channels and times, so only (1) applies;
-    the case page says so in warning style. Everything that sends to her (letters, text
-    messages) calls this before each send.
-    """
-    if channel not in CHANNELS:
-        raise ContactNotAllowed(_l("Choose phone, text message or letter."), field="channel")
-    if at.tzinfo is None:
-        raise ValueError("check_contact_allowed needs a timezone-aware moment")
-    label = CHANNELS[channel]
-    if not threat_warning_in_effect(partner_case, at):
-        if partner_case.contact_ended_on is not None:
-            raise ContactNotAllowed(
-                _l(
-                    "She has ended the contact. She may be contacted again only if she "
-                    "re-opens it, or under a confirmed threat warning."
-                ),
-                field="channel",
-            )
-        if partner_case.closed_on is not None and partner_case.own_treatment_since is None:
-            raise ContactNotAllowed(
-                _l(
-                    "The partner contact was closed when the client's treatment ended. She "
-                    "may be contacted again only under a confirmed threat warning."
-                ),
-                field="channel",
-            )
-        notice_asked_for = relay_notice and wants_relay_notice(partner_case)
-        if partner_case.answer == "declined" and not notice_asked_for:
-            raise ContactNotAllowed(
-                _l(
-                    "She declined the offer of contact. She may be contacted only if she "
-                    "re-opens it, or under a confirmed threat warning."
-                ),
-                field="channel",
-            )
-        decision = current_suitability(partner_case)
-        if decision is not None and decision.decision == "no_contact":
-            raise ContactNotAllowed(
-                _l("The assessment says the partner is not to be contacted."), field="channel"
-            )
-        consent = current_partner_consent(partner_case)
-        if consent is not None:
-            if consent.withdrawn_on is not None:
-                raise ContactNotAllowed(
-                    _l("She has withdrawn her consent to contact."), field="channel"
-                )
-            if not notice_asked_for and not getattr(consent, f"contact_{channel}"):
-                raise ContactNotAllowed(
-                    _l("She has not consented to contact by %(channel)s.", channel=label),
-                    field="channel",
-                )
-        elif not _ever_reached(partner_case):
-            # The first contact, before she has been reached or has consented herself, rests
-            # on the client's consent: it lifts confidentiality for the ways of contact it
-            # names, and only while it is in force (docs/domain.md, "Step 5: first contact").
-            # Once she has been reached, his withdrawal no longer stops her support
-            # (docs/domain.md, "Step 6: her answer and her own consent").
-            client_consent = _handed_over_under(partner_case)
-            if client_consent is None or not client_consent.is_active:
-                raise ContactNotAllowed(
-                    _l(
-                        "A first contact is not covered: the consent the details were handed "
-                        "over under is not in force."
-                    ),
-                    field="channel",
-                )
-            if not getattr(client_consent, f"contact_{channel}"):
-                raise ContactNotAllowed(
-                    _l(
-                        "The consent the details were handed over under does not allow a "
-                        "first contact by %(channel)s.",
-                        channel=label,
-                    ),
-                    field="channel",
-                )
-    plan = latest_plan(partner_case)
-    if plan is None:
-        return
-    if not getattr(plan, f"{channel}_allowed"):
-        raise ContactNotAllowed(
-            _l("Her safe-contact plan does not allow contact by %(channel)s.", channel=label),
-            field="channel",
-        )
-    if channel == "letter" and not plan.letters_safe_at_address:
-        raise ContactNotAllowed(
-            _l("Her safe-contact plan says letters are not safe at her address."),
-            field="channel",
-        )
-    if channel in TIMED_CHANNELS:
-        local = at.astimezone(clinic_zone(clinic_of(partner_case)))
-        if str(local.isoweekday()) not in plan.safe_days:
-            raise ContactNotAllowed(
-                _l(
-                    "%(day)s is not one of her safe days.",
-                    day=WEEKDAYS[str(local.isoweekday())],
-                ),
-                field="at",
-            )
-        if (
-            plan.safe_from is not None
-            and plan.safe_until is not None
-            and not plan.safe_from <= local.time() < plan.safe_until
-        ):
-            raise ContactNotAllowed(
-                _l(
-                    "%(time)s is outside her safe hours (%(start)s to %(end)s).",
-                    time=local.strftime("%H:%M"),
-                    start=plan.safe_from.strftime("%H:%M"),
-                    end=plan.safe_until.strftime("%H:%M"),
-                ),
-                field="at",
-            )
 
 
 # --- contact attempts and the unreachable rule ----------------------------------------------
@@ -698,14 +451,11 @@ def record_attempt(
 def _escalate_if_unanswered(partner_case: PartnerCase, clinic: Clinic) -> None:
     """The first contact went unanswered as many times as the clinic requires: her treater
     and the managers get a reminder (once per series of attempts)."""
-    if partner_case.answer != "pending" or _ever_reached(partner_case):
+    if partner_case.answer != "pending" or ever_reached(partner_case):
         return
     attempts = _series(partner_case)
     if len(attempts) < max(1, clinic.contact_attempts_required):
         return
-    # Imported here: scheduling builds on this module.
-    from partnercontact.partner_side.scheduling.plan import on_unanswered
-
     on_unanswered(partner_case, attempts[0].id)
 
 
@@ -815,7 +565,7 @@ def unreachable_review(partner_case: PartnerCase) -> UnreachableReview | None:
     )
     if last != AuditAction.PARTNER_MARKED_UNREACHABLE:
         return None
-    marking = _newest(PartnerAnswer, partner_case)
+    marking = newest(PartnerAnswer, partner_case)
     if marking is None:
         return None
     return UnreachableReview(
@@ -825,14 +575,6 @@ def unreachable_review(partner_case: PartnerCase) -> UnreachableReview | None:
 
 
 # --- imminent threat (docs/domain.md, step 11) -----------------------------------------------
-
-
-def has_opted_out(partner_case: PartnerCase) -> bool:
-    """She declined, ended the contact, or withdrew her consent."""
-    if partner_case.answer == "declined" or partner_case.contact_ended_on is not None:
-        return True
-    consent = current_partner_consent(partner_case)
-    return consent is not None and consent.withdrawn_on is not None
 
 
 def record_threat_warning(actor: User, case_id: uuid.UUID, *, reason: str | None) -> ThreatWarning:

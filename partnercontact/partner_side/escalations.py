@@ -47,10 +47,17 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_zone
 from partnercontact.db import Model, UTCDateTime, db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.i18n import _l
+from partnercontact.partner_side.clinical import open_manager_task_total, open_manager_tasks
+from partnercontact.partner_side.contact import (
+    unconfirmed_threat_warning_count,
+    unconfirmed_threat_warnings,
+)
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders
 from partnercontact.partner_side.service import audit, held_case_for, reference_of_id
 from partnercontact.policy import Permission, can
 from partnercontact.runtime import current_runtime
@@ -384,19 +391,10 @@ class ManagerTaskItem:
 
 
 def _start_of(day: date, clinic: Clinic) -> datetime:
-    # Imported here: contact builds on scheduling, which builds on the partner side.
-    from partnercontact.partner_side.contact import clinic_zone
-
     return datetime.combine(day, time.min, tzinfo=clinic_zone(clinic))
 
 
 def _gathered(actor: User) -> list[ManagerTaskItem]:
-    # Imported here: these modules build on the partner side's service, as this one does,
-    # and scheduling imports the partner side.
-    from partnercontact.partner_side.clinical import open_manager_tasks
-    from partnercontact.partner_side.contact import unconfirmed_threat_warnings
-    from partnercontact.partner_side.scheduling.reminders import open_reminders
-
     items = [
         ManagerTaskItem(
             kind=KIND_ESCALATION,
@@ -470,10 +468,6 @@ def open_manager_task_count(actor: User) -> int:
     if not _may_handle(actor):
         return 0
     # Every page a manager opens shows this count: four counts, not the list behind them.
-    from partnercontact.partner_side.clinical import open_manager_task_total
-    from partnercontact.partner_side.contact import unconfirmed_threat_warning_count
-    from partnercontact.partner_side.scheduling.reminders import open_reminder_count
-
     return (
         open_escalation_count(actor)
         + open_manager_task_total(actor)

@@ -9,6 +9,7 @@ contact can outlive the client's treatment.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.crypto.fields import SealedRecord, encrypted
 from partnercontact.db import Model, UTCDateTime
+
+
+@dataclass(frozen=True)
+class PartnerDetails:
+    """What a hand-over note says of her, as the client treater wrote it (validated by the
+    hand-over, :mod:`partnercontact.relay.handover`)."""
+
+    name: str
+    phone: str | None
+    address: str | None
+    relation: str
+    children_in_common: str
+    protected_identity: bool
 
 
 class PartnerHandover(SealedRecord, Model):

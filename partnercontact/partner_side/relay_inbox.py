@@ -19,10 +19,12 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.db import db
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
-from partnercontact.partner_side.contact import ContactInvalid, clinic_of, date_given
+from partnercontact.partner_side.contact import date_given
+from partnercontact.partner_side.errors import ContactInvalid
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.service import (
     audit,
+    clinic_of,
     held_case_for,
     held_cases,
     not_on_case,

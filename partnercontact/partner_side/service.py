@@ -20,18 +20,19 @@ from sqlalchemy import exists, or_, select
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
-from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
 from partnercontact.i18n import _l
 from partnercontact.partner_side.models import (
     PartnerCase,
+    PartnerDetails,
     PartnerHandover,
     ProtectedAccess,
     TreaterException,
 )
 from partnercontact.policy import Permission, Role, can
-from partnercontact.relay.handover import PartnerDetails
+from partnercontact.relay.reads import client_treater_of
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -104,6 +105,12 @@ class InboxItem:
     protected: bool
     # None where the partner is protected and the actor is not named for her.
     partner_name: str | None
+
+
+def clinic_of(partner_case: PartnerCase) -> Clinic:
+    clinic = db.session.get(Clinic, partner_case.clinic_id)
+    assert clinic is not None  # a foreign key: a case always has its clinic
+    return clinic
 
 
 def reference_of(partner_case: PartnerCase) -> str:
@@ -198,9 +205,7 @@ def pick_up(actor: User, case_id: uuid.UUID) -> PartnerCase:
     partner_case = partner_case_for(actor, case_id)
     if partner_case.treater_id is not None:
         raise Conflict(_l("The case is already held by a partner-contact treater."), field="case")
-    client_treater_id = db.session.scalar(
-        select(TreatmentEpisode.treater_id).where(TreatmentEpisode.id == partner_case.episode_id)
-    )
+    client_treater_id = client_treater_of(partner_case.episode_id)
     if client_treater_id == actor.id and not _has_exception(actor, partner_case.episode_id):
         raise Conflict(_l("You treat the client: the partner needs another treater."), field="case")
     partner_case.treater_id = actor.id

@@ -26,7 +26,8 @@ from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
 from partnercontact.identifiers import normalise_phone
 from partnercontact.partner_side.errors import HandoverInvalid
-from partnercontact.partner_side.models import PartnerCase, PartnerHandover
+from partnercontact.partner_side.models import PartnerCase, PartnerDetails, PartnerHandover
+from partnercontact.partner_side.scheduling.plan import on_handed_over
 from partnercontact.phones import phone_index
 from partnercontact.policy import Permission, can
 from partnercontact.runtime import current_runtime
@@ -46,16 +47,6 @@ class HandoverStamp:
 
     kind: str
     handed_over_on: date
-
-
-@dataclass(frozen=True)
-class PartnerDetails:
-    name: str
-    phone: str | None
-    address: str | None
-    relation: str
-    children_in_common: str
-    protected_identity: bool
 
 
 def _validated(details: PartnerDetails) -> PartnerDetails:
@@ -171,9 +162,6 @@ def hand_over(actor: User, client_id: uuid.UUID, details: PartnerDetails) -> Han
     db.session.add(note)
     db.session.flush()
     if first:
-        # Imported here: scheduling builds on the partner side's modules.
-        from partnercontact.partner_side.scheduling.plan import on_handed_over
-
         on_handed_over(new_case, note.handed_over_on)
     record_event(
         AuditAction.PARTNER_HANDED_OVER,

@@ -18,6 +18,11 @@ class RelayKind(StrEnum):
     CONSENT_WITHDRAWN = "consent_withdrawn"
 
 
+# The kinds that say his treatment ended, one way or another.
+ENDINGS: frozenset[RelayKind] = frozenset(
+    {RelayKind.DROPPED_OUT, RelayKind.TREATMENT_COMPLETED, RelayKind.ENDED_BY_CLINIC}
+)
+
 # The consent scope each kind needs on the event's date. A withdrawn consent has no scope to
 # ask: it always crosses, so the partner side knows to stop acting on it.
 SCOPE_NEEDED: dict[RelayKind, str | None] = {

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.client_side.cases.status import EpisodeStatus
 from partnercontact.client_side.consent.models import Consent
+from partnercontact.clinics.clock import local_date
 from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
 from partnercontact.partner_side.messaging.models import SentLetter, SmsMessage
@@ -35,7 +36,6 @@ from partnercontact.partner_side.models import (
     PartnerHandover,
     SuitabilityDecision,
 )
-from partnercontact.partner_side.scheduling.localtime import local_date
 from partnercontact.partner_side.vocabulary import NO_CONTACT_REASONS
 from partnercontact.relay.kinds import RelayKind
 from partnercontact.relay.models import RelayEvent

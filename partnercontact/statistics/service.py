@@ -11,9 +11,9 @@ from __future__ import annotations
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_today
 from partnercontact.errors import Forbidden
 from partnercontact.i18n import _l
-from partnercontact.partner_side.contact import clinic_today
 from partnercontact.partner_side.vocabulary import NO_CONTACT_REASONS
 from partnercontact.policy import Permission, can
 from partnercontact.relay.kinds import LABELS as RELAY_LABELS

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -37,7 +37,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from partnercontact.config import WorkerConfig
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side.scheduling.kinds import TASKS
 from partnercontact.runtime import current_runtime
 from partnercontact.tasks.models import ScheduledTask
 
@@ -53,6 +52,18 @@ class Later:
 
 Handler = Callable[[ScheduledTask, datetime], "str | Later"]
 HANDLERS: dict[str, Handler] = {}
+# The kinds of task the domain has declared, with their labels for the administrators' task
+# page. The queue knows no kind of its own: each domain module declares its kinds and
+# registers their handlers when it is imported, and the application imports them all.
+KIND_LABELS: dict[str, object] = {}
+# What a finished task did, by the short key a handler returns.
+OUTCOME_LABELS: dict[str, object] = {}
+
+
+def declare_kinds(labels: Mapping[str, object], outcomes: Mapping[str, object] = {}) -> None:  # noqa: B006
+    """Declare task kinds (and the outcomes their handlers report), with their labels."""
+    KIND_LABELS.update(labels)
+    OUTCOME_LABELS.update(outcomes)
 
 
 def handles(kind: str) -> Callable[[Handler], Handler]:
@@ -103,7 +114,7 @@ def schedule(
     Flushes in the caller's transaction, so the task exists exactly when the work that asked
     for it is committed.
     """
-    if kind not in TASKS:
+    if kind not in KIND_LABELS:
         raise UnknownTaskKind(kind)
     existing = db.session.scalar(select(ScheduledTask).where(ScheduledTask.idempotency_key == key))
     if existing is not None:
@@ -216,7 +227,6 @@ def dispatch_due(limit: int | None = None) -> DispatchReport:
     """Run the tasks that are due, a batch per transaction, until none is left (or ``limit``
     tasks were taken). The worker's duty; commits its own work."""
     # The handlers register themselves when their module is imported; it imports this one.
-    import partnercontact.partner_side.scheduling.jobs  # noqa: F401
 
     config = _config()
     report = DispatchReport()

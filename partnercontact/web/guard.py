@@ -13,9 +13,9 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from partnercontact.api.bearer import is_api_request
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
+from partnercontact.auth.bearer import is_api_request
 from partnercontact.db import db
 from partnercontact.policy import can
 from partnercontact.policy.access import declared_permission, is_public

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from partnercontact.partner_side.contact import clinic_zone
+from partnercontact.clinics.clock import clinic_zone
 from partnercontact.partner_side.escalations import open_manager_task_count
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count
 from partnercontact.policy import Permission, Role, can

@@ -17,9 +17,9 @@ from playwright.sync_api import Page, expect
 
 from partnercontact.app import create_app
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_today
 from partnercontact.config import load_config
 from partnercontact.db import db
-from partnercontact.partner_side.contact import clinic_today
 from partnercontact.policy import Role
 from tests.e2e.conftest import Served, screenshot
 from tests.e2e.walks import hand_over_a_case, log_in_as, words

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from partnercontact.db import db
 from partnercontact.partner_side.messaging.dispatch import send_due_sms
 from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut, SmsStatusEvent
-from partnercontact.partner_side.messaging.rules import MessageRefused
+from partnercontact.partner_side.rules import MessageRefused
 from tests.factories import Factory
 from tests.fakes.twilio import DROP, OPTED_OUT, SERVER_ERROR, SLOW, TOO_MANY_REQUESTS, FakeTwilio
 from tests.helpers import log_in, text_of

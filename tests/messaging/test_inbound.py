@@ -15,8 +15,8 @@ from partnercontact.crypto.models import DataKey
 from partnercontact.db import db
 from partnercontact.partner_side.messaging.inbound import inbound_for, is_stop, receive_inbound
 from partnercontact.partner_side.messaging.models import InboundSms, SmsMessage, SmsOptOut
-from partnercontact.partner_side.messaging.rules import is_opted_out
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.rules import is_opted_out
 from partnercontact.phones import phone_index
 from tests.factories import Factory
 from tests.fakes.twilio import FakeTwilio

@@ -37,13 +37,13 @@ from partnercontact.partner_side.contact import SafeContactPlanIn
 from partnercontact.partner_side.messaging import letters
 from partnercontact.partner_side.messaging.halt import halt_outbound
 from partnercontact.partner_side.messaging.models import SentLetter
-from partnercontact.partner_side.messaging.rules import MessageRefused
 from partnercontact.partner_side.messaging.templates import (
     LANGUAGES,
     LETTER_PURPOSES,
     letter_version,
 )
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.partner_side.service import PartnerCaseNotFound, pick_up
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime

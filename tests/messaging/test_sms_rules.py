@@ -15,8 +15,8 @@ from partnercontact.db import db
 from partnercontact.partner_side import contact
 from partnercontact.partner_side.messaging.halt import halt_outbound, resume_outbound
 from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut
-from partnercontact.partner_side.messaging.rules import MessageRefused
 from partnercontact.partner_side.messaging.sms import SmsInvalid
+from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.partner_side.sending import record_send_decision
 from partnercontact.partner_side.service import name_staff
 from partnercontact.phones import phone_index

@@ -18,14 +18,9 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
 from partnercontact.errors import Conflict, DomainError, NotFound
-from partnercontact.partner_side import contact, sending
-from partnercontact.partner_side.contact import (
-    ContactInvalid,
-    ContactNotAllowed,
-    ContactNotSafe,
-    SafeContactPlanIn,
-    check_contact_allowed,
-)
+from partnercontact.partner_side import contact, rules, sending
+from partnercontact.partner_side.contact import ContactNotSafe, SafeContactPlanIn
+from partnercontact.partner_side.errors import ContactInvalid
 from partnercontact.partner_side.models import (
     ContactAttempt,
     PartnerAnswer,
@@ -36,7 +31,12 @@ from partnercontact.partner_side.models import (
     SuitabilityDecision,
     ThreatWarning,
 )
-from partnercontact.partner_side.sending import SendRefused, check_send_allowed
+from partnercontact.partner_side.rules import (
+    ContactNotAllowed,
+    SendRefused,
+    check_contact_allowed,
+    check_send_allowed,
+)
 from partnercontact.partner_side.service import PartnerCaseNotFound, pick_up
 from tests.factories import Factory
 from tests.partners.conftest import HandedOver, handed_over_case
@@ -127,7 +127,7 @@ def test_the_newest_suitability_decision_counts_and_the_history_stays(held, cloc
     clock.advance(days=1)
     contact.decide_suitability(holder, case.id, decision="contact")
     db.session.commit()
-    current = contact.current_suitability(case)
+    current = rules.current_suitability(case)
     assert current is not None and current.decision == "contact" and current.reason is None
     history = contact.suitability_history(case)
     assert [d.decision for d in history] == ["contact", "no_contact"]
@@ -172,7 +172,7 @@ def test_accepting_records_her_own_consent(held, clock) -> None:
     )
     db.session.commit()
     assert case.answer == "accepted"
-    consent = contact.current_partner_consent(case)
+    consent = rules.current_partner_consent(case)
     assert consent is not None and consent.given_on == date(2026, 1, 14)
     assert (consent.contact_sms, consent.told_when_ended) == (True, True)
     assert (consent.contact_phone, consent.contact_letter, consent.sms_reminders) == (
@@ -242,10 +242,10 @@ def test_her_consent_is_withdrawn_on_its_own(held, clock) -> None:
             contact.withdraw_partner_consent(holder, case.id, withdrawn_on=day)
         assert caught.value.field == field
         db.session.rollback()
-        assert contact.current_partner_consent(case).withdrawn_on is None
+        assert rules.current_partner_consent(case).withdrawn_on is None
     contact.withdraw_partner_consent(holder, case.id, withdrawn_on=date(2026, 1, 15))
     db.session.commit()
-    assert contact.current_partner_consent(case).withdrawn_on == date(2026, 1, 15)
+    assert rules.current_partner_consent(case).withdrawn_on == date(2026, 1, 15)
     assert case.answer == "accepted"  # her answer stays; contact is refused (below)
     assert AuditAction.PARTNER_CONSENT_WITHDRAWN in actions(case)
     with pytest.raises(ContactNotAllowed):
@@ -309,9 +309,9 @@ def test_each_save_is_a_new_version_of_her_plan(held, clock) -> None:
     assert first.voicemail_allowed is False  # never, unless she allows it
     assert first.opener == "Passar det att prata nu?"
     assert first.sender_name == "Anna på vårdcentralen"
-    latest = contact.latest_plan(case)
+    latest = rules.latest_plan(case)
     assert latest is not None and latest.id == second.id
-    assert contact.plan_channels(latest) == ["letter"] and latest.opener is None
+    assert rules.plan_channels(latest) == ["letter"] and latest.opener is None
     assert count(SafeContactPlan, case) == 2
     assert actions(case).count(AuditAction.SAFE_CONTACT_PLAN_SAVED) == 2
     no_personal_content("Passar det att prata", "Anna på vårdcentralen")

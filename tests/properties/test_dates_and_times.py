@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from partnercontact.partner_side.scheduling.localtime import local_instant
+from partnercontact.clinics.clock import local_instant
 from partnercontact.partner_side.scheduling.sessions import SessionInvalid, check_bookable_day
 from partnercontact.web.client_side.forms import ConsentRecordForm, SessionForm
 from partnercontact.web.partner_side.contact import AnswerForm, SafeContactForm

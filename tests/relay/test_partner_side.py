@@ -14,8 +14,8 @@ from partnercontact.client_side.cases.attendance import record_session
 from partnercontact.client_side.cases.ending import end_episode, start_treatment
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
-from partnercontact.partner_side.contact import ContactNotAllowed, check_contact_allowed
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.rules import ContactNotAllowed, check_contact_allowed
 from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.handover import PartnerDetails, hand_over
 from partnercontact.relay.models import RelayEvent, RelayOutcome

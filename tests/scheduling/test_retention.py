@@ -14,7 +14,7 @@ from partnercontact.db import db
 from partnercontact.partner_side.messaging.inbound import receive_inbound
 from partnercontact.partner_side.messaging.models import InboundSms, SmsMessage
 from partnercontact.partner_side.scheduling import kinds
-from partnercontact.partner_side.scheduling.jobs import schedule_daily_duties
+from partnercontact.retention import schedule_daily_duties
 from partnercontact.tasks.queue import dispatch_due
 from tests.cases_built import client_of, signed_consent_of
 from tests.messaging.rows import case_with_number, sms_row

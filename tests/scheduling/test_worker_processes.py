@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text, update
 
+from partnercontact.clinics.clock import local_date
 from partnercontact.clock import FixedClock
 from partnercontact.db import db
 from partnercontact.partner_side.contact import record_answer
@@ -33,7 +34,6 @@ from partnercontact.partner_side.messaging.dispatch import send_due_sms
 from partnercontact.partner_side.messaging.models import SmsMessage
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling import kinds
-from partnercontact.partner_side.scheduling.localtime import local_date
 from partnercontact.partner_side.scheduling.models import ContactSession, StaffReminder
 from partnercontact.partner_side.scheduling.sessions import book_session
 from partnercontact.partner_side.service import pick_up

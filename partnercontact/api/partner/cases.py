@@ -18,7 +18,7 @@ from partnercontact.api.partner.schemas import (
     PartnerCaseSummaryOut,
 )
 from partnercontact.auth.models import User
-from partnercontact.partner_side import clinical, contact, escalations, sending
+from partnercontact.partner_side import clinical, contact, escalations, rules, sending
 from partnercontact.partner_side import relay_inbox as tasks
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
@@ -52,18 +52,18 @@ def case_shown(actor: User, partner_case: PartnerCase) -> Shown:
         answer,
         partner=_partner(actor, partner_case),
         relay=Shown(partner_case, events=tasks.relayed_events(actor, partner_case)),
-        safe_contact_plan=contact.latest_plan(partner_case),
+        safe_contact_plan=rules.latest_plan(partner_case),
         suitability=history,
         answers=Shown(
             partner_case,
             unreachable_review=contact.unreachable_review(partner_case),
-            consent=contact.current_partner_consent(partner_case),
+            consent=rules.current_partner_consent(partner_case),
             history=contact.answer_history(partner_case),
         ),
         attempts=Shown(clinic, items=contact.attempts_of(partner_case)),
         threat_warnings=Shown(
             items=contact.threat_warnings(partner_case),
-            may_record=contact.has_opted_out(partner_case),
+            may_record=rules.has_opted_out(partner_case),
         ),
         send_decisions=(
             sending.send_decisions(partner_case) if partner_case.protected_identity else None

@@ -31,7 +31,7 @@ from partnercontact.api.partner.schemas import (
     ThreatWarningOut,
     WithdrawConsentIn,
 )
-from partnercontact.partner_side import contact, sending
+from partnercontact.partner_side import contact, rules, sending
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import (
     PartnerCase,
@@ -97,7 +97,7 @@ def record_answer(body: dict[str, Any], case_id: uuid.UUID) -> Shown:
     consent = None
     if body["scopes"]:
         partner_case = partners.held_case_for(current_user, case_id, audited=False)
-        consent = contact.current_partner_consent(partner_case)
+        consent = rules.current_partner_consent(partner_case)
     return Shown(row, consent=consent)
 
 

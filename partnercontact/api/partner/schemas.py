@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, pre_dump, validate
 
 from partnercontact.api.fields import Boolean, Moment, Text, choice, choices, day
 from partnercontact.api.output import Shown
-from partnercontact.partner_side import clinical, contact, escalations, sending
+from partnercontact.partner_side import clinical, contact, escalations, rules
 from partnercontact.partner_side import relay_inbox as tasks
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import (
@@ -173,7 +173,7 @@ class SafeContactPlanOut(Schema):
     def _in_vocabulary_order(self, plan: SafeContactPlan, **kwargs: Any) -> Shown:
         return Shown(
             plan,
-            channels=contact.plan_channels(plan),
+            channels=rules.plan_channels(plan),
             safe_days=[key for key in WEEKDAYS if key in plan.safe_days],
         )
 
@@ -526,7 +526,7 @@ class ThreatWarningIn(Schema):
 
 
 class SendDecisionIn(Schema):
-    channel = choice(sending.SEND_CHANNELS, "The one send this decision allows")
+    channel = choice(rules.SEND_CHANNELS, "The one send this decision allows")
     reason = Text(
         load_default=None,
         allow_none=True,

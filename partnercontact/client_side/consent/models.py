@@ -52,6 +52,7 @@ class Consent(Model):
 
     @property
     def is_active(self) -> bool:
+        # The same rule is read by named columns in partnercontact.relay.reads.consent_terms.
         return self.state == "given" and self.withdrawn_on is None
 
     @property

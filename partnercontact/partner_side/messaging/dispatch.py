@@ -33,8 +33,8 @@ from partnercontact.audit.tags import AuditAction
 from partnercontact.config import MessagingConfig
 from partnercontact.db import db
 from partnercontact.logsafe import describe_exception
+from partnercontact.partner_side.messaging.inbound import record_carrier_opt_out
 from partnercontact.partner_side.messaging.models import OutboundHalt, SmsMessage
-from partnercontact.partner_side.messaging.rules import MessageRefused, check_outbound_allowed
 from partnercontact.partner_side.messaging.status import (
     audit_message,
     cancel,
@@ -43,6 +43,7 @@ from partnercontact.partner_side.messaging.status import (
 )
 from partnercontact.partner_side.messaging.templates import RELAY_NOTICES
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.rules import MessageRefused, check_outbound_allowed
 from partnercontact.runtime import current_runtime
 from partnercontact.transports.transport import (
     OPTED_OUT_CODE,
@@ -54,6 +55,7 @@ from partnercontact.transports.transport import (
     TransportError,
     UncertainOutcome,
 )
+from partnercontact.transports.transports import transport_for
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,7 @@ def _now() -> datetime:
 def _outgoing(message: SmsMessage, config: MessagingConfig) -> Outgoing:
     callback = None
     if config.sms_transport == "twilio":
+        # Imported here: the outbox, the embedded default, never loads the Twilio SDK.
         from partnercontact.transports.twilio_transport import status_callback_url
 
         callback = status_callback_url(config.twilio.public_url, message.id)
@@ -180,8 +183,6 @@ def _fail_permanently(message: SmsMessage, code: str | None, now: datetime) -> N
     message.next_attempt_at = None
     record_state(message, "failed", now, error_code=code or "refused")
     if code == OPTED_OUT_CODE:
-        from partnercontact.partner_side.messaging.inbound import record_carrier_opt_out
-
         record_carrier_opt_out(message.to_index, now)
 
 
@@ -236,8 +237,6 @@ def send_due_sms(
     """Send what is due: the worker's duty. Commits its own work."""
     config = _config()
     if transport is None:
-        from partnercontact.transports.transports import transport_for
-
         transport = transport_for(config)
     report = DispatchReport()
     _resolve_uncertain(transport, config, report)

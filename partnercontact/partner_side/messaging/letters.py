@@ -11,7 +11,7 @@ letterbox (docs/domain.md, "Safety rules of contact"). So:
 - her address is the newest hand-over note's, never an older one: a correction that removed
   the address means no letter, not a letter to where she used to live;
 - every send passes
-  :func:`partnercontact.partner_side.messaging.rules.check_outbound_allowed` (the stop switch,
+  :func:`partnercontact.partner_side.rules.check_outbound_allowed` (the stop switch,
   her answer and consent, her safe-contact plan, a protected partner's decision) after
   every input has been checked and before anything is written.
 
@@ -33,6 +33,7 @@ from sqlalchemy import select
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_today
 from partnercontact.clinics.models import Clinic
 from partnercontact.clinics.service import reveals_the_clinic
 from partnercontact.crypto.service import load_data_key, seal_bytes, unseal_bytes
@@ -40,15 +41,19 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
 from partnercontact.partner_side import relay_inbox as tasks
-from partnercontact.partner_side.contact import clinic_of, clinic_today, expected_sender
 from partnercontact.partner_side.messaging import templates
 from partnercontact.partner_side.messaging.models import SentLetter
-from partnercontact.partner_side.messaging.rules import check_outbound_allowed
+from partnercontact.partner_side.rules import check_outbound_allowed, expected_sender
 from partnercontact.partner_side.scheduling.plan import on_letter_sent
-from partnercontact.partner_side.service import audit, held_case_for, not_on_case, partner_details
+from partnercontact.partner_side.service import (
+    audit,
+    clinic_of,
+    held_case_for,
+    not_on_case,
+    partner_details,
+)
 from partnercontact.pdf import html_to_pdf
-from partnercontact.relay.emit import ENDING_KINDS as EPISODE_ENDINGS
-from partnercontact.relay.kinds import RelayKind
+from partnercontact.relay.kinds import ENDINGS, RelayKind
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -58,7 +63,7 @@ if TYPE_CHECKING:
 CHANNEL = "letter"
 # The relayed events a letter about the end of his treatment can tell her of: those an ending
 # of his treatment causes.
-ENDING_KINDS: frozenset[RelayKind] = frozenset(EPISODE_ENDINGS.values())
+ENDING_KINDS: frozenset[RelayKind] = ENDINGS
 # What a sent notice records on its relayed event's task.
 RELAY_OUTCOME = "informed_letter"
 # Where the PDF is sealed: the associated data binds it to this column of this letter's row.
@@ -274,7 +279,7 @@ def send_letter(
     1. every input is checked (:class:`LetterInvalid`, :class:`LetterNotPossible`, or the
        not-found answer for a case or event that is not the actor's);
     2. the safety gate refuses or allows the letter now
-       (:class:`partnercontact.partner_side.messaging.rules.MessageRefused`, whose audit entry is
+       (:class:`partnercontact.partner_side.rules.MessageRefused`, whose audit entry is
        in the session: a caller that rolls back and wants it kept commits first);
     3. the PDF is rendered, sealed under the case's data key and stored; the relay outcome
        and the ``LETTER_SENT`` entry are added in the same transaction.

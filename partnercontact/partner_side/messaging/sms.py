@@ -18,12 +18,11 @@ from sqlalchemy import select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_zone
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
-from partnercontact.partner_side.contact import clinic_of, clinic_zone, expected_sender, latest_plan
 from partnercontact.partner_side.messaging.models import SmsMessage
-from partnercontact.partner_side.messaging.rules import MessageRefused, check_outbound_allowed
 from partnercontact.partner_side.messaging.status import audit_message
 from partnercontact.partner_side.messaging.templates import (
     DEFAULT_LANGUAGE,
@@ -36,7 +35,19 @@ from partnercontact.partner_side.messaging.templates import (
 )
 from partnercontact.partner_side.models import PartnerCase, PartnerHandover
 from partnercontact.partner_side.relay_inbox import event_in
-from partnercontact.partner_side.service import audit, held_case_for, is_named_for, latest_note
+from partnercontact.partner_side.rules import (
+    MessageRefused,
+    check_outbound_allowed,
+    expected_sender,
+    latest_plan,
+)
+from partnercontact.partner_side.service import (
+    audit,
+    clinic_of,
+    held_case_for,
+    is_named_for,
+    latest_note,
+)
 from partnercontact.runtime import current_runtime
 
 # A text message is kept to what one or two SMS segments hold.
@@ -188,7 +199,7 @@ def queue_sms(
     ``idempotency_key`` comes from the compose form (:func:`new_idempotency_key`): the same
     key again returns the message already queued instead of a second one. Raises
     :class:`SmsInvalid` for bad input and
-    :class:`~partnercontact.partner_side.messaging.rules.MessageRefused` when a safety rule says no.
+    :class:`~partnercontact.partner_side.rules.MessageRefused` when a safety rule says no.
     """
     partner_case = held_case_for(actor, case_id)
     key = (idempotency_key or "").strip().lower()
@@ -256,7 +267,7 @@ def queue_session_reminder(
     treater's message passes. ``key`` is the task's: a task run twice finds its message.
 
     The message is cancelled rather than sent once ``starts_at`` has passed. Raises
-    :class:`~partnercontact.partner_side.messaging.rules.MessageRefused` when a rule says no, and
+    :class:`~partnercontact.partner_side.rules.MessageRefused` when a rule says no, and
     :class:`SmsInvalid` when there is nothing to send to.
     """
     already = db.session.scalar(select(SmsMessage).where(SmsMessage.idempotency_key == key))

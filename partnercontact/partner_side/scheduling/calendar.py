@@ -23,12 +23,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_
 
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_today, clinic_zone, local_instant
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
-from partnercontact.partner_side.contact import clinic_today, clinic_zone
 from partnercontact.partner_side.models import PartnerCase
-from partnercontact.partner_side.scheduling.localtime import local_instant
 from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.reminders import open_reminders
 from partnercontact.partner_side.service import held_cases, reference_of

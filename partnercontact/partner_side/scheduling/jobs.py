@@ -7,29 +7,28 @@ the task ends "not needed". A handler writes only rows in the dispatcher's trans
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
+from partnercontact.clinics.clock import clinic_zone
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side.contact import clinic_of, clinic_zone, latest_plan
 from partnercontact.partner_side.messaging.models import SentLetter
-from partnercontact.partner_side.messaging.rules import MessageRefused
 from partnercontact.partner_side.messaging.sms import queue_session_reminder
 from partnercontact.partner_side.models import ContactAttempt, PartnerCase, RiskAssessment
+from partnercontact.partner_side.rules import MessageRefused, latest_plan
 from partnercontact.partner_side.scheduling import kinds
 from partnercontact.partner_side.scheduling.localtime import next_safe_moment
 from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.plan import on_closing
 from partnercontact.partner_side.scheduling.reminders import raise_reminder
 from partnercontact.partner_side.scheduling.sessions import wants_sms_reminders
-from partnercontact.retention import purge_expired
-from partnercontact.runtime import current_runtime
+from partnercontact.partner_side.service import clinic_of
 from partnercontact.tasks.models import ScheduledTask
-from partnercontact.tasks.queue import Later, handles, schedule
+from partnercontact.tasks.queue import Later, handles
 
 # A reminder refused only for now (the stop switch) is looked at again this often.
 RECHECK = timedelta(minutes=15)
@@ -150,23 +149,3 @@ def closing_plan(task: ScheduledTask, now: datetime) -> str:
         resource_id=str(partner_case.id),
     )
     return "planned"
-
-
-@handles(kinds.RETENTION_PURGE)
-def retention_purge(task: ScheduledTask, now: datetime) -> str:
-    purge_expired(now)
-    return "purged"
-
-
-def schedule_daily_duties() -> None:
-    """Make sure today's retention purge exists (due at 02:00 UTC, so at once when the
-    worker starts later than that). A worker that was down for days schedules only today's:
-    the purge covers everything that expired meanwhile. The worker's duty; commits."""
-    now = current_runtime().clock.now()
-    today = now.date()
-    schedule(
-        kinds.RETENTION_PURGE,
-        datetime.combine(today, time(2, 0), tzinfo=UTC),
-        f"{kinds.RETENTION_PURGE}:{today.isoformat()}",
-    )
-    db.session.commit()

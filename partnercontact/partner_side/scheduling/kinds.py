@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from partnercontact.i18n import _l
+from partnercontact.tasks.queue import declare_kinds
 
 # Reminders to staff, raised by the task of the same name when it falls due.
 SESSION_TO_BOOK = "session_to_book"
@@ -39,3 +40,5 @@ OUTCOMES = {
     "purged": _l("Purged"),
     "planned": _l("Sessions planned"),
 }
+
+declare_kinds(TASKS, OUTCOMES)

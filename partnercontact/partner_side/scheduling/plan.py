@@ -21,13 +21,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from partnercontact.clinics.clock import local_date, reminder_moment
 from partnercontact.db import db
 from partnercontact.i18n import _l
-from partnercontact.partner_side.contact import clinic_of
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling import kinds
-from partnercontact.partner_side.scheduling.localtime import local_date, reminder_moment
 from partnercontact.partner_side.scheduling.models import ContactSession
+from partnercontact.partner_side.service import clinic_of
 from partnercontact.runtime import current_runtime
 from partnercontact.tasks.queue import schedule
 

@@ -19,26 +19,20 @@ from sqlalchemy import func, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_instant, clinic_zone, local_date, reminder_moment
 from partnercontact.db import db
 from partnercontact.errors import Conflict, DomainError
 from partnercontact.i18n import _l
-from partnercontact.partner_side.contact import (
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.rules import (
     ContactNotAllowed,
     check_contact_allowed,
-    clinic_of,
-    clinic_zone,
     current_partner_consent,
 )
-from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling import kinds
-from partnercontact.partner_side.scheduling.localtime import (
-    clinic_instant,
-    local_date,
-    reminder_moment,
-)
 from partnercontact.partner_side.scheduling.models import FINAL_SESSION_STATES, ContactSession
 from partnercontact.partner_side.scheduling.plan import new_session
-from partnercontact.partner_side.service import audit, held_case_for, not_on_case
+from partnercontact.partner_side.service import audit, clinic_of, held_case_for, not_on_case
 from partnercontact.runtime import current_runtime
 from partnercontact.tasks.models import ScheduledTask
 from partnercontact.tasks.queue import cancel_pending, schedule

@@ -10,8 +10,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
+from partnercontact.clinics.clock import clinic_today
 from partnercontact.db import db
-from partnercontact.partner_side.contact import clinic_today
 from partnercontact.policy import Permission, requires
 from partnercontact.statistics import exports
 from partnercontact.statistics.charts import chart_svg

@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from partnercontact.auth.models import User
+from partnercontact.clinics import clock
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.partner_side import clinical
@@ -38,7 +39,7 @@ def _clinical_labels() -> dict[str, object]:
         "risk_level_labels": RISK_LEVELS,
         "concern_reason_labels": CONCERN_REASONS,
         # Timestamps are stored in UTC; pages show the date where the clinic is.
-        "clinic_date": lambda moment: clinical.clinic_date(moment, current_user.clinic),
+        "clinic_date": lambda moment: clock.local_date(moment, current_user.clinic),
         # Called by the inbox page only; counted when the page asks, not on every page.
         "urgent_task_count": lambda: clinical.open_task_count(current_user),
     }
@@ -108,7 +109,7 @@ def _uuid_or_none(value: str | None) -> uuid.UUID | None:
 
 
 def _today() -> date:
-    return clinical.clinic_today(current_user.clinic)
+    return clock.clinic_today(current_user.clinic)
 
 
 # --- risk assessments ---------------------------------------------------------------------------

@@ -33,9 +33,10 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from partnercontact.auth.models import User
+from partnercontact.clinics import clock
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side import contact, sending
+from partnercontact.partner_side import contact, rules, sending
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.vocabulary import (
@@ -265,10 +266,10 @@ def end_contact(case_id: uuid.UUID) -> Response | tuple[str, int]:
 
 
 def _fill_from_plan(form: SafeContactForm, partner_case: PartnerCase) -> None:
-    plan = contact.latest_plan(partner_case)
+    plan = rules.latest_plan(partner_case)
     if plan is None:
         return
-    form.channels.data = contact.plan_channels(plan)
+    form.channels.data = rules.plan_channels(plan)
     form.safe_days.data = list(plan.safe_days)
     form.safe_from.data = plan.safe_from
     form.safe_until.data = plan.safe_until
@@ -314,14 +315,12 @@ def safe_contact(case_id: uuid.UUID) -> Response | tuple[str, int]:
 def new_attempt(case_id: uuid.UUID) -> Response | tuple[str, int]:
     form = AttemptForm()
     template = "attempt_new.html"
-    zone = contact.clinic_zone(current_user.clinic)
+    zone = clock.clinic_zone(current_user.clinic)
 
     def page(status: int = 200, **extra: object) -> tuple[str, int]:
         # Not audited here: _page loads the case again, checks the holder and audits the read.
         partner_case = partners.partner_case_for(current_user, case_id, audited=False)
-        return _page(
-            template, form, case_id, status, plan=contact.latest_plan(partner_case), **extra
-        )
+        return _page(template, form, case_id, status, plan=rules.latest_plan(partner_case), **extra)
 
     if not form.is_submitted():
         now = current_runtime().clock.now().astimezone(zone)
@@ -398,7 +397,7 @@ def send_decision(case_id: uuid.UUID) -> Response | tuple[str, int]:
 
 @case_section("safe_contact", order=0, template="partner_side/sections/safe_contact.html")
 def _safe_contact_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
-    return {"plan": contact.latest_plan(partner_case)}
+    return {"plan": rules.latest_plan(partner_case)}
 
 
 @case_section("suitability", order=11, template="partner_side/sections/suitability.html")
@@ -412,13 +411,13 @@ def _answer_section(actor: User, partner_case: PartnerCase) -> dict[str, object]
     return {
         "review": contact.unreachable_review(partner_case),
         "history": contact.answer_history(partner_case),
-        "consent": contact.current_partner_consent(partner_case),
+        "consent": rules.current_partner_consent(partner_case),
     }
 
 
 @case_section("attempts", order=13, template="partner_side/sections/attempts.html")
 def _attempts_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
-    clinic = contact.clinic_of(partner_case)
+    clinic = partners.clinic_of(partner_case)
     return {
         "attempts": contact.attempts_of(partner_case),
         "required": clinic.contact_attempts_required,
@@ -430,7 +429,7 @@ def _attempts_section(actor: User, partner_case: PartnerCase) -> dict[str, objec
 def _threat_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     return {
         "warnings": contact.threat_warnings(partner_case),
-        "may_record": contact.has_opted_out(partner_case),
+        "may_record": rules.has_opted_out(partner_case),
     }
 
 

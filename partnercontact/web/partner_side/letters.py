@@ -17,12 +17,12 @@ from wtforms.fields.choices import SelectChoice
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side import contact
+from partnercontact.partner_side import rules
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.messaging import letters, templates
-from partnercontact.partner_side.messaging.rules import MessageRefused
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.relay_inbox import RelayedEvent
+from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.policy import Permission, requires
 from partnercontact.relay.kinds import LABELS as RELAY_LABELS
 from partnercontact.web.partner_side.pages import choices, form_page, form_refused
@@ -100,7 +100,7 @@ def compose_letter(case_id: uuid.UUID) -> Response | tuple[str, int]:
     events = letters.notice_events(current_user, partner_case)
     # Without a plan nothing is known yet about letters being safe at her address: the page
     # says so, as the case page does.
-    extra = {"no_plan": contact.latest_plan(partner_case) is None}
+    extra = {"no_plan": rules.latest_plan(partner_case) is None}
     form = LetterForm(events)
     if not form.is_submitted():
         form.language.data = templates.DEFAULT_LANGUAGE

@@ -18,9 +18,9 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.partner_side.messaging import sms
 from partnercontact.partner_side.messaging.inbound import inbound_for
-from partnercontact.partner_side.messaging.rules import MessageRefused
 from partnercontact.partner_side.messaging.templates import LANGUAGES, SMS_LABELS, SMS_PURPOSES
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.partner_side.service import audit
 from partnercontact.policy import Permission, requires
 from partnercontact.web.partner_side.pages import choices, form_page, form_refused

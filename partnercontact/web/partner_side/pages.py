@@ -13,10 +13,10 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from partnercontact.clinics.clock import clinic_today
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.partner_side import service as partners
-from partnercontact.partner_side.contact import clinic_today
 from partnercontact.web.form_errors import show_on_form
 from partnercontact.web.partner_side.views import back_to_case
 

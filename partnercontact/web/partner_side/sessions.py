@@ -23,8 +23,8 @@ from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeFie
 from wtforms.validators import Optional
 
 from partnercontact.auth.models import User
+from partnercontact.clinics.clock import clinic_zone
 from partnercontact.errors import DomainError
-from partnercontact.partner_side.contact import clinic_zone
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling import sessions as contact_sessions
 from partnercontact.partner_side.scheduling.models import ContactSession
