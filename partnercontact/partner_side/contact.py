@@ -2,7 +2,8 @@
 
 Suitability, her answer and her own consent, the end of contact, the safe-contact plan, contact
 attempts with the unreachable rule, and imminent-threat warnings with their confirmation by a
-manager. Sends to a partner with protected personal data are in :mod:`.sending`.
+manager. The rules these actions and every sender read (may she be contacted this way, now?)
+are in :mod:`.rules`; decisions to send to a protected partner are in :mod:`.sending`.
 
 Contracts shared by every function here:
 

@@ -1,14 +1,11 @@
-"""Letters and text messages to a partner with protected personal data.
+"""Decisions to send to a partner with protected personal data.
 
 No letter or SMS goes to a protected partner without an explicit, logged decision for that
-one send (docs/domain.md, "Protected personal data"). The holder records a :class:`SendDecision` per
-channel with a reason; :func:`check_send_allowed` spends one decision per send and refuses
-every send that has none.
-
-Whatever sends to a partner calls, in one transaction and in this order:
-:func:`partnercontact.partner_side.rules.check_contact_allowed` (may she be contacted this way
-now?), then :func:`check_send_allowed` (may this one send go to her?), then sends. A failure
-after the check rolls the spent decision back with everything else.
+one send (docs/domain.md, "Protected personal data"). The holder records a :class:`SendDecision`
+per channel with a reason here; :func:`partnercontact.partner_side.rules.check_send_allowed`
+spends one decision per send and refuses every send that has none, inside the outbound gate
+(:func:`partnercontact.partner_side.rules.check_outbound_allowed`). A failure after the check
+rolls the spent decision back with everything else.
 """
 
 from __future__ import annotations
