@@ -9,7 +9,7 @@ made to call the API on a logged-in user's behalf.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from apispec import APISpec, BasePlugin
 from flask import Flask
@@ -21,6 +21,12 @@ from partnercontact.api.client import clients, consents, episodes, handover  # n
 from partnercontact.api.errors import ErrorOut
 from partnercontact.api.partner import cases, clinical, contact, relay, sessions  # noqa: F401
 from partnercontact.policy import public
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flask.typing import ResponseReturnValue
+    from flask_wtf.csrf import CSRFProtect
 
 PREFIX = "/api/v1"
 # The route modules of each side, imported above, add their operations to the side's blueprint
@@ -75,7 +81,7 @@ class OptionalBodies(BasePlugin):
         return bool(schema.get("required"))
 
 
-def init_app(app: Flask, csrf) -> None:  # type: ignore[no-untyped-def]
+def init_app(app: Flask, csrf: CSRFProtect) -> None:
     app.config.update(
         API_TITLE="partnercontact",
         API_VERSION="v1",
@@ -102,7 +108,11 @@ def init_app(app: Flask, csrf) -> None:  # type: ignore[no-untyped-def]
     api = PartnerContactApi(app, spec_kwargs={"extra_plugins": [OptionalBodies()]})
     # The document describes the API and holds no data: integrations read it before they
     # have a token.
-    serve_document = app.view_functions[DOCUMENT_ENDPOINT]
+    # flask-smorest's view of the document is synchronous (it answers a Response); Flask's type
+    # for a view also admits a coroutine function, which the wrapper below could not call.
+    serve_document = cast(
+        "Callable[[], ResponseReturnValue]", app.view_functions[DOCUMENT_ENDPOINT]
+    )
     app.view_functions[DOCUMENT_ENDPOINT] = public(lambda: serve_document())
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)

@@ -159,7 +159,7 @@ def upcoming() -> dict[str, object]:
 @answers(blp, DENIED)
 def reminders() -> list[dict[str, object]]:
     """The reminders addressed to you and not yet marked done, oldest first."""
-    answer = [
+    answer: list[dict[str, object]] = [
         {
             "id": reminder.id,
             "kind": reminder.kind,

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template
 
-from partnercontact.policy import ROLE_PERMISSIONS, public
+from partnercontact.policy import ROLE_PERMISSIONS, Permission, public
 from partnercontact.policy.access import declared_permission
 
 bp = Blueprint("api_docs_page", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -15,15 +15,16 @@ bp = Blueprint("api_docs_page", __name__, url_prefix="/api/v1", template_folder=
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def permissions_by_operation() -> dict[tuple[str, str], str]:
+def permissions_by_operation() -> dict[tuple[str, str], Permission]:
     """(OpenAPI path, lower-case method) -> the permission its view requires."""
-    found = {}
+    found: dict[tuple[str, str], Permission] = {}
     for rule in current_app.url_map.iter_rules():
         permission = declared_permission(current_app.view_functions.get(rule.endpoint))
         if permission is None or not rule.rule.startswith("/api/"):
             continue
         path = openapi_path(rule.rule)
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
+        # Flask gives every rule its methods; werkzeug's type also admits a rule without.
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             found[(path, method.lower())] = permission
     return found
 
@@ -38,7 +39,7 @@ def openapi_path(rule: str) -> str:
     return "/".join(parts)
 
 
-def _roles_holding(permission: str) -> list[str]:
+def _roles_holding(permission: Permission) -> list[str]:
     return sorted(role.value for role, held in ROLE_PERMISSIONS.items() if permission in held)
 
 
@@ -63,7 +64,7 @@ def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
                     "body": operation.get("requestBody"),
                     "responses": operation.get("responses", {}),
                     "permission": permission,
-                    "roles": roles_of.get(permission, []),
+                    "roles": roles_of.get(permission, []) if permission is not None else [],
                 }
             )
     return sorted(found, key=lambda op: (op["tag"], op["path"], op["method"]))

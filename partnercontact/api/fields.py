@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,13 +19,21 @@ class Text(fields.String):
     """Text typed by a person: no control characters (a NUL byte cannot even be stored in
     PostgreSQL), line breaks and tabs only where ``multiline``, and a maximum length."""
 
-    def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
-        super().__init__(validate=validate.Length(max=max_length), **kwargs)
-        self.multiline = multiline
-        self.metadata.setdefault("maxLength", max_length)
+    def __init__(
+        self,
+        *,
+        max_length: int,
+        multiline: bool = False,
+        metadata: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        described = dict(metadata or {})
+        described.setdefault("maxLength", max_length)
         # The same rule, written into the document, so that a client (and a generator of test
         # input) knows it before being refused.
-        self.metadata.setdefault("pattern", MULTILINE if multiline else ONE_LINE)
+        described.setdefault("pattern", MULTILINE if multiline else ONE_LINE)
+        super().__init__(validate=validate.Length(max=max_length), metadata=described, **kwargs)
+        self.multiline = multiline
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

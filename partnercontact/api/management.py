@@ -199,7 +199,10 @@ def consents(filters: register.RegisterFilters) -> dict[str, object]:
     """The consent register: every consent and refusal of the clinic, metadata only."""
     register.check_filters(filters)
     rows = register.register_rows(current_user, filters)
-    answer = {"counts": register.count_by_state(rows), "rows": [asdict(row) for row in rows]}
+    answer: dict[str, object] = {
+        "counts": register.count_by_state(rows),
+        "rows": [asdict(row) for row in rows],
+    }
     db.session.commit()  # the audit entry of the read
     return answer
 
@@ -211,7 +214,10 @@ def consents(filters: register.RegisterFilters) -> dict[str, object]:
 def consent(consent_id: uuid.UUID) -> dict[str, object]:
     """One consent in the register, with its trail in the audit log."""
     detail = register.register_detail(current_user, consent_id)
-    answer = {"row": asdict(detail.row), "trail": [asdict(entry) for entry in detail.trail]}
+    answer: dict[str, object] = {
+        "row": asdict(detail.row),
+        "trail": [asdict(entry) for entry in detail.trail],
+    }
     db.session.commit()  # the audit entry of the read
     return answer
 
@@ -256,7 +262,7 @@ class HandledOut(Schema):
 def handle_escalation(body: dict[str, str], escalation_id: uuid.UUID) -> dict[str, object]:
     """Record how an escalation was handled; it leaves the task list."""
     escalation = escalations.handle_escalation(current_user, escalation_id, outcome=body["outcome"])
-    answer = {
+    answer: dict[str, object] = {
         "id": escalation.id,
         "outcome": escalation.outcome,
         "handled_at": escalation.handled_at,
