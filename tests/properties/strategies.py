@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import phonenumbers
 from hypothesis import strategies as st
 
 from partnercontact.identifiers import luhn_ok
@@ -85,13 +86,40 @@ PERSONAL_ID_FORMS = st.sampled_from(["long-hyphen", "long", "short", "short-bare
 
 # --- phone numbers ---------------------------------------------------------------------------
 
-# Swedish national significant numbers (without the trunk 0): mobiles 7x and geographic
-# numbers, 7 to 9 digits, never starting with 0.
-swedish_numbers = st.builds(
-    lambda first, rest: first + rest,
-    st.sampled_from("123456789"),
-    st.text(alphabet="0123456789", min_size=6, max_size=8),
-)
+
+def national_numbers(region: str, *kinds: str) -> st.SearchStrategy[str]:
+    """National significant numbers (without a trunk 0) of ``region`` that libphonenumber
+    calls valid, computed from its numbering plan: ``kinds`` name the plan's descriptions
+    (``fixed_line``, ``mobile``)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    assert metadata is not None, region
+    patterns = []
+    for kind in kinds:
+        description = getattr(metadata, kind)
+        assert description is not None and description.national_number_pattern, (region, kind)
+        patterns.append(f"(?:{description.national_number_pattern})")
+    return st.from_regex("|".join(patterns), fullmatch=True, alphabet="0123456789")
+
+
+# Swedish national significant numbers: landlines (7 to 9 digits, an area code first) and
+# mobiles (7x, 9 digits), as the numbering plan libphonenumber carries allows them.
+swedish_landlines = national_numbers("SE", "fixed_line")
+swedish_mobiles = national_numbers("SE", "mobile")
+swedish_numbers = swedish_landlines | swedish_mobiles
+# Numbers of countries a partner's phone may come from, with their country codes; each
+# region's numbering plan is one whose numbers match its patterns exactly (Germany's, for one,
+# has patterns looser than its lengths and is left out).
+FOREIGN_REGIONS = ("US", "FI", "GB", "NO", "DK", "PL", "IQ", "SO", "SY", "TR")
+
+
+@st.composite
+def foreign_numbers(draw: st.DrawFn) -> tuple[str, str]:
+    """(a country code, a national number valid there)."""
+    region = draw(st.sampled_from(FOREIGN_REGIONS))
+    national = draw(national_numbers(region, "fixed_line", "mobile"))
+    return str(phonenumbers.country_code_for_region(region)), national
+
+
 # Separators people put between digit groups.
 PHONE_SEPARATORS = st.sampled_from(["", " ", "-", " - ", ".", "/", "\u00a0"])
 

@@ -1,5 +1,6 @@
-"""Phone numbers: :func:`normalise_phone`, and the validators that use it for a partner's
-number at hand-over and the clinic's own number printed on letters."""
+"""Phone numbers: :func:`normalise_phone` (libphonenumber, Swedish by default), whether a
+number can receive a text message, and the validators that use them for a partner's number at
+hand-over and the clinic's own number printed on letters."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from partnercontact.clinics.models import Clinic
 from partnercontact.clinics.service import ClinicSettingsInvalid, _validate_letter_settings
 from partnercontact.identifiers import normalise_phone
 from partnercontact.partner_side.errors import HandoverInvalid
+from partnercontact.phones import receives_text_messages
 from partnercontact.relay.handover import PartnerDetails, _validated
 from tests.properties.profile import PROFILE
 from tests.properties.strategies import (
     FOREIGN_DIGITS,
     SURROUNDING,
+    foreign_numbers,
     grouped,
+    swedish_landlines,
+    swedish_mobiles,
     swedish_numbers,
     swedish_phone_written,
 )
@@ -41,18 +46,25 @@ def test_a_swedish_number_comes_out_the_same_however_it_is_written(
 
 
 @PROFILE
-@given(
-    st.sampled_from(["1", "358", "44", "49", "47", "45"]),
-    st.text(alphabet="0123456789", min_size=6, max_size=10),
-    st.sampled_from(["+", "00"]),
-    SURROUNDING,
-)
+@given(foreign_numbers(), st.sampled_from(["+", "00"]), SURROUNDING)
 def test_an_international_number_keeps_its_country_code_and_digits(
-    country: str, subscriber: str, prefix: str, around: str
+    country_and_national: tuple[str, str], prefix: str, around: str
 ) -> None:
     """Catches a foreign number mangled (digits dropped, +46 put in front of it)."""
-    number = country + subscriber
+    country, national = country_and_national
+    number = country + national
     assert normalise_phone(around + prefix + number + around) == "+" + number
+
+
+@PROFILE
+@given(swedish_landlines, swedish_mobiles)
+def test_a_swedish_mobile_receives_text_messages_and_a_landline_does_not(
+    landline: str, mobile: str
+) -> None:
+    """Catches a text message queued to a number that cannot receive one (it never arrives,
+    and the treater believes it did), or a mobile refused."""
+    assert not receives_text_messages("0" + landline)
+    assert receives_text_messages("+46" + mobile)
 
 
 @PROFILE
@@ -187,3 +199,37 @@ def test_digits_of_other_scripts_are_refused(raw: str) -> None:
     """These used to be accepted and stored with their Arabic-Indic or full-width digits."""
     with pytest.raises(ValueError):
         normalise_phone(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "701234567",  # a Swedish number without its 0, or a foreign one without its +?
+        "070-CALL-ME",  # the library reads letters as a keypad
+        "tel:+46701234567",
+        "070-123 45 67 ext 5",
+        "+46 71 123 45 67",  # 071: no number in use starts so
+        "+46 12345",
+    ],
+)
+def test_what_is_not_a_phone_number_in_use_is_refused(raw: str) -> None:
+    with pytest.raises(ValueError):
+        normalise_phone(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "textable"),
+    [
+        ("070-123 45 67", True),
+        ("+46 76 123 45 67", True),
+        ("08-123 456 78", False),  # Stockholm
+        ("031-12 34 56", False),  # Gothenburg
+        ("020-12 34 56", False),  # toll-free
+        ("+1 650 253 0000", True),  # fixed line or mobile: the plan cannot tell
+        ("+44 20 7946 0000", False),
+        ("+358 40 123 4567", True),
+        ("not a number", False),
+    ],
+)
+def test_which_numbers_receive_text_messages(raw: str, textable: bool) -> None:
+    assert receives_text_messages(raw) is textable
