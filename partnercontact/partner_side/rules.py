@@ -9,7 +9,9 @@ actions (docs/domain.md, "Safety rules of contact").
   send is refused when:
 
   1. the clinic's stop switch is on;
-  2. (text messages) her number replied STOP or is opted out at the carrier;
+  2. (text messages) her number replied STOP or is opted out at the carrier, or it cannot
+     receive a text message at all: libphonenumber says it is not a mobile (a Swedish
+     landline, a toll-free number), so she can be called there but not texted;
   3. :func:`check_contact_allowed` refuses the channel now: she declined (unless this is the
      notice of his ending that she asked for), ended the contact, withdrew her consent, the
      contact is closed, the assessment says no, or her safe-contact plan does not allow the
@@ -51,6 +53,7 @@ from partnercontact.partner_side.models import (
 )
 from partnercontact.partner_side.service import clinic_of
 from partnercontact.partner_side.vocabulary import CHANNELS, WEEKDAYS
+from partnercontact.phones import receives_text_messages
 from partnercontact.relay.reads import ConsentTerms, consent_terms
 from partnercontact.runtime import current_runtime
 
@@ -379,7 +382,8 @@ def check_send_allowed(
 
 class MessageRefused(DomainError):
     """A letter or text message that a safety rule does not allow. ``rule`` is a short key
-    (``halted``, ``opted_out``, ``contact``, ``protected``); ``field`` the form field."""
+    (``halted``, ``opted_out``, ``not_mobile``, ``contact``, ``protected``); ``field`` the
+    form field."""
 
     status = 409
 
@@ -409,12 +413,14 @@ def check_outbound_allowed(
     at: datetime,
     *,
     phone_index: str | None = None,
+    phone_number: str | None = None,
     relay_notice: bool = False,
     spend_decision: bool = True,
 ) -> SendDecision | None:
     """Refuse a letter or text message (``channel``) to her at ``at``, or allow it.
 
-    ``phone_index`` is the blind index of the number a text message goes to. With
+    ``phone_index`` is the blind index of the number a text message goes to, and
+    ``phone_number`` the number itself (E.164; a text message without one is refused). With
     ``spend_decision`` off (the worker re-checking a message already queued), a protected
     partner's decision is not asked for again: it was spent when the message was queued.
     Returns the spent decision for a protected partner, else None.
@@ -438,6 +444,22 @@ def check_outbound_allowed(
             _l("Her number has replied STOP: no text message may go to it."),
             "channel",
             "opted_out",
+        )
+    # A text to a landline is lost without a trace (or read aloud by a voice service to
+    # whoever answers there): only a number libphonenumber calls a mobile, or fixed-line or
+    # mobile where the plan cannot tell, gets one. She can still be called on it. Without a
+    # number the answer is no: a caller that forgets to pass it fails closed.
+    if channel == "sms" and not receives_text_messages(phone_number or ""):
+        raise _refused(
+            actor,
+            partner_case,
+            _l(
+                "Her phone number cannot receive text messages: the number handed over is a "
+                "landline or another number that is not a mobile. Call her or send a letter "
+                "instead."
+            ),
+            "partner_phone",
+            "not_mobile",
         )
     try:
         check_contact_allowed(partner_case, channel, at, relay_notice=relay_notice)

@@ -13,15 +13,19 @@ from partnercontact.client_side.cases.ending import end_episode, start_treatment
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.partner_side import contact
+from partnercontact.partner_side.messaging.dispatch import send_due_sms
 from partnercontact.partner_side.messaging.halt import halt_outbound, resume_outbound
 from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut
 from partnercontact.partner_side.messaging.sms import SmsInvalid
+from partnercontact.partner_side.models import PartnerHandover
 from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.partner_side.sending import record_send_decision
 from partnercontact.partner_side.service import name_staff
 from partnercontact.phones import phone_index
 from partnercontact.relay.models import RelayEvent
+from partnercontact.transports.transport import OutboxTransport
 from tests.factories import Factory
+from tests.messaging.rows import case_with_number, fresh, sms_row
 from tests.messaging.sending import CLINIC_PHONE, Held, held_for_sms, queue, safe_hours
 
 HER_NUMBER = "070-765 43 21"  # the number handed_over_case hands over
@@ -227,3 +231,42 @@ def test_a_clinic_without_a_phone_number_cannot_send(held, factory) -> None:
         queue(held)
     assert "telefonnummer" in str(caught.value.message)
     assert _queued() == 0
+
+
+LANDLINE = "08-123 456 78"
+
+
+def test_a_swedish_landline_is_handed_over_and_called_but_never_texted(factory, clock) -> None:
+    """Her landline is hers to be called on: the hand-over keeps it and a call to it is
+    recorded, but a text message to it would never arrive, so none is queued."""
+    held = held_for_sms(factory, clock, phone=LANDLINE)
+    note = db.session.scalar(
+        select(PartnerHandover).where(PartnerHandover.episode_id == held.case.episode_id)
+    )
+    assert note.phone == "+46812345678" and note.phone_index == phone_index(LANDLINE)
+    refusal = _refused(held, "not_mobile", "kan inte ta emot sms")
+    assert refusal.field == "partner_phone"
+    assert "telefonnummer" in str(refusal.message)
+
+    contact.record_attempt(
+        held.holder.user,
+        held.case.id,
+        channel="phone",
+        outcome="no_answer",
+        attempted_at=clock.now(),
+        checked_safe=True,
+    )
+    db.session.commit()
+    assert [attempt.channel for attempt in contact.attempts_of(held.case)] == ["phone"]
+
+
+def test_a_message_queued_to_a_landline_before_the_rule_is_cancelled_by_the_worker(
+    factory, clock
+) -> None:
+    """A message that waited in the queue from before the rule is stopped at sending."""
+    partner_case = case_with_number(factory, clock, LANDLINE)
+    message = sms_row(partner_case, LANDLINE)
+    report = send_due_sms(OutboxTransport())
+    assert report.cancelled == [message.id]
+    cancelled = fresh(SmsMessage, message.id)
+    assert cancelled.state == "cancelled" and cancelled.error_code == "not_mobile"

@@ -132,6 +132,7 @@ def _still_allowed(message: SmsMessage, now: datetime, report: DispatchReport) -
             "sms",
             now,
             phone_index=message.to_index,
+            phone_number=message.to_number,
             relay_notice=message.purpose in RELAY_NOTICES,
             spend_decision=False,
         )

@@ -226,6 +226,7 @@ def queue_sms(
         "sms",
         now,
         phone_index=note.phone_index,
+        phone_number=note.phone,
         relay_notice=purpose in RELAY_NOTICES,
     )
     message = _outbox_row(
@@ -288,7 +289,13 @@ def queue_session_reminder(
             rule="protected",
         )
     check_outbound_allowed(
-        None, partner_case, "sms", now, phone_index=note.phone_index, spend_decision=False
+        None,
+        partner_case,
+        "sms",
+        now,
+        phone_index=note.phone_index,
+        phone_number=note.phone,
+        spend_decision=False,
     )
     message = _outbox_row(
         partner_case,

@@ -42,6 +42,7 @@ SMS_STATE_LABELS = {
 SMS_REASON_LABELS = {
     "halted": _l("the stop switch was on"),
     "opted_out": _l("her number replied STOP"),
+    "not_mobile": _l("her number cannot receive text messages"),
     "contact": _l("a contact rule no longer allowed it"),
     "protected": _l("no send decision for a protected partner"),
     "retries_exhausted": _l("every attempt failed"),
