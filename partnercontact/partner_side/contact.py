@@ -58,7 +58,11 @@ from partnercontact.partner_side.rules import (
     latest_plan,
     newest,
 )
-from partnercontact.partner_side.scheduling.plan import on_accepted, on_unanswered
+from partnercontact.partner_side.scheduling.plan import (
+    cancel_open_sessions,
+    on_accepted,
+    on_unanswered,
+)
 from partnercontact.partner_side.service import (
     audit,
     clinic_of,
@@ -285,6 +289,7 @@ def withdraw_partner_consent(
     consent.withdrawn_on = day
     db.session.flush()
     audit(AuditAction.PARTNER_CONSENT_WITHDRAWN, actor, partner_case)
+    _cancel_planned_sessions(actor, partner_case)
     return consent
 
 
@@ -297,7 +302,15 @@ def end_contact(actor: User, case_id: uuid.UUID, *, ended_on: date | None) -> Pa
     partner_case.contact_ended_on = date_given(ended_on, clinic, "ended_on")
     db.session.flush()
     audit(AuditAction.PARTNER_CONTACT_ENDED, actor, partner_case)
+    _cancel_planned_sessions(actor, partner_case)
     return partner_case
+
+
+def _cancel_planned_sessions(actor: User, partner_case: PartnerCase) -> None:
+    """Nothing left dangling when she withdraws or ends the contact: the sessions not yet held
+    are cancelled with their reminders, each audited."""
+    for _session in cancel_open_sessions(partner_case, actor_id=actor.id, now=_now()):
+        audit(AuditAction.CONTACT_SESSION_CANCELLED, actor, partner_case)
 
 
 # --- the safe-contact plan -------------------------------------------------------------------

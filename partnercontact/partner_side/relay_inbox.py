@@ -22,6 +22,7 @@ from partnercontact.i18n import _l
 from partnercontact.partner_side.contact import date_given
 from partnercontact.partner_side.errors import ContactInvalid
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling.plan import FOLLOW_UP, cancel_open_sessions
 from partnercontact.partner_side.service import (
     audit,
     clinic_of,
@@ -189,6 +190,13 @@ def record_closing(
     partner_case.closed_on = day
     db.session.flush()
     audit(AuditAction.PARTNER_CONTACT_CLOSED, actor, partner_case)
+    # The contact is closed: what was planned for it goes, except the follow-up session the
+    # clinic offers after the closing.
+    now = current_runtime().clock.now()
+    for _session in cancel_open_sessions(
+        partner_case, actor_id=actor.id, now=now, keep=(FOLLOW_UP,)
+    ):
+        audit(AuditAction.CONTACT_SESSION_CANCELLED, actor, partner_case)
     return partner_case
 
 

@@ -53,11 +53,14 @@ def contact_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dic
         answered_on=now.date(),
         scopes=["contact_phone", "told_when_ended"],
     )
+    # Before she ends the contact, which cancels what is still planned.
+    markers = contact_sessions(holder, partner_case, marker)
     contact.end_contact(holder, case_id, ended_on=now.date())
     contact.record_threat_warning(holder, case_id, reason=marker("Hot"))
     mark_protected(holder, case_id)
     sending.record_send_decision(holder, case_id, "sms", marker("Utskicksbeslut"))
     return {
+        **markers,
         marker("Lamplighet"): PARTNER,
         marker("Avsandare"): PARTNER,
         marker("Oppningsfras"): PARTNER,
@@ -132,4 +135,4 @@ def contact_sessions(holder: User, partner_case: PartnerCase, marker: Marker) ->
     return {marker("Sessionsanteckning"): PARTNER}
 
 
-SEEDERS.extend([contact_work, clinical_work, replies, contact_sessions])
+SEEDERS.extend([contact_work, clinical_work, replies])

@@ -29,7 +29,7 @@ from partnercontact.partner_side.scheduling import kinds
 from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.service import clinic_of
 from partnercontact.runtime import current_runtime
-from partnercontact.tasks.queue import schedule
+from partnercontact.tasks.queue import cancel_pending, schedule
 
 PURPOSES = {
     "regular": _l("Contact session"),
@@ -95,6 +95,39 @@ def new_session(
             kinds.SESSION_TO_BOOK, partner_case, due_on - BOOKING_NOTICE, now, about=session.id
         )
     return session
+
+
+FOLLOW_UP = "follow_up"
+# What a planned session has scheduled: its booking reminder and, once booked, her text reminder.
+SESSION_TASK_KINDS = (kinds.SESSION_REMINDER_SMS, kinds.SESSION_TO_BOOK)
+OPEN_SESSION_STATES = ("to_book", "booked")
+
+
+def cancel_open_sessions(
+    partner_case: PartnerCase, *, actor_id: int, now: datetime, keep: tuple[str, ...] = ()
+) -> list[ContactSession]:
+    """Cancel every session of the case not yet held (except those whose purpose is in
+    ``keep``), with the reminders they had scheduled and not yet run. The sessions stay in the
+    history as cancelled; the caller audits. Returns the sessions cancelled."""
+    open_sessions = list(
+        db.session.scalars(
+            select(ContactSession)
+            .where(
+                ContactSession.partner_case_id == partner_case.id,
+                ContactSession.state.in_(OPEN_SESSION_STATES),
+                ContactSession.purpose.not_in(keep),
+            )
+            .order_by(ContactSession.recorded_at, ContactSession.id)
+            .with_for_update()
+        )
+    )
+    for session in open_sessions:
+        cancel_pending(session.id, SESSION_TASK_KINDS)
+        session.state = "cancelled"
+        session.changed_by_id = actor_id
+        session.changed_at = now
+    db.session.flush()
+    return open_sessions
 
 
 def _has_sessions(partner_case: PartnerCase, purposes: tuple[str, ...]) -> bool:
@@ -181,7 +214,7 @@ def on_closing(partner_case: PartnerCase, ended_on: date) -> bool:
     if clinic.plan_follow_up_months > 0:
         new_session(
             partner_case,
-            "follow_up",
+            FOLLOW_UP,
             add_months(ended_on, clinic.plan_follow_up_months),
             actor_id=None,
             now=now,

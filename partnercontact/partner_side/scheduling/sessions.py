@@ -31,7 +31,7 @@ from partnercontact.partner_side.rules import (
 )
 from partnercontact.partner_side.scheduling import kinds
 from partnercontact.partner_side.scheduling.models import FINAL_SESSION_STATES, ContactSession
-from partnercontact.partner_side.scheduling.plan import new_session
+from partnercontact.partner_side.scheduling.plan import SESSION_TASK_KINDS, new_session
 from partnercontact.partner_side.service import audit, clinic_of, held_case_for, not_on_case
 from partnercontact.runtime import current_runtime
 from partnercontact.tasks.models import ScheduledTask
@@ -52,7 +52,6 @@ SESSION_STATES = {"to_book": _l("To book"), "booked": _l("Booked"), **RECORDED_S
 MINUTES_MIN, MINUTES_MAX = 15, 240
 NOTE_MAX = 2000
 _REMINDER_KINDS = (kinds.SESSION_REMINDER_SMS,)
-_ALL_KINDS = (kinds.SESSION_REMINDER_SMS, kinds.SESSION_TO_BOOK)
 
 
 class SessionInvalid(DomainError):
@@ -215,7 +214,7 @@ def _schedule_reminder(partner_case: PartnerCase, session: ContactSession, now: 
 def _change(session: ContactSession, state: str, actor: User, now: datetime) -> None:
     """Put ``session`` in ``state``; whatever it had scheduled and not yet run is cancelled
     (a booking schedules its reminder afresh)."""
-    cancel_pending(session.id, _ALL_KINDS)
+    cancel_pending(session.id, SESSION_TASK_KINDS)
     session.state = state
     session.changed_by_id = actor.id
     session.changed_at = now
