@@ -25,8 +25,9 @@ concerns, and leaves a ``partner.send_refused`` audit entry (never content).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -336,6 +337,24 @@ def record_send_refused(actor: User | None, partner_case: PartnerCase) -> None:
     )
 
 
+PROTECTED_REFUSAL = _l(
+    "She has protected personal data: no letter or text message goes to her without a "
+    "recorded decision for that one send."
+)
+
+
+def _unused_decision(partner_case: PartnerCase, channel: str) -> uuid.UUID | None:
+    return db.session.scalar(
+        select(SendDecision.id)
+        .where(
+            SendDecision.partner_case_id == partner_case.id,
+            SendDecision.channel == channel,
+            SendDecision.used_at.is_(None),
+        )
+        .limit(1)
+    )
+
+
 def check_send_allowed(
     actor: User | None, partner_case: PartnerCase, channel: str
 ) -> SendDecision | None:
@@ -368,13 +387,7 @@ def check_send_allowed(
     )
     if decision is None:
         record_send_refused(actor, partner_case)
-        raise SendRefused(
-            _l(
-                "She has protected personal data: no letter or text message goes to her "
-                "without a recorded decision for that one send."
-            ),
-            field="channel",
-        )
+        raise SendRefused(PROTECTED_REFUSAL, field="channel")
     decision.used_at = current_runtime().clock.now()
     db.session.flush()
     return decision
@@ -406,6 +419,53 @@ def _refused(
     return MessageRefused(message, field=field, rule=rule)
 
 
+def _refusal(
+    partner_case: PartnerCase,
+    channel: str,
+    at: datetime,
+    *,
+    phone_index: str | None,
+    phone_number: str | None,
+    relay_notice: bool,
+) -> tuple[Any, str, str] | None:
+    """The first rule of the gate that refuses the send, as (message, field, rule), or None.
+    Reads only: writes nothing, spends nothing."""
+    if current_halt(partner_case.clinic_id) is not None:
+        return (
+            _l(
+                "All letters and text messages of the clinic are halted (the stop switch is "
+                "on). Nothing can be sent until a manager or administrator lifts it."
+            ),
+            "channel",
+            "halted",
+        )
+    if channel == "sms" and phone_index is not None and is_opted_out(phone_index):
+        return (
+            _l("Her number has replied STOP: no text message may go to it."),
+            "channel",
+            "opted_out",
+        )
+    # A text to a landline is lost without a trace (or read aloud by a voice service to
+    # whoever answers there): only a number libphonenumber calls a mobile, or fixed-line or
+    # mobile where the plan cannot tell, gets one. She can still be called on it. Without a
+    # number the answer is no: a caller that forgets to pass it fails closed.
+    if channel == "sms" and not receives_text_messages(phone_number or ""):
+        return (
+            _l(
+                "Her phone number cannot receive text messages: the number handed over is a "
+                "landline or another number that is not a mobile. Call her or send a letter "
+                "instead."
+            ),
+            "partner_phone",
+            "not_mobile",
+        )
+    try:
+        check_contact_allowed(partner_case, channel, at, relay_notice=relay_notice)
+    except ContactNotAllowed as exc:
+        return (exc.message, exc.field or "channel", "contact")
+    return None
+
+
 def check_outbound_allowed(
     actor: User | None,
     partner_case: PartnerCase,
@@ -425,46 +485,17 @@ def check_outbound_allowed(
     partner's decision is not asked for again: it was spent when the message was queued.
     Returns the spent decision for a protected partner, else None.
     """
-    halt = current_halt(partner_case.clinic_id)
-    if halt is not None:
-        raise _refused(
-            actor,
-            partner_case,
-            _l(
-                "All letters and text messages of the clinic are halted (the stop switch is "
-                "on). Nothing can be sent until a manager or administrator lifts it."
-            ),
-            "channel",
-            "halted",
-        )
-    if channel == "sms" and phone_index is not None and is_opted_out(phone_index):
-        raise _refused(
-            actor,
-            partner_case,
-            _l("Her number has replied STOP: no text message may go to it."),
-            "channel",
-            "opted_out",
-        )
-    # A text to a landline is lost without a trace (or read aloud by a voice service to
-    # whoever answers there): only a number libphonenumber calls a mobile, or fixed-line or
-    # mobile where the plan cannot tell, gets one. She can still be called on it. Without a
-    # number the answer is no: a caller that forgets to pass it fails closed.
-    if channel == "sms" and not receives_text_messages(phone_number or ""):
-        raise _refused(
-            actor,
-            partner_case,
-            _l(
-                "Her phone number cannot receive text messages: the number handed over is a "
-                "landline or another number that is not a mobile. Call her or send a letter "
-                "instead."
-            ),
-            "partner_phone",
-            "not_mobile",
-        )
-    try:
-        check_contact_allowed(partner_case, channel, at, relay_notice=relay_notice)
-    except ContactNotAllowed as exc:
-        raise _refused(actor, partner_case, exc.message, exc.field or "channel", "contact") from exc
+    refusal = _refusal(
+        partner_case,
+        channel,
+        at,
+        phone_index=phone_index,
+        phone_number=phone_number,
+        relay_notice=relay_notice,
+    )
+    if refusal is not None:
+        message, field, rule = refusal
+        raise _refused(actor, partner_case, message, field, rule)
     if not spend_decision:
         return None
     try:
@@ -472,3 +503,31 @@ def check_outbound_allowed(
     except SendRefused as exc:
         # check_send_allowed has recorded the refusal itself.
         raise MessageRefused(exc.message, field="channel", rule="protected") from exc
+
+
+def outbound_refusal(
+    partner_case: PartnerCase,
+    channel: str,
+    at: datetime,
+    *,
+    phone_index: str | None = None,
+    phone_number: str | None = None,
+    relay_notice: bool = False,
+) -> MessageRefused | None:
+    """What :func:`check_outbound_allowed` would say of this send now, for a preview: the
+    refusal it would raise, or None if it would pass. Writes nothing and spends no decision
+    (a protected partner's unused decision is only looked for)."""
+    refusal = _refusal(
+        partner_case,
+        channel,
+        at,
+        phone_index=phone_index,
+        phone_number=phone_number,
+        relay_notice=relay_notice,
+    )
+    if refusal is not None:
+        message, field, rule = refusal
+        return MessageRefused(message, field=field, rule=rule)
+    if partner_case.protected_identity and _unused_decision(partner_case, channel) is None:
+        return MessageRefused(PROTECTED_REFUSAL, field="channel", rule="protected")
+    return None

@@ -619,3 +619,26 @@ def test_a_letter_of_another_case_is_not_found_like_an_unknown_case(
     unknown = browser.get(f"/partner/cases/{uuid.uuid4()}/letters/{letter.id}/pdf")
     assert wrong.status_code == unknown.status_code == 404
     assert masked(text_of(wrong)) == masked(text_of(unknown))
+
+
+def test_a_preview_says_whether_the_send_would_pass_and_writes_nothing(
+    held: Held, browser: FlaskClient, clock
+) -> None:
+    page = _compose(held)
+    allowed = text_of(
+        submit(browser, page, {"purpose": "information", "language": "sv", "preview": "1"})
+    )
+    assert 'id="send-allowed"' in allowed and 'id="send-refusal"' not in allowed
+
+    contact.record_answer(
+        held.holder.user, held.case.id, answer="declined", answered_on=clock.now().date()
+    )
+    db.session.commit()
+    before = _actions()
+    refused = submit(browser, page, {"purpose": "information", "language": "sv", "preview": "1"})
+    shown = text_of(refused)
+    assert refused.status_code == 200
+    assert 'id="send-refusal"' in shown and "Hon har tackat nej till erbjudandet" in shown
+    # Nothing written: no letter, no refusal on record, only the reads of the page.
+    assert _count(SentLetter) == 0
+    assert AuditAction.SEND_REFUSED not in _actions()[len(before) :]

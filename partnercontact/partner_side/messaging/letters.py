@@ -43,7 +43,12 @@ from partnercontact.i18n import _l
 from partnercontact.partner_side import relay_inbox as tasks
 from partnercontact.partner_side.messaging import templates
 from partnercontact.partner_side.messaging.models import SentLetter
-from partnercontact.partner_side.rules import check_outbound_allowed, expected_sender
+from partnercontact.partner_side.rules import (
+    MessageRefused,
+    check_outbound_allowed,
+    expected_sender,
+    outbound_refusal,
+)
 from partnercontact.partner_side.scheduling.plan import on_letter_sent
 from partnercontact.partner_side.service import (
     audit,
@@ -260,6 +265,15 @@ def preview_letter(
     page = _render(draft, stylesheet_href)
     audit(AuditAction.LETTER_PREVIEWED, actor, draft.partner_case)
     return page
+
+
+def send_refusal(partner_case: PartnerCase, purpose: str) -> MessageRefused | None:
+    """What the safety gate would say of sending a letter of ``purpose`` to her now, for the
+    preview: the refusal, or None. Writes nothing and spends no decision."""
+    now = current_runtime().clock.now()
+    return outbound_refusal(
+        partner_case, CHANNEL, now, relay_notice=purpose in templates.RELAY_NOTICES
+    )
 
 
 def send_letter(

@@ -122,7 +122,10 @@ def compose_letter(case_id: uuid.UUID) -> Response | tuple[str, int]:
                 event_id,
                 stylesheet_href=url_for("partner_side.letter_stylesheet"),
             )
-            return form_page(TEMPLATE, form, case_id, preview=page, **extra)
+            # Before anything is written: would the gate let it go now, and if not, why.
+            refused = letters.send_refusal(partner_case, chosen[0])
+            refusal = str(refused.message) if refused is not None else None
+            return form_page(TEMPLATE, form, case_id, preview=page, refusal=refusal, **extra)
         if not form.confirm.data:
             raise letters.LetterInvalid(
                 _l("Tick that you have checked the letter and the address."), field="confirm"
