@@ -75,6 +75,30 @@ def test_preview_then_confirm_then_queued_once(browser, held) -> None:
     assert "Levererat" in case_page
 
 
+def test_the_preview_says_whether_the_text_would_pass_and_writes_nothing(browser, held) -> None:
+    form = _open_form(browser, held)
+    allowed = text_of(browser.post(_page(held), data={**form, "preview": "1"}))
+    assert 'id="send-allowed"' in allowed and 'id="send-refusal"' not in allowed
+
+    contact.record_answer(
+        held.holder.user,
+        held.case.id,
+        answer="declined",
+        answered_on=held.case.created_at.date(),
+    )
+    db.session.commit()
+    preview = browser.post(_page(held), data={**form, "preview": "1"})
+    shown = text_of(preview)
+    assert preview.status_code == 200
+    assert 'id="send-refusal"' in shown and "tackat nej" in shown
+    refusals = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "partner.send_refused")
+    )
+    assert refusals == 0 and _count() == 0
+
+
 def test_a_refusal_comes_back_on_the_form_with_the_choice_kept(browser, held) -> None:
     contact.record_answer(
         held.holder.user,

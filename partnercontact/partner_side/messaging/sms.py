@@ -40,6 +40,7 @@ from partnercontact.partner_side.rules import (
     check_outbound_allowed,
     expected_sender,
     latest_plan,
+    outbound_refusal,
 )
 from partnercontact.partner_side.service import (
     audit,
@@ -65,6 +66,8 @@ class SmsDraft:
 
     body: str
     template_version: str
+    # What the safety gate would say of queueing it now: the refusal, or None.
+    refusal: MessageRefused | None = None
 
 
 def new_idempotency_key() -> str:
@@ -179,10 +182,27 @@ def _render(partner_case: PartnerCase, purpose: str, language: str, **values: st
 def draft_sms(
     actor: User, case_id: uuid.UUID, purpose: str | None, language: str | None
 ) -> SmsDraft:
-    """The text a message would carry, without checking whether it may be sent."""
+    """The text a message would carry, and what the safety gate would say of queueing it now.
+    Writes nothing and spends no decision."""
     partner_case = held_case_for(actor, case_id, audited=False)
     purpose, language = _checked_choice(purpose, language)
-    return SmsDraft(_render(partner_case, purpose, language), sms_version(purpose, language))
+    body = _render(partner_case, purpose, language)
+    note = latest_note(partner_case)
+    refusal: MessageRefused | None
+    if note is None or not note.phone or not note.phone_index:
+        refusal = MessageRefused(
+            _l("No phone number was handed over for her."), field="purpose", rule="no_number"
+        )
+    else:
+        refusal = outbound_refusal(
+            partner_case,
+            "sms",
+            current_runtime().clock.now(),
+            phone_index=note.phone_index,
+            phone_number=note.phone,
+            relay_notice=purpose in RELAY_NOTICES,
+        )
+    return SmsDraft(body, sms_version(purpose, language), refusal)
 
 
 def queue_sms(
