@@ -1,6 +1,15 @@
-"""Running Alembic from the application, without an alembic.ini."""
+"""Running Alembic from the application, without an alembic.ini.
+
+A data migration that reads sealed values gets the key ring from ``keys``, a loader the
+caller passes (the command line loads the key file named by the configuration): it is
+called only by a migration that has sealed values to read, so a new installation migrates
+without a key file. See ``migrations/versions/20261206_0015_renormalise_phone_numbers.py``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -9,6 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from partnercontact.config import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from partnercontact.crypto.keyring import KeyRing
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
@@ -22,8 +34,15 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(
+    database_url: str, revision: str = "head", *, keys: Callable[[], KeyRing] | None = None
+) -> None:
+    """Migrate to ``revision``. ``keys`` loads the key ring for a data migration that needs
+    it (see the module's docstring); without it, such a migration stops if there is
+    anything for it to read."""
+    cfg = alembic_config(database_url)
+    cfg.attributes["keys"] = keys
+    command.upgrade(cfg, revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:

@@ -1,4 +1,5 @@
-"""Every migration runs up and down on SQLite and PostgreSQL, and the models match head."""
+"""Every migration runs up and down on SQLite and PostgreSQL, and the models match head; a
+data migration also runs on data."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, func, inspect, select, text
 
 import partnercontact.models  # noqa: F401
 from partnercontact import migrate
+from partnercontact.client_side.cases.models import Client, TreatmentEpisode
+from partnercontact.clock import FixedClock
+from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
+from partnercontact.partner_side.messaging.inbound import receive_inbound
+from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut
+from partnercontact.partner_side.models import PartnerCase, PartnerHandover
+from partnercontact.partner_side.rules import is_opted_out
+from partnercontact.phones import PHONE_INDEX_DOMAIN, phone_index
+from partnercontact.runtime import current_runtime
 from tests.conftest import PG_MIGRATIONS_ADMIN_URL, PG_MIGRATIONS_URL
+from tests.messaging.rows import case_with_number, sms_row
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -89,3 +100,66 @@ def test_the_migrated_audit_table_refuses_rewrites_by_the_applications_role(
     assert db.session.execute(text("SELECT action FROM audit_event")).scalars().all() == [
         "auth.logout"
     ]
+
+
+# --- 0015: phone numbers re-normalised with libphonenumber ----------------------------------
+
+HER_NUMBER = "070-765 43 21"
+HER_E164 = "+46707654321"
+# As numbers were stored before the trunk 0 after +46 was dropped: reaches nobody.
+HER_OLD_FORM = "+460707654321"
+
+
+def _store_the_old_form(partner_case: PartnerCase, keyring: KeyRing, clock: FixedClock) -> None:
+    """Her hand-over note, a text sent to her, a carrier opt-out and the client's own number,
+    all written as they were before: ``+46070...`` and its blind index."""
+    old_index = keyring.blind_index(PHONE_INDEX_DOMAIN, HER_OLD_FORM)
+    note = db.session.scalar(
+        select(PartnerHandover).where(PartnerHandover.episode_id == partner_case.episode_id)
+    )
+    note.phone, note.phone_index = HER_OLD_FORM, old_index
+    message = sms_row(partner_case, HER_NUMBER, state="delivered")
+    message.to_number, message.to_index = HER_OLD_FORM, old_index
+    db.session.add(SmsOptOut(phone_index=old_index, source="carrier", opted_out_at=clock.now()))
+    episode = db.session.get(TreatmentEpisode, partner_case.episode_id)
+    db.session.get(Client, episode.client_id).phone = "+460701234567"
+    db.session.commit()
+
+
+def test_0015_renormalises_stored_numbers_and_her_reply_then_matches_her_case(
+    app, factory, clock: FixedClock, database_url: str
+) -> None:
+    """A number stored as +46070... matched no reply from her phone (Twilio reports
+    +4670...); after the migration her reply lands on her case."""
+    keyring = current_runtime().keyring
+    partner_case = case_with_number(factory, clock, HER_NUMBER)
+    _store_the_old_form(partner_case, keyring, clock)
+    case_id, episode_id = partner_case.id, partner_case.episode_id
+    unmatched = receive_inbound("SM" + "0" * 32, HER_E164, "Hej", clock.now())
+    assert unmatched is not None and unmatched.partner_case_id is None
+    db.session.rollback()
+    db.session.remove()
+
+    migrate.downgrade(database_url, "0014")
+    try:
+        # Without the key file it cannot read the numbers: it stops and changes nothing.
+        with pytest.raises(RuntimeError, match="key file"):
+            migrate.upgrade(database_url, "0015")
+        assert migrate.current_revision(database_url) == "0014"
+        migrate.upgrade(database_url, "0015", keys=lambda: keyring)
+    finally:
+        migrate.upgrade(database_url, keys=lambda: keyring)
+
+    note = db.session.scalar(
+        select(PartnerHandover).where(PartnerHandover.episode_id == episode_id)
+    )
+    assert note.phone == HER_E164 and note.phone_index == phone_index(HER_NUMBER)
+    message = db.session.scalar(select(SmsMessage))
+    assert message.to_number == HER_E164 and message.to_index == phone_index(HER_NUMBER)
+    assert is_opted_out(phone_index(HER_NUMBER))
+    assert db.session.scalar(select(func.count()).select_from(SmsOptOut)) == 1
+    episode = db.session.get(TreatmentEpisode, episode_id)
+    assert db.session.get(Client, episode.client_id).phone == "+46701234567"
+
+    reply = receive_inbound("SM" + "1" * 32, HER_E164, "Hej", clock.now())
+    assert reply is not None and reply.partner_case_id == case_id

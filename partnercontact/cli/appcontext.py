@@ -19,6 +19,8 @@ from flask.cli import ScriptInfo
 
 from partnercontact.app import create_app
 from partnercontact.config import Config, ConfigError, load_config
+from partnercontact.crypto.keyring import KeyRing
+from partnercontact.keys import load_or_create_keyring
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,6 +30,15 @@ def config_or_exit() -> Config:
     """The configuration; a bad one ends the command with a message naming the key."""
     try:
         return load_config()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from exc
+
+
+def keyring_or_exit(config: Config) -> KeyRing:
+    """The key ring of the key file the configuration names (created in development, as the
+    app would); a missing or bad one ends the command with a message naming it."""
+    try:
+        return load_or_create_keyring(config)
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
 

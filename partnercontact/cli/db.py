@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from partnercontact import migrate
-from partnercontact.cli.appcontext import config_or_exit
+from partnercontact.cli.appcontext import config_or_exit, keyring_or_exit
 
 
 @click.group()
@@ -19,7 +19,7 @@ def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
     config = config_or_exit()
     config.instance_path.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(config.database_url, revision)
+    migrate.upgrade(config.database_url, revision, keys=lambda: keyring_or_exit(config))
     click.echo(f"database at {migrate.current_revision(config.database_url)}")
 
 

@@ -6,7 +6,7 @@ import click
 from werkzeug.serving import run_simple
 
 from partnercontact import migrate
-from partnercontact.cli.appcontext import build_app, config_or_exit
+from partnercontact.cli.appcontext import build_app, config_or_exit, keyring_or_exit
 from partnercontact.db import db
 from partnercontact.demo import database_is_empty, demo_logins_present, seed_demo
 from partnercontact.runtime import current_runtime
@@ -18,7 +18,7 @@ def _prepare_database() -> None:
     config = config_or_exit()
     if config.is_development:
         config.instance_path.mkdir(parents=True, exist_ok=True)
-        migrate.upgrade(config.database_url)
+        migrate.upgrade(config.database_url, keys=lambda: keyring_or_exit(config))
     elif not migrate.is_at_head(config.database_url):
         raise click.ClickException(
             "the database schema is not current: run `partnercontact db upgrade` first"
