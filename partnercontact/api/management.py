@@ -40,7 +40,13 @@ class FigureOut(Schema):
         required=True,
         metadata={"description": "Below the clinic's threshold, or revealing a hidden one"},
     )
-    text = fields.String(required=True, metadata={"description": 'As the page shows it: "<5"'})
+    text = fields.String(
+        required=True,
+        metadata={
+            "description": 'As the page shows it: "<5", or "–*" for a share or median hidden '
+            "because a count it depends on is hidden"
+        },
+    )
 
 
 class LineOut(Schema):
@@ -92,7 +98,7 @@ def _period(period: Period) -> dict[str, object]:
 
 def _figure(figure: Figure, measure: Measure, threshold: int) -> dict[str, object]:
     return {
-        "value": None if figure.hidden else figure.value,
+        "value": figure.value if figure.shown else None,
         "hidden": figure.hidden,
         "text": figure_text(figure, measure, threshold),
     }

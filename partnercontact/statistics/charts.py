@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from partnercontact.statistics.exports import hidden_note, shown_number
+from partnercontact.statistics.exports import hidden_note, shown_number, withheld_note
 from partnercontact.statistics.report import (
     Figure,
     Line,
@@ -331,6 +331,8 @@ def _summary(section: Section, report: Report) -> str:
         sentences.extend(f"{text}." for text in _pilot_labels())
     if any(line.current.hidden or line.previous.hidden for line in section.lines):
         sentences.append(hidden_note(report.threshold))
+    if any(line.current.withheld or line.previous.withheld for line in section.lines):
+        sentences.append(withheld_note())
     return " ".join(sentences)
 
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from partnercontact.spreadsheet import Cell, Value, csv_safe, xlsx_bytes
 from partnercontact.statistics.report import (
+    WITHHELD_TEXT,
     Figure,
     Line,
     Measure,
@@ -36,7 +37,7 @@ BOM = "\ufeff"
 def shown_number(figure: Figure, measure: Measure) -> int | float | None:
     """The number :func:`figure_text` writes for ``figure``, as a number, rounded alike.
 
-    ``None`` for a hidden figure and for one without a value.
+    ``None`` for a hidden or withheld figure and for one without a value.
     """
     if not figure.shown or figure.value is None:
         return None
@@ -58,6 +59,13 @@ def hidden_note(threshold: int) -> str:
     )
 
 
+def withheld_note() -> str:
+    """What "–*" means, for the page, an export's header and a chart's description."""
+    return _(
+        "%(withheld)s: hidden because a count it depends on is hidden.", withheld=WITHHELD_TEXT
+    )
+
+
 def _header(report: Report) -> list[list[Value]]:
     return [
         [_("Clinic"), report.clinic_name],
@@ -65,6 +73,7 @@ def _header(report: Report) -> list[list[Value]]:
         [_("Compared with"), period_label(report.previous)],
         [_("Numbers hidden below"), report.threshold],
         [hidden_text(report.threshold), hidden_note(report.threshold)],
+        [WITHHELD_TEXT, withheld_note()],
     ]
 
 

@@ -29,22 +29,28 @@ class Measure(StrEnum):
 class Figure:
     """One number as it may be shown.
 
-    ``hidden``: the number is below the clinic's threshold, or a hidden one could be worked
-    out from it; it shows as "<5". ``value`` is then None, so nothing downstream can leak it.
-    A figure that is neither hidden nor has a value has nothing to show (a median over no
-    cases) and shows as a dash.
+    ``hidden``: a count below the clinic's threshold, or one a hidden count could be worked
+    out from; it shows as "<5". ``withheld``: a share or a median not shown because a count
+    it depends on is hidden; it shows as "–*", the note saying why ("<5" would read as a
+    share under 5 %). ``value`` is None in both cases, so nothing downstream can leak it. A
+    figure with no value that is neither has nothing to show (a share of no clients) and
+    shows as a dash.
     """
 
     value: int | float | None
     hidden: bool = False
+    withheld: bool = False
 
     @property
     def shown(self) -> bool:
-        return self.value is not None and not self.hidden
+        return self.value is not None and not self.hidden and not self.withheld
 
 
 NOTHING = Figure(None)
 HIDDEN = Figure(None, hidden=True)
+WITHHELD = Figure(None, withheld=True)
+# How a withheld figure shows: a dash with a note mark.
+WITHHELD_TEXT = "–*"
 
 
 @dataclass(frozen=True)
@@ -58,9 +64,12 @@ class Line:
 
     @property
     def change(self) -> Figure:
-        """Current minus previous, when both are shown; hidden when either is hidden."""
+        """Current minus previous, when both are shown; hidden when either is hidden,
+        withheld when either is withheld."""
         if self.current.hidden or self.previous.hidden:
             return HIDDEN
+        if self.current.withheld or self.previous.withheld:
+            return WITHHELD
         if not (self.current.shown and self.previous.shown):
             return NOTHING
         assert self.current.value is not None and self.previous.value is not None
@@ -97,9 +106,11 @@ def hidden_text(threshold: int) -> str:
 
 
 def figure_text(figure: Figure, measure: Measure, threshold: int, *, signed: bool = False) -> str:
-    """The figure as a page or an export shows it: "12", "<5", "68 %", "14", or "–"."""
+    """The figure as a page or an export shows it: "12", "<5", "68 %", "14", "–*" or "–"."""
     if figure.hidden:
         return hidden_text(threshold)
+    if figure.withheld:
+        return WITHHELD_TEXT
     if figure.value is None:
         return "–"
     value = figure.value

