@@ -2,7 +2,8 @@
 
 :func:`statistics_report` is the only way to a :class:`Report`. It counts the acting
 manager's own clinic over the chosen period and the period before, hides what
-:mod:`.suppression` says must be hidden (in each period on its own), and writes one audit
+:mod:`.suppression` says must be hidden (over both periods at once, through every
+:mod:`.relations` relation), and writes one audit
 entry naming the period. Pages, charts and exports read the report and nothing else.
 """
 
