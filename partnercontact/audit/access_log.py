@@ -285,7 +285,7 @@ OUTCOME_LABELS: dict[str, Any] = {
 
 FIELDS = ("date_from", "date_to", "actor", "action", "record_type", "record_id", "page")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9_.:\-]+")
-_REFERENCE = re.compile(r"[0-9a-f]{8}")
+CASE_REFERENCE = re.compile(r"[0-9a-f]{8}")
 _ACTOR_ID = re.compile(r"[0-9]{1,12}")
 _PAGE = re.compile(r"[0-9]{1,6}")
 
@@ -508,7 +508,7 @@ def parse_filters(actor: User, args: Mapping[str, Any]) -> AccessLogFilters:
 def _record_condition(record_type: str, record_id: str) -> Any:
     if record_type in REFERENCED_TYPES or record_type == "client":
         lowered = record_id.lower()
-        if _REFERENCE.fullmatch(lowered):
+        if CASE_REFERENCE.fullmatch(lowered):
             # The eight-digit reference the pages show: the start of the id's text form.
             return AuditEvent.resource_id.startswith(lowered, autoescape=True)
         try:

@@ -23,6 +23,7 @@ from sqlalchemy import String, Uuid, cast, column, select, table
 
 from partnercontact.audit.access_log import (
     CASE_OF_RECORD,
+    CASE_REFERENCE,
     COLUMNS,
     PARTNER_CASE,
     REFERENCE_LENGTH,
@@ -34,11 +35,11 @@ from partnercontact.audit.models import AccessInvestigation, AuditEvent
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
+from partnercontact.clinics import clock
 from partnercontact.db import db
 from partnercontact.errors import DomainError, Forbidden, NotFound
 from partnercontact.i18n import _l
 from partnercontact.policy import Permission, can
-from partnercontact.runtime import current_runtime
 
 # Why a manager may read one case's detailed trail. A closed list: a free-text reason could
 # carry what the investigation is about, and it is shown to the case's treater.
@@ -53,8 +54,7 @@ REASONS: dict[str, Any] = {
 REFERENCE_MAX = 40
 # A diary or case number of the clinic's own ("2026/123", "IVO-2026-45"): letters, digits and
 # a few signs, so that no name or sentence about her fits.
-_REFERENCE = re.compile(r"[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö ._:/-]*")
-_CASE_REFERENCE = re.compile(r"[0-9a-f]{8}")
+_DIARY_NUMBER = re.compile(r"[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö ._:/-]*")
 # Named by table rather than imported: the audit package sits below the domain packages.
 _PARTNER_CASES = table("partner_case", column("id", Uuid), column("clinic_id"))
 
@@ -78,6 +78,7 @@ class InvestigationShown:
     reason_label: Any
     reference: str
     case_reference: str
+    partner_case_id: uuid.UUID
 
 
 def _require(actor: User) -> None:
@@ -90,7 +91,7 @@ def _case_in_clinic(actor: User, given: str) -> uuid.UUID:
     the whole id) names."""
     text = given.strip().lower()
     query = select(_PARTNER_CASES.c.id).where(_PARTNER_CASES.c.clinic_id == actor.clinic_id)
-    if _CASE_REFERENCE.fullmatch(text):
+    if CASE_REFERENCE.fullmatch(text):
         # The reference is the start of the id's text form on both databases.
         query = query.where(cast(_PARTNER_CASES.c.id, String).startswith(text, autoescape=True))
     else:
@@ -125,7 +126,7 @@ def open_investigation(actor: User, *, case: str, reason: str, reference: str) -
     if reason not in REASONS:
         raise InvestigationInvalid(_l("Choose a reason from the list."), field="reason")
     reference = (reference or "").strip()
-    if not reference or len(reference) > REFERENCE_MAX or not _REFERENCE.fullmatch(reference):
+    if not reference or len(reference) > REFERENCE_MAX or not _DIARY_NUMBER.fullmatch(reference):
         raise InvestigationInvalid(
             _l(
                 "Enter the clinic's reference for this investigation, such as a diary number: "
@@ -140,25 +141,21 @@ def open_investigation(actor: User, *, case: str, reason: str, reference: str) -
         manager_id=actor.id,
         reason=reason,
         reference=reference,
-        opened_at=_now(),
+        opened_at=clock.now(),
     )
     db.session.add(investigation)
     db.session.flush()
-    _audit(AuditAction.ACCESS_INVESTIGATION_OPENED, actor, investigation)
+    _audit(AuditAction.ACCESS_INVESTIGATION_OPENED, actor, investigation.id)
     return investigation.id
 
 
-def _now() -> datetime:
-    return current_runtime().clock.now()
-
-
-def _audit(action: AuditAction, actor: User, investigation: AccessInvestigation) -> None:
+def _audit(action: AuditAction, actor: User, investigation_id: uuid.UUID) -> None:
     record_event(
         action,
         actor_id=actor.id,
         clinic_id=actor.clinic_id,
         resource_type="access_investigation",
-        resource_id=str(investigation.id),
+        resource_id=str(investigation_id),
     )
 
 
@@ -177,6 +174,7 @@ def _shown(query: Any) -> list[InvestigationShown]:
             reason_label=REASONS.get(row.reason, row.reason),
             reference=row.reference,
             case_reference=row.partner_case_id.hex[:REFERENCE_LENGTH],
+            partner_case_id=row.partner_case_id,
         )
         for row in rows
     ]
@@ -241,13 +239,11 @@ def investigation_trail(
     """The detailed trail of the investigated case, one page, newest first: every action
     named. Each reading is audited as ``audit.investigation_viewed``."""
     shown = investigation_for(actor, investigation_id)
-    investigation = db.session.get(AccessInvestigation, investigation_id)
-    assert investigation is not None
     query = select(*COLUMNS).where(
         AuditEvent.clinic_id == actor.clinic_id,
-        _trail_condition(investigation.partner_case_id),
+        _trail_condition(shown.partner_case_id),
     )
     found, has_next = one_page(query, page)
     rows = build_rows(actor, found, detailed=True)
-    _audit(AuditAction.ACCESS_INVESTIGATION_VIEWED, actor, investigation)
+    _audit(AuditAction.ACCESS_INVESTIGATION_VIEWED, actor, shown.id)
     return shown, AccessLogPage(rows=rows, page=page, has_previous=page > 1, has_next=has_next)
