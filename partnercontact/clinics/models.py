@@ -50,4 +50,11 @@ class Clinic(Model):
     # Reminders of a session go out this many days before it, at this local time.
     reminder_days_before: Mapped[int] = mapped_column(default=1)
     reminder_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    # Before her safe-contact plan is agreed, a first call to her is made only on these days
+    # (ISO weekdays, "12345" for Monday to Friday) between these local times.
+    first_contact_days: Mapped[str] = mapped_column(String(7), default="12345")
+    first_contact_from: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    first_contact_until: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    # A second identical letter or text to her within this many minutes asks for confirmation.
+    duplicate_message_minutes: Mapped[int] = mapped_column(default=60)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

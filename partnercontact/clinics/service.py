@@ -46,6 +46,8 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "plan_session_interval_weeks": (1, 26),
     "plan_follow_up_months": (0, 24),
     "reminder_days_before": (0, 14),
+    # A second identical letter or text to her within this many minutes asks to be confirmed.
+    "duplicate_message_minutes": (1, 10080),
 }
 
 # On/off switches: stored as booleans, so anything else is refused before it reaches the column.
@@ -86,7 +88,12 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "plan_follow_up_months": 0,
     "reminder_days_before": 1,
     "reminder_time": time(9, 0),
+    "first_contact_days": "12345",
+    "first_contact_from": time(9, 0),
+    "first_contact_until": time(17, 0),
+    "duplicate_message_minutes": 60,
 }
+FIRST_CONTACT_SETTINGS = ("first_contact_days", "first_contact_from", "first_contact_until")
 
 
 def create_clinic(name: str, neutral_sender_name: str, **settings: Any) -> Clinic:
@@ -162,6 +169,41 @@ def _validate(clinic: Clinic) -> None:
                 field=field,
             )
     _validate_reminder_time(clinic)
+    _validate_first_contact_hours(clinic)
+
+
+def _validate_first_contact_hours(clinic: Clinic) -> None:
+    """The days and hours a first call to her may be made before her plan is agreed: some day
+    of the week, and a span of whole minutes within the day's bounds."""
+    days = clinic.first_contact_days
+    if isinstance(days, list | tuple):
+        days = "".join(str(day) for day in days)
+    if not isinstance(days, str) or not days or any(day not in "1234567" for day in days):
+        raise ClinicSettingsInvalid(
+            _l("Choose at least one day for first calls."), field="first_contact_days"
+        )
+    clinic.first_contact_days = "".join(sorted(set(days)))
+    for field in ("first_contact_from", "first_contact_until"):
+        value = getattr(clinic, field)
+        if not isinstance(value, time) or value.tzinfo is not None:
+            raise ClinicSettingsInvalid(
+                _l("Enter the time as hours and minutes, for example 09:00."), field=field
+            )
+        if not REMINDER_TIME_EARLIEST <= value <= REMINDER_TIME_LATEST:
+            raise ClinicSettingsInvalid(
+                _l(
+                    "Choose a time between %(earliest)s and %(latest)s: a call at night is "
+                    "more likely to be answered by someone other than her.",
+                    earliest=REMINDER_TIME_EARLIEST.strftime("%H:%M"),
+                    latest=REMINDER_TIME_LATEST.strftime("%H:%M"),
+                ),
+                field=field,
+            )
+        setattr(clinic, field, value.replace(second=0, microsecond=0))
+    if clinic.first_contact_from >= clinic.first_contact_until:
+        raise ClinicSettingsInvalid(
+            _l("The first-call hours must end after they begin."), field="first_contact_until"
+        )
 
 
 def _validate_reminder_time(clinic: Clinic) -> None:
@@ -241,6 +283,7 @@ def update_settings(actor: User, clinic: Clinic, values: dict[str, Any]) -> Clin
         "letterhead",
         "timezone",
         "reminder_time",
+        *FIRST_CONTACT_SETTINGS,
         *LETTER_SETTINGS,
         *BOOLEAN_SETTINGS,
         *SETTING_LIMITS,

@@ -191,6 +191,12 @@ class ContactAttempt(_PartnerRecord, Model):
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(16))
+    # She called the clinic herself: the moment was hers, so her plan's days and hours and
+    # the first-contact hours do not bind it.
+    called_in: Mapped[bool] = mapped_column(default=False)
+    # For a call where she was reached: the treater asked first whether it was safe to talk
+    # and she said yes. None where no one was reached.
+    safe_to_talk: Mapped[bool | None] = mapped_column()
 
 
 class ThreatWarning(_PartnerRecord, Model):
@@ -202,6 +208,10 @@ class ThreatWarning(_PartnerRecord, Model):
     reason = encrypted("reason")
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Or a manager rejected it, with a reason from a closed list (vocabulary).
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejection_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class SendDecision(_PartnerRecord, Model):
@@ -213,6 +223,24 @@ class SendDecision(_PartnerRecord, Model):
     channel: Mapped[str] = mapped_column(String(16))
     reason = encrypted("reason")
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SafetyOverride(Model):
+    """A manager's logged decision that the clinic must reach her once outside the safety
+    steps: it names the step it overrides and the channel, and is spent by one contact."""
+
+    __tablename__ = "safety_override"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
+    # The step overridden and the reason, each a key of a closed list (vocabulary).
+    rule: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
 class RiskAssessment(_PartnerRecord, Model):

@@ -82,3 +82,25 @@ WEEKDAYS = {
     "6": _l("Saturday"),
     "7": _l("Sunday"),
 }
+
+# Why a manager rejects a threat warning (docs/domain.md, "Step 11: threat warnings").
+THREAT_WARNING_REJECTIONS = {
+    "not_imminent": _l("The threat is not imminent enough to override her choice"),
+    "reached_otherwise": _l("She is being warned another way (police or social services)"),
+    "contact_raises_risk": _l("Contact from the clinic could raise the risk to her"),
+    "already_warned": _l("She has already been warned"),
+}
+
+# The safety steps a manager may override once, for one contact (rules.check_safety_steps).
+OVERRIDABLE_STEPS = {
+    "suitability": _l("No suitability decision allowing contact yet"),
+    "first_contact": _l("Before her plan, only the first-contact path is open"),
+    "plan": _l("She has been reached: her safe-contact plan is not recorded yet"),
+    "plan_fit": _l("The contact does not fit her safe-contact plan"),
+}
+# Why the clinic must reach her outside the steps.
+OVERRIDE_REASONS = {
+    "imminent_threat": _l("An imminent threat she must be warned of"),
+    "authority_request": _l("Police or social services ask the clinic to reach her"),
+    "child_safety": _l("A child's safety requires reaching her"),
+}

@@ -118,6 +118,7 @@ def test_clinic_settings_are_saved(client, factory: Factory, clock) -> None:
             "contact_attempt_window_days": "10",
             "small_count_threshold": "5",
             "missed_sessions_to_relay": "1",
+            "first_contact_days": ["1", "2", "3", "4", "5"],
         },
     )
     assert response.status_code == 302
@@ -144,6 +145,7 @@ def test_a_revealing_sender_name_is_refused_and_nothing_changes(
             "contact_attempt_window_days": "7",
             "small_count_threshold": "5",
             "missed_sessions_to_relay": "1",
+            "first_contact_days": ["1", "2", "3", "4", "5"],
         },
     )
     assert response.status_code == 400
@@ -166,6 +168,7 @@ def test_an_out_of_range_setting_names_its_field(client, factory: Factory, clock
             "contact_attempt_window_days": "7",
             "small_count_threshold": "5",
             "missed_sessions_to_relay": "1",
+            "first_contact_days": ["1", "2", "3", "4", "5"],
         },
     )
     assert response.status_code == 400
@@ -180,6 +183,7 @@ SETTINGS = {
     "contact_attempt_window_days": "7",
     "small_count_threshold": "5",
     "missed_sessions_to_relay": "1",
+    "first_contact_days": ["1", "2", "3", "4", "5"],
 }
 
 

@@ -9,13 +9,16 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from partnercontact.partner_side.vocabulary import WEEKDAYS
 from partnercontact.policy import Role
 
 ROLE_CHOICES = [
@@ -100,6 +103,24 @@ class ClinicSettingsForm(FlaskForm):
     )
     reminder_time = TimeField(
         _l("Reminders go out at"), format=["%H:%M", "%H:%M:%S"], validators=[Optional()]
+    )
+    # Before her safe-contact plan is agreed: when a first call may be made.
+    first_contact_days = SelectMultipleField(
+        _l("Days for first calls"),
+        choices=[SelectChoice(key, label) for key, label in WEEKDAYS.items()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
+    )
+    first_contact_from = TimeField(
+        _l("First calls from"), format=["%H:%M", "%H:%M:%S"], validators=[Optional()]
+    )
+    first_contact_until = TimeField(
+        _l("First calls until"), format=["%H:%M", "%H:%M:%S"], validators=[Optional()]
+    )
+    duplicate_message_minutes = IntegerField(
+        _l("Ask for confirmation of an identical message to her within this many minutes"),
+        validators=[Optional()],
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -48,6 +48,10 @@ SETTINGS_FIELDS = (
     "plan_follow_up_months",
     "reminder_days_before",
     "reminder_time",
+    "first_contact_days",
+    "first_contact_from",
+    "first_contact_until",
+    "duplicate_message_minutes",
 )
 
 
