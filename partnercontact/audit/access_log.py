@@ -92,6 +92,7 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.PARTNER_MARKED_UNREACHABLE: _l("Partner marked unreachable"),
     AuditAction.THREAT_WARNING_RECORDED: _l("Threat warning recorded"),
     AuditAction.THREAT_WARNING_CONFIRMED: _l("Threat warning confirmed"),
+    AuditAction.THREAT_WARNING_REJECTED: _l("Threat warning rejected"),
     AuditAction.SEND_DECISION_RECORDED: _l("Decision to send recorded"),
     AuditAction.SEND_REFUSED: _l("Sending refused"),
     AuditAction.RISK_ASSESSMENT_RECORDED: _l("Risk assessment recorded"),

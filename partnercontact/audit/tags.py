@@ -68,6 +68,7 @@ class AuditAction(StrEnum):
     PARTNER_MARKED_UNREACHABLE = "partner.marked_unreachable"
     THREAT_WARNING_RECORDED = "partner.threat_warning_recorded"
     THREAT_WARNING_CONFIRMED = "partner.threat_warning_confirmed"
+    THREAT_WARNING_REJECTED = "partner.threat_warning_rejected"
     SEND_DECISION_RECORDED = "partner.send_decision_recorded"
     SEND_REFUSED = "partner.send_refused"
     RISK_ASSESSMENT_RECORDED = "partner.risk_assessment_recorded"

@@ -1,9 +1,10 @@
 """The partner-contact treater's contact work on a partner case (docs/domain.md, 3-6).
 
 Suitability, her answer and her own consent, the end of contact, the safe-contact plan, contact
-attempts with the unreachable rule, and imminent-threat warnings with their confirmation by a
-manager. The rules these actions and every sender read (may she be contacted this way, now?)
-are in :mod:`.rules`; decisions to send to a protected partner are in :mod:`.sending`.
+attempts with the unreachable rule, and imminent-threat warnings with a manager's decision on
+them (confirmed or rejected). The rules these actions and every sender read (may she be
+contacted this way, now?) are in :mod:`.rules`; decisions to send to a protected partner are in
+:mod:`.sending`.
 
 Contracts shared by every function here:
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
@@ -77,6 +78,7 @@ from partnercontact.partner_side.vocabulary import (
     NO_CONTACT_REASONS,
     PARTNER_SCOPES,
     SUITABILITY_DECISIONS,
+    THREAT_WARNING_REJECTIONS,
     WEEKDAYS,
 )
 from partnercontact.policy import Permission, can
@@ -592,9 +594,10 @@ def unreachable_review(partner_case: PartnerCase) -> UnreachableReview | None:
 
 
 def record_threat_warning(actor: User, case_id: uuid.UUID, *, reason: str | None) -> ThreatWarning:
-    """Record that she must be warned of an imminent threat although she opted out. It takes
-    effect only once a manager of the clinic confirms it (:func:`confirm_threat_warning`),
-    and then for ``THREAT_WARNING_LASTS``."""
+    """Record that she must be warned of an imminent threat although she opted out. It waits
+    for a manager of the clinic, and takes effect only if the manager confirms it
+    (:func:`confirm_threat_warning`), then for ``THREAT_WARNING_LASTS``; a rejected warning
+    (:func:`reject_threat_warning`) never takes effect."""
     partner_case = held_case_for(actor, case_id)
     clean = _text(reason)
     if not clean:
@@ -634,7 +637,7 @@ class ThreatWarningListed:
 
 @dataclass(frozen=True)
 class ThreatWarningForManager(ThreatWarningListed):
-    """What a manager reads to confirm one warning: the listing and the reason. Still never
+    """What a manager reads to decide on one warning: the listing and the reason. Still never
     her name or contact details."""
 
     reason: str
@@ -650,8 +653,12 @@ def _warnings_of_clinic(actor: User) -> Select[ThreatWarning, PartnerCase]:
     return query.where(PartnerCase.clinic_id == actor.clinic_id)
 
 
+# Waiting: no manager has confirmed it and none has rejected it.
+_UNDECIDED = (ThreatWarning.confirmed_at.is_(None), ThreatWarning.rejected_at.is_(None))
+
+
 def _unconfirmed(actor: User) -> Select[ThreatWarning, PartnerCase]:
-    return _warnings_of_clinic(actor).where(ThreatWarning.confirmed_at.is_(None))
+    return _warnings_of_clinic(actor).where(*_UNDECIDED)
 
 
 def unconfirmed_threat_warning_count(actor: User) -> int:
@@ -660,7 +667,8 @@ def unconfirmed_threat_warning_count(actor: User) -> int:
 
 
 def unconfirmed_threat_warnings(actor: User) -> list[ThreatWarningListed]:
-    """The clinic's threat warnings waiting for confirmation, oldest first.
+    """The clinic's threat warnings waiting for a manager's decision (neither confirmed nor
+    rejected), oldest first.
 
     Named columns only: a list needs no reason, so the sealed reason is not even loaded.
     """
@@ -690,11 +698,18 @@ def _warning_for(actor: User, warning_id: uuid.UUID) -> tuple[ThreatWarning, Par
     return row[0], row[1]
 
 
-def threat_warning_for_manager(actor: User, warning_id: uuid.UUID) -> ThreatWarningForManager:
-    """One unconfirmed warning of the actor's clinic, for the confirmation page."""
-    warning, partner_case = _warning_for(actor, warning_id)
+def _check_waiting(warning: ThreatWarning) -> None:
     if warning.confirmed_at is not None:
         raise Conflict(_l("The threat warning is already confirmed."), field="warning")
+    if warning.rejected_at is not None:
+        raise Conflict(_l("The threat warning has already been rejected."), field="warning")
+
+
+def threat_warning_for_manager(actor: User, warning_id: uuid.UUID) -> ThreatWarningForManager:
+    """One waiting warning of the actor's clinic, for the page where a manager decides on
+    it; :class:`Conflict` on ``warning`` once it is confirmed or rejected."""
+    warning, partner_case = _warning_for(actor, warning_id)
+    _check_waiting(warning)
     # The reason is content of a partner case: reading it is recorded as a view of the case.
     audit(AuditAction.PARTNER_CASE_VIEWED, actor, partner_case)
     return ThreatWarningForManager(
@@ -705,14 +720,74 @@ def threat_warning_for_manager(actor: User, warning_id: uuid.UUID) -> ThreatWarn
     )
 
 
-def confirm_threat_warning(actor: User, warning_id: uuid.UUID) -> ThreatWarning:
-    """A manager of the case's clinic confirms a threat warning; from now on, for
-    ``THREAT_WARNING_LASTS``, she may be contacted to be warned although she opted out."""
-    warning, partner_case = _warning_for(actor, warning_id)
-    if warning.confirmed_at is not None:
-        raise Conflict(_l("The threat warning is already confirmed."), field="warning")
-    warning.confirmed_by_id = actor.id
-    warning.confirmed_at = _now()
-    db.session.flush()
-    audit(AuditAction.THREAT_WARNING_CONFIRMED, actor, partner_case)
+def _decide(
+    actor: User,
+    warning: ThreatWarning,
+    partner_case: PartnerCase,
+    action: AuditAction,
+    **decision: object,
+) -> ThreatWarning:
+    """Write a manager's decision on a waiting warning, once.
+
+    Two managers (or two tabs) may decide on one warning at the same moment, one confirming
+    and the other rejecting. The decision is therefore written by one UPDATE that only
+    matches a warning nobody has decided: on PostgreSQL the second UPDATE waits for the
+    first's row lock and then matches nothing; SQLite lets one writer at a time. The loser
+    reads the row again and gets the Conflict naming what was decided.
+    """
+    written = db.session.execute(
+        update(ThreatWarning)
+        .where(ThreatWarning.id == warning.id, *_UNDECIDED)
+        .values(**decision)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(written, CursorResult)
+    db.session.refresh(warning)
+    if written.rowcount != 1:
+        _check_waiting(warning)
+        raise Conflict(_l("The threat warning has already been decided."), field="warning")
+    audit(action, actor, partner_case)
     return warning
+
+
+def confirm_threat_warning(actor: User, warning_id: uuid.UUID) -> ThreatWarning:
+    """A manager of the case's clinic confirms a waiting threat warning; from now on, for
+    ``THREAT_WARNING_LASTS``, she may be contacted to be warned although she opted out.
+
+    :class:`NotFound` on ``warning`` for another clinic's warning or an actor who may not
+    decide; :class:`Conflict` on ``warning`` for one already confirmed or rejected."""
+    warning, partner_case = _warning_for(actor, warning_id)
+    _check_waiting(warning)
+    return _decide(
+        actor,
+        warning,
+        partner_case,
+        AuditAction.THREAT_WARNING_CONFIRMED,
+        confirmed_by_id=actor.id,
+        confirmed_at=_now(),
+    )
+
+
+def reject_threat_warning(
+    actor: User, warning_id: uuid.UUID, *, reason: str | None
+) -> ThreatWarning:
+    """A manager of the case's clinic rejects a waiting threat warning, for ``reason``, a key
+    of ``THREAT_WARNING_REJECTIONS``. A rejected warning never takes effect, and the
+    rejection cannot be undone: if the threat changes, the treater records a new warning.
+
+    Raises :class:`NotFound` and :class:`Conflict` as :func:`confirm_threat_warning` does,
+    then :class:`ContactInvalid` on ``reason`` for a missing or unknown reason; nothing is
+    written when any is raised."""
+    warning, partner_case = _warning_for(actor, warning_id)
+    _check_waiting(warning)
+    if reason not in THREAT_WARNING_REJECTIONS:
+        raise ContactInvalid(_l("Choose why the warning is rejected."), field="reason")
+    return _decide(
+        actor,
+        warning,
+        partner_case,
+        AuditAction.THREAT_WARNING_REJECTED,
+        rejected_by_id=actor.id,
+        rejected_at=_now(),
+        rejection_reason=reason,
+    )
