@@ -50,6 +50,7 @@ from partnercontact.partner_side.models import (
     _PartnerRecord,
 )
 from partnercontact.partner_side.rules import (
+    THREAT_WARNING_LASTS,
     TIMED_CHANNELS,
     ContactNotAllowed,
     check_contact_allowed,
@@ -623,6 +624,53 @@ def record_threat_warning(actor: User, case_id: uuid.UUID, *, reason: str | None
 def threat_warnings(partner_case: PartnerCase) -> list[ThreatWarning]:
     """The case's threat warnings, newest first."""
     return _all_newest_first(ThreatWarning, partner_case)
+
+
+WAITING = "waiting"
+CONFIRMED = "confirmed"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ThreatWarningDecision:
+    """Where a warning stands, as the treater holding the case reads it.
+
+    ``state`` is ``waiting`` (no manager has decided), ``confirmed`` or ``rejected``.
+    ``decided_at`` is when a manager decided; for a confirmed warning ``in_effect_until`` is
+    the moment it stops letting the clinic reach her, and ``in_effect`` whether that is still
+    ahead; for a rejected one ``rejection_reason`` is a key of ``THREAT_WARNING_REJECTIONS``.
+    """
+
+    state: str
+    decided_at: datetime | None = None
+    in_effect_until: datetime | None = None
+    in_effect: bool = False
+    rejection_reason: str | None = None
+
+
+def threat_warning_in_effect_until(warning: ThreatWarning) -> datetime | None:
+    """When a confirmed warning stops letting the clinic reach her; None for a warning no
+    manager confirmed (waiting or rejected), which never takes effect."""
+    if warning.confirmed_at is None:
+        return None
+    return warning.confirmed_at + THREAT_WARNING_LASTS
+
+
+def threat_warning_decision(warning: ThreatWarning, now: datetime) -> ThreatWarningDecision:
+    """The manager's decision on ``warning`` as it stands at ``now``."""
+    until = threat_warning_in_effect_until(warning)
+    if warning.confirmed_at is not None and until is not None:
+        return ThreatWarningDecision(
+            CONFIRMED,
+            decided_at=warning.confirmed_at,
+            in_effect_until=until,
+            in_effect=warning.confirmed_at <= now < until,
+        )
+    if warning.rejected_at is not None:
+        return ThreatWarningDecision(
+            REJECTED, decided_at=warning.rejected_at, rejection_reason=warning.rejection_reason
+        )
+    return ThreatWarningDecision(WAITING)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from partnercontact.partner_side.rules import ContactNotAllowed, check_contact_a
 from partnercontact.partner_side.service import pick_up
 from partnercontact.partner_side.vocabulary import THREAT_WARNING_REJECTIONS
 from tests.factories import Account, Factory
-from tests.helpers import csrf_token, log_in, submit, text_of
+from tests.helpers import api_token, csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver
 
 THREATS = "/management/threats"
@@ -330,3 +330,75 @@ def test_a_confirmation_and_a_rejection_at_the_same_moment_make_one_decision(
         assert (row.rejection_reason is None) == (row.rejected_at is None)
     assert len(decisions(held.case)) == rounds
     assert contact.unconfirmed_threat_warning_count(factory.manager().user) == 0
+
+
+# --- what the treater sees -------------------------------------------------------------------
+
+
+def _row_of(page: str, warning: ThreatWarning) -> str:
+    found = re.search(rf'<tr id="threat-warning-{warning.id}"[^>]*>(.*?)</tr>', page, re.DOTALL)
+    assert found, f"no row for warning {warning.id}"
+    return " ".join(found.group(1).split())
+
+
+def test_the_treater_sees_each_decision_on_her_case_page(
+    client: FlaskClient, factory: Factory, held: HandedOver, clock
+) -> None:
+    manager = factory.manager().user
+    # The clock starts on Thursday 15 January 2026 at 10:00 in Stockholm.
+    rejected = warn(held, "Första hotet")
+    clock.advance(hours=1)
+    contact.reject_threat_warning(manager, rejected.id, reason="contact_raises_risk")
+    clock.advance(hours=1)
+    confirmed = warn(held, "Andra hotet")
+    clock.advance(hours=1)
+    contact.confirm_threat_warning(manager, confirmed.id)
+    clock.advance(hours=1)
+    waiting = warn(held, "Tredje hotet")
+    db.session.commit()
+
+    case_page = f"/partner/cases/{held.case.id}"
+    log_in(client, held.partner_treater, clock)
+    page = text_of(client.get(case_page))
+    row = _row_of(page, rejected)
+    assert "Avslagen av verksamhetschef 2026-01-15 11:00" in row
+    assert "Kontakt från mottagningen kan öka risken för henne" in row
+    assert "Gäller till" not in row
+    row = _row_of(page, confirmed)
+    assert "Bekräftad av verksamhetschef 2026-01-15 13:00" in row
+    assert "Gäller till 2026-01-22 13:00" in row
+    row = _row_of(page, waiting)
+    assert "Väntar på beslut av verksamhetschef" in row
+    assert "Bekräftad" not in row and "Avslagen" not in row
+
+    # A week after the confirmation, the page says it no longer lets her be contacted.
+    clock.advance(days=8)
+    log_in(client, held.partner_treater, clock)
+    row = _row_of(text_of(client.get(case_page)), confirmed)
+    assert "Den gällde till 2026-01-22 13:00" in row and "Gäller till" not in row
+
+
+def test_the_api_shows_the_treater_each_decision(
+    app: Flask, factory: Factory, held: HandedOver, clock
+) -> None:
+    manager = factory.manager().user
+    rejected = warn(held)
+    contact.reject_threat_warning(manager, rejected.id, reason="not_imminent")
+    confirmed = warn(held)
+    contact.confirm_threat_warning(manager, confirmed.id)
+    db.session.commit()
+
+    headers = {"Authorization": f"Bearer {api_token(held.partner_treater)}"}
+    answer = app.test_client().get(f"/api/v1/partner-cases/{held.case.id}", headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    shown = {item["id"]: item for item in answer.get_json()["threat_warnings"]["items"]}
+    now = clock.now().isoformat()
+    assert shown[str(rejected.id)]["rejected_at"] == now
+    assert shown[str(rejected.id)]["rejection_reason"] == "not_imminent"
+    assert shown[str(rejected.id)]["confirmed_at"] is None
+    assert shown[str(rejected.id)]["in_effect_until"] is None
+    assert shown[str(confirmed.id)]["confirmed_at"] == now
+    assert (
+        shown[str(confirmed.id)]["in_effect_until"] == (clock.now() + timedelta(days=7)).isoformat()
+    )
+    assert shown[str(confirmed.id)]["rejected_at"] is None

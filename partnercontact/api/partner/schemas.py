@@ -37,6 +37,7 @@ from partnercontact.partner_side.vocabulary import (
     PARTNER_SCOPES,
     RISK_LEVELS,
     SUITABILITY_DECISIONS,
+    THREAT_WARNING_REJECTIONS,
     WEEKDAYS,
 )
 from partnercontact.relay.kinds import CLOSING_OUTCOMES, OUTCOMES
@@ -183,10 +184,27 @@ class ThreatWarningOut(Schema):
     recorded_at = fields.DateTime(required=True)
     reason = fields.String(required=True)
     confirmed_at = fields.DateTime(allow_none=True)
+    in_effect_until = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "A confirmed warning lets the clinic reach her until then"},
+    )
+    rejected_at = fields.DateTime(
+        allow_none=True, metadata={"description": "A rejected warning never takes effect"}
+    )
+    rejection_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why a manager rejected it: " + ", ".join(THREAT_WARNING_REJECTIONS)
+        },
+    )
 
     @pre_dump
     def _reason(self, warning: ThreatWarning, **kwargs: Any) -> Shown:
-        return Shown(warning, reason=warning.reason or "")
+        return Shown(
+            warning,
+            reason=warning.reason or "",
+            in_effect_until=contact.threat_warning_in_effect_until(warning),
+        )
 
 
 class ThreatWarningsOut(Schema):

@@ -46,6 +46,7 @@ from partnercontact.partner_side.vocabulary import (
     NO_CONTACT_REASONS,
     PARTNER_SCOPES,
     SUITABILITY_DECISIONS,
+    THREAT_WARNING_REJECTIONS,
     WEEKDAYS,
 )
 from partnercontact.policy import Permission, requires
@@ -427,9 +428,14 @@ def _attempts_section(actor: User, partner_case: PartnerCase) -> dict[str, objec
 
 @case_section("threat", order=14, template="partner_side/sections/threat.html")
 def _threat_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
+    now = current_runtime().clock.now()
     return {
-        "warnings": contact.threat_warnings(partner_case),
+        "warnings": [
+            (warning, contact.threat_warning_decision(warning, now))
+            for warning in contact.threat_warnings(partner_case)
+        ],
         "may_record": rules.has_opted_out(partner_case),
+        "rejection_labels": THREAT_WARNING_REJECTIONS,
     }
 
 
