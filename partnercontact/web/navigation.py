@@ -1,7 +1,9 @@
-"""The navigation a user sees, derived from the policy rather than from role names."""
+"""The navigation a user sees, derived from the policy rather than from role names, and the
+header's notice of threat warnings waiting for a manager's decision."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -11,11 +13,15 @@ from flask import Flask, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from partnercontact.clinics.clock import clinic_zone
+from partnercontact.partner_side.contact import unconfirmed_threat_warning_count
 from partnercontact.partner_side.escalations import open_manager_task_count
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count
 from partnercontact.policy import Permission, Role, can
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,25 @@ def clinic_time(moment: datetime | None) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def waiting_threat_warnings(user: Any) -> int:
+    """How many of the clinic's threat warnings wait for a manager's decision, for a user who
+    may decide on them; 0, without a query, for anyone else.
+
+    An imminent threat must not wait for a manager to happen upon the task list: while any
+    warning waits, every page a manager opens says so in its header, linked to the list.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    if not can(user, Permission.THREAT_WARNINGS_CONFIRM):
+        return 0
+    try:
+        return unconfirmed_threat_warning_count(user)
+    except SQLAlchemyError as exc:
+        # Pages that report a database error are rendered too; they must not fail again here.
+        log.warning("waiting threat warnings unavailable: %s", type(exc).__name__)
+        return 0
+
+
 def _inject() -> dict[str, object]:
     user = current_user
     return {
@@ -101,6 +126,7 @@ def _inject() -> dict[str, object]:
         "nav_items": [_counted(item, user) for item in nav_for(user)]
         if user.is_authenticated
         else [],
+        "waiting_threat_warnings": waiting_threat_warnings(user),
         "role_label": role_label,
         "get_locale": get_locale,
     }

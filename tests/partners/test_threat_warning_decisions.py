@@ -402,3 +402,46 @@ def test_the_api_shows_the_treater_each_decision(
         shown[str(confirmed.id)]["in_effect_until"] == (clock.now() + timedelta(days=7)).isoformat()
     )
     assert shown[str(confirmed.id)]["rejected_at"] is None
+
+
+# --- every manager's page says while warnings wait -------------------------------------------
+
+
+def _header(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    page = text_of(response)
+    return page[page.index("<header") : page.index("</header>")]
+
+
+MANAGER_PAGES = ("/management/", "/management/access-log", "/account/")
+
+
+def test_waiting_warnings_are_in_every_managers_page_header_until_decided(
+    app: Flask, factory: Factory, held: HandedOver, clock
+) -> None:
+    first, second = warn(held, "Första"), warn(held, "Andra")
+    manager = factory.manager()
+    browser = _logged_in(app, manager, clock)
+    for path in MANAGER_PAGES:
+        header = _header(browser, path)
+        assert 'id="waiting-threat-warnings"' in header, path
+        assert f'href="{THREATS}"' in header, path
+        assert "Hotvarningar som väntar på beslut: 2" in header, path
+    # The link leads to the list, where the manager decides.
+    assert held.case.id.hex[:8] in text_of(browser.get(THREATS))
+
+    # Nobody else is told: not another clinic's manager, not the treater who recorded them.
+    for other in (factory.manager(clinic=factory.clinic()), held.partner_treater):
+        other_browser = _logged_in(app, other, clock)
+        landing = other_browser.get("/", follow_redirects=True)
+        assert 'id="waiting-threat-warnings"' not in text_of(landing)
+        assert 'id="waiting-threat-warnings"' not in _header(other_browser, "/account/")
+
+    contact.confirm_threat_warning(manager.user, first.id)
+    db.session.commit()
+    assert "Hotvarningar som väntar på beslut: 1" in _header(browser, "/management/access-log")
+    contact.reject_threat_warning(manager.user, second.id, reason="already_warned")
+    db.session.commit()
+    for path in MANAGER_PAGES:
+        assert 'id="waiting-threat-warnings"' not in _header(browser, path), path
