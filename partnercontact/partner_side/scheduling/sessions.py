@@ -6,7 +6,9 @@ field. Functions flush, never commit, and write their audit entry in the caller'
 
 Booking a session (or moving it) schedules the text message that reminds her of it, when she
 asked for reminders by text: ``reminder_days_before`` days before the session's day, at the
-clinic's ``reminder_time``. A move or a cancellation cancels the reminder not yet sent.
+clinic's ``reminder_time``, or at the first moment after it inside her safe days and hours
+(the moment the worker would send it); none at all when her plan leaves no safe moment before
+the session. A move or a cancellation cancels the reminder not yet sent.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from partnercontact.partner_side.rules import (
     ContactNotAllowed,
     check_contact_allowed,
     current_partner_consent,
+    latest_plan,
 )
 from partnercontact.partner_side.scheduling import kinds
+from partnercontact.partner_side.scheduling.localtime import next_safe_moment
 from partnercontact.partner_side.scheduling.models import FINAL_SESSION_STATES, ContactSession
 from partnercontact.partner_side.scheduling.plan import SESSION_TASK_KINDS, new_session
 from partnercontact.partner_side.service import audit, clinic_of, held_case_for, not_on_case
@@ -195,8 +199,13 @@ def _schedule_reminder(partner_case: PartnerCase, session: ContactSession, now: 
         return
     clinic = clinic_of(partner_case)
     day = local_date(session.starts_at, clinic) - timedelta(days=clinic.reminder_days_before)
-    due = max(reminder_moment(clinic, day), now)
-    if due >= session.starts_at:
+    wanted = max(reminder_moment(clinic, day), now)
+    # Due when the worker would send it (jobs.session_reminder_sms): the first moment inside
+    # her safe days and hours. None before the session: no reminder at all.
+    due = next_safe_moment(
+        latest_plan(partner_case), clinic_zone(clinic), wanted, session.starts_at
+    )
+    if due is None:
         return
     task = schedule(
         kinds.SESSION_REMINDER_SMS,
@@ -288,16 +297,32 @@ def record_session(
     return session
 
 
-def pending_reminder_times(partner_case: PartnerCase) -> dict[uuid.UUID, datetime]:
+def pending_reminder_times(partner_case: PartnerCase) -> dict[uuid.UUID, datetime | None]:
     """When the text reminding her of each session goes out, for the sessions that have one
-    waiting (the case page shows it)."""
+    waiting (the case page shows it): the moment the worker would send it given her current
+    safe-contact plan, the first safe moment at or after the task's due time (or now, once that
+    has passed). ``None`` for a session whose reminder waits but whose plan leaves no safe
+    moment before it: the worker will not send that one. Sessions with none waiting are absent.
+    """
     rows = db.session.execute(
-        select(ScheduledTask.subject_id, func.min(ScheduledTask.due_at))
+        select(ScheduledTask.subject_id, func.min(ScheduledTask.due_at), ContactSession.starts_at)
+        .join(ContactSession, ContactSession.id == ScheduledTask.subject_id)
         .where(
             ScheduledTask.partner_case_id == partner_case.id,
             ScheduledTask.kind.in_(_REMINDER_KINDS),
             ScheduledTask.state == "pending",
         )
-        .group_by(ScheduledTask.subject_id)
-    )
-    return {session_id: due_at for session_id, due_at in rows if session_id is not None}
+        .group_by(ScheduledTask.subject_id, ContactSession.starts_at)
+    ).all()
+    if not rows:
+        return {}
+    plan = latest_plan(partner_case)
+    zone = clinic_zone(clinic_of(partner_case))
+    now = _now()
+    return {
+        session_id: (
+            None if starts_at is None else next_safe_moment(plan, zone, max(due_at, now), starts_at)
+        )
+        for session_id, due_at, starts_at in rows
+        if session_id is not None
+    }

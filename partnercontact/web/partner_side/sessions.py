@@ -87,8 +87,11 @@ def _session_labels() -> dict[str, object]:
 @dataclass(frozen=True)
 class SessionRow:
     session: ContactSession
-    # When the text message reminding her goes out, if one is waiting; None otherwise.
+    # When the text message reminding her goes out, if one is waiting and her safe-contact
+    # plan leaves a safe moment for it before the session; None otherwise.
     reminder_at: datetime | None
+    # A reminder is waiting but her plan leaves it no safe moment: the worker will not send it.
+    reminder_without_safe_time: bool = False
 
     @property
     def open(self) -> bool:
@@ -99,7 +102,11 @@ class SessionRow:
 def _sessions(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     reminder_times = contact_sessions.pending_reminder_times(partner_case)
     rows = [
-        SessionRow(session, reminder_times.get(session.id))
+        SessionRow(
+            session,
+            reminder_times.get(session.id),
+            session.id in reminder_times and reminder_times[session.id] is None,
+        )
         for session in contact_sessions.sessions_of(actor, partner_case)
     ]
     return {
