@@ -23,6 +23,15 @@ from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
 from partnercontact.partner_side import contact
 from partnercontact.partner_side.errors import ContactInvalid
+from partnercontact.partner_side.messaging import letters, sms
+from partnercontact.partner_side.messaging.templates import (
+    LANGUAGES,
+    LETTER_PURPOSES,
+    SMS_PURPOSES,
+    THREAT_WARNING_PURPOSE,
+    letter_version,
+    sms_version,
+)
 from partnercontact.partner_side.models import PartnerCase, ThreatWarning
 from partnercontact.partner_side.rules import ContactNotAllowed, check_contact_allowed
 from partnercontact.partner_side.service import pick_up
@@ -445,3 +454,52 @@ def test_waiting_warnings_are_in_every_managers_page_header_until_decided(
     db.session.commit()
     for path in MANAGER_PAGES:
         assert 'id="waiting-threat-warnings"' not in _header(browser, path), path
+
+
+# --- the letter and the text that warn her ---------------------------------------------------
+
+# Words that would tell someone else reading her post or her phone what this is about.
+REVEALING = re.compile(
+    r"\b(våld\w*|hot\w*|behandl\w*|säker\w*|fara|polis\w*|violen\w*|threat\w*|treat\w*|"
+    r"safe\w*|danger\w*|police)\b",
+    re.IGNORECASE,
+)
+
+
+def test_the_threat_warning_letter_and_text_are_registered_in_both_languages() -> None:
+    assert THREAT_WARNING_PURPOSE == "threat_warning"
+    assert THREAT_WARNING_PURPOSE in LETTER_PURPOSES and THREAT_WARNING_PURPOSE in SMS_PURPOSES
+    for language in LANGUAGES:
+        # Each version is read from its file: a missing template fails here.
+        assert letter_version(THREAT_WARNING_PURPOSE, language)
+        assert sms_version(THREAT_WARNING_PURPOSE, language)
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_threat_warning_letter_asks_her_to_call_and_says_nothing_more(
+    held: HandedOver, language: str
+) -> None:
+    page = letters.preview_letter(
+        held.partner_treater.user, held.case.id, THREAT_WARNING_PURPOSE, language
+    )
+    subject_and_body = page[page.index("<h1>") : page.index('<div class="signature">')]
+    text = re.sub(r"<[^>]+>", " ", subject_and_body)
+    assert "Maja Påhittad" in text
+    assert "010-555 12 34" in text  # the clinic's number, to call
+    assert REVEALING.search(text) is None, REVEALING.search(text)
+    assert REASON not in page
+    # The envelope area shows the neutral sender, not the clinic.
+    envelope = page[page.index('id="envelope"') : page.index('id="letter"')]
+    assert "Norrbacka samtal" in envelope and "Testmottagningen" not in envelope
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_threat_warning_text_asks_her_to_call_and_says_nothing_more(
+    held: HandedOver, language: str
+) -> None:
+    draft = sms.draft_sms(held.partner_treater.user, held.case.id, THREAT_WARNING_PURPOSE, language)
+    assert "Norrbacka samtal" in draft.body and "010-555 12 34" in draft.body
+    assert REVEALING.search(draft.body) is None, REVEALING.search(draft.body)
+    assert "Testmottagningen" not in draft.body and REASON not in draft.body
+    assert len(draft.body) <= sms.BODY_MAX
+    assert draft.template_version == sms_version(THREAT_WARNING_PURPOSE, language)

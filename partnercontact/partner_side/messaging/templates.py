@@ -24,16 +24,23 @@ STYLESHEET = "letter.css"
 LANGUAGES = {"sv": _l("Swedish"), "en": _l("English")}
 DEFAULT_LANGUAGE = "sv"
 
+# The letter and text that warn her of an imminent threat. Neutral like every message to her
+# (someone else may read it): they say only that the clinic must reach her urgently and give
+# its number. Sent only while a manager-confirmed threat warning is in effect (rules).
+THREAT_WARNING_PURPOSE = "threat_warning"
+
 LETTER_PURPOSES = {
     "information": _l("Information letter: what partner contact offers"),
     "call_announcement": _l("Letter announcing a phone call in a few days"),
     "treatment_ended": _l("Letter: his treatment has ended or he dropped out"),
     "closing": _l("Closing letter"),
+    THREAT_WARNING_PURPOSE: _l("Letter under a confirmed threat warning: call us urgently"),
 }
 SMS_PURPOSES = {
     "first_contact": _l("First text: the sender's name and a number to call"),
     "call_announcement": _l("Text announcing a phone call"),
     "treatment_ended": _l("Text asking her to call about his treatment"),
+    THREAT_WARNING_PURPOSE: _l("Text under a confirmed threat warning: call us urgently"),
 }
 # Text messages the worker writes, never a treater: not offered on the compose form.
 AUTOMATIC_SMS_PURPOSES = {
