@@ -367,7 +367,12 @@ def test_a_protected_partner_gets_a_letter_only_under_a_decision(factory: Factor
     letters.send_letter(held.holder.user, held.case.id, "information", "sv")
     db.session.commit()
     assert _count(SentLetter) == 1
-    assert _refused(held).rule == "protected"  # the decision allowed one letter
+    # The decision allowed one letter: the same one again, confirmed, is refused.
+    with pytest.raises(MessageRefused) as again:
+        letters.send_letter(
+            held.holder.user, held.case.id, "information", "sv", confirm_duplicate=True
+        )
+    assert again.value.rule == "protected"
 
 
 # --- bad input, and what a letter needs ------------------------------------------------------

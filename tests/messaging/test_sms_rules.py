@@ -157,7 +157,7 @@ def test_outside_her_safe_hours_and_channels(held, clock) -> None:
     )
     db.session.commit()
     with pytest.raises(MessageRefused) as caught:
-        queue(held)
+        queue(held, confirm_duplicate=True)  # the same text as a moment ago
     assert "tillåter inte det här kontaktsättet" in str(caught.value.message)
 
 
@@ -169,7 +169,7 @@ def test_a_protected_partner_needs_a_decision_for_each_send(factory, clock) -> N
     record_send_decision(held.holder.user, held.case.id, "sms", "She asked for a text today")
     db.session.commit()
     assert queue(held).state == "queued"
-    _refused(held, "protected", "skyddade personuppgifter")
+    _refused(held, "protected", "skyddade personuppgifter", confirm_duplicate=True)
 
 
 def _ended_treatment(held: Held, clock, outcome: str = "dropped_out") -> RelayEvent:

@@ -42,6 +42,7 @@ from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
 from partnercontact.partner_side import relay_inbox as tasks
 from partnercontact.partner_side.messaging import templates
+from partnercontact.partner_side.messaging.duplicates import check_letter_repeat
 from partnercontact.partner_side.messaging.models import SentLetter
 from partnercontact.partner_side.rules import (
     MessageRefused,
@@ -282,6 +283,8 @@ def send_letter(
     purpose: str,
     language: str,
     relay_event_id: uuid.UUID | None = None,
+    *,
+    confirm_duplicate: bool = False,
 ) -> SentLetter:
     """Send a letter: render it to PDF and keep it, sealed, as the letter that went out.
 
@@ -292,10 +295,14 @@ def send_letter(
 
     1. every input is checked (:class:`LetterInvalid`, :class:`LetterNotPossible`, or the
        not-found answer for a case or event that is not the actor's);
-    2. the safety gate refuses or allows the letter now
+    2. a letter of the same purpose, language and event as one sent to her within the
+       clinic's ``duplicate_message_minutes`` is refused
+       (:class:`~partnercontact.partner_side.messaging.duplicates.DuplicateMessage`, writing
+       nothing) unless ``confirm_duplicate``;
+    3. the safety gate refuses or allows the letter now
        (:class:`partnercontact.partner_side.rules.MessageRefused`, whose audit entry is
        in the session: a caller that rolls back and wants it kept commits first);
-    3. the PDF is rendered, sealed under the case's data key and stored; the relay outcome
+    4. the PDF is rendered, sealed under the case's data key and stored; the relay outcome
        and the ``LETTER_SENT`` entry are added in the same transaction.
 
     "Sent" means the clinic has the printed letter to post; the post itself is not tracked.
@@ -310,6 +317,14 @@ def send_letter(
             _l("The event is dated after today: she cannot be told of it yet."),
             field="relay_event_id",
         )
+    check_letter_repeat(
+        partner_case,
+        purpose=purpose,
+        language=language,
+        relay_event_id=relay_event_id,
+        now=now,
+        confirmed=confirm_duplicate,
+    )
     check_outbound_allowed(
         actor, partner_case, CHANNEL, now, relay_notice=purpose in templates.RELAY_NOTICES
     )

@@ -22,6 +22,7 @@ from partnercontact.clinics.clock import clinic_zone
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
+from partnercontact.partner_side.messaging.duplicates import check_sms_repeat
 from partnercontact.partner_side.messaging.models import SmsMessage
 from partnercontact.partner_side.messaging.status import audit_message
 from partnercontact.partner_side.messaging.templates import (
@@ -213,12 +214,17 @@ def queue_sms(
     language: str | None,
     idempotency_key: str | None,
     relay_event_id: uuid.UUID | None = None,
+    confirm_duplicate: bool = False,
 ) -> SmsMessage:
     """Check every rule and put one text message to her in the outbox.
 
     ``idempotency_key`` comes from the compose form (:func:`new_idempotency_key`): the same
-    key again returns the message already queued instead of a second one. Raises
-    :class:`SmsInvalid` for bad input and
+    key again returns the message already queued instead of a second one. A text with the same
+    words as one that went to her (or waits to) within the clinic's
+    ``duplicate_message_minutes`` raises
+    :class:`~partnercontact.partner_side.messaging.duplicates.DuplicateMessage` before anything
+    is written, unless ``confirm_duplicate``; one that failed or was cancelled never reached her
+    and does not count. Raises :class:`SmsInvalid` for bad input and
     :class:`~partnercontact.partner_side.rules.MessageRefused` when a safety rule says no.
     """
     partner_case = held_case_for(actor, case_id)
@@ -240,6 +246,7 @@ def queue_sms(
     note = _note_with_number(partner_case)
     body = _render(partner_case, purpose, language)
     now = current_runtime().clock.now()
+    check_sms_repeat(partner_case, body, now, confirmed=confirm_duplicate)
     check_outbound_allowed(
         actor,
         partner_case,

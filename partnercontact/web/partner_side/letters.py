@@ -46,6 +46,8 @@ class LetterForm(FlaskForm):
         _l("The event from the client side it tells her of"), validate_choice=False
     )
     confirm = BooleanField(_l("I have checked the letter and the address"))
+    # Shown once the service says an identical letter went to her a moment ago.
+    confirm_duplicate = BooleanField(_l("Send it anyway"))
     # Rendered as buttons by the template: "preview" (also what Enter does) and "send".
     preview = SubmitField(_l("Show the letter"))
     send = SubmitField(_l("Send the letter"))
@@ -130,7 +132,13 @@ def compose_letter(case_id: uuid.UUID) -> Response | tuple[str, int]:
             raise letters.LetterInvalid(
                 _l("Tick that you have checked the letter and the address."), field="confirm"
             )
-        letters.send_letter(current_user, case_id, *chosen, event_id)
+        letters.send_letter(
+            current_user,
+            case_id,
+            *chosen,
+            event_id,
+            confirm_duplicate=bool(form.confirm_duplicate.data),
+        )
     except MessageRefused as exc:
         # A safety rule refused the letter: its audit entry (and the reads before it) stay on
         # record; nothing else was written.

@@ -17,6 +17,7 @@ from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.partner_side.messaging import sms
+from partnercontact.partner_side.messaging.duplicates import DuplicateMessage
 from partnercontact.partner_side.messaging.inbound import inbound_for
 from partnercontact.partner_side.messaging.templates import LANGUAGES, SMS_LABELS, SMS_PURPOSES
 from partnercontact.partner_side.models import PartnerCase
@@ -57,6 +58,8 @@ class SmsForm(FlaskForm):
     idempotency_key = HiddenField()
     event = HiddenField()
     confirm = BooleanField(_l("I have read the text and it is safe to send to her now."))
+    # Shown once the service says an identical text went to her a moment ago.
+    confirm_duplicate = BooleanField(_l("Send it anyway"))
     preview = SubmitField(_l("Show the text"))
     send = SubmitField(_l("Send the text message"))
 
@@ -84,6 +87,13 @@ def _event_of(form: SmsForm) -> uuid.UUID | None:
         return None
 
 
+def _draft_again(form: SmsForm, case_id: uuid.UUID) -> sms.SmsDraft | None:
+    try:
+        return sms.draft_sms(current_user, case_id, form.purpose.data, form.language.data)
+    except DomainError:
+        return None
+
+
 @bp.route("/cases/<uuid:case_id>/sms/new", methods=["GET", "POST"])
 @requires(Permission.PARTNER_CASES_WORK)
 def sms_new(case_id: uuid.UUID) -> Response | tuple[str, int]:
@@ -104,6 +114,7 @@ def sms_new(case_id: uuid.UUID) -> Response | tuple[str, int]:
                 language=form.language.data,
                 idempotency_key=form.idempotency_key.data,
                 relay_event_id=_event_of(form),
+                confirm_duplicate=bool(form.confirm_duplicate.data),
             )
             return back_to_case(
                 case_id, _("The text message is queued: it goes out within a minute."), "messages"
@@ -113,6 +124,9 @@ def sms_new(case_id: uuid.UUID) -> Response | tuple[str, int]:
             return form_page(TEMPLATE, form, case_id, draft=draft)
         form.confirm.errors = [_("Read the text and confirm that it is safe to send.")]
         return form_page(TEMPLATE, form, case_id, 400, draft=draft)
+    except DuplicateMessage as exc:
+        # Nothing was written: the text again, with the question and the box that sends it.
+        return form_refused(TEMPLATE, form, case_id, exc, draft=_draft_again(form, case_id))
     except MessageRefused as exc:
         # A safety rule refused it: its audit entry (and the reads before it) stay on record;
         # nothing else was written.
