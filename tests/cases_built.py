@@ -15,6 +15,7 @@ from partnercontact.client_side.consent.service import record_consent
 from partnercontact.clock import FixedClock
 from partnercontact.db import db
 
+CHANNELS = ("phone", "sms", "letter")
 # The smallest files that are what they say they are.
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
@@ -43,8 +44,8 @@ def consent_of(treater: User, client_id: uuid.UUID, clock: FixedClock, **changes
     return consent
 
 
-def signed_consent_of(treater: User, client_id: uuid.UUID, clock: FixedClock) -> Consent:
-    consent = consent_of(treater, client_id, clock)
+def signed_consent_of(treater: User, client_id: uuid.UUID, clock: FixedClock, **changes) -> Consent:
+    consent = consent_of(treater, client_id, clock, **changes)
     attach_pdf(treater, client_id, consent)
     return consent
 
@@ -62,7 +63,8 @@ def attach_pdf(treater: User, client_id: uuid.UUID, consent: Consent) -> None:
 
 
 def accepted_contact(user: User, case_id: uuid.UUID, clock: FixedClock) -> None:
-    """Picked up by ``user``, found suitable, reached safely by phone, accepted, and risk
+    """Picked up by ``user``, found suitable, her plan, reached safely by phone when she called
+    the clinic (the client's consent names letters and texts, not calls), accepted, and risk
     assessed: a partner case where sessions can be added and booked. Flushes, never commits."""
     from datetime import time, timedelta
 
@@ -88,7 +90,8 @@ def accepted_contact(user: User, case_id: uuid.UUID, clock: FixedClock) -> None:
         channel="phone",
         outcome="reached",
         attempted_at=clock.now() - timedelta(minutes=30),
-        checked_safe=True,
+        called_in=True,
+        safe_to_talk=True,
     )
     today = clock.now().date()
     contact.record_answer(
@@ -106,4 +109,38 @@ def accepted_contact(user: User, case_id: uuid.UUID, clock: FixedClock) -> None:
         level="moderate",
         next_review_on=today + timedelta(days=60),
         notes="Hot vid överlämningar av barnen; inget fysiskt våld senaste månaden.",
+    )
+
+
+def first_steps_taken(
+    user: User, case_id: uuid.UUID, clock: FixedClock, channels: tuple[str, ...] = CHANNELS
+) -> None:
+    """The safety steps before ordinary contact, on a case ``user`` holds: found suitable,
+    her plan (``channels``, every day 08 to 20, letters safe at her address), and reached when
+    she called back after a first letter, asked first whether it was safe to talk. Flushes,
+    never commits."""
+    from datetime import time, timedelta
+
+    from partnercontact.partner_side import contact
+
+    contact.decide_suitability(user, case_id, decision="contact")
+    contact.save_safe_contact_plan(
+        user,
+        case_id,
+        contact.SafeContactPlanIn(
+            channels=list(channels),
+            safe_days=[str(day) for day in range(1, 8)],
+            safe_from=time(8),
+            safe_until=time(20),
+            letters_safe_at_address="letter" in channels,
+        ),
+    )
+    contact.record_attempt(
+        user,
+        case_id,
+        channel="phone",
+        outcome="reached",
+        attempted_at=clock.now() - timedelta(minutes=30),
+        called_in=True,
+        safe_to_talk=True,
     )

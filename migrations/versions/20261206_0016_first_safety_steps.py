@@ -46,6 +46,10 @@ def upgrade() -> None:
         sa.Column("called_in", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
     op.add_column("contact_attempt", sa.Column("safe_to_talk", sa.Boolean(), nullable=True))
+    op.add_column(
+        "sms_message",
+        sa.Column("under_override", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     if op.get_bind().dialect.name == "sqlite":
         # SQLite adds a column with its reference only inline, never as a separate constraint.
         op.execute(
@@ -114,6 +118,7 @@ def downgrade() -> None:
             "fk_threat_warning_rejected_by_id_user_account", "threat_warning", type_="foreignkey"
         )
     op.drop_column("threat_warning", "rejected_by_id")
+    op.drop_column("sms_message", "under_override")
     op.drop_column("contact_attempt", "safe_to_talk")
     op.drop_column("contact_attempt", "called_in")
     op.drop_column("clinic", "duplicate_message_minutes")

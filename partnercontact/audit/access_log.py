@@ -95,6 +95,8 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.THREAT_WARNING_REJECTED: _l("Threat warning rejected"),
     AuditAction.SEND_DECISION_RECORDED: _l("Decision to send recorded"),
     AuditAction.SEND_REFUSED: _l("Sending refused"),
+    AuditAction.SAFETY_OVERRIDE_DECIDED: _l("Exception from the contact steps decided"),
+    AuditAction.SAFETY_OVERRIDE_USED: _l("Exception from the contact steps used"),
     AuditAction.RISK_ASSESSMENT_RECORDED: _l("Risk assessment recorded"),
     AuditAction.URGENT_TASK_OPENED: _l("Urgent task opened"),
     AuditAction.URGENT_TASK_HANDLED: _l("Urgent task handled"),

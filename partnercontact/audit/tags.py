@@ -71,6 +71,8 @@ class AuditAction(StrEnum):
     THREAT_WARNING_REJECTED = "partner.threat_warning_rejected"
     SEND_DECISION_RECORDED = "partner.send_decision_recorded"
     SEND_REFUSED = "partner.send_refused"
+    SAFETY_OVERRIDE_DECIDED = "partner.safety_override_decided"
+    SAFETY_OVERRIDE_USED = "partner.safety_override_used"
     RISK_ASSESSMENT_RECORDED = "partner.risk_assessment_recorded"
     URGENT_TASK_OPENED = "partner.urgent_task_opened"
     URGENT_TASK_HANDLED = "partner.urgent_task_handled"

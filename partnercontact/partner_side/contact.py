@@ -52,13 +52,15 @@ from partnercontact.partner_side.models import (
 from partnercontact.partner_side.rules import (
     THREAT_WARNING_LASTS,
     TIMED_CHANNELS,
+    Contact,
     ContactNotAllowed,
-    check_contact_allowed,
+    check_contact,
     current_partner_consent,
     ever_reached,
     has_opted_out,
     latest_plan,
     newest,
+    refused_on,
 )
 from partnercontact.partner_side.scheduling.plan import (
     cancel_open_sessions,
@@ -98,12 +100,6 @@ REOPENING_ANSWERS = ("accepted", "pending")
 NOTICE_ONLY = "told_when_ended"
 
 R = TypeVar("R", bound=_PartnerRecord)
-
-
-class ContactNotSafe(ContactInvalid):
-    """A contact attempt that her plan or her consent does not allow, recorded without the
-    treater confirming that it was safe. ``field`` is ``checked_safe``; the message says what
-    the plan or consent does not allow."""
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -422,14 +418,19 @@ def record_attempt(
     channel: str,
     outcome: str,
     attempted_at: datetime | None,
-    checked_safe: bool = False,
+    called_in: bool = False,
+    safe_to_talk: bool | None = None,
 ) -> AttemptRecorded:
-    """Record an attempt to contact her: what happened, not a permission to do it.
+    """Record an attempt to contact her, or a call she made to the clinic (``called_in``).
 
-    An attempt her plan or consent does not allow (:func:`check_contact_allowed`) is recorded
-    only when the treater confirms having checked that it was safe (``checked_safe``);
-    otherwise :class:`ContactNotSafe` names what was not allowed. Afterwards the unreachable
-    rule runs (:func:`_apply_unreachable_rule`).
+    An attempt passes the rules of contact (:func:`partnercontact.partner_side.rules.check_contact`)
+    like a letter or a text: refused before a suitability decision, outside the first-contact
+    path before her plan (a first call only within the clinic's first-call hours), after she
+    has been reached until her plan is recorded, and outside her plan after that, unless a
+    manager's override covers it. A call she made herself was hers to time: no step or plan
+    refuses it. A call that reached her needs ``safe_to_talk``: the treater asked first whether
+    it was safe to talk, and she said yes (if she said no, the outcome is ``not_safe``).
+    Afterwards the unreachable rule runs (:func:`_apply_unreachable_rule`).
     """
     partner_case = held_case_for(actor, case_id)
     clinic = clinic_of(partner_case)
@@ -444,11 +445,34 @@ def record_attempt(
     now = _now()
     if attempted_at > now:
         raise ContactInvalid(_l("The time cannot be in the future."), field="attempted_at")
+    if called_in and channel != "phone":
+        raise ContactInvalid(
+            _l("She can call in herself only by phone: choose phone."), field="called_in"
+        )
+    reached_by_phone = channel == "phone" and outcome == "reached"
+    if reached_by_phone and safe_to_talk is not True:
+        raise ContactInvalid(
+            _l(
+                "A call that reached her opens with the question whether it is safe to talk. "
+                'Tick that she said it was; if it was not, record the outcome "Not safe to '
+                'talk".'
+            ),
+            field="safe_to_talk",
+        )
+    contact = Contact(
+        kind=channel,
+        channel=channel,
+        at=attempted_at,
+        called_in=called_in,
+        # A letter or text recorded here went out by hand: as a first contact it is the
+        # neutral kind the clinic sends; a call opens with the safety question.
+        opening=True,
+    )
     try:
-        check_contact_allowed(partner_case, channel, attempted_at)
-    except ContactNotAllowed as exc:
-        if not checked_safe:
-            raise ContactNotSafe(exc.message, field="checked_safe") from None
+        check_contact(actor, partner_case, contact)
+    except ContactNotAllowed as refused:
+        field = "attempted_at" if refused.field == "at" else "channel"
+        raise refused_on(field, refused) from None
     attempt = _new(
         ContactAttempt,
         partner_case,
@@ -457,6 +481,8 @@ def record_attempt(
         attempted_at=attempted_at,
         channel=channel,
         outcome=outcome,
+        called_in=called_in,
+        safe_to_talk=True if reached_by_phone else None,
     )
     db.session.flush()
     audit(AuditAction.CONTACT_ATTEMPT_RECORDED, actor, partner_case)

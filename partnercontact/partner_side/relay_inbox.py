@@ -22,6 +22,7 @@ from partnercontact.i18n import _l
 from partnercontact.partner_side.contact import date_given
 from partnercontact.partner_side.errors import ContactInvalid
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.rules import Contact, ContactNotAllowed, check_contact, refused_on
 from partnercontact.partner_side.scheduling.plan import FOLLOW_UP, cancel_open_sessions
 from partnercontact.partner_side.service import (
     audit,
@@ -145,11 +146,20 @@ def open_tasks(actor: User) -> list[OpenTask]:
     return tasks
 
 
+# The outcomes that say she was told by a channel: each such contact passed the rules.
+_OUTCOME_CHANNELS = {"informed_phone": "phone", "informed_sms": "sms", "informed_letter": "letter"}
+
+
 def record_outcome(
     actor: User, case_id: uuid.UUID, event_id: uuid.UUID, *, outcome: str, outcome_on: date | None
 ) -> RelayOutcome:
     """Record what was done with a relayed event: she was informed (and how), she did not want
-    to be told, or she could not be reached."""
+    to be told, or she could not be reached.
+
+    An outcome that names a channel is a contact with her, and passes the rules of contact
+    (:func:`partnercontact.partner_side.rules.check_contact`) on ``outcome``: one her plan
+    forbids, or one before the safety steps, is refused (409), unless a manager's override
+    covers it."""
     partner_case = held_case_for(actor, case_id)
     event = event_in(partner_case, event_id)
     if outcome not in OUTCOMES:
@@ -157,11 +167,28 @@ def record_outcome(
     day = date_given(outcome_on, clinic_of(partner_case), "outcome_on")
     if day < event.occurred_on:
         raise ContactInvalid(_l("The date cannot be before the event itself."), field="outcome_on")
+    channel = _OUTCOME_CHANNELS.get(outcome)
+    if channel is not None:
+        contact = Contact(
+            kind="relay_outcome", channel=channel, at=None, relay_notice=True, opening=False
+        )
+        try:
+            check_contact(actor, partner_case, contact)
+        except ContactNotAllowed as refused:
+            raise refused_on("outcome", refused) from None
+    return note_outcome(actor, partner_case, event, outcome=outcome, outcome_on=day)
+
+
+def note_outcome(
+    actor: User, partner_case: PartnerCase, event: RelayEvent, *, outcome: str, outcome_on: date
+) -> RelayOutcome:
+    """Write what was done with ``event``, checked already: a letter or text that told her
+    has passed the rules of contact as it was sent."""
     row = RelayOutcome(
         event_id=event.id,
         partner_case_id=partner_case.id,
         outcome=outcome,
-        outcome_on=day,
+        outcome_on=outcome_on,
         recorded_by_id=actor.id,
         recorded_at=current_runtime().clock.now(),
     )

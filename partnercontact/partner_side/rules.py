@@ -26,10 +26,11 @@ concerns, and leaves a ``partner.send_refused`` audit entry (never content).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -47,13 +48,14 @@ from partnercontact.partner_side.models import (
     PartnerConsent,
     PartnerHandover,
     SafeContactPlan,
+    SafetyOverride,
     SendDecision,
     SuitabilityDecision,
     ThreatWarning,
     _PartnerRecord,
 )
 from partnercontact.partner_side.service import clinic_of
-from partnercontact.partner_side.vocabulary import CHANNELS, WEEKDAYS
+from partnercontact.partner_side.vocabulary import CHANNELS, OVERRIDABLE_STEPS, WEEKDAYS
 from partnercontact.phones import receives_text_messages
 from partnercontact.relay.reads import ConsentTerms, consent_terms
 from partnercontact.runtime import current_runtime
@@ -95,9 +97,15 @@ THREAT_WARNING_LASTS = timedelta(days=7)
 
 class ContactNotAllowed(DomainError):
     """Contact by that channel, or at that moment, is not allowed. ``field`` is ``channel``
-    (the way of contact is not allowed at all) or ``at`` (not at that moment)."""
+    (the way of contact is not allowed at all) or ``at`` (not at that moment). ``rule`` is
+    ``contact`` (her answer or consent, the closing, the assessment: a manager cannot
+    override it) or ``plan_fit`` (her safe-contact plan: a manager's logged decision can)."""
 
     status = 409
+
+    def __init__(self, message: Any, *, field: str | None = None, rule: str = "contact") -> None:
+        super().__init__(message, field=field)
+        self.rule = rule
 
 
 def current_partner_consent(partner_case: PartnerCase) -> PartnerConsent | None:
@@ -199,6 +207,15 @@ def check_contact_allowed(
     the case page says so in warning style. Everything that sends to her (letters, text
     messages) calls this before each send.
     """
+    check_consent_allows(partner_case, channel, at, relay_notice=relay_notice)
+    check_plan_fit(partner_case, channel, at)
+
+
+def check_consent_allows(
+    partner_case: PartnerCase, channel: str, at: datetime, *, relay_notice: bool = False
+) -> None:
+    """Part (1) of :func:`check_contact_allowed`: her answer, her consent, the closing, the
+    assessment, and for a first contact the client's consent. A manager cannot override it."""
     if channel not in CHANNELS:
         raise ContactNotAllowed(_l("Choose phone, text message or letter."), field="channel")
     if at.tzinfo is None:
@@ -270,20 +287,29 @@ def check_contact_allowed(
                     ),
                     field="channel",
                 )
+
+
+def check_plan_fit(partner_case: PartnerCase, channel: str, at: datetime | None) -> None:
+    """Refuse a contact by ``channel`` at ``at`` that her safe-contact plan does not allow
+    (``rule`` ``plan_fit``). Without a plan, nothing. ``at`` None: a contact on a day whose
+    moment is not known (a relayed event's outcome), where only the channel is checked."""
     plan = latest_plan(partner_case)
     if plan is None:
         return
+    label = CHANNELS[channel]
     if not getattr(plan, f"{channel}_allowed"):
         raise ContactNotAllowed(
             _l("Her safe-contact plan does not allow contact by %(channel)s.", channel=label),
             field="channel",
+            rule="plan_fit",
         )
     if channel == "letter" and not plan.letters_safe_at_address:
         raise ContactNotAllowed(
             _l("Her safe-contact plan says letters are not safe at her address."),
             field="channel",
+            rule="plan_fit",
         )
-    if channel in TIMED_CHANNELS:
+    if channel in TIMED_CHANNELS and at is not None:
         local = at.astimezone(clinic_zone(clinic_of(partner_case)))
         if str(local.isoweekday()) not in plan.safe_days:
             raise ContactNotAllowed(
@@ -292,6 +318,7 @@ def check_contact_allowed(
                     day=WEEKDAYS[str(local.isoweekday())],
                 ),
                 field="at",
+                rule="plan_fit",
             )
         if (
             plan.safe_from is not None
@@ -306,7 +333,274 @@ def check_contact_allowed(
                     end=plan.safe_until.strftime("%H:%M"),
                 ),
                 field="at",
+                rule="plan_fit",
             )
+
+
+# --- the first safety steps ------------------------------------------------------------------
+#
+# Her safe-contact plan is agreed with her in the first conversation. Until then nothing is
+# known of when and how she can be reached safely, so only the first-contact path is open:
+# the neutral first letter or text, or a call within the clinic's first-call hours that opens
+# with "is it safe to talk". Once she has been reached, nothing more goes out until her plan
+# is recorded (docs/domain.md, "Safety rules of contact").
+
+# The letters and texts of the first-contact path: neutral, and asking only that she call.
+FIRST_CONTACT_LETTERS = frozenset({"information", "call_announcement"})
+FIRST_CONTACT_SMS = frozenset({"first_contact", "call_announcement"})
+# The message that warns her of an imminent threat: only while a confirmed warning is in effect.
+THREAT_WARNING_PURPOSE = "threat_warning"
+# The channel each kind of contact reaches her by; a session may be a meeting (None).
+_KIND_CHANNELS = {"letter": "letter", "sms": "sms", "phone": "phone"}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One contact with her, as the steps read it.
+
+    ``kind`` is a key of ``CONTACT_KINDS``; ``channel`` the way it reaches her (``phone``,
+    ``sms``, ``letter``, or None for a meeting); ``at`` the moment it reaches her (None when
+    only the day is known); ``purpose`` the template of a letter or text; ``called_in``: she
+    called the clinic herself, so the moment was hers.
+    """
+
+    kind: str
+    channel: str | None
+    at: datetime | None
+    purpose: str | None = None
+    called_in: bool = False
+    relay_notice: bool = False
+    # A first contact of its kind: the neutral first letter or text, or a call (which opens
+    # with the safety question).
+    opening: bool = False
+
+    @classmethod
+    def message(
+        cls, channel: str, at: datetime, purpose: str | None, *, relay_notice: bool = False
+    ) -> Contact:
+        first = FIRST_CONTACT_LETTERS if channel == "letter" else FIRST_CONTACT_SMS
+        return cls(
+            kind=channel,
+            channel=channel,
+            at=at,
+            purpose=purpose,
+            relay_notice=relay_notice,
+            opening=purpose in first,
+        )
+
+
+class SafetyStepMissing(ContactNotAllowed):
+    """A contact refused because a safety step before it is missing. ``rule`` is the step (a
+    key of ``OVERRIDABLE_STEPS``, or ``threat_warning``); the pages link to where it is taken."""
+
+
+def refused_on(field: str, refusal: ContactNotAllowed) -> ContactNotAllowed:
+    """The same refusal, naming the form field of the caller's form."""
+    return type(refusal)(refusal.message, field=field, rule=refusal.rule)
+
+
+def _in_first_contact_hours(partner_case: PartnerCase, at: datetime) -> bool:
+    clinic = clinic_of(partner_case)
+    local = at.astimezone(clinic_zone(clinic))
+    return (
+        str(local.isoweekday()) in clinic.first_contact_days
+        and clinic.first_contact_from <= local.time() < clinic.first_contact_until
+    )
+
+
+def _first_contact_refusal(partner_case: PartnerCase, contact: Contact) -> Any | None:
+    """Why ``contact`` is not on the first-contact path, or None if it is."""
+    if contact.kind == "phone":
+        if contact.at is None or _in_first_contact_hours(partner_case, contact.at):
+            return None
+        clinic = clinic_of(partner_case)
+        return _l(
+            "Her safe-contact plan is not recorded yet: a first call is made only within the "
+            "clinic's first-call hours (%(days)s, %(start)s to %(end)s).",
+            days=", ".join(str(WEEKDAYS[day]).lower() for day in clinic.first_contact_days),
+            start=clinic.first_contact_from.strftime("%H:%M"),
+            end=clinic.first_contact_until.strftime("%H:%M"),
+        )
+    if contact.opening:
+        return None
+    return _l(
+        "Her safe-contact plan is not recorded yet: until it is, only the first letter, the "
+        "first text message or a first call within the clinic's first-call hours is open."
+    )
+
+
+@dataclass(frozen=True)
+class SafetySteps:
+    """Where the case stands on the steps before ordinary contact, for the case page."""
+
+    suitable: bool
+    reached: bool
+    planned: bool
+
+    @property
+    def next_step(self) -> str | None:
+        """``suitability``, ``first_contact``, ``plan``, or None once the steps are taken."""
+        if not self.suitable:
+            return "suitability"
+        if self.planned:
+            return None
+        return "plan" if self.reached else "first_contact"
+
+
+def safety_steps(partner_case: PartnerCase) -> SafetySteps:
+    decision = current_suitability(partner_case)
+    return SafetySteps(
+        suitable=decision is not None and decision.decision == "contact",
+        reached=ever_reached(partner_case),
+        planned=latest_plan(partner_case) is not None,
+    )
+
+
+def safety_step_refusal(partner_case: PartnerCase, contact: Contact) -> SafetyStepMissing | None:
+    """The first safety step ``contact`` lacks, or None. Reads only.
+
+    In order: a threat-warning message needs a confirmed warning in effect; then, unless one
+    is in effect, a suitability decision allowing contact; without a plan, the first-contact
+    path while she has not been reached, and nothing once she has. A contact she made herself
+    (``called_in``) lacks no step: the moment was hers.
+    """
+    if contact.called_in:
+        return None
+    at = contact.at or current_runtime().clock.now()
+    warned = threat_warning_in_effect(partner_case, at)
+    if contact.purpose == THREAT_WARNING_PURPOSE and not warned:
+        return SafetyStepMissing(
+            _l(
+                "The threat warning message goes only while a manager-confirmed threat "
+                "warning is in effect."
+            ),
+            field="purpose",
+            rule="threat_warning",
+        )
+    if warned:
+        return None
+    decision = current_suitability(partner_case)
+    if decision is None:
+        return SafetyStepMissing(
+            _l(
+                "No one has decided yet whether contact with her is suitable: record the "
+                "suitability decision first."
+            ),
+            field="channel",
+            rule="suitability",
+        )
+    if decision.decision != "contact":
+        return SafetyStepMissing(
+            _l("The assessment says the partner is not to be contacted."),
+            field="channel",
+            rule="suitability",
+        )
+    if latest_plan(partner_case) is not None:
+        return None
+    if ever_reached(partner_case):
+        return SafetyStepMissing(
+            _l(
+                "She has been reached: record her safe-contact plan with her before the next "
+                "contact."
+            ),
+            field="channel",
+            rule="plan",
+        )
+    refusal = _first_contact_refusal(partner_case, contact)
+    if refusal is None:
+        return None
+    return SafetyStepMissing(
+        refusal, field="at" if contact.kind == "phone" else "channel", rule="first_contact"
+    )
+
+
+def contact_refusal(partner_case: PartnerCase, contact: Contact) -> ContactNotAllowed | None:
+    """Every rule a contact passes, short of a manager's override: the steps, then her
+    answer, consent and plan (:func:`check_contact_allowed`). Reads only."""
+    missing = safety_step_refusal(partner_case, contact)
+    if missing is not None:
+        return missing
+    return _refusal_after(partner_case, contact, overridden=None)
+
+
+def _unused_override(partner_case: PartnerCase, rule: str, kind: str) -> SafetyOverride | None:
+    return db.session.scalar(
+        select(SafetyOverride)
+        .where(
+            SafetyOverride.partner_case_id == partner_case.id,
+            SafetyOverride.rule == rule,
+            SafetyOverride.channel == kind,
+            SafetyOverride.used_at.is_(None),
+        )
+        .order_by(SafetyOverride.decided_at)
+        .limit(1)
+    )
+
+
+def _spend_override(
+    actor: User | None, partner_case: PartnerCase, override: SafetyOverride
+) -> bool:
+    """Mark the override used, once: of two contacts at the same moment, one wins."""
+    now = current_runtime().clock.now()
+    spent = db.session.execute(
+        update(SafetyOverride)
+        .where(SafetyOverride.id == override.id, SafetyOverride.used_at.is_(None))
+        .values(used_at=now, used_by_id=actor.id if actor is not None else None)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    db.session.refresh(override)
+    record_event(
+        AuditAction.SAFETY_OVERRIDE_USED,
+        actor_id=actor.id if actor is not None else None,
+        clinic_id=partner_case.clinic_id,
+        resource_type="partner_case",
+        resource_id=str(partner_case.id),
+    )
+    return True
+
+
+def overridable(refusal: ContactNotAllowed) -> bool:
+    return refusal.rule in OVERRIDABLE_STEPS
+
+
+def check_contact(
+    actor: User | None, partner_case: PartnerCase, contact: Contact
+) -> SafetyOverride | None:
+    """Refuse ``contact`` unless every rule allows it, or a manager's unused override names
+    the step it lacks for this kind of contact; such an override is spent (once) and
+    returned. The refusal is :class:`ContactNotAllowed` (:class:`SafetyStepMissing` for a
+    missing step)."""
+    refusal = contact_refusal(partner_case, contact)
+    if refusal is None:
+        return None
+    if overridable(refusal):
+        override = _unused_override(partner_case, refusal.rule, contact.kind)
+        if override is not None and _spend_override(actor, partner_case, override):
+            # The override covers the step it names; every other rule still applies.
+            rest = _refusal_after(partner_case, contact, overridden=refusal.rule)
+            if rest is not None:
+                raise rest
+            return override
+    raise refusal
+
+
+def _refusal_after(
+    partner_case: PartnerCase, contact: Contact, *, overridden: str | None
+) -> ContactNotAllowed | None:
+    """What refuses ``contact`` beyond the steps: her answer and consent (never overridden),
+    then her plan unless a manager overrode ``plan_fit``. A call she made herself is hers."""
+    if contact.channel is None or contact.called_in:
+        return None
+    at = contact.at or current_runtime().clock.now()
+    try:
+        check_consent_allows(partner_case, contact.channel, at, relay_notice=contact.relay_notice)
+        if overridden != "plan_fit":
+            check_plan_fit(partner_case, contact.channel, contact.at)
+    except ContactNotAllowed as refused:
+        return refused
+    return None
 
 
 def has_opted_out(partner_case: PartnerCase) -> bool:
@@ -419,51 +713,45 @@ def _refused(
     return MessageRefused(message, field=field, rule=rule)
 
 
-def _refusal(
-    partner_case: PartnerCase,
-    channel: str,
-    at: datetime,
-    *,
-    phone_index: str | None,
-    phone_number: str | None,
-    relay_notice: bool,
-) -> tuple[Any, str, str] | None:
-    """The first rule of the gate that refuses the send, as (message, field, rule), or None.
-    Reads only: writes nothing, spends nothing."""
+def _message_refusal(
+    partner_case: PartnerCase, channel: str, *, phone_index: str | None, phone_number: str | None
+) -> MessageRefused | None:
+    """The rules of a letter or text message before the contact rules: the stop switch, her
+    number's STOP, a number that cannot take a text. Reads only."""
     if current_halt(partner_case.clinic_id) is not None:
-        return (
+        return MessageRefused(
             _l(
                 "All letters and text messages of the clinic are halted (the stop switch is "
                 "on). Nothing can be sent until a manager or administrator lifts it."
             ),
-            "channel",
-            "halted",
+            field="channel",
+            rule="halted",
         )
     if channel == "sms" and phone_index is not None and is_opted_out(phone_index):
-        return (
+        return MessageRefused(
             _l("Her number has replied STOP: no text message may go to it."),
-            "channel",
-            "opted_out",
+            field="channel",
+            rule="opted_out",
         )
     # A text to a landline is lost without a trace (or read aloud by a voice service to
     # whoever answers there): only a number libphonenumber calls a mobile, or fixed-line or
     # mobile where the plan cannot tell, gets one. She can still be called on it. Without a
     # number the answer is no: a caller that forgets to pass it fails closed.
     if channel == "sms" and not receives_text_messages(phone_number or ""):
-        return (
+        return MessageRefused(
             _l(
                 "Her phone number cannot receive text messages: the number handed over is a "
                 "landline or another number that is not a mobile. Call her or send a letter "
                 "instead."
             ),
-            "partner_phone",
-            "not_mobile",
+            field="partner_phone",
+            rule="not_mobile",
         )
-    try:
-        check_contact_allowed(partner_case, channel, at, relay_notice=relay_notice)
-    except ContactNotAllowed as exc:
-        return (exc.message, exc.field or "channel", "contact")
     return None
+
+
+def _as_message_refusal(refused: ContactNotAllowed) -> MessageRefused:
+    return MessageRefused(refused.message, field=refused.field or "channel", rule=refused.rule)
 
 
 def check_outbound_allowed(
@@ -472,37 +760,64 @@ def check_outbound_allowed(
     channel: str,
     at: datetime,
     *,
+    purpose: str | None = None,
     phone_index: str | None = None,
     phone_number: str | None = None,
     relay_notice: bool = False,
     spend_decision: bool = True,
-) -> SendDecision | None:
-    """Refuse a letter or text message (``channel``) to her at ``at``, or allow it.
+    overridden: bool = False,
+) -> Allowed:
+    """Refuse a letter or text message (``channel``, template ``purpose``) to her at ``at``,
+    or allow it; every refusal is recorded (``partner.send_refused``).
 
     ``phone_index`` is the blind index of the number a text message goes to, and
-    ``phone_number`` the number itself (E.164; a text message without one is refused). With
-    ``spend_decision`` off (the worker re-checking a message already queued), a protected
-    partner's decision is not asked for again: it was spent when the message was queued.
-    Returns the spent decision for a protected partner, else None.
+    ``phone_number`` the number itself (E.164; a text message without one is refused). The
+    safety steps and her plan are checked through :func:`check_contact`, which spends a
+    manager's override where one lifts the refusal; the spent override is returned as
+    :attr:`Allowed.override`.
+
+    With ``spend_decision`` off (the worker re-checking a message already queued) the steps
+    are not asked for again: they were passed when the message was queued, and a protected
+    partner's decision was spent then. ``overridden``: the message was queued under a
+    manager's override, so her plan is not checked again either.
     """
-    refusal = _refusal(
-        partner_case,
-        channel,
-        at,
-        phone_index=phone_index,
-        phone_number=phone_number,
-        relay_notice=relay_notice,
+    refusal = _message_refusal(
+        partner_case, channel, phone_index=phone_index, phone_number=phone_number
     )
     if refusal is not None:
-        message, field, rule = refusal
-        raise _refused(actor, partner_case, message, field, rule)
-    if not spend_decision:
-        return None
+        record_send_refused(actor, partner_case)
+        raise refusal
+    contact = Contact.message(channel, at, purpose, relay_notice=relay_notice)
+    override: SafetyOverride | None = None
     try:
-        return check_send_allowed(actor, partner_case, channel)
+        if spend_decision:
+            override = check_contact(actor, partner_case, contact)
+        else:
+            refused = _refusal_after(
+                partner_case, contact, overridden="plan_fit" if overridden else None
+            )
+            if refused is not None:
+                raise refused
+    except ContactNotAllowed as exc:
+        record_send_refused(actor, partner_case)
+        raise _as_message_refusal(exc) from None
+    if not spend_decision:
+        return Allowed(None, None)
+    try:
+        decision = check_send_allowed(actor, partner_case, channel)
     except SendRefused as exc:
         # check_send_allowed has recorded the refusal itself.
         raise MessageRefused(exc.message, field="channel", rule="protected") from exc
+    return Allowed(decision, override)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A send the gate let through: the protected partner's decision it spent, and the
+    manager's override it spent, if any."""
+
+    decision: SendDecision | None
+    override: SafetyOverride | None
 
 
 def outbound_refusal(
@@ -510,24 +825,30 @@ def outbound_refusal(
     channel: str,
     at: datetime,
     *,
+    purpose: str | None = None,
     phone_index: str | None = None,
     phone_number: str | None = None,
     relay_notice: bool = False,
 ) -> MessageRefused | None:
     """What :func:`check_outbound_allowed` would say of this send now, for a preview: the
-    refusal it would raise, or None if it would pass. Writes nothing and spends no decision
-    (a protected partner's unused decision is only looked for)."""
-    refusal = _refusal(
-        partner_case,
-        channel,
-        at,
-        phone_index=phone_index,
-        phone_number=phone_number,
-        relay_notice=relay_notice,
+    refusal it would raise, or None if it would pass. Writes nothing and spends nothing (a
+    protected partner's unused decision and a manager's unused override are only looked
+    for)."""
+    refusal = _message_refusal(
+        partner_case, channel, phone_index=phone_index, phone_number=phone_number
     )
     if refusal is not None:
-        message, field, rule = refusal
-        return MessageRefused(message, field=field, rule=rule)
+        return refusal
+    contact = Contact.message(channel, at, purpose, relay_notice=relay_notice)
+    refused = contact_refusal(partner_case, contact)
+    if refused is not None:
+        lifted = (
+            overridable(refused)
+            and _unused_override(partner_case, refused.rule, contact.kind) is not None
+            and _refusal_after(partner_case, contact, overridden=refused.rule) is None
+        )
+        if not lifted:
+            return _as_message_refusal(refused)
     if partner_case.protected_identity and _unused_decision(partner_case, channel) is None:
         return MessageRefused(PROTECTED_REFUSAL, field="channel", rule="protected")
     return None

@@ -104,3 +104,13 @@ OVERRIDE_REASONS = {
     "authority_request": _l("Police or social services ask the clinic to reach her"),
     "child_safety": _l("A child's safety requires reaching her"),
 }
+
+# Every kind of contact with her the rules of contact are consulted for.
+CONTACT_KINDS = {
+    "letter": _l("A letter"),
+    "sms": _l("A text message"),
+    "phone": _l("A phone call"),
+    "session": _l("Booking a contact session"),
+    "invitation": _l("An invitation to her message channel"),
+    "relay_outcome": _l("Telling her of a relayed event"),
+}

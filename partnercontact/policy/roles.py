@@ -27,6 +27,8 @@ class Permission(StrEnum):
     PARTNER_SIDE_VIEW = "partner_side:view"
     PARTNER_CASES_WORK = "partner_cases:work"
     THREAT_WARNINGS_CONFIRM = "threat_warnings:confirm"
+    # A logged, one-time exception from the safety steps before a contact with her.
+    SAFETY_OVERRIDES_DECIDE = "safety_overrides:decide"
     # The manager's urgent consultations; partner treaters handle theirs as case work.
     URGENT_TASKS_HANDLE = "urgent_tasks:handle"
     TREATER_EXCEPTIONS_RECORD = "treater_exceptions:record"
@@ -87,6 +89,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_STATUS_VIEW,
             Permission.ESCALATIONS_HANDLE,
             Permission.THREAT_WARNINGS_CONFIRM,
+            Permission.SAFETY_OVERRIDES_DECIDE,
             Permission.URGENT_TASKS_HANDLE,
             Permission.OUTBOUND_HALT,
             Permission.REMINDERS_VIEW,

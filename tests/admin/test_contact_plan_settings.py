@@ -20,6 +20,7 @@ from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.sessions import book_session
 from partnercontact.tasks.models import ScheduledTask
 from tests.admin.test_accounts_and_settings import SETTINGS
+from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of
 from tests.messaging.sending import held_for_sms
@@ -85,6 +86,7 @@ def test_saved_values_are_what_the_plan_and_the_reminders_use(
     # A partner of that clinic accepts contact: two sessions, two weeks apart.
     held = held_for_sms(factory, clock)
     assert held.case.clinic_id == admin.user.clinic_id
+    first_steps_taken(held.holder.user, held.case.id, clock)  # her plan: every day 08 to 20
     accepted_on = date(2026, 1, 15)
     record_answer(
         held.holder.user,
@@ -233,3 +235,51 @@ def test_the_reminder_time_is_kept_in_whole_minutes(factory: Factory) -> None:
     update_settings(admin, admin.clinic, {"reminder_time": time(7, 0, 30)})
     db.session.commit()
     assert _plan_of(admin.clinic_id)[-1] == time(7, 0)
+
+
+def test_the_first_call_hours_and_the_duplicate_interval_are_saved(
+    client, factory: Factory, clock
+) -> None:
+    admin = factory.admin()
+    log_in(client, admin, clock)
+    page = text_of(client.get("/admin/clinic"))
+    assert 'id="first-contact"' in page and 'name="duplicate_message_minutes"' in page
+    values = {
+        **SETTINGS,
+        "first_contact_days": ["1", "2", "3", "4", "5", "6"],
+        "first_contact_from": "08:00",
+        "first_contact_until": "18:30",
+        "duplicate_message_minutes": "120",
+    }
+    response = submit(client, "/admin/clinic", values)
+    assert response.status_code == 302, text_of(response)
+    db.session.expire_all()
+    clinic = db.session.get(Clinic, admin.user.clinic_id)
+    assert (clinic.first_contact_days, clinic.first_contact_from, clinic.first_contact_until) == (
+        "123456",
+        time(8),
+        time(18, 30),
+    )
+    assert clinic.duplicate_message_minutes == 120
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"first_contact_days": []}, "first_contact_days"),
+        ({"first_contact_from": "03:00"}, "first_contact_from"),
+        ({"first_contact_from": "16:00", "first_contact_until": "09:00"}, "first_contact_until"),
+        ({"duplicate_message_minutes": "0"}, "duplicate_message_minutes"),
+    ],
+)
+def test_bad_first_call_hours_name_their_field_and_change_nothing(
+    client, factory: Factory, clock, changes: dict, field: str
+) -> None:
+    admin = factory.admin()
+    log_in(client, admin, clock)
+    response = submit(client, "/admin/clinic", {**SETTINGS, **changes})
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in text_of(response)
+    db.session.expire_all()
+    clinic = db.session.get(Clinic, admin.user.clinic_id)
+    assert (clinic.first_contact_days, clinic.first_contact_from) == ("12345", time(9))

@@ -18,6 +18,7 @@ from partnercontact.db import db
 from partnercontact.partner_side.models import ContactAttempt
 from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.models import RelayOutcome
+from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.helpers import api_token, log_in, sample_url, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
@@ -160,31 +161,29 @@ def test_the_case_shows_what_its_page_shows(api: Api, held: HandedOver, clock) -
 def test_attempts_and_her_answer(api: Api, held: HandedOver, clock) -> None:
     case = f"/{held.case.id}"
     an_hour_ago = (clock.now() - timedelta(hours=1)).isoformat()
+    first_text = {"channel": "sms", "outcome": "reached", "attempted_at": an_hour_ago}
+    # No one has decided yet whether contact with her is suitable.
+    _refused(api.post(f"{case}/attempts", first_text), 409, "channel")
+    assert api.post(f"{case}/suitability", {"decision": "contact"}).status_code == 201
     # His consent covers a first contact by letter or text message, not by phone.
     refused = api.post(
         f"{case}/attempts",
         {"channel": "phone", "outcome": "no_answer", "attempted_at": an_hour_ago},
     )
-    _refused(refused, 400, "checked_safe")
-    # Only true confirms it: nothing that merely looks like yes.
-    _refused(
-        api.post(
-            f"{case}/attempts",
-            {
-                "channel": "phone",
-                "outcome": "no_answer",
-                "attempted_at": an_hour_ago,
-                "checked_safe": 1,
-            },
-        ),
-        422,
-        "checked_safe",
-    )
+    _refused(refused, 409, "channel")
+    # Only true says she called in or that it was safe to talk: nothing that merely looks
+    # like yes.
+    for flag in ("called_in", "safe_to_talk"):
+        _refused(
+            api.post(
+                f"{case}/attempts",
+                {"channel": "phone", "outcome": "reached", "attempted_at": an_hour_ago, flag: 1},
+            ),
+            422,
+            flag,
+        )
 
-    recorded = api.post(
-        f"{case}/attempts",
-        {"channel": "sms", "outcome": "reached", "attempted_at": an_hour_ago},
-    )
+    recorded = api.post(f"{case}/attempts", first_text)
     assert recorded.status_code == 201
     attempt = recorded.get_json()
     assert (attempt["channel"], attempt["outcome"], attempt["marked_unreachable"]) == (
@@ -398,8 +397,16 @@ def test_a_dropout_reaches_the_relay_inbox_and_its_outcome_is_recorded(
         "outcome_on",
     )
     _refused(api.post(outcome_url, {"outcome": "told him"}), 422, "outcome")
+    # A call is a contact with her: not before the safety steps.
+    _refused(
+        api.post(outcome_url, {"outcome": "informed_phone", "outcome_on": today.isoformat()}),
+        409,
+        "outcome",
+    )
     assert db.session.scalar(select(func.count()).select_from(RelayOutcome)) == 0
 
+    first_steps_taken(held.partner_treater.user, held.case.id, clock)
+    db.session.commit()
     recorded = api.post(outcome_url, {"outcome": "informed_phone", "outcome_on": today.isoformat()})
     assert recorded.status_code == 201
     [event] = api.get("/relay-events").get_json()["events"]

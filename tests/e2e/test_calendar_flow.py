@@ -19,7 +19,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, words
+from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, take_the_safety_steps, words
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +57,7 @@ def test_a_booked_session_is_in_the_week_the_list_and_the_private_feed(
     expect(page.get_by_text(t("You now hold the case."))).to_be_visible()
     case_id = uuid.UUID(re.search(r"/partner/cases/([0-9a-f-]{36})", page.url).group(1))
     reference = case_id.hex[:8]
+    take_the_safety_steps(page, "sv")
     page.get_by_role("link", name=t("Record her answer")).click()
     page.get_by_label(t("Her answer"), exact=True).select_option(label=t("Accepted"))
     page.get_by_label(t("Contact by phone")).check()

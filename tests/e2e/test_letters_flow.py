@@ -26,6 +26,9 @@ def test_a_letter_is_previewed_in_both_languages_sent_and_listed(
     page.goto(served.url + "/partner/")
     page.locator("tr", has_text=partner).get_by_role("button", name=t("Pick up")).click()
     expect(page.get_by_text(t("You now hold the case."))).to_be_visible()
+    page.get_by_role("link", name=t("Assess suitability")).click()
+    page.get_by_label(t("Decision")).select_option(label=t("Contact the partner"))
+    page.get_by_role("button", name=t("Save")).click()
     # Her own consent names letters: the client's consent covered a first call only.
     page.get_by_role("link", name=t("Record her answer")).click()
     page.get_by_label(t("Her answer"), exact=True).select_option(label=t("Accepted"))

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, words
+from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, take_the_safety_steps, words
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +27,7 @@ def test_a_dropout_reaches_the_partner_side_and_is_acted_on(
     page.locator("tr", has_text=partner).get_by_role("button", name=t("Pick up")).click()
     expect(page.get_by_text(t("You now hold the case."))).to_be_visible()
     case_url = page.url.split("#")[0]
+    take_the_safety_steps(page, language)
     page.get_by_role("button", name=t("Log out")).click()
 
     # The client side: treatment starts, he misses a session, then drops out.

@@ -40,8 +40,11 @@ def log_in_as(page: Page, served: Served, role: str, language: str) -> None:
     page.get_by_role("button", name=t("Log in")).click()
 
 
-def hand_over_a_case(page: Page, served: Served, language: str, partner: str) -> None:
-    """The client side's part, briefly: a client, a signed consent, the partner's details."""
+def hand_over_a_case(
+    page: Page, served: Served, language: str, partner: str, *, letters: bool = False
+) -> None:
+    """The client side's part, briefly: a client, a signed consent (to a first call, and to a
+    first letter when ``letters``), the partner's details."""
     t = words(language)
     log_in_as(page, served, "client_treater", language)
     page.get_by_role("link", name=t("Register a client")).click()
@@ -50,6 +53,8 @@ def hand_over_a_case(page: Page, served: Served, language: str, partner: str) ->
     page.get_by_role("button", name=t("Register"), exact=True).click()
     page.get_by_role("link", name=t("Record consent")).click()
     page.get_by_label(t("Contact the partner by phone")).check()
+    if letters:
+        page.get_by_label(t("Contact the partner by letter")).check()
     page.get_by_label(
         t("Tell the partner, if she wishes, when the client ends or drops out")
     ).check()
@@ -81,3 +86,36 @@ def audit_actions(served: Served) -> list[str]:
             return list(connection.scalars(text("SELECT action FROM audit_event ORDER BY seq")))
     finally:
         engine.dispose()
+
+
+def last_weekday_morning() -> str:
+    """10:00 on the latest Monday to Friday before today, as a form's date and time: inside
+    the clinic's first-call hours."""
+    from datetime import date, timedelta
+
+    day = date.today() - timedelta(days=1)
+    while day.isoweekday() > 5:
+        day -= timedelta(days=1)
+    return f"{day.isoformat()}T10:00"
+
+
+def take_the_safety_steps(page: Page, language: str) -> None:
+    """On the case page of a case just picked up: found suitable, reached by a first call
+    that asked whether it was safe to talk, and her plan (phone, weekdays 09 to 17)."""
+    t = words(language)
+    page.get_by_role("link", name=t("Assess suitability")).click()
+    page.get_by_label(t("Decision")).select_option(label=t("Contact the partner"))
+    page.get_by_role("button", name=t("Save")).click()
+    page.get_by_role("link", name=t("Record a contact attempt")).click()
+    page.get_by_label(t("Way of contact")).select_option(label=t("Phone"))
+    page.get_by_label(t("Outcome")).select_option(label=t("Reached"))
+    page.get_by_label(t("When")).fill(last_weekday_morning())
+    page.get_by_label(t("I asked first whether it was safe to talk, and she said it was")).check()
+    page.get_by_role("button", name=t("Save")).click()
+    page.get_by_role("link", name=t("Write the safe-contact plan")).click()
+    page.get_by_label(t("Phone"), exact=True).check()
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+        page.get_by_label(t(day), exact=True).check()
+    page.get_by_label(t("Safe from")).fill("09:00")
+    page.get_by_label(t("Safe until")).fill("17:00")
+    page.get_by_role("button", name=t("Save")).click()

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import time
 
 from partnercontact.db import db
-from partnercontact.partner_side.contact import SafeContactPlanIn, save_safe_contact_plan
+from partnercontact.partner_side.contact import (
+    SafeContactPlanIn,
+    decide_suitability,
+    save_safe_contact_plan,
+)
 from partnercontact.partner_side.messaging.sms import new_idempotency_key, queue_sms
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.service import pick_up
@@ -23,8 +27,9 @@ class Held:
     case: PartnerCase
 
 
-def held_for_sms(factory: Factory, clock, **kwargs: object) -> Held:
-    """A case handed over and picked up, in a clinic that has a phone number."""
+def held_for_sms(factory: Factory, clock, *, suitable: bool = True, **kwargs: object) -> Held:
+    """A case handed over and picked up, in a clinic that has a phone number; found suitable
+    for contact unless ``suitable`` is off."""
     clinic = factory.default_clinic
     if not clinic.phone:
         clinic.phone = CLINIC_PHONE
@@ -33,6 +38,8 @@ def held_for_sms(factory: Factory, clock, **kwargs: object) -> Held:
     case = handed_over_case(factory, clock, client_treater=client_treater, **kwargs)  # type: ignore[arg-type]
     holder = factory.partner_treater()
     pick_up(holder.user, case.id)
+    if suitable:
+        decide_suitability(holder.user, case.id, decision="contact")
     db.session.commit()
     return Held(client_treater, holder, case)
 

@@ -40,13 +40,15 @@ from partnercontact.partner_side.messaging.models import SentLetter
 from partnercontact.partner_side.messaging.templates import (
     LANGUAGES,
     LETTER_PURPOSES,
+    THREAT_WARNING_PURPOSE,
     letter_version,
 )
 from partnercontact.partner_side.models import PartnerCase
-from partnercontact.partner_side.rules import MessageRefused
+from partnercontact.partner_side.rules import FIRST_CONTACT_LETTERS, MessageRefused
 from partnercontact.partner_side.service import PartnerCaseNotFound, pick_up
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
+from tests.cases_built import first_steps_taken
 from tests.factories import Account, Factory
 from tests.helpers import csrf_token, log_in, masked, submit, text_of
 from tests.messaging.rows import case_with_number
@@ -77,7 +79,9 @@ class Held:
     case: PartnerCase
 
 
-def _held(factory: Factory, clock, **kwargs: object) -> Held:
+def _held(factory: Factory, clock, *, suitable: bool = True, **kwargs: object) -> Held:
+    """A case picked up in a clinic with a letterhead, found suitable for contact unless
+    ``suitable`` is off: the first letters (information, call announcement) may go."""
     clinic = factory.clinic(CLINIC_NAME)
     clinic.letterhead = LETTERHEAD
     db.session.commit()
@@ -85,8 +89,31 @@ def _held(factory: Factory, clock, **kwargs: object) -> Held:
     case = handed_over_case(factory, clock, client_treater=client_treater, **kwargs)  # type: ignore[arg-type]
     holder = factory.partner_treater(clinic=clinic)
     pick_up(holder.user, case.id)
+    if suitable:
+        contact.decide_suitability(holder.user, case.id, decision="contact")
     db.session.commit()
     return Held(clinic, client_treater, holder, case)
+
+
+def _reached(held: Held, clock) -> None:
+    """She has been reached and her plan allows letters: every letter may go, not only the
+    first ones."""
+    first_steps_taken(held.holder.user, held.case.id, clock)
+    db.session.commit()
+
+
+def _warned(held: Held, factory: Factory, clock) -> None:
+    """She declined, and a manager confirmed a threat warning: the threat warning letter or
+    text may go to her."""
+    contact.record_answer(
+        held.holder.user, held.case.id, answer="declined", answered_on=clock.now().date()
+    )
+    warning = contact.record_threat_warning(
+        held.holder.user, held.case.id, reason="He has said he will go to her home tonight."
+    )
+    db.session.commit()
+    contact.confirm_threat_warning(factory.manager(clinic=held.clinic).user, warning.id)
+    db.session.commit()
 
 
 @pytest.fixture
@@ -145,8 +172,12 @@ def _actions() -> list[str]:
 @pytest.mark.parametrize("language", list(LANGUAGES))
 @pytest.mark.parametrize("purpose", list(LETTER_PURPOSES))
 def test_every_letter_names_the_clinic_inside_and_only_a_neutral_sender_outside(
-    held: Held, clock, purpose: str, language: str
+    held: Held, factory: Factory, clock, purpose: str, language: str
 ) -> None:
+    if purpose == THREAT_WARNING_PURPOSE:
+        _warned(held, factory, clock)
+    elif purpose not in FIRST_CONTACT_LETTERS:
+        _reached(held, clock)
     event_id = _ended(held, clock) if purpose == "treatment_ended" else None
     letter = letters.send_letter(held.holder.user, held.case.id, purpose, language, event_id)
     db.session.commit()
@@ -183,6 +214,7 @@ def test_every_letter_names_the_clinic_inside_and_only_a_neutral_sender_outside(
 def test_the_notice_says_how_his_treatment_ended_and_records_that_she_was_told(
     held: Held, clock, ending: str, swedish: str
 ) -> None:
+    _reached(held, clock)
     event_id = _ended(held, clock, ending)
     page = letters.preview_letter(held.holder.user, held.case.id, "treatment_ended", "sv", event_id)
     assert swedish in page
@@ -235,7 +267,8 @@ def test_her_name_is_escaped_in_the_letter(factory: Factory, clock) -> None:
 # --- the sealed document ------------------------------------------------------------------
 
 
-def test_the_document_is_sealed_under_the_case_key_for_its_own_row(held: Held) -> None:
+def test_the_document_is_sealed_under_the_case_key_for_its_own_row(held: Held, clock) -> None:
+    _reached(held, clock)
     letter = letters.send_letter(held.holder.user, held.case.id, "closing", "sv")
     db.session.commit()
     # The column as the database holds it, past every type the model puts on it.
@@ -320,6 +353,7 @@ def test_a_partner_who_declined_gets_no_letter(held: Held, clock) -> None:
 
 
 def test_she_declined_but_asked_to_be_told_so_the_notice_goes(held: Held, clock) -> None:
+    _reached(held, clock)
     contact.record_answer(
         held.holder.user,
         held.case.id,
@@ -354,7 +388,7 @@ def test_a_plan_that_does_not_allow_letters_stops_them(held: Held) -> None:
     )
     db.session.commit()
     refusal = _refused(held)
-    assert refusal.rule == "contact" and "does not allow contact by" in _english(refusal)
+    assert refusal.rule == "plan_fit" and "does not allow contact by" in _english(refusal)
 
 
 def test_a_protected_partner_gets_a_letter_only_under_a_decision(factory: Factory, clock) -> None:
@@ -572,6 +606,7 @@ def test_a_refusal_comes_back_on_the_form_with_its_message_and_the_choices_kept(
 def test_the_relay_task_opens_the_notice_letter_for_its_event(
     held: Held, browser: FlaskClient, clock
 ) -> None:
+    _reached(held, clock)
     event_id = _ended(held, clock)
     case_page = text_of(browser.get(f"/partner/cases/{held.case.id}"))
     link = f"/partner/cases/{held.case.id}/letters/new?relay_event_id={event_id}"
@@ -617,6 +652,7 @@ def test_a_letter_of_another_case_is_not_found_like_an_unknown_case(
 ) -> None:
     other = handed_over_case(factory, clock, client_treater=held.client_treater)
     pick_up(held.holder.user, other.id)
+    contact.decide_suitability(held.holder.user, other.id, decision="contact")
     db.session.commit()
     letter = letters.send_letter(held.holder.user, other.id, "information", "sv")
     db.session.commit()

@@ -24,6 +24,7 @@ from partnercontact.partner_side.service import name_staff
 from partnercontact.phones import phone_index
 from partnercontact.relay.models import RelayEvent
 from partnercontact.transports.transport import OutboxTransport
+from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.messaging.rows import case_with_number, fresh, sms_row
 from tests.messaging.sending import CLINIC_PHONE, Held, held_for_sms, queue, safe_hours
@@ -140,9 +141,9 @@ def test_she_ended_the_contact(held) -> None:
 
 def test_outside_her_safe_hours_and_channels(held, clock) -> None:
     safe_hours(held, start=13, end=15)  # 09:00 UTC is 10:00 in Stockholm
-    _refused(held, "contact", "utanför hennes säkra tider")
+    _refused(held, "plan_fit", "utanför hennes säkra tider")
     clock.set(datetime(2026, 1, 17, 13, 0, tzinfo=UTC))  # a Saturday
-    _refused(held, "contact", "inte en av hennes säkra dagar")
+    _refused(held, "plan_fit", "inte en av hennes säkra dagar")
     clock.set(datetime(2026, 1, 19, 13, 0, tzinfo=UTC))  # Monday 14:00 in Stockholm
     assert queue(held).state == "queued"
     contact.save_safe_contact_plan(
@@ -158,6 +159,7 @@ def test_outside_her_safe_hours_and_channels(held, clock) -> None:
     db.session.commit()
     with pytest.raises(MessageRefused) as caught:
         queue(held, confirm_duplicate=True)  # the same text as a moment ago
+    assert caught.value.rule == "plan_fit"
     assert "tillåter inte det här kontaktsättet" in str(caught.value.message)
 
 
@@ -185,6 +187,7 @@ def _ended_treatment(held: Held, clock, outcome: str = "dropped_out") -> RelayEv
 
 
 def test_the_notice_she_asked_for_reaches_her_although_she_declined(held, clock) -> None:
+    first_steps_taken(held.holder.user, held.case.id, clock)  # reached: she answers
     contact.record_answer(
         held.holder.user,
         held.case.id,
@@ -200,6 +203,7 @@ def test_the_notice_she_asked_for_reaches_her_although_she_declined(held, clock)
 
 
 def test_without_asking_for_it_a_declined_partner_gets_no_notice(held, clock) -> None:
+    first_steps_taken(held.holder.user, held.case.id, clock)  # reached: she answers
     contact.record_answer(
         held.holder.user, held.case.id, answer="declined", answered_on=date(2026, 1, 15)
     )
@@ -238,7 +242,9 @@ LANDLINE = "08-123 456 78"
 
 def test_a_swedish_landline_is_handed_over_and_called_but_never_texted(factory, clock) -> None:
     """Her landline is hers to be called on: the hand-over keeps it and a call to it is
-    recorded, but a text message to it would never arrive, so none is queued."""
+    recorded, but a text message to it would never arrive, so none is queued. (The client's
+    consent names letters and texts: the clinic calls her once she has called back after the
+    first letter and her plan allows calls.)"""
     held = held_for_sms(factory, clock, phone=LANDLINE)
     note = db.session.scalar(
         select(PartnerHandover).where(PartnerHandover.episode_id == held.case.episode_id)
@@ -248,16 +254,17 @@ def test_a_swedish_landline_is_handed_over_and_called_but_never_texted(factory, 
     assert refusal.field == "partner_phone"
     assert "telefonnummer" in str(refusal.message)
 
+    first_steps_taken(held.holder.user, held.case.id, clock)
     contact.record_attempt(
         held.holder.user,
         held.case.id,
         channel="phone",
         outcome="no_answer",
         attempted_at=clock.now(),
-        checked_safe=True,
     )
     db.session.commit()
-    assert [attempt.channel for attempt in contact.attempts_of(held.case)] == ["phone"]
+    called = contact.attempts_of(held.case)[0]  # the newest: the clinic's call
+    assert (called.channel, called.outcome, called.called_in) == ("phone", "no_answer", False)
 
 
 def test_a_message_queued_to_a_landline_before_the_rule_is_cancelled_by_the_worker(

@@ -31,10 +31,12 @@ def handed_over_case(
     name: str = "Maja Påhittad",
     phone: str = "070-765 43 21",
     address: str | None = "Storgatan 1, 123 45 Lindvik",
+    scopes: list[str] | None = None,
 ) -> PartnerCase:
+    """``scopes``: the client's consent's, when not the usual letter, text and notice."""
     treater = client_treater or factory.client_treater()
     client_id = client_of(treater.user)
-    signed_consent_of(treater.user, client_id, clock)
+    signed_consent_of(treater.user, client_id, clock, **({"scopes": scopes} if scopes else {}))
     hand_over(
         treater.user,
         client_id,

@@ -19,7 +19,7 @@ from partnercontact.client_side.consent.models import Consent
 from partnercontact.db import db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.partner_side import contact, rules, sending
-from partnercontact.partner_side.contact import ContactNotSafe, SafeContactPlanIn
+from partnercontact.partner_side.contact import SafeContactPlanIn
 from partnercontact.partner_side.errors import ContactInvalid
 from partnercontact.partner_side.models import (
     ContactAttempt,
@@ -367,13 +367,15 @@ def test_a_withdrawn_client_consent_stops_a_first_contact_not_her_support(held) 
     db.session.commit()
     with pytest.raises(ContactNotAllowed):
         check_contact_allowed(held.case, "sms", local(MONDAY, 10))
+    # She calls the clinic herself: that reaches her without the clinic contacting her.
     contact.record_attempt(
         held.partner_treater.user,
         held.case.id,
-        channel="sms",
+        channel="phone",
         outcome="reached",
         attempted_at=datetime(2026, 1, 15, 8, tzinfo=UTC),
-        checked_safe=True,
+        called_in=True,
+        safe_to_talk=True,
     )
     db.session.commit()
     check_contact_allowed(held.case, "sms", local(MONDAY, 10))
@@ -460,7 +462,7 @@ def test_no_contact_after_she_declined_or_the_assessment_said_no(held, clock) ->
         ({"outcome": "maybe"}, "outcome"),
         ({"attempted_at": None}, "attempted_at"),
         ({"attempted_at": datetime(2026, 1, 15, 9, 1, tzinfo=UTC)}, "attempted_at"),
-        ({"channel": "phone"}, "checked_safe"),  # the client consented to letters and sms only
+        ({"channel": "phone"}, "channel"),  # the client consented to letters and sms only
     ],
 )
 def test_a_bad_attempt_names_its_field(held, values, field) -> None:
@@ -471,7 +473,9 @@ def test_a_bad_attempt_names_its_field(held, values, field) -> None:
         "attempted_at": datetime(2026, 1, 15, 8, 30, tzinfo=UTC),
         **values,
     }
-    error = ContactNotSafe if field == "checked_safe" else ContactInvalid
+    contact.decide_suitability(holder, case.id, decision="contact")
+    db.session.commit()
+    error = ContactNotAllowed if values.get("channel") == "phone" else ContactInvalid
     assert_refused(
         lambda: contact.record_attempt(holder, case.id, **values),
         field,
@@ -481,39 +485,43 @@ def test_a_bad_attempt_names_its_field(held, values, field) -> None:
     )
 
 
-def test_an_unsafe_attempt_is_recorded_only_when_checked(held) -> None:
+def test_an_attempt_outside_her_plan_is_refused_unless_she_called_in(held) -> None:
     holder, case = held.partner_treater.user, held.case
+    contact.decide_suitability(holder, case.id, decision="contact")
     contact.save_safe_contact_plan(holder, case.id, PLAN)
     db.session.commit()
     saturday = local(date(2026, 1, 10), 12)
-    with pytest.raises(ContactNotSafe) as caught:
+    with pytest.raises(ContactNotAllowed) as caught:
         contact.record_attempt(
             holder, case.id, channel="sms", outcome="no_answer", attempted_at=saturday
         )
-    assert caught.value.field == "checked_safe"
+    assert caught.value.field == "attempted_at" and caught.value.rule == "plan_fit"
+    assert "Lördag är inte en av hennes säkra dagar" in str(caught.value.message)
     db.session.rollback()
     assert count(ContactAttempt, case) == 0
     recorded = contact.record_attempt(
         holder,
         case.id,
-        channel="sms",
-        outcome="no_answer",
+        channel="phone",
+        outcome="reached",
         attempted_at=saturday,
-        checked_safe=True,
+        called_in=True,
+        safe_to_talk=True,
     )
     db.session.commit()
-    assert recorded.attempt.attempted_at == saturday and not recorded.marked_unreachable
+    assert recorded.attempt.called_in and recorded.attempt.safe_to_talk
     assert actions(case)[-1] == AuditAction.CONTACT_ATTEMPT_RECORDED
 
 
 def _attempt(held: HandedOver, at: datetime, outcome: str = "no_answer"):  # type: ignore[no-untyped-def]
+    if not contact.suitability_history(held.case):
+        contact.decide_suitability(held.partner_treater.user, held.case.id, decision="contact")
     recorded = contact.record_attempt(
         held.partner_treater.user,
         held.case.id,
         channel="sms",
         outcome=outcome,
         attempted_at=at,
-        checked_safe=True,
     )
     db.session.commit()
     return recorded
@@ -560,6 +568,14 @@ def test_an_unreachable_answer_recorded_by_hand_needs_no_review(held) -> None:
 
 def test_reaching_her_once_stops_the_rule(held, clock) -> None:
     _attempt(held, clock.now(), "reached")
+    # Reached, her plan comes next; attempts after it follow the plan.
+    every_day = [str(day) for day in range(1, 8)]
+    contact.save_safe_contact_plan(
+        held.partner_treater.user,
+        held.case.id,
+        plan(safe_days=every_day, safe_from=time(8), safe_until=time(20)),
+    )
+    db.session.commit()
     for _ in range(4):
         clock.advance(hours=2)
         assert not _attempt(held, clock.now()).marked_unreachable

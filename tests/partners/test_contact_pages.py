@@ -166,12 +166,13 @@ def test_accepting_needs_her_consent_and_ending_needs_a_confirmation(browser, he
     assert response.status_code == 409  # nothing left to withdraw: shown at the top
 
 
-def test_an_unsafe_attempt_asks_for_the_check(browser, held) -> None:
+def test_an_attempt_outside_her_plan_is_refused_unless_she_called_in(browser, held) -> None:
+    contact.decide_suitability(held.partner_treater.user, held.case.id, decision="contact")
     contact.save_safe_contact_plan(
         held.partner_treater.user,
         held.case.id,
         contact.SafeContactPlanIn(
-            channels=["sms"], safe_days=["1"], safe_from=time(9), safe_until=time(17)
+            channels=["sms", "phone"], safe_days=["1"], safe_from=time(9), safe_until=time(17)
         ),
     )
     db.session.commit()
@@ -181,11 +182,17 @@ def test_an_unsafe_attempt_asks_for_the_check(browser, held) -> None:
     # Thursday 15 January, 09:30 in Stockholm: not one of her safe days.
     data = {"channel": "sms", "outcome": "no_answer", "attempted_at": "2026-01-15T09:30"}
     response = submit(browser, form, data)
-    assert response.status_code == 400
+    assert response.status_code == 409
     page = text_of(response)
-    assert 'id="checked_safe-error"' in page and 'id="not-safe"' in page
+    assert 'id="attempted_at-error"' in page and "inte en av hennes säkra dagar" in page
+    assert 'id="missing-step"' in page and f"/partner/cases/{held.case.id}/safe-contact" in page
     assert count(ContactAttempt, held.case) == 0
-    response = submit(browser, form, {**data, "checked_safe": "y"})
+    # A reached call needs the safety question answered, even when she called.
+    reached = {**data, "channel": "phone", "outcome": "reached", "called_in": "y"}
+    response = submit(browser, form, reached)
+    assert response.status_code == 400 and 'id="safe_to_talk-error"' in text_of(response)
+    assert count(ContactAttempt, held.case) == 0
+    response = submit(browser, form, {**reached, "safe_to_talk": "y"})
     assert response.status_code == 302
     assert count(ContactAttempt, held.case) == 1
     response = submit(browser, form, {**data, "attempted_at": "2026-01-15T10:30"})
@@ -193,6 +200,8 @@ def test_an_unsafe_attempt_asks_for_the_check(browser, held) -> None:
 
 
 def test_the_case_page_asks_for_a_review_after_the_rule_marked_her(browser, held, clock) -> None:
+    contact.decide_suitability(held.partner_treater.user, held.case.id, decision="contact")
+    db.session.commit()
     form = page_of(held.case, "attempts/new")
     for hour in ("08:00", "08:30", "09:00"):
         data = {"channel": "sms", "outcome": "no_answer", "attempted_at": f"2026-01-15T{hour}"}

@@ -16,6 +16,7 @@ from partnercontact.partner_side.contact import record_answer
 from partnercontact.partner_side.relay_inbox import record_outcome
 from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.models import RelayEvent
+from tests.cases_built import first_steps_taken
 from tests.helpers import log_in, sample_url, submit
 from tests.partners.conftest import HandedOver
 
@@ -32,6 +33,7 @@ def test_no_client_side_route_reads_outcomes_or_her_answers(
     partner_treater = handed_over.partner_treater.user
     case = handed_over.case
     pick_up(partner_treater, case.id)
+    first_steps_taken(partner_treater, case.id, clock)
     record_answer(
         partner_treater, case.id, answer="accepted", answered_on=today, scopes=["contact_phone"]
     )
@@ -66,7 +68,9 @@ def test_no_client_side_route_reads_outcomes_or_her_answers(
         # The partner side acts on the event between the client treater's requests.
         event.remove(db.engine, "before_cursor_execute", capture)
         event_id = db.session.scalar(select(RelayEvent.id))
-        record_outcome(partner_treater, case.id, event_id, outcome="informed_sms", outcome_on=today)
+        record_outcome(
+            partner_treater, case.id, event_id, outcome="informed_phone", outcome_on=today
+        )
         db.session.commit()
         event.listen(db.engine, "before_cursor_execute", capture)
         crawled = 0

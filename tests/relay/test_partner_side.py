@@ -19,7 +19,7 @@ from partnercontact.partner_side.rules import ContactNotAllowed, check_contact_a
 from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.handover import PartnerDetails, hand_over
 from partnercontact.relay.models import RelayEvent, RelayOutcome
-from tests.cases_built import attach_pdf, client_of, consent_of
+from tests.cases_built import attach_pdf, client_of, consent_of, first_steps_taken
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
@@ -35,8 +35,9 @@ DETAILS = PartnerDetails(
 
 
 @pytest.fixture
-def held(handed_over: HandedOver) -> HandedOver:
+def held(handed_over: HandedOver, clock) -> HandedOver:
     pick_up(handed_over.partner_treater.user, handed_over.case.id)
+    first_steps_taken(handed_over.partner_treater.user, handed_over.case.id, clock)
     db.session.commit()
     return handed_over
 

@@ -7,7 +7,11 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from partnercontact.db import db
-from partnercontact.partner_side.contact import record_answer
+from partnercontact.partner_side.contact import (
+    SafeContactPlanIn,
+    record_answer,
+    save_safe_contact_plan,
+)
 from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.sessions import book_session
 from partnercontact.tasks.models import ScheduledTask
@@ -20,8 +24,19 @@ def accepted(
     factory, clock, *, scopes: list[str] | None = None, on: date | None = None, **kwargs
 ) -> Held:
     """A case picked up by a partner treater, in a clinic with a phone number, whose partner
-    accepted contact (by default with reminders by text)."""
+    accepted contact (by default with reminders by text) and agreed her plan: phone and text,
+    every day from 07 to 21 (a test that needs other hours saves another plan)."""
     held = held_for_sms(factory, clock, **kwargs)
+    save_safe_contact_plan(
+        held.holder.user,
+        held.case.id,
+        SafeContactPlanIn(
+            channels=["phone", "sms"],
+            safe_days=[str(day) for day in range(1, 8)],
+            safe_from=time(7),
+            safe_until=time(21),
+        ),
+    )
     record_answer(
         held.holder.user,
         held.case.id,

@@ -21,6 +21,7 @@ from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.sessions import book_session, cancel_session
 from partnercontact.partner_side.service import pick_up, reference_of
 from partnercontact.tasks.queue import dispatch_due
+from tests.cases_built import first_steps_taken
 from tests.factories import Account, Factory
 from tests.helpers import log_in, text_of
 from tests.partners.conftest import handed_over_case
@@ -42,12 +43,14 @@ class Held:
 
 def held_case(factory: Factory, clock, *, holder: Account | None = None, **details: object) -> Held:
     """A case handed over and picked up by ``holder`` (a new partner treater if not given),
-    whose partner accepted contact today: the clinic's plan gives it three sessions to book,
-    due today, in four weeks and in eight weeks."""
+    with the first safety steps taken (tests.cases_built.first_steps_taken), whose partner
+    accepted contact today: the clinic's plan gives it three sessions to book, due today, in
+    four weeks and in eight weeks."""
     client_treater = factory.client_treater()
     partner_case = handed_over_case(factory, clock, client_treater=client_treater, **details)  # type: ignore[arg-type]
     holder = holder or factory.partner_treater()
     pick_up(holder.user, partner_case.id)
+    first_steps_taken(holder.user, partner_case.id, clock)
     record_answer(
         holder.user,
         partner_case.id,

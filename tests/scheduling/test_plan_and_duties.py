@@ -53,13 +53,15 @@ def test_the_first_contact_is_due_days_after_the_hand_over_at_the_clinics_remind
 
 def test_no_first_contact_reminder_once_she_was_reached(app, factory, clock):
     held = held_for_sms(factory, clock)
+    # She called the clinic herself (the client's consent names letters and texts, not calls).
     record_attempt(
         held.holder.user,
         held.case.id,
         channel="phone",
         outcome="reached",
         attempted_at=clock.now(),
-        checked_safe=True,
+        called_in=True,
+        safe_to_talk=True,
     )
     db.session.commit()
     clock.advance(days=10)
@@ -166,13 +168,13 @@ def test_an_unanswered_first_contact_is_escalated_to_treater_and_managers_once(a
     held = held_for_sms(factory, clock)
     required = factory.default_clinic.contact_attempts_required
     for _ in range(required + 1):
+        # First texts: the client's consent names letters and texts, not calls.
         record_attempt(
             held.holder.user,
             held.case.id,
-            channel="phone",
+            channel="sms",
             outcome="no_answer",
             attempted_at=clock.now(),
-            checked_safe=True,
         )
         db.session.commit()
         clock.advance(hours=2)

@@ -24,6 +24,7 @@ from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.sessions import book_session
 from partnercontact.partner_side.service import pick_up
 from partnercontact.tasks.models import ScheduledTask
+from tests.cases_built import first_steps_taken
 from tests.factories import Account, Factory
 from tests.helpers import csrf_token, log_in, submit, text_of
 from tests.messaging.sending import Held, held_for_sms, safe_hours
@@ -44,7 +45,9 @@ def sv(message: str, **values: object) -> str:
         return str(escape(gettext(message, **values)))
 
 
-def accept(held: Held) -> None:
+def accept(held: Held, clock) -> None:
+    """The first safety steps (found suitable, her plan, reached), then she accepts."""
+    first_steps_taken(held.holder.user, held.case.id, clock)
     record_answer(
         held.holder.user, held.case.id, answer="accepted", answered_on=ACCEPTED_ON, scopes=SCOPES
     )
@@ -57,8 +60,8 @@ def held(factory: Factory, clock) -> Held:
 
 
 @pytest.fixture
-def accepted(held: Held) -> Held:
-    accept(held)
+def accepted(held: Held, clock) -> Held:
+    accept(held, clock)
     return held
 
 
@@ -136,12 +139,12 @@ def book(browser: FlaskClient, held: Held, session: ContactSession, **changes: s
 # --- the list -----------------------------------------------------------------------------------
 
 
-def test_the_plans_sessions_appear_when_she_accepts(browser, held) -> None:
+def test_the_plans_sessions_appear_when_she_accepts(browser, held, clock) -> None:
     before = section(text_of(browser.get(case_page(held))))
     assert 'id="session-' not in before
     assert sv("No contact sessions yet.") in before
 
-    accept(held)
+    accept(held, clock)
     page = section(text_of(browser.get(case_page(held))))
     planned = sessions_of(held)
     # The clinic's default plan: three sessions, one every four weeks from the day she accepted.
@@ -275,7 +278,7 @@ def test_bad_booking_input_names_its_field_and_writes_nothing(
 
 
 def test_sessions_are_booked_only_while_she_has_accepted(browser, held, factory, clock) -> None:
-    accept(held)
+    accept(held, clock)
     first = sessions_of(held)[0]
     record_answer(
         held.holder.user, held.case.id, answer="declined", answered_on=ACCEPTED_ON, scopes=[]
@@ -426,7 +429,7 @@ def test_another_cases_session_is_not_found(browser, accepted, factory, clock) -
     pick_up(accepted.holder.user, other_case.id)
     db.session.commit()
     other = Held(client_treater, accepted.holder, other_case)
-    accept(other)
+    accept(other, clock)
     theirs = sessions_of(other)[0]
     before = snapshot(accepted), snapshot(other)
     for action in ("book", "cancel", "record"):

@@ -26,10 +26,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text, update
 
+from partnercontact.auth.models import User
 from partnercontact.clinics.clock import local_date
 from partnercontact.clock import FixedClock
 from partnercontact.db import db
-from partnercontact.partner_side.contact import record_answer
+from partnercontact.partner_side.contact import (
+    SafeContactPlanIn,
+    decide_suitability,
+    record_answer,
+    record_attempt,
+    save_safe_contact_plan,
+)
 from partnercontact.partner_side.messaging.dispatch import send_due_sms
 from partnercontact.partner_side.messaging.models import SmsMessage
 from partnercontact.partner_side.models import PartnerCase
@@ -100,12 +107,39 @@ def _add_first_contact_tasks(cases: list[PartnerCase], count: int, due: datetime
     db.session.commit()
 
 
+# Every moment of every day: the workers run on the system clock, at whatever hour the test
+# runs, and her plan must not hold back a reminder due at once.
+ALWAYS_SAFE = SafeContactPlanIn(
+    channels=["phone", "sms"],
+    safe_days=[str(day) for day in range(1, 8)],
+    safe_from=clock_time(0, 0),
+    safe_until=clock_time(23, 59, 59, 999_999),
+)
+
+
+def _first_steps_taken(holder: User, case: PartnerCase, clock: FixedClock) -> None:
+    """Found suitable, her plan (always safe for calls and texts), and reached when she called
+    the clinic: sessions may be booked with her."""
+    decide_suitability(holder, case.id, decision="contact")
+    save_safe_contact_plan(holder, case.id, ALWAYS_SAFE)
+    record_attempt(
+        holder,
+        case.id,
+        channel="phone",
+        outcome="reached",
+        attempted_at=clock.now() - timedelta(minutes=30),
+        called_in=True,
+        safe_to_talk=True,
+    )
+
+
 def _accepted_with_booked_sessions(
     factory: Factory, clock: FixedClock, count: int, first_number: int
 ) -> list[PartnerCase]:
-    """``count`` cases whose partner accepted contact with reminders by text, each of the plan's
-    sessions booked a few days ahead: booking schedules each session's text reminder, due at
-    once (the clinic reminds so many days before that the moment has passed)."""
+    """``count`` cases whose partner, after the first safety steps, accepted contact with
+    reminders by text, each of the plan's sessions booked a few days ahead: booking schedules
+    each session's text reminder, due at once (the clinic reminds so many days before that the
+    moment has passed)."""
     clinic = factory.default_clinic
     clinic.reminder_days_before = 30
     db.session.commit()
@@ -122,6 +156,7 @@ def _accepted_with_booked_sessions(
             address=None,
         )
         pick_up(holder.user, case.id)
+        _first_steps_taken(holder.user, case, clock)
         record_answer(
             holder.user,
             case.id,

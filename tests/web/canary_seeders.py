@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import time, timedelta
 
 from partnercontact.auth.models import User
+from partnercontact.clock import FixedClock
 from partnercontact.partner_side import clinical, contact, sending
 from partnercontact.partner_side.messaging.inbound import receive_inbound
 from partnercontact.partner_side.models import PartnerCase
@@ -20,11 +21,16 @@ Marker = Callable[[str], str]
 
 
 def contact_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
-    now = current_runtime().clock.now()
+    clock = current_runtime().clock
+    now = clock.now()
     case_id = partner_case.id
     contact.decide_suitability(
         holder, case_id, decision="no_contact", reason="other", note=marker("Lamplighet")
     )
+    # The newest decision counts: the second one is recorded a moment later, not at the same
+    # instant of the test's fixed clock.
+    assert isinstance(clock, FixedClock)
+    clock.advance(seconds=1)
     contact.decide_suitability(holder, case_id, decision="contact")
     contact.save_safe_contact_plan(
         holder,
@@ -38,13 +44,15 @@ def contact_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dic
             opener=marker("Oppningsfras"),
         ),
     )
+    # She called the clinic (the client's consent names letters and texts, not calls).
     contact.record_attempt(
         holder,
         case_id,
         channel="phone",
         outcome="reached",
         attempted_at=now - timedelta(hours=1),
-        checked_safe=True,
+        called_in=True,
+        safe_to_talk=True,
     )
     contact.record_answer(
         holder,

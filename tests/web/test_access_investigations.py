@@ -57,13 +57,15 @@ def _plan() -> contact.SafeContactPlanIn:
 def _reached(holder: Account, case_id: uuid.UUID, clock) -> None:
     contact.decide_suitability(holder.user, case_id, decision="contact")
     contact.save_safe_contact_plan(holder.user, case_id, _plan())
+    # She called the clinic (the client's consent names letters and texts, not calls).
     contact.record_attempt(
         holder.user,
         case_id,
         channel="phone",
         outcome="reached",
         attempted_at=clock.now() - timedelta(minutes=30),
-        checked_safe=True,
+        called_in=True,
+        safe_to_talk=True,
     )
 
 

@@ -5,7 +5,6 @@ client treater can open about them."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -13,11 +12,11 @@ from sqlalchemy import select
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.partner_side.clinical import record_risk_assessment
-from partnercontact.partner_side.contact import record_answer, record_attempt
+from partnercontact.partner_side.contact import record_answer
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.handover import PartnerDetails, hand_over
-from tests.cases_built import client_of, signed_consent_of
+from tests.cases_built import client_of, first_steps_taken, signed_consent_of
 from tests.factories import Account, Factory
 from tests.helpers import log_in, masked, sample_url
 
@@ -77,14 +76,7 @@ def test_an_accepting_and_a_declining_partner_look_the_same_from_the_client_side
     # Everything that could differ on the partner side does.
     holder = partner_treater.user
     today = clock.now().date()
-    record_attempt(
-        holder,
-        accepting[2],
-        channel="phone",
-        outcome="reached",
-        attempted_at=clock.now() - timedelta(hours=1),
-        checked_safe=True,
-    )
+    first_steps_taken(holder, accepting[2], clock)  # found suitable, her plan, reached
     record_answer(
         holder,
         accepting[2],

@@ -53,17 +53,20 @@ from partnercontact.policy import Permission, requires
 @blp.response(201, AttemptRecordedOut)
 @answers(blp, 400, NOT_FOUND, INVALID)
 def record_attempt(body: dict[str, Any], case_id: uuid.UUID) -> Shown:
-    """Record an attempt to contact her.
+    """Record an attempt to contact her, or a call she made herself (called_in).
 
-    An attempt her plan or consent does not allow is refused on checked_safe unless you
-    confirm that you checked it was safe."""
+    An attempt passes the rules of contact like a letter: refused (409) before a suitability
+    decision, outside the first-contact path before her plan, after she has been reached
+    until her plan is recorded, and outside her plan after that, unless a manager's override
+    covers it. A call that reached her needs safe_to_talk."""
     recorded = contact.record_attempt(
         current_user,
         case_id,
         channel=body["channel"] or "",
         outcome=body["outcome"] or "",
         attempted_at=body["attempted_at"],
-        checked_safe=body["checked_safe"],
+        called_in=body["called_in"],
+        safe_to_talk=body["safe_to_talk"] or None,
     )
     partner_case = partners.held_case_for(current_user, case_id, audited=False)
     return Shown(

@@ -149,6 +149,8 @@ class AttemptOut(Schema):
     attempted_at = fields.DateTime(required=True)
     channel = fields.String(required=True)
     outcome = fields.String(required=True)
+    called_in = fields.Boolean(required=True)
+    safe_to_talk = fields.Boolean(required=True, allow_none=True)
 
 
 class AttemptsOut(Schema):
@@ -452,11 +454,18 @@ class AttemptIn(Schema):
     attempted_at = Moment(
         load_default=None, metadata={"description": "When you tried (ISO 8601; UTC if no offset)"}
     )
-    checked_safe = Boolean(
+    called_in = Boolean(
         load_default=False,
         metadata={
-            "description": "You checked that it was safe: needed to record an attempt her plan "
-            "or consent does not allow"
+            "description": "She called the clinic herself (phone only): no safety step or plan "
+            "refuses it"
+        },
+    )
+    safe_to_talk = Boolean(
+        load_default=False,
+        metadata={
+            "description": "You asked first whether it was safe to talk and she said it was: "
+            "needed for a phone call that reached her"
         },
     )
 

@@ -135,12 +135,13 @@ def _still_allowed(message: SmsMessage, now: datetime, report: DispatchReport) -
             phone_number=message.to_number,
             relay_notice=message.purpose in RELAY_NOTICES,
             spend_decision=False,
+            overridden=message.under_override,
         )
     except MessageRefused as exc:
         if exc.rule == "halted":
             report.waiting.append(message.id)
             return False
-        if exc.rule == "contact" and exc.field == "at":
+        if exc.rule == "plan_fit" and exc.field == "at":
             message.next_attempt_at = now + SAFE_HOURS_RECHECK
             report.waiting.append(message.id)
             return False

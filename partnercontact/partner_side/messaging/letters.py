@@ -273,7 +273,11 @@ def send_refusal(partner_case: PartnerCase, purpose: str) -> MessageRefused | No
     preview: the refusal, or None. Writes nothing and spends no decision."""
     now = current_runtime().clock.now()
     return outbound_refusal(
-        partner_case, CHANNEL, now, relay_notice=purpose in templates.RELAY_NOTICES
+        partner_case,
+        CHANNEL,
+        now,
+        purpose=purpose,
+        relay_notice=purpose in templates.RELAY_NOTICES,
     )
 
 
@@ -326,7 +330,12 @@ def send_letter(
         confirmed=confirm_duplicate,
     )
     check_outbound_allowed(
-        actor, partner_case, CHANNEL, now, relay_notice=purpose in templates.RELAY_NOTICES
+        actor,
+        partner_case,
+        CHANNEL,
+        now,
+        purpose=purpose,
+        relay_notice=purpose in templates.RELAY_NOTICES,
     )
     pdf = html_to_pdf(_render(draft))
     letter = SentLetter(
@@ -353,8 +362,8 @@ def send_letter(
     db.session.add(letter)
     db.session.flush()
     if draft.event is not None:
-        tasks.record_outcome(
-            actor, partner_case.id, draft.event.id, outcome=RELAY_OUTCOME, outcome_on=today
+        tasks.note_outcome(
+            actor, partner_case, draft.event, outcome=RELAY_OUTCOME, outcome_on=today
         )
     if purpose == "information":
         on_letter_sent(partner_case, letter.id, now)

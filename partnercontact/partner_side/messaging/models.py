@@ -65,6 +65,9 @@ class SmsMessage(SealedRecord, Model):
     # A message that would be stale later (a reminder of a session) is cancelled instead of
     # sent once this moment has passed, however long it waited for her safe hours.
     send_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Queued under a manager's override of the safety steps or her plan: the worker does not
+    # hold it to her plan again.
+    under_override: Mapped[bool] = mapped_column(default=False)
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     # A transport error code (Twilio's numeric codes) or a refusal key: never personal content.

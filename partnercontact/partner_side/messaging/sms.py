@@ -199,6 +199,7 @@ def draft_sms(
             partner_case,
             "sms",
             current_runtime().clock.now(),
+            purpose=purpose,
             phone_index=note.phone_index,
             phone_number=note.phone,
             relay_notice=purpose in RELAY_NOTICES,
@@ -247,11 +248,12 @@ def queue_sms(
     body = _render(partner_case, purpose, language)
     now = current_runtime().clock.now()
     check_sms_repeat(partner_case, body, now, confirmed=confirm_duplicate)
-    check_outbound_allowed(
+    allowed = check_outbound_allowed(
         actor,
         partner_case,
         "sms",
         now,
+        purpose=purpose,
         phone_index=note.phone_index,
         phone_number=note.phone,
         relay_notice=purpose in RELAY_NOTICES,
@@ -267,6 +269,7 @@ def queue_sms(
         now=now,
         relay_event_id=relay_event_id,
     )
+    message.under_override = allowed.override is not None
     audit(AuditAction.SMS_QUEUED, actor, partner_case)
     return message
 

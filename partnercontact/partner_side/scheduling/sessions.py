@@ -27,10 +27,12 @@ from partnercontact.errors import Conflict, DomainError
 from partnercontact.i18n import _l
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.rules import (
+    Contact,
     ContactNotAllowed,
-    check_contact_allowed,
+    check_contact,
     current_partner_consent,
     latest_plan,
+    refused_on,
 )
 from partnercontact.partner_side.scheduling import kinds
 from partnercontact.partner_side.scheduling.localtime import next_safe_moment
@@ -157,17 +159,23 @@ def _starts_at(partner_case: PartnerCase, day: date | None, at: time | None) -> 
     return starts_at
 
 
-def _checked_channel(partner_case: PartnerCase, channel: str | None, starts_at: datetime) -> str:
+def _checked_channel(
+    actor: User, partner_case: PartnerCase, channel: str | None, starts_at: datetime
+) -> str:
     if channel not in SESSION_CHANNELS:
         raise SessionInvalid(_l("Choose how you will meet."), field="channel")
-    if channel == "phone":
-        # A call reaches her at its own moment: her safe days and hours apply to it.
-        try:
-            check_contact_allowed(partner_case, "phone", starts_at)
-        except ContactNotAllowed as exc:
-            raise SessionInvalid(
-                exc.message, field="time" if exc.field == "at" else "channel"
-            ) from None
+    # A booking is a contact with her: it needs the safety steps and must fit her plan. A call
+    # reaches her at its own moment, so her safe days and hours apply to it; a meeting's
+    # moment is agreed with her.
+    contact = Contact(
+        kind="session",
+        channel="phone" if channel == "phone" else None,
+        at=starts_at if channel == "phone" else None,
+    )
+    try:
+        check_contact(actor, partner_case, contact)
+    except ContactNotAllowed as exc:
+        raise refused_on("time" if exc.field == "at" else "channel", exc) from None
     return channel
 
 
@@ -246,7 +254,7 @@ def book_session(
     _not_final(session)
     _contact_open(partner_case)
     starts_at = _starts_at(partner_case, day, at)
-    channel = _checked_channel(partner_case, channel, starts_at)
+    channel = _checked_channel(actor, partner_case, channel, starts_at)
     minutes = _checked_minutes(minutes)
     now = _now()
     session.starts_at, session.minutes, session.channel = starts_at, minutes, channel

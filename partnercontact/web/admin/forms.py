@@ -15,8 +15,8 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from partnercontact.partner_side.vocabulary import WEEKDAYS
 from partnercontact.policy import Role

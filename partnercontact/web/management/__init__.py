@@ -2,6 +2,7 @@
 from partnercontact.web.management import (
     access_log,
     investigations,
+    overrides,
     statistics,
     tasks,
     threats,
@@ -9,4 +10,13 @@ from partnercontact.web.management import (
 )
 from partnercontact.web.management.views import bp
 
-__all__ = ["access_log", "bp", "investigations", "statistics", "tasks", "threats", "urgent"]
+__all__ = [
+    "access_log",
+    "bp",
+    "investigations",
+    "overrides",
+    "statistics",
+    "tasks",
+    "threats",
+    "urgent",
+]

@@ -97,9 +97,17 @@ PAGES = (
     ),
     (
         "management.threats",
-        _l("Threat warnings to confirm"),
-        _l("Warnings to a partner who declined contact, waiting for your confirmation."),
+        _l("Threat warnings to decide"),
+        _l(
+            "Warnings to a partner who declined contact, waiting for you to confirm or reject them."
+        ),
         Permission.THREAT_WARNINGS_CONFIRM,
+    ),
+    (
+        "management.safety_overrides",
+        _l("Exceptions from the contact steps"),
+        _l("When the clinic must reach a partner once outside the safety steps: logged, once."),
+        Permission.SAFETY_OVERRIDES_DECIDE,
     ),
 )
 

@@ -36,14 +36,17 @@ from partnercontact.auth.models import User
 from partnercontact.clinics import clock
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side import contact, rules, sending
+from partnercontact.partner_side import contact, overrides, rules, sending
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.vocabulary import (
     ANSWERS,
     ATTEMPT_OUTCOMES,
     CHANNELS,
+    CONTACT_KINDS,
     NO_CONTACT_REASONS,
+    OVERRIDABLE_STEPS,
+    OVERRIDE_REASONS,
     PARTNER_SCOPES,
     SUITABILITY_DECISIONS,
     THREAT_WARNING_REJECTIONS,
@@ -58,6 +61,7 @@ from partnercontact.web.partner_side.pages import (
     choices,
     form_page,
     form_refused,
+    step_link,
 )
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
@@ -113,7 +117,10 @@ class AttemptForm(FlaskForm):
     attempted_at = DateTimeLocalField(
         _l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
     )
-    checked_safe = BooleanField(_l("I checked that it was safe"))
+    called_in = BooleanField(_l("She called the clinic herself"))
+    safe_to_talk = BooleanField(
+        _l("I asked first whether it was safe to talk, and she said it was")
+    )
 
 
 class ThreatWarningForm(FlaskForm):
@@ -338,15 +345,13 @@ def new_attempt(case_id: uuid.UUID) -> Response | tuple[str, int]:
             channel=form.channel.data or "",
             outcome=form.outcome.data or "",
             attempted_at=when,
-            checked_safe=bool(form.checked_safe.data),
+            called_in=bool(form.called_in.data),
+            safe_to_talk=bool(form.safe_to_talk.data) or None,
         )
-    except contact.ContactNotSafe as exc:
-        db.session.rollback()
-        show_on_form(form, exc)
-        return page(exc.status, not_safe=str(exc.message))
     except DomainError as exc:
         db.session.rollback()
-        return page(exc.status, error=show_on_form(form, exc))
+        error = show_on_form(form, exc)
+        return page(exc.status, error=error, missing_step=step_link(case_id, exc))
     if recorded.marked_unreachable:
         message = _("The attempt was recorded. She is now marked unreachable: review the case.")
     else:
@@ -394,6 +399,21 @@ def send_decision(case_id: uuid.UUID) -> Response | tuple[str, int]:
 
 
 # --- the case page's sections -----------------------------------------------------------------
+
+
+@case_section("safety-steps", order=-1, template="partner_side/sections/safety_steps.html")
+def _safety_steps_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
+    clinic = partners.clinic_of(partner_case)
+    return {
+        "steps": rules.safety_steps(partner_case),
+        "overrides": overrides.overrides_of(partner_case),
+        "first_call_days": [WEEKDAYS[day] for day in clinic.first_contact_days],
+        "first_call_from": clinic.first_contact_from,
+        "first_call_until": clinic.first_contact_until,
+        "step_labels": OVERRIDABLE_STEPS,
+        "kind_labels": CONTACT_KINDS,
+        "reason_labels": OVERRIDE_REASONS,
+    }
 
 
 @case_section("safe_contact", order=0, template="partner_side/sections/safe_contact.html")

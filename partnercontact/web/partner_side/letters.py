@@ -25,7 +25,7 @@ from partnercontact.partner_side.relay_inbox import RelayedEvent
 from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.policy import Permission, requires
 from partnercontact.relay.kinds import LABELS as RELAY_LABELS
-from partnercontact.web.partner_side.pages import choices, form_page, form_refused
+from partnercontact.web.partner_side.pages import choices, form_page, form_refused, step_link
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
 
@@ -127,7 +127,15 @@ def compose_letter(case_id: uuid.UUID) -> Response | tuple[str, int]:
             # Before anything is written: would the gate let it go now, and if not, why.
             refused = letters.send_refusal(partner_case, chosen[0])
             refusal = str(refused.message) if refused is not None else None
-            return form_page(TEMPLATE, form, case_id, preview=page, refusal=refusal, **extra)
+            return form_page(
+                TEMPLATE,
+                form,
+                case_id,
+                preview=page,
+                refusal=refusal,
+                missing_step=step_link(case_id, refused),
+                **extra,
+            )
         if not form.confirm.data:
             raise letters.LetterInvalid(
                 _l("Tick that you have checked the letter and the address."), field="confirm"

@@ -24,7 +24,7 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.partner_side.service import audit
 from partnercontact.policy import Permission, requires
-from partnercontact.web.partner_side.pages import choices, form_page, form_refused
+from partnercontact.web.partner_side.pages import choices, form_page, form_refused, step_link
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
 
@@ -121,7 +121,9 @@ def sms_new(case_id: uuid.UUID) -> Response | tuple[str, int]:
             )
         draft = sms.draft_sms(current_user, case_id, form.purpose.data, form.language.data)
         if not form.send.data:
-            return form_page(TEMPLATE, form, case_id, draft=draft)
+            return form_page(
+                TEMPLATE, form, case_id, draft=draft, missing_step=step_link(case_id, draft.refusal)
+            )
         form.confirm.errors = [_("Read the text and confirm that it is safe to send.")]
         return form_page(TEMPLATE, form, case_id, 400, draft=draft)
     except DuplicateMessage as exc:

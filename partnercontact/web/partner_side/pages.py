@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,6 +22,31 @@ from partnercontact.web.form_errors import show_on_form
 from partnercontact.web.partner_side.views import back_to_case
 
 CHOOSE = SelectChoice("", _l("Choose…"))
+
+# Where each safety step a contact may lack is taken (rules.safety_step_refusal): a refusal
+# that names a step links to its page.
+_STEP_PAGES = {
+    "suitability": ("partner_side.suitability", _l("Record the suitability decision")),
+    "first_contact": ("partner_side.safe_contact", _l("Record her safe-contact plan")),
+    "plan": ("partner_side.safe_contact", _l("Record her safe-contact plan")),
+    "plan_fit": ("partner_side.safe_contact", _l("Open her safe-contact plan")),
+    "threat_warning": ("partner_side.threat_warning", _l("Record a threat warning")),
+}
+
+
+@dataclass(frozen=True)
+class StepLink:
+    url: str
+    label: str
+
+
+def step_link(case_id: uuid.UUID, refusal: object) -> StepLink | None:
+    """The link to the step a refusal names, or None for a refusal that names none."""
+    page = _STEP_PAGES.get(getattr(refusal, "rule", None) or "")
+    if page is None:
+        return None
+    endpoint, label = page
+    return StepLink(url_for(endpoint, case_id=case_id), str(label))
 
 
 def choices(labels: dict[str, Any], *, blank: bool = True) -> list[SelectChoice]:
@@ -51,6 +77,7 @@ def form_refused(
     """The form again, with the service's error on its field and what was typed kept."""
     db.session.rollback()
     error = show_on_form(form, exc)
+    extra.setdefault("missing_step", step_link(case_id, exc))
     return form_page(template, form, case_id, exc.status, error=error, **extra)
 
 
