@@ -23,7 +23,9 @@ def upgrade() -> None:
     # drop them under the foreign keys that point at them.
     op.add_column(
         "clinic",
-        sa.Column("first_contact_days", sa.String(length=7), server_default="12345", nullable=False),
+        sa.Column(
+            "first_contact_days", sa.String(length=7), server_default="12345", nullable=False
+        ),
     )
     op.add_column(
         "clinic",
