@@ -34,6 +34,11 @@ from partnercontact.partner_side.models import (
     TreaterException,
     UrgentTask,
 )
+from partnercontact.partner_side.portal_models import (
+    PortalAccess,
+    PortalAddressFailure,
+    PortalInvitation,
+)
 from partnercontact.partner_side.scheduling.models import (
     CalendarFeed,
     ContactSession,
@@ -69,6 +74,9 @@ __all__ = [
     "PartnerCase",
     "PartnerConsent",
     "PartnerHandover",
+    "PortalAccess",
+    "PortalAddressFailure",
+    "PortalInvitation",
     "ProtectedAccess",
     "RelayEvent",
     "RelayOutcome",
