@@ -63,36 +63,16 @@ def attach_pdf(treater: User, client_id: uuid.UUID, consent: Consent) -> None:
 
 
 def accepted_contact(user: User, case_id: uuid.UUID, clock: FixedClock) -> None:
-    """Picked up by ``user``, found suitable, her plan, reached safely by phone when she called
-    the clinic (the client's consent names letters and texts, not calls), accepted, and risk
-    assessed: a partner case where sessions can be added and booked. Flushes, never commits."""
-    from datetime import time, timedelta
+    """Picked up by ``user``, the first steps taken (:func:`first_steps_taken`, her plan by
+    phone and text), accepted, and risk assessed: a partner case where sessions can be added
+    and booked. Flushes, never commits."""
+    from datetime import timedelta
 
     from partnercontact.partner_side import clinical, contact
     from partnercontact.partner_side.service import pick_up
 
     pick_up(user, case_id)
-    contact.decide_suitability(user, case_id, decision="contact")
-    contact.save_safe_contact_plan(
-        user,
-        case_id,
-        contact.SafeContactPlanIn(
-            channels=["phone", "sms"],
-            safe_days=[str(day) for day in range(1, 8)],
-            safe_from=time(8),
-            safe_until=time(20),
-            opener="Hej, det gäller din tid hos vårdcentralen.",
-        ),
-    )
-    contact.record_attempt(
-        user,
-        case_id,
-        channel="phone",
-        outcome="reached",
-        attempted_at=clock.now() - timedelta(minutes=30),
-        called_in=True,
-        safe_to_talk=True,
-    )
+    first_steps_taken(user, case_id, clock, channels=("phone", "sms"))
     today = clock.now().date()
     contact.record_answer(
         user,

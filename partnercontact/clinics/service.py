@@ -184,22 +184,16 @@ def _validate_first_contact_hours(clinic: Clinic) -> None:
         )
     clinic.first_contact_days = "".join(sorted(set(days)))
     for field in ("first_contact_from", "first_contact_until"):
-        value = getattr(clinic, field)
-        if not isinstance(value, time) or value.tzinfo is not None:
-            raise ClinicSettingsInvalid(
-                _l("Enter the time as hours and minutes, for example 09:00."), field=field
-            )
-        if not REMINDER_TIME_EARLIEST <= value <= REMINDER_TIME_LATEST:
-            raise ClinicSettingsInvalid(
-                _l(
-                    "Choose a time between %(earliest)s and %(latest)s: a call at night is "
-                    "more likely to be answered by someone other than her.",
-                    earliest=REMINDER_TIME_EARLIEST.strftime("%H:%M"),
-                    latest=REMINDER_TIME_LATEST.strftime("%H:%M"),
-                ),
-                field=field,
-            )
-        setattr(clinic, field, value.replace(second=0, microsecond=0))
+        _validate_day_time(
+            clinic,
+            field,
+            _l(
+                "Choose a time between %(earliest)s and %(latest)s: a call at night is "
+                "more likely to be answered by someone other than her.",
+                earliest=REMINDER_TIME_EARLIEST.strftime("%H:%M"),
+                latest=REMINDER_TIME_LATEST.strftime("%H:%M"),
+            ),
+        )
     if clinic.first_contact_from >= clinic.first_contact_until:
         raise ClinicSettingsInvalid(
             _l("The first-call hours must end after they begin."), field="first_contact_until"
@@ -208,23 +202,30 @@ def _validate_first_contact_hours(clinic: Clinic) -> None:
 
 def _validate_reminder_time(clinic: Clinic) -> None:
     """The clinic's reminder time: a clock time (whole minutes) within the day's bounds."""
-    value = clinic.reminder_time
+    _validate_day_time(
+        clinic,
+        "reminder_time",
+        _l(
+            "Choose a time between %(earliest)s and %(latest)s: a text message at night is "
+            "more likely to be seen by someone other than her.",
+            earliest=REMINDER_TIME_EARLIEST.strftime("%H:%M"),
+            latest=REMINDER_TIME_LATEST.strftime("%H:%M"),
+        ),
+    )
+
+
+def _validate_day_time(clinic: Clinic, field: str, outside_the_day: Any) -> None:
+    """A clock time of the clinic's day: whole minutes within the day's bounds, else refused
+    with ``outside_the_day``."""
+    value = getattr(clinic, field)
     if not isinstance(value, time) or value.tzinfo is not None:
         raise ClinicSettingsInvalid(
-            _l("Enter the time as hours and minutes, for example 09:00."), field="reminder_time"
+            _l("Enter the time as hours and minutes, for example 09:00."), field=field
         )
     if not REMINDER_TIME_EARLIEST <= value <= REMINDER_TIME_LATEST:
-        raise ClinicSettingsInvalid(
-            _l(
-                "Choose a time between %(earliest)s and %(latest)s: a text message at night is "
-                "more likely to be seen by someone other than her.",
-                earliest=REMINDER_TIME_EARLIEST.strftime("%H:%M"),
-                latest=REMINDER_TIME_LATEST.strftime("%H:%M"),
-            ),
-            field="reminder_time",
-        )
-    # Stored in whole minutes: the reminder is "at 09:00", not at a second past.
-    clinic.reminder_time = value.replace(second=0, microsecond=0)
+        raise ClinicSettingsInvalid(outside_the_day, field=field)
+    # Stored in whole minutes: a reminder is "at 09:00", not at a second past.
+    setattr(clinic, field, value.replace(second=0, microsecond=0))
 
 
 def _validate_letter_settings(clinic: Clinic) -> None:

@@ -14,6 +14,20 @@ from tests.e2e.walks import hand_over_a_case, last_weekday_morning, log_in_as, w
 pytestmark = pytest.mark.e2e
 
 
+def _preview(page: Page, t, purpose: str) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("link", name=t("Write a letter…")).click()
+    page.get_by_label(t("Letter"), exact=True).select_option(label=t(purpose))
+    page.get_by_role("button", name=t("Show the letter")).click()
+
+
+def _send(page: Page, t) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_label(t("I have checked the letter and the address")).check()
+    page.get_by_role("button", name=t("Send the letter")).click()
+    expect(
+        page.get_by_text(t("The letter was saved as sent. Print it from the list of letters."))
+    ).to_be_visible()
+
+
 def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) -> None:
     t = words("sv")
     partner = "Ebba Påhittad steg"
@@ -28,11 +42,7 @@ def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) 
     screenshot(page, "safety-1-new-case")
 
     # Nothing goes out before the suitability decision: the preview says so and links to it.
-    page.get_by_role("link", name=t("Write a letter…")).click()
-    page.get_by_label(t("Letter"), exact=True).select_option(
-        label=t("Information letter: what partner contact offers")
-    )
-    page.get_by_role("button", name=t("Show the letter")).click()
+    _preview(page, t, "Information letter: what partner contact offers")
     expect(page.locator("#send-refusal")).to_contain_text(
         t(
             "No one has decided yet whether contact with her is suitable: record the "
@@ -51,17 +61,9 @@ def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) 
     expect(steps.locator("li.next")).to_have_attribute("data-step", "first_contact")
 
     # 2. The neutral first letter.
-    page.get_by_role("link", name=t("Write a letter…")).click()
-    page.get_by_label(t("Letter"), exact=True).select_option(
-        label=t("Information letter: what partner contact offers")
-    )
-    page.get_by_role("button", name=t("Show the letter")).click()
+    _preview(page, t, "Information letter: what partner contact offers")
     expect(page.locator("#send-allowed")).to_be_visible()
-    page.get_by_label(t("I have checked the letter and the address")).check()
-    page.get_by_role("button", name=t("Send the letter")).click()
-    expect(
-        page.get_by_text(t("The letter was saved as sent. Print it from the list of letters."))
-    ).to_be_visible()
+    _send(page, t)
 
     # 3. The first call: reached, and only after she said it was safe to talk.
     page.get_by_role("link", name=t("Record a contact attempt")).click()
@@ -76,11 +78,7 @@ def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) 
     expect(steps.locator("li.next")).to_have_attribute("data-step", "plan")
 
     # Reached: nothing more goes out until her plan is recorded.
-    page.get_by_role("link", name=t("Write a letter…")).click()
-    page.get_by_label(t("Letter"), exact=True).select_option(
-        label=t("Letter announcing a phone call in a few days")
-    )
-    page.get_by_role("button", name=t("Show the letter")).click()
+    _preview(page, t, "Letter announcing a phone call in a few days")
     expect(page.locator("#send-refusal")).to_contain_text(
         t("She has been reached: record her safe-contact plan with her before the next contact.")
     )
@@ -102,17 +100,9 @@ def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) 
     expect(page.locator("#safety-steps-done")).to_be_visible()
 
     # 5. The next contact fits her plan, and goes.
-    page.get_by_role("link", name=t("Write a letter…")).click()
-    page.get_by_label(t("Letter"), exact=True).select_option(
-        label=t("Letter announcing a phone call in a few days")
-    )
-    page.get_by_role("button", name=t("Show the letter")).click()
+    _preview(page, t, "Letter announcing a phone call in a few days")
     expect(page.locator("#send-allowed")).to_be_visible()
-    page.get_by_label(t("I have checked the letter and the address")).check()
-    page.get_by_role("button", name=t("Send the letter")).click()
-    expect(
-        page.get_by_text(t("The letter was saved as sent. Print it from the list of letters."))
-    ).to_be_visible()
+    _send(page, t)
     expect(page.locator("#sent-letters tbody tr")).to_have_count(2)
     screenshot(page, "safety-4-steps-taken")
     verify_audit_log(served)
