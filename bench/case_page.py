@@ -259,6 +259,7 @@ def measure(
                 "PARTNERCONTACT_INSTANCE_PATH": str(instance),
                 "PARTNERCONTACT_AUTH__SECOND_FACTOR": "required",
                 "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://partnercontact.example.org",
+                "PARTNERCONTACT_PORTAL__PUBLIC_URL": "https://portal.example.org",
                 "PARTNERCONTACT_WORKER__EMBEDDED": "false",
                 "PCBENCH_DATABASE_URL": url,
             }

@@ -37,6 +37,21 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class PortalConfig:
+    """Her own app: its own port in development, its own address, its own session lifetimes,
+    and the neutral page the quick exit leaves for."""
+
+    port: int = 5001
+    public_url: str = ""
+    session_idle_minutes: int = 10
+    session_absolute_minutes: int = 60
+    exit_url: str = "https://www.smhi.se/"
+    # How many proxies in front of the portal set X-Forwarded-For (0: none, the address is the
+    # connection's). Her failed logins are limited per source address.
+    proxy_hops: int = 0
+
+
+@dataclass(frozen=True)
 class AuthConfig:
     second_factor_required: bool
     max_failed_logins: int
@@ -107,6 +122,7 @@ class Config:
     worker: WorkerConfig
     messaging: MessagingConfig
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    portal: PortalConfig = field(default_factory=PortalConfig)
     # Settings used only by tests or tools, never read from files.
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -287,8 +303,47 @@ def load_config(
             ),
         ),
         messaging=messaging,
+        portal=_portal(values["portal"], server, mode, public_url),
         extra=extra,
     )
+
+
+def _portal(
+    portal: dict[str, Any], server: dict[str, Any], mode: str, staff_url: str
+) -> PortalConfig:
+    if not 0 < portal["port"] < 65536 or portal["port"] == server["port"]:
+        raise ConfigError("portal.port must be between 1 and 65535 and not server.port")
+    raw = portal["public_url"].strip()
+    if raw:
+        public_url = _origin("portal.public_url", raw, mode)
+    elif mode == "production":
+        raise ConfigError(
+            "portal.public_url must be set in production mode (https://<her address>)"
+        )
+    else:
+        public_url = f"http://{server['host']}:{portal['port']}"
+    if public_url == staff_url:
+        # Her address is the one that faces the internet; the staff app's need not.
+        raise ConfigError("portal.public_url must differ from server.public_url")
+    exit_url = _origin("portal.exit_url", portal["exit_url"].strip().rstrip("/"), "production")
+    return PortalConfig(
+        port=portal["port"],
+        public_url=public_url,
+        session_idle_minutes=_positive(
+            "portal.session_idle_minutes", portal["session_idle_minutes"]
+        ),
+        session_absolute_minutes=_positive(
+            "portal.session_absolute_minutes", portal["session_absolute_minutes"]
+        ),
+        exit_url=exit_url + "/",
+        proxy_hops=_hops(portal["proxy_hops"]),
+    )
+
+
+def _hops(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 5:
+        raise ConfigError("portal.proxy_hops must be a whole number from 0 to 5")
+    return value
 
 
 def _public_url(server: dict[str, Any], mode: str) -> str:

@@ -44,10 +44,12 @@ from partnercontact.partner_side.scheduling.models import (
     ContactSession,
     StaffReminder,
 )
+from partnercontact.portal.models import PortalSession
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.tasks.models import ScheduledTask
 
 __all__ = [
+    "PortalSession",
     "ApiToken",
     "AuditEvent",
     "AuditVerification",

@@ -29,8 +29,10 @@ from partnercontact.client_side.consent.models import Consent
 from partnercontact.crypto.models import DataKey
 from partnercontact.crypto.service import shred_data_key
 from partnercontact.db import db
+from partnercontact.partner_side import portal_access
 from partnercontact.partner_side.messaging.models import FINAL_SMS_STATES, InboundSms, SmsMessage
 from partnercontact.partner_side.scheduling import kinds
+from partnercontact.portal import sessions as portal_sessions
 from partnercontact.runtime import current_runtime
 from partnercontact.tasks.models import ScheduledTask
 from partnercontact.tasks.queue import handles, schedule
@@ -41,6 +43,8 @@ class PurgeReport:
     consent_copies: int
     sms_bodies: int
     unmatched_replies: int
+    portal_sessions: int = 0
+    portal_address_failures: int = 0
 
 
 def _audit(resource_type: str) -> None:
@@ -103,6 +107,10 @@ def purge_expired(now: datetime) -> PurgeReport:
         consent_copies=_consent_copies(),
         sms_bodies=_sms_bodies(now, settings.sms_body_days),
         unmatched_replies=_unmatched_replies(now, settings.unmatched_reply_days),
+        # Her portal: sessions past their lifetimes, and failed logins past the window they
+        # are counted in (no content: a keyed hash of an address and a time).
+        portal_sessions=portal_sessions.purge_expired(now),
+        portal_address_failures=portal_access.purge_address_failures(now),
     )
     if report.sms_bodies:
         _audit("sms_message")

@@ -186,7 +186,24 @@ def test_production_requires_an_https_public_address(tmp_path: Path) -> None:
                 "PARTNERCONTACT_MESSAGING__TWILIO__PUBLIC_URL": "http://pc.example.org",
             }
         )
+    with pytest.raises(ConfigError, match="portal.public_url must be set"):
+        load_config(
+            environ={**production, "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://pc.example.org"}
+        )
+    with pytest.raises(ConfigError, match="portal.public_url must differ"):
+        load_config(
+            environ={
+                **production,
+                "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://pc.example.org",
+                "PARTNERCONTACT_PORTAL__PUBLIC_URL": "https://pc.example.org",
+            }
+        )
     config = load_config(
-        environ={**production, "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://pc.example.org"}
+        environ={
+            **production,
+            "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://pc.example.org",
+            "PARTNERCONTACT_PORTAL__PUBLIC_URL": "https://portal.example.org",
+        }
     )
     assert config.server.public_url == config.messaging.twilio.public_url
+    assert config.portal.public_url == "https://portal.example.org"

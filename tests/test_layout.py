@@ -140,6 +140,11 @@ def copy_of_the_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "The partner side never imports the client side",
         ),
         ("audit/service.py", "partnercontact.partner_side.models", "The platform and the kernel"),
+        (
+            "portal/views.py",
+            "partnercontact.client_side.cases.models",
+            "Her portal uses partner-side services only",
+        ),
     ],
 )
 def test_an_import_across_the_wall_fails_the_contracts(

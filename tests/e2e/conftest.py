@@ -65,6 +65,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             **{k: v for k, v in os.environ.items() if not k.startswith("PARTNERCONTACT_")},
             "PARTNERCONTACT_INSTANCE_PATH": str(instance),
             "PARTNERCONTACT_SERVER__PORT": str(port),
+            "PARTNERCONTACT_PORTAL__PORT": str(_free_port()),
             "PYTHONUNBUFFERED": "1",
         }
         process, lines, logins = _start_server(env, port)

@@ -362,6 +362,7 @@ def _environment(url: str, key_file: Path, instance: Path) -> dict[str, str]:
         "PARTNERCONTACT_MODE": "production",
         "PARTNERCONTACT_AUTH__SECOND_FACTOR": "required",
         "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://partnercontact.example.org",
+        "PARTNERCONTACT_PORTAL__PUBLIC_URL": "https://portal.example.org",
         "PARTNERCONTACT_DATABASE__URL": url,
         "PARTNERCONTACT_KEYS__FILE": str(key_file),
         "PARTNERCONTACT_INSTANCE_PATH": str(instance),

@@ -8,6 +8,7 @@ from partnercontact.web.partner_side import (
     investigations,
     letters,
     messages,
+    portal,
     relay,
     sessions,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "investigations",
     "letters",
     "messages",
+    "portal",
     "relay",
     "sessions",
 ]
