@@ -34,6 +34,7 @@ from partnercontact.partner_side.models import (
     TreaterException,
     UrgentTask,
 )
+from partnercontact.partner_side.portal_messages_models import PortalMessage
 from partnercontact.partner_side.portal_models import (
     PortalAccess,
     PortalAddressFailure,
@@ -79,6 +80,7 @@ __all__ = [
     "PortalAccess",
     "PortalAddressFailure",
     "PortalInvitation",
+    "PortalMessage",
     "ProtectedAccess",
     "RelayEvent",
     "RelayOutcome",

@@ -10,6 +10,8 @@ sits beside the worker that composes the application, in neither tree.
   a final state; who sent it, when and what came of it stay.
 - A reply from a number that matched no partner is deleted after
   ``retention.unmatched_reply_days``, its data key destroyed with it.
+- The text of a message in her own channel is emptied after the clinic's
+  ``portal_message_days``; that it was written, when and whether it was read stay.
 
 Each part records one audit entry with no content when it purged anything.
 """
@@ -29,7 +31,7 @@ from partnercontact.client_side.consent.models import Consent
 from partnercontact.crypto.models import DataKey
 from partnercontact.crypto.service import shred_data_key
 from partnercontact.db import db
-from partnercontact.partner_side import portal_access
+from partnercontact.partner_side import portal_access, portal_messages
 from partnercontact.partner_side.messaging.models import FINAL_SMS_STATES, InboundSms, SmsMessage
 from partnercontact.partner_side.scheduling import kinds
 from partnercontact.portal import sessions as portal_sessions
@@ -45,6 +47,7 @@ class PurgeReport:
     unmatched_replies: int
     portal_sessions: int = 0
     portal_address_failures: int = 0
+    portal_message_bodies: int = 0
 
 
 def _audit(resource_type: str) -> None:
@@ -111,11 +114,14 @@ def purge_expired(now: datetime) -> PurgeReport:
         # are counted in (no content: a keyed hash of an address and a time).
         portal_sessions=portal_sessions.purge_expired(now),
         portal_address_failures=portal_access.purge_address_failures(now),
+        portal_message_bodies=portal_messages.purge_expired_bodies(now),
     )
     if report.sms_bodies:
         _audit("sms_message")
     if report.unmatched_replies:
         _audit("inbound_sms")
+    if report.portal_message_bodies:
+        _audit("portal_message")
     db.session.flush()
     return report
 

@@ -57,4 +57,7 @@ class Clinic(Model):
     first_contact_until: Mapped[time] = mapped_column(Time, default=time(17, 0))
     # A second identical letter or text to her within this many minutes asks for confirmation.
     duplicate_message_minutes: Mapped[int] = mapped_column(default=60)
+    # The text of a message in her own channel is emptied after this many days; the record
+    # that it was written stays.
+    portal_message_days: Mapped[int] = mapped_column(default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

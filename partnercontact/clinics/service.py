@@ -48,6 +48,8 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "reminder_days_before": (0, 14),
     # A second identical letter or text to her within this many minutes asks to be confirmed.
     "duplicate_message_minutes": (1, 10080),
+    # The text of a message in her own channel is kept this many days, then emptied.
+    "portal_message_days": (1, 365),
 }
 
 # On/off switches: stored as booleans, so anything else is refused before it reaches the column.
@@ -92,6 +94,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "first_contact_from": time(9, 0),
     "first_contact_until": time(17, 0),
     "duplicate_message_minutes": 60,
+    "portal_message_days": 30,
 }
 FIRST_CONTACT_SETTINGS = ("first_contact_days", "first_contact_from", "first_contact_until")
 

@@ -1,19 +1,22 @@
-"""Her pages: log in with codename and passphrase, redeem an invitation, the start page,
-close her access, the quick exit, and staying safe online. No id of her case, and never her
-codename, appears in an address."""
+"""Her pages: log in with codename and passphrase, redeem an invitation, the start page with
+her messages, close her access, the quick exit, and staying safe online. No id of her case or
+of a message, and never her codename, appears in an address: a message she clears is named in
+the form she sends."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+import uuid
+
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side import portal_access
+from partnercontact.partner_side import portal_access, portal_messages
 from partnercontact.portal import sessions
 from partnercontact.portal.addresses import client_address
 from partnercontact.runtime import current_runtime
@@ -39,6 +42,23 @@ class InvitationForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Nothing but the form token: the confirmation of an act that cannot be undone."""
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        _l("Write to your contact at the clinic"),
+        render_kw={
+            "rows": 6,
+            "maxlength": portal_messages.MAX_BODY_LENGTH,
+            "autocomplete": "off",
+        },
+    )
+
+
+class ClearForm(FlaskForm):
+    """The message to take out of her view, named in the form, never in the address."""
+
+    message_id = HiddenField()
 
 
 def _refused(form: FlaskForm, exc: DomainError) -> str | None:
@@ -99,12 +119,76 @@ def redeem() -> Response | tuple[str, int]:
     return render_template("portal/codename.html", codename=codename), 200
 
 
+def _home(
+    identity: portal_access.PortalIdentity,
+    message_form: MessageForm,
+    status: int = 200,
+    error: str | None = None,
+) -> tuple[str, int]:
+    """The start page: her messages (reading them marks the ones to her read) and the form
+    to write. Commits the read marks and the audit entry."""
+    thread = portal_messages.thread_for_her(identity)
+    page = render_template(
+        "portal/home.html",
+        form=ConfirmForm(),
+        thread=thread,
+        message_form=message_form,
+        error=error,
+    )
+    db.session.commit()
+    return page, status
+
+
 @bp.route("/start")
 def home() -> Response | tuple[str, int]:
     identity = sessions.current()
     if identity is None:
         return redirect(url_for("portal.log_in"))
-    return render_template("portal/home.html", form=ConfirmForm()), 200
+    return _home(identity, MessageForm(formdata=None))
+
+
+@bp.route("/messages", methods=["GET", "POST"])
+def write_message() -> Response | tuple[str, int]:
+    identity = sessions.current()
+    if identity is None:
+        return redirect(url_for("portal.log_in"))
+    form = MessageForm()
+    if not form.is_submitted():
+        return redirect(url_for("portal.home"))
+    if not form.validate():
+        return _home(identity, form, 400)
+    try:
+        portal_messages.write_from_her(identity, form.body.data)
+    except DomainError as exc:
+        db.session.rollback()
+        error = _refused(form, exc)
+        return _home(identity, form, exc.status, error)
+    db.session.commit()
+    return redirect(url_for("portal.home", _anchor="messages"))
+
+
+@bp.route("/messages/clear", methods=["GET", "POST"])
+def clear_message() -> Response | tuple[str, int]:
+    identity = sessions.current()
+    if identity is None:
+        return redirect(url_for("portal.log_in"))
+    form = ClearForm()
+    if not form.is_submitted():
+        return redirect(url_for("portal.home"))
+    if not form.validate():
+        return _home(identity, MessageForm(formdata=None), 400)
+    try:
+        message_id = uuid.UUID(form.message_id.data or "")
+    except ValueError:
+        abort(404)
+    try:
+        portal_messages.clear_for_her(identity, message_id)
+    except portal_messages.PortalMessageNotFound:
+        # Missing, of another case or cleared already: one answer for all three.
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("portal.home", _anchor="messages"))
 
 
 @bp.route("/close", methods=["GET", "POST"])

@@ -122,6 +122,10 @@ class ClinicSettingsForm(FlaskForm):
         _l("Ask for confirmation of an identical message to her within this many minutes"),
         validators=[Optional()],
     )
+    portal_message_days = IntegerField(
+        _l("Keep the text of messages in her own channel this many days"),
+        validators=[Optional()],
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

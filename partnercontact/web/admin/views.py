@@ -52,6 +52,7 @@ SETTINGS_FIELDS = (
     "first_contact_from",
     "first_contact_until",
     "duplicate_message_minutes",
+    "portal_message_days",
 )
 
 

@@ -1,5 +1,7 @@
 """Her own channel, from her treater's side: offer it (a one-time code to read out on the
-phone, shown once), see whether she uses it or is locked out, and end her access at once."""
+phone, shown once), see whether she uses it or is locked out, end her access at once, and the
+messages between her and her treater (the thread with both sides' read marks, and writing to
+her)."""
 
 from __future__ import annotations
 
@@ -7,36 +9,77 @@ import uuid
 
 from flask import render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import TextAreaField
 
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side import portal_access
+from partnercontact.partner_side import portal_access, portal_messages
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
 from partnercontact.runtime import current_runtime
-from partnercontact.web.partner_side.pages import form_page, form_refused
+from partnercontact.web.partner_side.pages import case_form, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
 
 OFFER = "partner_side/portal/offer.html"
 REVOKE = "partner_side/portal/revoke.html"
+WRITE = "partner_side/portal/message.html"
 
 
 class ConfirmForm(FlaskForm):
     """Nothing but the form token."""
 
 
+class PortalMessageForm(FlaskForm):
+    body = TextAreaField(
+        _l("Message to her"),
+        render_kw={"rows": 5, "maxlength": portal_messages.MAX_BODY_LENGTH},
+    )
+
+
+@bp.context_processor
+def _portal_counts() -> dict[str, object]:
+    # Called by the home page only; counted when the page asks, not on every page.
+    return {"portal_unread": lambda: _unread_by_case(current_user)}
+
+
+def _unread_by_case(actor: User) -> list[dict[str, object]]:
+    return [
+        {"case_id": case_id, "reference": partners.reference_of_id(case_id), "count": count}
+        for case_id, count in portal_messages.unread_from_her_by_case(actor).items()
+    ]
+
+
 @case_section("portal", order=16, template="partner_side/sections/portal.html")
 def _portal_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
+    named = partners.is_named_for(actor, partner_case)
     return {
         "state": portal_access.access_state(partner_case),
         "address": current_runtime().config.portal.public_url,
+        # Reading the thread marks her messages read (and is audited).
+        "thread": portal_messages.thread_for_treater(actor, partner_case.id) if named else None,
+        "message_form": PortalMessageForm(formdata=None),
     }
+
+
+@bp.route("/cases/<uuid:case_id>/portal/messages", methods=["GET", "POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def write_portal_message(case_id: uuid.UUID) -> Response | tuple[str, int]:
+    form = PortalMessageForm()
+    return case_form(
+        WRITE,
+        form,
+        case_id,
+        lambda: portal_messages.write_to_her(current_user, case_id, form.body.data),
+        done=_("Your message is in her own channel."),
+        anchor="portal-messages",
+    )
 
 
 @bp.route("/cases/<uuid:case_id>/portal/offer", methods=["GET", "POST"])
