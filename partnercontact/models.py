@@ -20,6 +20,7 @@ from partnercontact.partner_side.models import (
     Child,
     ConcernReport,
     ContactAttempt,
+    ContactPause,
     PartnerAnswer,
     PartnerCase,
     PartnerConsent,
@@ -50,6 +51,7 @@ from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.tasks.models import ScheduledTask
 
 __all__ = [
+    "ContactPause",
     "PortalSession",
     "ApiToken",
     "AuditEvent",

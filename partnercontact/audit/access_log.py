@@ -97,6 +97,8 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.SEND_REFUSED: _l("Sending refused"),
     AuditAction.SAFETY_OVERRIDE_DECIDED: _l("Exception from the contact steps decided"),
     AuditAction.SAFETY_OVERRIDE_USED: _l("Exception from the contact steps used"),
+    AuditAction.CONTACT_PAUSED: _l("Contact paused: not safe now"),
+    AuditAction.CONTACT_PAUSE_LIFTED: _l("Contact pause lifted"),
     AuditAction.PORTAL_INVITED: _l("Invited to her message portal"),
     AuditAction.PORTAL_REDEEMED: _l("Portal invitation redeemed"),
     AuditAction.PORTAL_LOGGED_IN: _l("Logged in to her message portal"),

@@ -73,6 +73,8 @@ class AuditAction(StrEnum):
     SEND_REFUSED = "partner.send_refused"
     SAFETY_OVERRIDE_DECIDED = "partner.safety_override_decided"
     SAFETY_OVERRIDE_USED = "partner.safety_override_used"
+    CONTACT_PAUSED = "partner.contact_paused"
+    CONTACT_PAUSE_LIFTED = "partner.contact_pause_lifted"
     PORTAL_INVITED = "partner.portal_invited"
     PORTAL_REDEEMED = "partner.portal_redeemed"
     PORTAL_LOGGED_IN = "partner.portal_logged_in"

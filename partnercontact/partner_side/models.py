@@ -225,6 +225,19 @@ class SendDecision(_PartnerRecord, Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ContactPause(_PartnerRecord, Model):
+    """She said it is not safe now (or her treater recorded it for her): every contact with
+    her waits until she or her treater lifts it. ``recorded_by_id`` is None when she set it
+    herself, in her portal."""
+
+    __tablename__ = "contact_pause"
+
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Lifted by her (in her portal) rather than by a member of staff.
+    lifted_by_her: Mapped[bool] = mapped_column(default=False)
+
+
 class SafetyOverride(Model):
     """A manager's logged decision that the clinic must reach her once outside the safety
     steps: it names the step it overrides and the channel, and is spent by one contact."""

@@ -44,6 +44,7 @@ from partnercontact.partner_side.messaging.halt import current_halt
 from partnercontact.partner_side.messaging.models import SmsOptOut
 from partnercontact.partner_side.models import (
     ContactAttempt,
+    ContactPause,
     PartnerCase,
     PartnerConsent,
     PartnerHandover,
@@ -516,7 +517,10 @@ def safety_step_refusal(partner_case: PartnerCase, contact: Contact) -> SafetySt
 
 def contact_refusal(partner_case: PartnerCase, contact: Contact) -> ContactNotAllowed | None:
     """Every rule a contact passes, short of a manager's override: the steps, then her
-    answer, consent and plan (:func:`check_contact_allowed`). Reads only."""
+    answer, consent and plan (:func:`check_contact_allowed`). Her "not safe now" comes first.
+    Reads only."""
+    if not contact.called_in and current_pause(partner_case) is not None:
+        return ContactNotAllowed(NOT_SAFE_NOW, field="channel", rule="not_safe_now")
     missing = safety_step_refusal(partner_case, contact)
     if missing is not None:
         return missing
@@ -586,12 +590,32 @@ def check_contact(
     raise refusal
 
 
+def current_pause(partner_case: PartnerCase) -> ContactPause | None:
+    """Her "not safe now", while neither she nor her treater has lifted it."""
+    return db.session.scalar(
+        select(ContactPause)
+        .where(ContactPause.partner_case_id == partner_case.id, ContactPause.lifted_at.is_(None))
+        .order_by(ContactPause.recorded_at.desc())
+        .limit(1)
+    )
+
+
+NOT_SAFE_NOW = _l(
+    "She said it is not safe now: every contact with her waits until she or her treater lifts it."
+)
+
+
 def _refusal_after(
     partner_case: PartnerCase, contact: Contact, *, overridden: str | None
 ) -> ContactNotAllowed | None:
-    """What refuses ``contact`` beyond the steps: her answer and consent (never overridden),
-    then her plan unless a manager overrode ``plan_fit``. A call she made herself is hers."""
-    if contact.channel is None or contact.called_in:
+    """What refuses ``contact`` beyond the steps: her "not safe now" (no one overrides it but
+    her or her treater, by lifting it), her answer and consent (never overridden), then her
+    plan unless a manager overrode ``plan_fit``. A call she made herself is hers."""
+    if contact.called_in:
+        return None
+    if current_pause(partner_case) is not None:
+        return ContactNotAllowed(NOT_SAFE_NOW, field="channel", rule="not_safe_now")
+    if contact.channel is None:
         return None
     at = contact.at or current_runtime().clock.now()
     try:

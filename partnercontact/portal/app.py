@@ -26,6 +26,9 @@ from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
 from partnercontact.i18n import LOCALES, compile_catalogues
 from partnercontact.keys import load_or_create_keyring
+
+# Its routes join the portal's blueprint when the module is imported.
+from partnercontact.portal import safety as _safety  # noqa: F401
 from partnercontact.portal import views
 from partnercontact.portal.security import add_security_headers
 from partnercontact.runtime import EXTENSION_KEY, Runtime, current_runtime

@@ -183,7 +183,14 @@ def test_the_two_passphrases_must_match(her: FlaskClient, held: Held) -> None:
 # Every route of the portal, by what it answers someone not logged in: a page anyone may see,
 # or the way back to the login. A new route must be placed here, or this test fails.
 PUBLIC = {"portal.log_in", "portal.redeem", "portal.staying_safe", "portal.quick_exit", "static"}
-HERS_ONLY = {"portal.home", "portal.close", "portal.write_message", "portal.clear_message"}
+HERS_ONLY = {
+    "portal.home",
+    "portal.close",
+    "portal.write_message",
+    "portal.clear_message",
+    "portal.not_safe_now",
+    "portal.safe_again",
+}
 
 
 def test_every_portal_route_is_public_or_hers_only(portal_app: Flask, her: FlaskClient) -> None:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,7 +37,7 @@ from partnercontact.auth.models import User
 from partnercontact.clinics import clock
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side import contact, overrides, rules, sending
+from partnercontact.partner_side import contact, overrides, pauses, rules, sending
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.vocabulary import (
@@ -406,6 +407,8 @@ def _safety_steps_section(actor: User, partner_case: PartnerCase) -> dict[str, o
     clinic = partners.clinic_of(partner_case)
     return {
         "steps": rules.safety_steps(partner_case),
+        "pause": rules.current_pause(partner_case),
+        "pause_form": ConfirmForm(),
         "overrides": overrides.overrides_of(partner_case),
         "first_call_days": [WEEKDAYS[day] for day in clinic.first_contact_days],
         "first_call_from": clinic.first_contact_from,
@@ -414,6 +417,37 @@ def _safety_steps_section(actor: User, partner_case: PartnerCase) -> dict[str, o
         "kind_labels": CONTACT_KINDS,
         "reason_labels": OVERRIDE_REASONS,
     }
+
+
+class ConfirmForm(FlaskForm):
+    """Nothing but the form token."""
+
+
+@bp.route("/cases/<uuid:case_id>/pause", methods=["POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def pause_contact(case_id: uuid.UUID) -> Response:
+    # Someone else's case answers as a missing one, whatever the form carries.
+    partners.held_case_for(current_user, case_id, audited=False)
+    if ConfirmForm().validate():
+        pauses.pause(current_user, case_id)
+        db.session.commit()
+        flash(_("Every contact with her waits until she or you lift the pause."), "success")
+    return redirect(url_for("partner_side.case", case_id=case_id, _anchor="safety-steps"))
+
+
+@bp.route("/cases/<uuid:case_id>/pause/lift", methods=["POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def lift_pause(case_id: uuid.UUID) -> Response:
+    partners.held_case_for(current_user, case_id, audited=False)
+    if ConfirmForm().validate():
+        try:
+            pauses.lift(current_user, case_id)
+        except DomainError:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(_("The pause is lifted: contact her as her plan allows."), "success")
+    return redirect(url_for("partner_side.case", case_id=case_id, _anchor="safety-steps"))
 
 
 @case_section("safe_contact", order=0, template="partner_side/sections/safe_contact.html")
