@@ -6,33 +6,16 @@ from __future__ import annotations
 
 import uuid
 
-from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
 from partnercontact.partner_side.models import ContactPause, PartnerCase
-from partnercontact.partner_side.portal_access import PortalIdentity
+from partnercontact.partner_side.portal_access import PortalIdentity, audit_her, case_of
 from partnercontact.partner_side.rules import current_pause
 from partnercontact.partner_side.service import audit, held_case_for
 from partnercontact.runtime import current_runtime
-
-
-def _case_of(identity: PortalIdentity) -> PartnerCase:
-    partner_case = db.session.get(PartnerCase, identity.partner_case_id)
-    assert partner_case is not None  # a foreign key of her access
-    return partner_case
-
-
-def _audit_hers(action: AuditAction, partner_case: PartnerCase) -> None:
-    record_event(
-        action,
-        actor_id=None,
-        clinic_id=partner_case.clinic_id,
-        resource_type="partner_case",
-        resource_id=str(partner_case.id),
-    )
 
 
 def _pause(partner_case: PartnerCase, recorded_by_id: int | None) -> ContactPause:
@@ -64,16 +47,16 @@ def _lift(partner_case: PartnerCase, *, by: User | None) -> ContactPause:
 
 def pause_by_her(identity: PortalIdentity) -> ContactPause:
     """She says it is not safe now. Saying it twice changes nothing."""
-    partner_case = _case_of(identity)
+    partner_case = case_of(identity)
     row = _pause(partner_case, None)
-    _audit_hers(AuditAction.CONTACT_PAUSED, partner_case)
+    audit_her(AuditAction.CONTACT_PAUSED, partner_case)
     return row
 
 
 def lift_by_her(identity: PortalIdentity) -> ContactPause:
-    partner_case = _case_of(identity)
+    partner_case = case_of(identity)
     row = _lift(partner_case, by=None)
-    _audit_hers(AuditAction.CONTACT_PAUSE_LIFTED, partner_case)
+    audit_her(AuditAction.CONTACT_PAUSE_LIFTED, partner_case)
     return row
 
 
@@ -94,4 +77,4 @@ def lift(actor: User, case_id: uuid.UUID) -> ContactPause:
 
 
 def is_paused(identity: PortalIdentity) -> bool:
-    return current_pause(_case_of(identity)) is not None
+    return current_pause(case_of(identity)) is not None

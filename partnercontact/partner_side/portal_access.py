@@ -311,6 +311,18 @@ def _audit_portal(
     )
 
 
+def case_of(identity: PortalIdentity) -> PartnerCase:
+    """Her partner case: the one case a portal session reaches."""
+    partner_case = db.session.get(PartnerCase, identity.partner_case_id)
+    assert partner_case is not None  # a foreign key of her access
+    return partner_case
+
+
+def audit_her(action: AuditAction, partner_case: PartnerCase) -> None:
+    """The entry of an act of hers in her portal: no actor, her case, nothing else."""
+    _audit_portal(action, clinic_id=partner_case.clinic_id, case_id=partner_case.id)
+
+
 def _audit_access(
     action: AuditAction, access: PortalAccess | None, outcome: Outcome = Outcome.OK
 ) -> None:

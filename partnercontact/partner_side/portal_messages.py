@@ -24,11 +24,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CursorResult, func, select, update
 
-from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.clinics.clock import clinic_zone
@@ -37,6 +35,7 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError, Forbidden, NotFound
 from partnercontact.i18n import _l
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.portal_access import PortalIdentity, audit_her
 from partnercontact.partner_side.portal_messages_models import FROM_HER, TO_HER, PortalMessage
 from partnercontact.partner_side.service import (
     audit,
@@ -46,10 +45,6 @@ from partnercontact.partner_side.service import (
     is_named_for,
 )
 from partnercontact.runtime import current_runtime
-
-if TYPE_CHECKING:
-    # Only a type: the access module is a sibling of this one, not below it.
-    from partnercontact.partner_side.portal_access import PortalIdentity
 
 MAX_BODY_LENGTH = 5000
 
@@ -103,17 +98,6 @@ def _checked_body(body: str | None) -> str:
             field="body",
         )
     return text
-
-
-def _audit_her(action: AuditAction, partner_case: PartnerCase) -> None:
-    """An entry of her own act: no actor, the partner case, nothing else."""
-    record_event(
-        action,
-        actor_id=None,
-        clinic_id=partner_case.clinic_id,
-        resource_type="partner_case",
-        resource_id=str(partner_case.id),
-    )
 
 
 def _her_case(partner_case_id: uuid.UUID) -> PartnerCase:
@@ -264,7 +248,7 @@ def write_from_her(identity: PortalIdentity, body: str | None) -> PortalMessage:
     """A message from her to her treater. Refused like :func:`write_to_her`'s."""
     partner_case = _her_case(identity.partner_case_id)
     message = _new_message(partner_case, FROM_HER, _checked_body(body), None)
-    _audit_her(AuditAction.PORTAL_MESSAGE_FROM_HER, partner_case)
+    audit_her(AuditAction.PORTAL_MESSAGE_FROM_HER, partner_case)
     return message
 
 
@@ -275,7 +259,7 @@ def thread_for_her(identity: PortalIdentity) -> list[ThreadEntry]:
     now = current_runtime().clock.now()
     newly_read = _mark_read(partner_case.id, TO_HER, now)
     messages = _messages(partner_case.id, hers=True)
-    _audit_her(AuditAction.PORTAL_THREAD_VIEWED_BY_HER, partner_case)
+    audit_her(AuditAction.PORTAL_THREAD_VIEWED_BY_HER, partner_case)
     return _entries(partner_case, messages, newly_read, now)
 
 
@@ -297,7 +281,7 @@ def clear_for_her(identity: PortalIdentity, message_id: uuid.UUID) -> None:
     if message.direction == TO_HER and message.read_at is None:
         message.read_at = now
     db.session.flush()
-    _audit_her(AuditAction.PORTAL_MESSAGE_CLEARED, partner_case)
+    audit_her(AuditAction.PORTAL_MESSAGE_CLEARED, partner_case)
 
 
 # --- retention ---------------------------------------------------------------------------------
