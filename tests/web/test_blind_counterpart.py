@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
+from partnercontact.partner_side import pauses, portal_access, portal_messages
 from partnercontact.partner_side.clinical import record_risk_assessment
 from partnercontact.partner_side.contact import record_answer
 from partnercontact.partner_side.models import PartnerCase
@@ -93,6 +94,14 @@ def test_an_accepting_and_a_declining_partner_look_the_same_from_the_client_side
         next_review_on=None,
         notes="Hög risk",
     )
+    # She uses her own channel: redeems an invitation, writes, is written to, says it is not
+    # safe now. None of it may change a byte the client side sees.
+    invitation = portal_access.invite(holder, accepting[2])
+    codename = portal_access.redeem(invitation.code, "en lång lösenfras här", address="192.0.2.7")
+    her = portal_access.log_in(codename, "en lång lösenfras här", address="192.0.2.7")
+    portal_messages.write_from_her(her, "Han vet var jag bor nu.")
+    portal_messages.write_to_her(holder, accepting[2], "Vi ringer dig i morgon.")
+    pauses.pause_by_her(her)
     record_answer(holder, declining[2], answer="declined", answered_on=today)
     db.session.commit()
 
