@@ -42,6 +42,7 @@ from partnercontact.i18n import _l
 from partnercontact.partner_side.errors import ContactInvalid
 from partnercontact.partner_side.messaging.halt import current_halt
 from partnercontact.partner_side.messaging.models import SmsOptOut
+from partnercontact.partner_side.messaging.templates import THREAT_WARNING_PURPOSE
 from partnercontact.partner_side.models import (
     ContactAttempt,
     ContactPause,
@@ -349,10 +350,6 @@ def check_plan_fit(partner_case: PartnerCase, channel: str, at: datetime | None)
 # The letters and texts of the first-contact path: neutral, and asking only that she call.
 FIRST_CONTACT_LETTERS = frozenset({"information", "call_announcement"})
 FIRST_CONTACT_SMS = frozenset({"first_contact", "call_announcement"})
-# The message that warns her of an imminent threat: only while a confirmed warning is in effect.
-THREAT_WARNING_PURPOSE = "threat_warning"
-# The channel each kind of contact reaches her by; a session may be a meeting (None).
-_KIND_CHANNELS = {"letter": "letter", "sms": "sms", "phone": "phone"}
 
 
 @dataclass(frozen=True)
@@ -469,6 +466,7 @@ def safety_step_refusal(partner_case: PartnerCase, contact: Contact) -> SafetySt
         return None
     at = contact.at or current_runtime().clock.now()
     warned = threat_warning_in_effect(partner_case, at)
+    # The message that warns her of an imminent threat: only while a confirmed warning holds.
     if contact.purpose == THREAT_WARNING_PURPOSE and not warned:
         return SafetyStepMissing(
             _l(
@@ -519,12 +517,11 @@ def contact_refusal(partner_case: PartnerCase, contact: Contact) -> ContactNotAl
     """Every rule a contact passes, short of a manager's override: the steps, then her
     answer, consent and plan (:func:`check_contact_allowed`). Her "not safe now" comes first.
     Reads only."""
-    if not contact.called_in and current_pause(partner_case) is not None:
-        return ContactNotAllowed(NOT_SAFE_NOW, field="channel", rule="not_safe_now")
-    missing = safety_step_refusal(partner_case, contact)
-    if missing is not None:
-        return missing
-    return _refusal_after(partner_case, contact, overridden=None)
+    return (
+        _pause_refusal(partner_case, contact)
+        or safety_step_refusal(partner_case, contact)
+        or _rules_refusal(partner_case, contact, overridden=None)
+    )
 
 
 def _unused_override(partner_case: PartnerCase, rule: str, kind: str) -> SafetyOverride | None:
@@ -609,13 +606,25 @@ def _refusal_after(
     partner_case: PartnerCase, contact: Contact, *, overridden: str | None
 ) -> ContactNotAllowed | None:
     """What refuses ``contact`` beyond the steps: her "not safe now" (no one overrides it but
-    her or her treater, by lifting it), her answer and consent (never overridden), then her
-    plan unless a manager overrode ``plan_fit``. A call she made herself is hers."""
-    if contact.called_in:
+    her or her treater, by lifting it), then :func:`_rules_refusal`."""
+    return _pause_refusal(partner_case, contact) or _rules_refusal(
+        partner_case, contact, overridden=overridden
+    )
+
+
+def _pause_refusal(partner_case: PartnerCase, contact: Contact) -> ContactNotAllowed | None:
+    """Her "not safe now"; a call she made herself is hers all the same."""
+    if contact.called_in or current_pause(partner_case) is None:
         return None
-    if current_pause(partner_case) is not None:
-        return ContactNotAllowed(NOT_SAFE_NOW, field="channel", rule="not_safe_now")
-    if contact.channel is None:
+    return ContactNotAllowed(NOT_SAFE_NOW, field="channel", rule="not_safe_now")
+
+
+def _rules_refusal(
+    partner_case: PartnerCase, contact: Contact, *, overridden: str | None
+) -> ContactNotAllowed | None:
+    """Her answer and consent (never overridden), then her plan unless a manager overrode
+    ``plan_fit``. A call she made herself is hers."""
+    if contact.called_in or contact.channel is None:
         return None
     at = contact.at or current_runtime().clock.now()
     try:

@@ -30,7 +30,7 @@ from partnercontact.keys import load_or_create_keyring
 # Its routes join the portal's blueprint when the module is imported.
 from partnercontact.portal import safety as _safety  # noqa: F401
 from partnercontact.portal import views
-from partnercontact.portal.security import add_security_headers
+from partnercontact.portal.security import add_portal_headers
 from partnercontact.runtime import EXTENSION_KEY, Runtime, current_runtime
 
 COOKIE_NAME = "pc_portal"
@@ -97,7 +97,7 @@ def create_portal_app(
     db.init_app(app)
     _csrf.init_app(app)
     _babel.init_app(app, locale_selector=_select_locale)
-    app.after_request(add_security_headers)
+    app.after_request(add_portal_headers)
     app.after_request(_discard_uncommitted)
     if config.portal.proxy_hops:
         # Her address as the proxies saw it, for the limit on failed logins per address.

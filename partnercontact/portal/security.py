@@ -3,10 +3,9 @@ A page she has left must not come back from a shared browser's cache or history.
 
 from __future__ import annotations
 
-from flask import request
 from werkzeug.wrappers import Response
 
-from partnercontact.runtime import current_runtime
+from partnercontact.headers import add_security_headers
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -22,18 +21,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    headers["X-Robots-Tag"] = "noindex, nofollow"
-    if request.endpoint != "static":
-        headers["Cache-Control"] = "no-store"
-        headers["Pragma"] = "no-cache"
-    if current_runtime().config.server.tls:
-        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+def add_portal_headers(response: Response) -> Response:
+    add_security_headers(response, policy=CONTENT_SECURITY_POLICY)
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from flask import g, session
 from sqlalchemy import delete, select
 
+from partnercontact.auth.sessions import TOUCH_INTERVAL
 from partnercontact.db import db
 from partnercontact.partner_side import portal_access
 from partnercontact.portal.models import PortalSession
@@ -76,8 +77,10 @@ def current() -> portal_access.PortalIdentity | None:
         db.session.commit()
         session.clear()
         return None
-    row.last_seen_at = now
-    db.session.commit()
+    # A request within a minute of the last one writes nothing: the idle lifetime is minutes.
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.session.commit()
     g.portal_identity = identity
     return identity
 

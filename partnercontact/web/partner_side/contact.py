@@ -58,6 +58,7 @@ from partnercontact.runtime import current_runtime
 from partnercontact.web.form_errors import show_on_form
 from partnercontact.web.partner_side.pages import (
     CHOOSE,
+    ConfirmForm,
     case_form,
     choices,
     form_page,
@@ -417,10 +418,6 @@ def _safety_steps_section(actor: User, partner_case: PartnerCase) -> dict[str, o
         "kind_labels": CONTACT_KINDS,
         "reason_labels": OVERRIDE_REASONS,
     }
-
-
-class ConfirmForm(FlaskForm):
-    """Nothing but the form token."""
 
 
 @bp.route("/cases/<uuid:case_id>/pause", methods=["POST"])

@@ -23,6 +23,11 @@ from partnercontact.web.partner_side.views import back_to_case
 
 CHOOSE = SelectChoice("", _l("Choose…"))
 
+
+class ConfirmForm(FlaskForm):
+    """Nothing but the form token: the confirmation of an act."""
+
+
 # Where each safety step a contact may lack is taken (rules.safety_step_refusal): a refusal
 # that names a step links to its page.
 _STEP_PAGES = {

@@ -23,17 +23,13 @@ from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
 from partnercontact.runtime import current_runtime
-from partnercontact.web.partner_side.pages import case_form, form_page, form_refused
+from partnercontact.web.partner_side.pages import ConfirmForm, case_form, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
 
 OFFER = "partner_side/portal/offer.html"
 REVOKE = "partner_side/portal/revoke.html"
 WRITE = "partner_side/portal/message.html"
-
-
-class ConfirmForm(FlaskForm):
-    """Nothing but the form token."""
 
 
 class PortalMessageForm(FlaskForm):
