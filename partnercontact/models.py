@@ -36,6 +36,7 @@ from partnercontact.partner_side.models import (
     UrgentTask,
 )
 from partnercontact.partner_side.portal_messages_models import PortalMessage
+from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.portal_models import (
     PortalAccess,
     PortalAddressFailure,
@@ -53,6 +54,7 @@ from partnercontact.tasks.models import ScheduledTask
 __all__ = [
     "ContactPause",
     "PortalSession",
+    "PortalTask",
     "ApiToken",
     "AuditEvent",
     "AuditVerification",

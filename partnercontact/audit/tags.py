@@ -86,6 +86,8 @@ class AuditAction(StrEnum):
     PORTAL_THREAD_VIEWED_BY_HER = "partner.portal_thread_viewed_by_her"
     PORTAL_THREAD_VIEWED = "partner.portal_thread_viewed"
     PORTAL_MESSAGE_CLEARED = "partner.portal_message_cleared"
+    PORTAL_TASKS_VIEWED = "partner.portal_tasks_viewed"
+    PORTAL_TASK_HANDLED = "partner.portal_task_handled"
     RISK_ASSESSMENT_RECORDED = "partner.risk_assessment_recorded"
     URGENT_TASK_OPENED = "partner.urgent_task_opened"
     URGENT_TASK_HANDLED = "partner.urgent_task_handled"
