@@ -36,6 +36,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, CursorResult, delete, func, select, text, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -485,6 +486,7 @@ def _spend_invitation(code: str, now: datetime) -> PortalInvitation | None:
             PortalInvitation.used_at.is_(None),
             PortalInvitation.withdrawn_at.is_(None),
             PortalInvitation.expires_at > now,
+            _case_still_open(PortalInvitation.partner_case_id),
         )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
@@ -560,11 +562,18 @@ def _update_access(
     return result.rowcount == 1
 
 
+def _case_still_open(case_column: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
+    """Her case has not been closed: once the clinic's contact with her ends, so does her
+    portal, whatever her access or invitation says."""
+    return case_column.in_(select(PartnerCase.id).where(PartnerCase.closed_on.is_(None)))
+
+
 def _open() -> tuple[ColumnElement[bool], ...]:
     return (
         PortalAccess.locked_at.is_(None),
         PortalAccess.revoked_at.is_(None),
         PortalAccess.closed_at.is_(None),
+        _case_still_open(PortalAccess.partner_case_id),
     )
 
 
@@ -639,8 +648,8 @@ def log_in(codename: str, passphrase: str, *, address: str) -> PortalIdentity:
 
 
 def still_valid(access_id: uuid.UUID) -> PortalIdentity | None:
-    """Her identity while the access is good; None once it is revoked, closed or locked (or
-    never was). Asked on every portal request."""
+    """Her identity while the access is good; None once it is revoked, closed or locked, or
+    her case is closed (or it never was). Asked on every portal request."""
     access = db.session.scalar(select(PortalAccess).where(PortalAccess.id == access_id, *_open()))
     return _identity(access) if access is not None else None
 

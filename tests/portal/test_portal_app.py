@@ -12,9 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from partnercontact.client_side.cases.ending import end_episode
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.partner_side import portal_access
+from partnercontact.partner_side.relay_inbox import record_closing
 from partnercontact.portal.models import PortalSession
+from partnercontact.tasks.queue import dispatch_due
 from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.messaging.sending import Held, held_for_sms
@@ -116,6 +120,28 @@ def test_her_treaters_revocation_ends_her_session_at_once(her: FlaskClient, held
     portal_access.revoke(held.holder.user, held.case.id)
     db.session.commit()
     assert her.get("/start").status_code == 302
+
+
+def test_her_portal_ends_when_the_clinic_closes_its_contact_with_her(
+    her: FlaskClient, held: Held, clock
+) -> None:
+    codename = _redeemed(her, _invited(held))
+    unused = _invited(held)  # a newer invitation, not yet redeemed
+    episode = db.session.get(TreatmentEpisode, held.case.episode_id)
+    today = clock.now().date()
+    end_episode(held.client_treater.user, episode.client_id, ended_on=today, outcome="dropped_out")
+    db.session.commit()
+    dispatch_due()  # the partner side learns the treatment ended
+    record_closing(held.holder.user, held.case.id, outcome="held", closed_on=today)
+    db.session.commit()
+
+    assert her.get("/start").status_code == 302  # the open session is dead
+    again = _post(her, "/", {"codename": codename, "passphrase": PASSPHRASE})
+    assert again.status_code == 400 and 'id="passphrase-error"' in again.text
+    late = _post(
+        her, "/invitation", {"code": unused, "passphrase": PASSPHRASE, "again": PASSPHRASE}
+    )
+    assert late.status_code == 400 and 'id="code-error"' in late.text
 
 
 def test_she_can_close_her_access_herself(her: FlaskClient, held: Held) -> None:
