@@ -49,6 +49,10 @@ class PortalConfig:
     # How many proxies in front of the portal set X-Forwarded-For (0: none, the address is the
     # connection's). Her failed logins are limited per source address.
     proxy_hops: int = 0
+    # The title every portal page shows in a tab or the history ("": the word "Messages" in
+    # her language), and the icon beside it (None: a blank one): neutral, chosen to blend in.
+    page_title: str = ""
+    favicon: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -337,7 +341,35 @@ def _portal(
         ),
         exit_url=exit_url + "/",
         proxy_hops=_hops(portal["proxy_hops"]),
+        page_title=_page_title(portal["page_title"]),
+        favicon=_favicon(portal["favicon"]),
     )
+
+
+PAGE_TITLE_MAX = 40
+FAVICON_MAX_BYTES = 64 * 1024
+FAVICON_SUFFIXES = (".ico", ".png")
+
+
+def _page_title(value: Any) -> str:
+    if not isinstance(value, str) or len(value.strip()) > PAGE_TITLE_MAX:
+        raise ConfigError(f"portal.page_title must be text of at most {PAGE_TITLE_MAX} characters")
+    return " ".join(value.split())
+
+
+def _favicon(value: Any) -> Path | None:
+    if not isinstance(value, str):
+        raise ConfigError("portal.favicon must be the path of an .ico or .png file, or empty")
+    if not value.strip():
+        return None
+    path = Path(value.strip())
+    if path.suffix.lower() not in FAVICON_SUFFIXES:
+        raise ConfigError("portal.favicon must be the path of an .ico or .png file, or empty")
+    if not path.is_file():
+        raise ConfigError(f"portal.favicon names no readable file: {path}")
+    if path.stat().st_size > FAVICON_MAX_BYTES:
+        raise ConfigError(f"portal.favicon must be at most {FAVICON_MAX_BYTES // 1024} KB")
+    return path
 
 
 def _hops(value: Any) -> int:

@@ -28,6 +28,7 @@ from partnercontact.i18n import LOCALES, compile_catalogues
 from partnercontact.keys import load_or_create_keyring
 
 # Its routes join the portal's blueprint when the module is imported.
+from partnercontact.portal import appearance as _appearance  # noqa: F401
 from partnercontact.portal import safety as _safety  # noqa: F401
 from partnercontact.portal import views
 from partnercontact.portal.security import add_portal_headers
