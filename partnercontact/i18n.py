@@ -15,6 +15,9 @@ from babel.messages.pofile import read_po
 from flask_babel import lazy_gettext
 
 LOCALES = ("sv", "en")
+# Her portal speaks Arabic too (its own pages and the notice of a new message), right to left.
+PORTAL_LOCALES = ("sv", "en", "ar")
+RIGHT_TO_LEFT = frozenset({"ar"})
 SOURCE_DIR = Path(__file__).resolve().parent / "translations"
 
 _l = lazy_gettext

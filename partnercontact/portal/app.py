@@ -24,7 +24,7 @@ from partnercontact.clock import Clock, SystemClock
 from partnercontact.config import Config, load_config
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
-from partnercontact.i18n import LOCALES, compile_catalogues
+from partnercontact.i18n import PORTAL_LOCALES, compile_catalogues
 from partnercontact.keys import load_or_create_keyring
 
 # Its routes join the portal's blueprint when the module is imported.
@@ -45,9 +45,9 @@ def _select_locale() -> str:
     if not has_request_context():
         return current_runtime().config.default_locale
     chosen = session.get("locale")
-    if chosen in LOCALES:
+    if chosen in PORTAL_LOCALES:
         return str(chosen)
-    return request.accept_languages.best_match(LOCALES) or "sv"
+    return request.accept_languages.best_match(PORTAL_LOCALES) or "sv"
 
 
 def _discard_uncommitted(response: Response) -> Response:

@@ -214,6 +214,7 @@ PUBLIC = {
     "portal.staying_safe",
     "portal.quick_exit",
     "portal.favicon",
+    "portal.choose_language",
     "static",
 }
 HERS_ONLY = {

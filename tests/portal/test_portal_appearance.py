@@ -63,3 +63,23 @@ def test_a_title_or_icon_the_portal_cannot_use_is_refused_at_start(
 ) -> None:
     with pytest.raises(ConfigError, match=complaint):
         load_config(environ={f"PARTNERCONTACT_PORTAL__{setting}": value})
+
+
+def test_she_chooses_arabic_and_her_pages_read_right_to_left(her) -> None:
+    start = her.get("/", headers={"Accept-Language": "sv"})
+    assert '<html lang="sv" dir="ltr">' in start.text
+    token = start.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    chosen = her.post("/language-choice", data={"csrf_token": token, "language": "ar"})
+    assert chosen.status_code == 303
+    page = her.get("/", headers={"Accept-Language": "sv"}).text
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "هذه الخدمة ليست لحالات الطوارئ." in page  # "This is not for emergencies."
+    assert "<title>الرسائل</title>" in page
+    # A language the portal does not speak changes nothing.
+    her.post("/language-choice", data={"csrf_token": token, "language": "fi"})
+    assert '<html lang="ar" dir="rtl">' in her.get("/").text
+
+
+def test_her_browsers_language_is_taken_when_she_chose_none(her) -> None:
+    assert 'lang="ar" dir="rtl"' in her.get("/", headers={"Accept-Language": "ar"}).text
+    assert 'lang="en" dir="ltr"' in her.get("/", headers={"Accept-Language": "en-GB"}).text
