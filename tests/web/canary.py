@@ -35,6 +35,10 @@ CLIENT = "client"
 PARTNER = "partner"
 # What a manager must see to confirm an escalation; still never the client side's.
 ESCALATION = "escalation"
+# What she and her treater wrote in her portal: hers to read there, and her treater's.
+HER = "her"
+# Her login to the portal, by partner case: the portal's crawl logs in with it.
+PORTAL_LOGINS: dict[uuid.UUID, tuple[str, str]] = {}
 
 _HREF = re.compile(rb'href="([^"#]+)"')
 MAX_PAGES = 400
@@ -197,7 +201,7 @@ def allowed_sides(role: Role, case: str) -> set[str]:
         return {CLIENT} if case == "own" else set()
     if role is Role.PARTNER_TREATER:
         if case == "own":
-            return {PARTNER, ESCALATION}
+            return {PARTNER, ESCALATION, HER}
         # A waiting hand-over is offered to every partner treater of the clinic, with her name.
         return {PARTNER} if case == "waiting" else set()
     if role is Role.MANAGER:
@@ -222,13 +226,20 @@ def crawl(app: Flask, account: Account, clock, starts: Iterable[str]) -> dict[st
         seen[url] = body
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
-        for match in _HREF.finditer(response.get_data()):
-            link = urljoin(url, match.group(1).decode().replace("&amp;", "&"))
-            parts = urlsplit(link)
-            if parts.netloc or not parts.path.startswith("/") or parts.path.startswith("/static"):
-                continue
-            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+        queue.extend(links_of(url, response.get_data()))
     return seen
+
+
+def links_of(url: str, page: bytes) -> list[str]:
+    """The addresses on this site that ``page`` (at ``url``) links to, static files aside."""
+    found = []
+    for match in _HREF.finditer(page):
+        link = urljoin(url, match.group(1).decode().replace("&amp;", "&"))
+        parts = urlsplit(link)
+        if parts.netloc or not parts.path.startswith("/") or parts.path.startswith("/static"):
+            continue
+        found.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return found
 
 
 def reachable(app: Flask, world: CanaryWorld, role: Role, clock) -> dict[str, bytes]:

@@ -9,13 +9,13 @@ from datetime import time, timedelta
 
 from partnercontact.auth.models import User
 from partnercontact.clock import FixedClock
-from partnercontact.partner_side import clinical, contact, sending
+from partnercontact.partner_side import clinical, contact, portal_access, portal_messages, sending
 from partnercontact.partner_side.messaging.inbound import receive_inbound
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling import sessions
 from partnercontact.partner_side.service import latest_note, mark_protected
 from partnercontact.runtime import current_runtime
-from tests.web.canary import ESCALATION, PARTNER, SEEDERS
+from tests.web.canary import ESCALATION, HER, PARTNER, PORTAL_LOGINS, SEEDERS
 
 Marker = Callable[[str], str]
 
@@ -63,6 +63,7 @@ def contact_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dic
     )
     # Before she ends the contact, which cancels what is still planned.
     markers = contact_sessions(holder, partner_case, marker)
+    markers |= portal_work(holder, partner_case, marker)
     contact.end_contact(holder, case_id, ended_on=now.date())
     contact.record_threat_warning(holder, case_id, reason=marker("Hot"))
     mark_protected(holder, case_id)
@@ -76,6 +77,23 @@ def contact_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dic
         # A manager reads the reason to confirm the warning; the client side never does.
         marker("Hot"): ESCALATION,
     }
+
+
+PORTAL_PASSPHRASE = "kanariefågeln sjunger i gruvan"
+
+
+def portal_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
+    """Her portal in use: her treater invites her (a call, which her plan allows), she redeems
+    the code, and they write to each other."""
+    invitation = portal_access.invite(holder, partner_case.id)
+    address = "192.0.2.10"
+    codename = portal_access.redeem(invitation.code, PORTAL_PASSPHRASE, address=address)
+    identity = portal_access.log_in(codename, PORTAL_PASSPHRASE, address=address)
+    PORTAL_LOGINS[partner_case.id] = (codename, PORTAL_PASSPHRASE)
+    portal_messages.write_to_her(holder, partner_case.id, marker("TillHenne"))
+    current_runtime().clock.advance(seconds=1)  # type: ignore[attr-defined]
+    portal_messages.write_from_her(identity, marker("FranHenne"))
+    return {marker("TillHenne"): HER, marker("FranHenne"): HER}
 
 
 def clinical_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
