@@ -214,12 +214,12 @@ def request(
         conn.close()
 
 
-def _cookie(reply: Reply, current: str | None) -> str | None:
+def session_cookie(reply: Reply, current: str | None) -> str | None:
     fresh = reply.headers.get("set-cookie")
     return fresh.split(";", 1)[0] if fresh else current
 
 
-def _csrf(page: str) -> str:
+def csrf_token(page: str) -> str:
     found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     if found is None:
         raise BenchError("no CSRF token on the login page")
@@ -233,21 +233,21 @@ def log_in(port: int, username: str, password: str, totp_secret: str | None = No
     A code is accepted once per 30-second step, so each account logs in once per run.
     """
     start = request(port, "/login")
-    cookie = _cookie(start, None)
-    token = _csrf(start.body)
+    cookie = session_cookie(start, None)
+    token = csrf_token(start.body)
     fields = {"csrf_token": token, "username": username, "password": password}
     reply = request(port, "/login", cookie, "POST", urlencode(fields))
-    cookie = _cookie(reply, cookie)
+    cookie = session_cookie(reply, cookie)
     if reply.status != 302:
         raise BenchError(f"login of {username} failed with status {reply.status}")
     if urlsplit(reply.headers.get("location", "")).path == "/login/code":
         if totp_secret is None:
             raise BenchError(f"{username} is asked for a second factor the run does not know")
         code_page = request(port, "/login/code", cookie)
-        cookie = _cookie(code_page, cookie)
-        fields = {"csrf_token": _csrf(code_page.body), "code": pyotp.TOTP(totp_secret).now()}
+        cookie = session_cookie(code_page, cookie)
+        fields = {"csrf_token": csrf_token(code_page.body), "code": pyotp.TOTP(totp_secret).now()}
         reply = request(port, "/login/code", cookie, "POST", urlencode(fields))
-        cookie = _cookie(reply, cookie)
+        cookie = session_cookie(reply, cookie)
         if reply.status != 302 or urlsplit(reply.headers.get("location", "")).path.startswith(
             "/login"
         ):

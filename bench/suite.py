@@ -23,12 +23,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import case_page, landing, messaging, scheduling
+from bench import case_page, landing, messaging, portal, scheduling
 from bench.common import ROOT, BenchError, Comparison, postgres_server, server_version
 
 CASE_PAGE: dict[str, Any] = {"rounds": 3, "seconds": 5.0, "clients": 16, "workers": 2}
 LANDING: dict[str, Any] = {"rounds": 3, "seconds": 4.0, "clients": 4, "workers": 2}
 MESSAGING: dict[str, Any] = {"rounds": 3, "letters": 6, "messages": 60}
+PORTAL: dict[str, Any] = {"rounds": 3, "seconds": 4.0, "clients": 4, "workers": 2}
 SCHEDULING: dict[str, Any] = {"rounds": 3, "tasks": 300, "cases": 5, "batch_size": 100}
 
 
@@ -234,6 +235,7 @@ def main() -> None:
             _run(case_page, CASE_PAGE, lambda: case_page.measure(admin_url=admin_url, **CASE_PAGE)),
             _run(landing, LANDING, lambda: landing.measure(**LANDING)),
             _run(messaging, MESSAGING, lambda: messaging.measure(**MESSAGING)),
+            _run(portal, PORTAL, lambda: portal.measure(admin_url=admin_url, **PORTAL)),
             _run(
                 scheduling,
                 SCHEDULING,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from bench import portal
 from bench.case_page import measure
 
 
@@ -22,3 +23,16 @@ def test_case_page_benchmark_serves_authenticated_case_pages_without_errors() ->
     assert run.errors == 0, run.first_error
     assert [round_.served > 0 for round_ in run.case_rounds] == [True]
     assert [round_.served > 0 for round_ in run.baseline_rounds] == [True]
+
+
+def test_portal_benchmark_logs_her_in_and_serves_her_own_thread_without_errors() -> None:
+    # Raises if any login failed or any page lacked her own thread; reports every round.
+    comparisons = portal.measure(
+        rounds=1, seconds=0.5, clients=1, workers=1, admin_url=os.environ["PCTEST_PG_ADMIN_URL"]
+    )
+
+    assert [c.measured.name for c in comparisons] == [
+        "her login (1 clients)",
+        "her message page (1 clients)",
+    ]
+    assert all(c.measured.rounds[0] > 0 and c.baseline.rounds[0] > 0 for c in comparisons)
