@@ -49,6 +49,7 @@ class Served:
     output: list[str]
     env: dict[str, str]  # runs `partnercontact` commands against the same instance
     instance: Path
+    portal_url: str  # her portal, served beside the staff app
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +84,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     drain = threading.Thread(target=_drain, args=(process.stdout, lines), daemon=True)
     drain.start()
     try:
-        yield Served(url, logins, lines, env, instance)
+        portal_url = f"http://127.0.0.1:{env['PARTNERCONTACT_PORTAL__PORT']}"
+        yield Served(url, logins, lines, env, instance, portal_url)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -13,20 +13,21 @@ from partnercontact.config import PROJECT_ROOT
 from tests.cases_built import PDF
 from tests.e2e.conftest import Served
 
-CATALOGUE = PROJECT_ROOT / "partnercontact/translations/sv/LC_MESSAGES/messages.po"
+CATALOGUES = PROJECT_ROOT / "partnercontact/translations"
 
 
 @cache
-def _swedish() -> dict[str, str]:
-    with CATALOGUE.open("rb") as po:
+def _catalogue(language: str) -> dict[str, str]:
+    with (CATALOGUES / language / "LC_MESSAGES/messages.po").open("rb") as po:
         return {message.id: message.string for message in read_po(po) if message.id}
 
 
 def words(language: str):  # type: ignore[no-untyped-def]
-    """The interface's words in ``language``: the English text, or its Swedish translation."""
+    """The interface's words in ``language``: the English text, or its Swedish (or, on her
+    portal's pages, Arabic) translation."""
     if language == "en":
         return lambda text: text
-    return lambda text: _swedish()[text]
+    return lambda text: _catalogue(language)[text]
 
 
 def log_in_as(page: Page, served: Served, role: str, language: str) -> None:

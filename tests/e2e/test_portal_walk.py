@@ -1,0 +1,159 @@
+"""Her own channel, in the browser, in Swedish, English and Arabic: her treater reads her an
+invitation code; she redeems it, chooses a passphrase and is given a codename; she logs in with
+them, reads and answers a message and clears it; she says "not safe now" and her treater's
+letter and text are refused with that reason; and she leaves with the quick exit, after which
+her old cookie opens nothing and the back button does not bring the portal back.
+
+Her treater works in Swedish throughout; she works in the walk's language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import Served, screenshot, verify_audit_log
+from tests.e2e.seeding import case_for_her_channel
+from tests.e2e.walks import log_in_as, words
+
+pytestmark = pytest.mark.e2e
+
+PASSPHRASE = "vår gamla cykel står i förrådet"
+NEUTRAL_SITE = "https://www.smhi.se/"
+TO_HER = "Hej! Passar det att vi talas vid på torsdag?"
+FROM_HER = {"sv": "Torsdag passar bra.", "en": "Thursday is fine.", "ar": "يوم الخميس مناسب."}
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+
+
+def _her_browser(browser: Browser, language: str) -> BrowserContext:
+    context = browser.new_context(locale={"sv": "sv-SE", "en": "en-GB", "ar": "ar-SE"}[language])
+    # The neutral site the quick exit leaves for, answered here: the machine has no internet.
+    context.route(
+        NEUTRAL_SITE + "**",
+        lambda route: route.fulfill(body="<title>Väder</title><p>Väderprognos</p>"),
+    )
+    return context
+
+
+def _treater_opens(page: Page, served: Served, case_id) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{served.url}/partner/cases/{case_id}")
+
+
+def _invitation_code(page: Page, served: Served, case_id) -> str:  # type: ignore[no-untyped-def]
+    t = words("sv")
+    _treater_opens(page, served, case_id)
+    page.get_by_role("link", name=t("Offer her own channel…")).click()
+    page.get_by_role("button", name=t("Make the code")).click()
+    code = page.locator("#invitation-code").inner_text().strip()
+    assert re.fullmatch(r"\d{4}-\d{4}-\d{4}", code), code
+    return code
+
+
+def _write_to_her(page: Page, served: Served, case_id, text: str) -> None:  # type: ignore[no-untyped-def]
+    t = words("sv")
+    _treater_opens(page, served, case_id)
+    page.get_by_label(t("Message to her")).fill(text)
+    page.get_by_role("button", name=t("Send to her channel")).click()
+
+
+def _refused_for_her_pause(page: Page, served: Served, case_id) -> None:  # type: ignore[no-untyped-def]
+    """Her treater's letter and text are both refused, each saying why."""
+    t = words("sv")
+    reason = t(
+        "She said it is not safe now: every contact with her waits until she or her treater "
+        "lifts it."
+    )
+    _treater_opens(page, served, case_id)
+    page.get_by_role("link", name=t("Write a letter…")).click()
+    page.get_by_label(t("Letter"), exact=True).select_option(index=1)
+    page.get_by_role("button", name=t("Show the letter")).click()
+    expect(page.locator("#send-refusal")).to_contain_text(reason)
+    _treater_opens(page, served, case_id)
+    page.get_by_role("link", name=t("Write a text message…")).click()
+    page.get_by_label(t("Text message")).select_option(index=1)
+    page.get_by_role("button", name=t("Show the text")).click()
+    expect(page.locator("#send-refusal")).to_contain_text(reason)
+    screenshot(page, "portal-treater-refused-while-not-safe")
+
+
+@pytest.mark.parametrize("language", ["sv", "en", "ar"])
+def test_her_own_channel_from_invitation_to_quick_exit(
+    browser: Browser, page: Page, served: Served, language: str
+) -> None:
+    t = words(language)
+    case_id = case_for_her_channel(served, f"Nora Påhittad {language}")
+    log_in_as(page, served, "partner_treater", "sv")
+    code = _invitation_code(page, served, case_id)
+    _write_to_her(page, served, case_id, TO_HER)
+
+    context = _her_browser(browser, language)
+    her = context.new_page()
+    her.goto(served.portal_url + "/")
+    her.get_by_role("button", name=LANGUAGE_NAMES[language]).click()
+    expect(her.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+    expect(her.locator("#not-for-emergencies")).to_contain_text("112")
+
+    # The invitation: her passphrase twice, and her codename shown once.
+    her.get_by_role("link", name=t("I have an invitation code")).click()
+    her.get_by_label(t("Invitation code")).fill(code)
+    her.get_by_label(t("Choose a passphrase")).fill(PASSPHRASE)
+    her.get_by_label(t("The passphrase again")).fill(PASSPHRASE)
+    her.get_by_role("button", name=t("Continue")).click()
+    codename = her.locator("#codename").inner_text().strip()
+    assert re.fullmatch(r"[a-zåäö]+(-[a-zåäö]+){2}", codename), codename
+    assert codename not in her.url and str(case_id) not in her.url
+    screenshot(her, f"portal-{language}-1-codename")
+
+    # Out, and in again with the codename and the passphrase.
+    her.get_by_role("button", name=t("Leave this page")).click()
+    her.wait_for_url(NEUTRAL_SITE)
+    her.goto(served.portal_url + "/")
+    her.get_by_label(t("Codename")).fill(codename)
+    her.get_by_label(t("Passphrase")).fill(PASSPHRASE)
+    her.get_by_role("button", name=t("Log in")).click()
+
+    # Her treater's message: read (and marked read), answered, cleared.
+    thread = her.locator("#messages")
+    expect(thread.get_by_text(TO_HER)).to_be_visible()
+    her.get_by_label(t("Write to your contact at the clinic")).fill(FROM_HER[language])
+    her.get_by_role("button", name=t("Send"), exact=True).click()
+    expect(thread.get_by_text(FROM_HER[language])).to_be_visible()
+    expect(thread.locator(".from-her .read-mark")).to_have_text(t("Not read yet"))
+    screenshot(her, f"portal-{language}-2-thread")
+    thread.locator(".to-her").get_by_role("button", name=t("Read and clear")).click()
+    expect(thread.get_by_text(TO_HER)).to_have_count(0)
+
+    _treater_opens(page, served, case_id)
+    expect(page.locator("#portal-thread")).to_contain_text(FROM_HER[language])
+    expect(page.locator("#portal-thread .to-her")).to_contain_text(
+        words("sv")("Cleared from her view %(time)s").split("%")[0].strip()
+    )
+    her.reload()
+    expect(thread.locator(".from-her .read-mark")).to_have_text(t("Read by the clinic"))
+
+    # Not safe now: everything waits, and her treater is told why.
+    her.get_by_role("button", name=t("Not safe now")).click()
+    expect(her.get_by_text(t("You said it is not safe now."))).to_be_visible()
+    _refused_for_her_pause(page, served, case_id)
+    her.get_by_role("button", name=t("It is safe again")).click()
+    expect(her.get_by_role("button", name=t("Not safe now"))).to_be_visible()
+
+    # The quick exit: the page is replaced, the old cookie opens nothing, and the back button
+    # does not bring her portal back.
+    cookies = context.cookies()
+    assert [cookie["name"] for cookie in cookies] == ["pc_portal"]
+    her.wait_for_load_state("load")  # the exit's script is in place
+    for _ in range(3):
+        her.keyboard.press("Shift")
+    her.wait_for_url(NEUTRAL_SITE)
+    her.go_back()
+    assert not her.url.startswith(served.portal_url + "/start")
+    replay = browser.new_context()
+    replay.add_cookies(cookies)
+    again = replay.new_page()
+    again.goto(served.portal_url + "/start")
+    assert again.url == served.portal_url + "/"  # back at the login: the session is gone
+    replay.close()
+    context.close()
+    verify_audit_log(served)
