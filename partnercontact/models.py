@@ -8,6 +8,7 @@ from partnercontact.client_side.consent.models import Consent, ConsentDocument
 from partnercontact.clinics.models import Clinic
 from partnercontact.crypto.models import DataKey
 from partnercontact.partner_side.escalations import Escalation
+from partnercontact.partner_side.her_own_models import OwnContactDetails, PlanProposal
 from partnercontact.partner_side.messaging.models import (
     InboundSms,
     OutboundHalt,
@@ -35,13 +36,15 @@ from partnercontact.partner_side.models import (
     TreaterException,
     UrgentTask,
 )
+from partnercontact.partner_side.portal_attachments_models import PortalAttachment
 from partnercontact.partner_side.portal_messages_models import PortalMessage
-from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.portal_models import (
     PortalAccess,
     PortalAddressFailure,
     PortalInvitation,
 )
+from partnercontact.partner_side.portal_notices_models import PortalNoticeSetting
+from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.scheduling.models import (
     CalendarFeed,
     ContactSession,
@@ -81,10 +84,14 @@ __all__ = [
     "PartnerCase",
     "PartnerConsent",
     "PartnerHandover",
+    "OwnContactDetails",
+    "PlanProposal",
     "PortalAccess",
     "PortalAddressFailure",
+    "PortalAttachment",
     "PortalInvitation",
     "PortalMessage",
+    "PortalNoticeSetting",
     "ProtectedAccess",
     "RelayEvent",
     "RelayOutcome",

@@ -11,7 +11,8 @@ sits beside the worker that composes the application, in neither tree.
 - A reply from a number that matched no partner is deleted after
   ``retention.unmatched_reply_days``, its data key destroyed with it.
 - The text of a message in her own channel is emptied after the clinic's
-  ``portal_message_days``; that it was written, when and whether it was read stay.
+  ``portal_message_days``; that it was written, when and whether it was read stay. A photo
+  or PDF with it is emptied at the same time.
 
 Each part records one audit entry with no content when it purged anything.
 """
@@ -31,7 +32,7 @@ from partnercontact.client_side.consent.models import Consent
 from partnercontact.crypto.models import DataKey
 from partnercontact.crypto.service import shred_data_key
 from partnercontact.db import db
-from partnercontact.partner_side import portal_access, portal_messages
+from partnercontact.partner_side import portal_access, portal_attachments, portal_messages
 from partnercontact.partner_side.messaging.models import FINAL_SMS_STATES, InboundSms, SmsMessage
 from partnercontact.partner_side.scheduling import kinds
 from partnercontact.portal import sessions as portal_sessions
@@ -48,6 +49,7 @@ class PurgeReport:
     portal_sessions: int = 0
     portal_address_failures: int = 0
     portal_message_bodies: int = 0
+    portal_attachments: int = 0
 
 
 def _audit(resource_type: str) -> None:
@@ -115,6 +117,8 @@ def purge_expired(now: datetime) -> PurgeReport:
         portal_sessions=portal_sessions.purge_expired(now),
         portal_address_failures=portal_access.purge_address_failures(now),
         portal_message_bodies=portal_messages.purge_expired_bodies(now),
+        # Her files go with their message's text: after the line above, in one transaction.
+        portal_attachments=portal_attachments.purge_with_bodies(now),
     )
     if report.sms_bodies:
         _audit("sms_message")
@@ -122,6 +126,8 @@ def purge_expired(now: datetime) -> PurgeReport:
         _audit("inbound_sms")
     if report.portal_message_bodies:
         _audit("portal_message")
+    if report.portal_attachments:
+        _audit("portal_attachment")
     db.session.flush()
     return report
 

@@ -51,9 +51,33 @@ def upgrade() -> None:
             batch_op.f("ix_portal_task_partner_case_id"), ["partner_case_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_portal_task_opened_at"), ["opened_at"], unique=False)
+    # Her report of new violence or threats opens urgent tasks as a high risk result does:
+    # an urgent task names either the assessment or her report.
+    with op.batch_alter_table("urgent_task", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("portal_task_id", sa.Uuid(), nullable=True))
+        batch_op.alter_column("risk_assessment_id", existing_type=sa.Uuid(), nullable=True)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_urgent_task_portal_task_id_portal_task"),
+            "portal_task",
+            ["portal_task_id"],
+            ["id"],
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_urgent_task_one_source"),
+            "(risk_assessment_id IS NULL) <> (portal_task_id IS NULL)",
+        )
 
 
 def downgrade() -> None:
+    # Urgent tasks her reports opened have no assessment to name: they go with the column.
+    op.execute("DELETE FROM urgent_task WHERE risk_assessment_id IS NULL")
+    with op.batch_alter_table("urgent_task", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_urgent_task_one_source"), type_="check")
+        batch_op.drop_constraint(
+            batch_op.f("fk_urgent_task_portal_task_id_portal_task"), type_="foreignkey"
+        )
+        batch_op.alter_column("risk_assessment_id", existing_type=sa.Uuid(), nullable=False)
+        batch_op.drop_column("portal_task_id")
     with op.batch_alter_table("portal_task", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_portal_task_opened_at"))
         batch_op.drop_index(batch_op.f("ix_portal_task_partner_case_id"))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -38,6 +38,8 @@ from partnercontact.db import count_rows, db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.i18n import _l
 from partnercontact.partner_side.models import (
+    URGENT_FOR_MANAGER,
+    URGENT_FOR_PARTNER_TREATER,
     Child,
     ConcernReport,
     PartnerCase,
@@ -45,9 +47,11 @@ from partnercontact.partner_side.models import (
     SafetyPlan,
     UrgentTask,
 )
+from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.scheduling.plan import on_risk_assessed
 from partnercontact.partner_side.service import (
     audit,
+    clinic_of,
     held_case_for,
     held_cases,
     not_on_case,
@@ -62,8 +66,8 @@ if TYPE_CHECKING:
 
 
 # Who must act on an urgent task.
-FOR_PARTNER_TREATER = "partner_treater"
-FOR_MANAGER = "manager"
+FOR_PARTNER_TREATER = URGENT_FOR_PARTNER_TREATER
+FOR_MANAGER = URGENT_FOR_MANAGER
 HIGH = "high"
 
 MAX_NOTES = 10_000
@@ -179,25 +183,54 @@ def record_risk_assessment(
         notes=clean_notes or None,
     )
     db.session.add(assessment)
-    roles = []
-    if level == HIGH:
-        roles.append(FOR_PARTNER_TREATER)
-        if actor.clinic.urgent_tasks_to_manager:
-            roles.append(FOR_MANAGER)
-    for for_role in roles:
-        db.session.add(
-            UrgentTask(
-                **_stamp(actor, partner_case),
-                risk_assessment_id=assessment.id,
-                for_role=for_role,
-            )
-        )
     db.session.flush()
+    tasks = (
+        open_urgent_tasks(partner_case, recorded_by=actor, risk_assessment_id=assessment.id)
+        if level == HIGH
+        else []
+    )
     on_risk_assessed(partner_case, assessment.id, next_review_on)
     audit(AuditAction.RISK_ASSESSMENT_RECORDED, actor, partner_case)
-    for _role in roles:
+    for _task in tasks:
         audit(AuditAction.URGENT_TASK_OPENED, actor, partner_case)
     return assessment
+
+
+def open_urgent_tasks(
+    partner_case: PartnerCase,
+    *,
+    recorded_by: User | None,
+    risk_assessment_id: uuid.UUID | None = None,
+    portal_task_id: uuid.UUID | None = None,
+) -> list[UrgentTask]:
+    """The urgent tasks something alarming opens on a case: one for the partner treater and,
+    when the case's clinic has ``urgent_tasks_to_manager`` on, one for the manager.
+
+    The one path for both sources: a high risk result (``risk_assessment_id``, recorded by
+    ``recorded_by``) and her own report of new violence or threats in her portal
+    (``portal_task_id``, ``recorded_by`` None: she has no account). The caller writes the audit
+    entries (one URGENT_TASK_OPENED per task) with its own actor."""
+    if (risk_assessment_id is None) == (portal_task_id is None):
+        raise ValueError("an urgent task names exactly one source")
+    roles = [FOR_PARTNER_TREATER]
+    if clinic_of(partner_case).urgent_tasks_to_manager:
+        roles.append(FOR_MANAGER)
+    tasks = [
+        UrgentTask(
+            id=uuid.uuid4(),
+            partner_case_id=partner_case.id,
+            data_key_id=partner_case.data_key_id,
+            recorded_by_id=recorded_by.id if recorded_by is not None else None,
+            recorded_at=current_runtime().clock.now(),
+            risk_assessment_id=risk_assessment_id,
+            portal_task_id=portal_task_id,
+            for_role=for_role,
+        )
+        for for_role in roles
+    ]
+    db.session.add_all(tasks)
+    db.session.flush()
+    return tasks
 
 
 @dataclass(frozen=True)
@@ -227,27 +260,31 @@ def risk_overview(actor: User, partner_case: PartnerCase) -> RiskOverview:
 
 @dataclass(frozen=True)
 class CaseTask:
-    """An urgent task as the case page shows it."""
+    """An urgent task as the case page shows it. ``assessed_on`` and ``level`` are those of
+    the risk assessment that opened it; both None when her own report in her portal did
+    (``reported_by_her``)."""
 
     id: uuid.UUID
     for_role: str
     opened_at: datetime
-    assessed_on: date
-    level: str
+    assessed_on: date | None
+    level: str | None
     handled_at: datetime | None
     # How the holder handled it; never shown for a manager's task.
     handling: str | None
+    reported_by_her: bool = False
 
 
-def _case_task(task: UrgentTask, assessment: RiskAssessment) -> CaseTask:
+def _case_task(task: UrgentTask, assessment: RiskAssessment | None) -> CaseTask:
     return CaseTask(
         id=task.id,
         for_role=task.for_role,
         opened_at=task.recorded_at,
-        assessed_on=assessment.assessed_on,
-        level=assessment.level,
+        assessed_on=assessment.assessed_on if assessment is not None else None,
+        level=assessment.level if assessment is not None else None,
         handled_at=task.handled_at,
         handling=task.handling if task.for_role == FOR_PARTNER_TREATER else None,
+        reported_by_her=task.portal_task_id is not None,
     )
 
 
@@ -256,7 +293,7 @@ def urgent_tasks_of_case(actor: User, partner_case: PartnerCase) -> list[CaseTas
     task of theirs was handled; of a manager's task only whether and when it was."""
     rows = db.session.execute(
         select(UrgentTask, RiskAssessment)
-        .join(RiskAssessment, RiskAssessment.id == UrgentTask.risk_assessment_id)
+        .outerjoin(RiskAssessment, RiskAssessment.id == UrgentTask.risk_assessment_id)
         .where(UrgentTask.partner_case_id == partner_case.id)
         .order_by(UrgentTask.recorded_at.desc(), UrgentTask.for_role.desc())
     ).all()
@@ -280,7 +317,12 @@ def _holder_task(partner_case: PartnerCase, task_id: uuid.UUID) -> UrgentTask:
 def urgent_task_of_case(actor: User, partner_case: PartnerCase, task_id: uuid.UUID) -> CaseTask:
     """One of the holder's urgent tasks on the case, or not found."""
     task = _holder_task(partner_case, task_id)
-    return _case_task(task, db.session.get_one(RiskAssessment, task.risk_assessment_id))
+    assessment = (
+        db.session.get_one(RiskAssessment, task.risk_assessment_id)
+        if task.risk_assessment_id is not None
+        else None
+    )
+    return _case_task(task, assessment)
 
 
 def _check_handling(task: UrgentTask, handling: str | None) -> str:
@@ -310,10 +352,19 @@ def _mark_handled(
 def handle_urgent_task(
     actor: User, case_id: uuid.UUID, task_id: uuid.UUID, *, handling: str | None
 ) -> UrgentTask:
-    """The holder records how an urgent task of the partner treater was handled."""
+    """The holder records how an urgent task of the partner treater was handled. When her own
+    report opened it, her report's task is seen to with it (she sees when), once only."""
     partner_case = held_case_for(actor, case_id)
     task = _holder_task(partner_case, task_id)
-    return _mark_handled(task, actor, partner_case, handling)
+    handled = _mark_handled(task, actor, partner_case, handling)
+    if task.portal_task_id is not None:
+        db.session.execute(
+            update(PortalTask)
+            .where(PortalTask.id == task.portal_task_id, PortalTask.handled_at.is_(None))
+            .values(handled_at=handled.handled_at, handled_by_id=actor.id)
+            .execution_options(synchronize_session=False)
+        )
+    return handled
 
 
 def open_task_count(actor: User) -> int:
@@ -339,20 +390,24 @@ class ManagerTask:
     id: uuid.UUID
     reference: str
     opened_on: date
-    level: str
+    # None when her own report in her portal opened it: the manager learns that, not what.
+    level: str | None
 
 
 def _may_handle_manager_tasks(actor: User) -> bool:
     return can(actor, Permission.URGENT_TASKS_HANDLE)
 
 
-def _open_manager_tasks_query(actor: User) -> Select[uuid.UUID, datetime, str, PartnerCase]:
+def _open_manager_tasks_query(
+    actor: User,
+) -> Select[uuid.UUID, datetime, str | None, PartnerCase]:
     # Only the task's id and time, the level and the case row (which holds no sealed field
-    # and no name) are selected: the assessment's notes, the handling text and the case's
-    # records are not even loaded for the manager.
+    # and no name) are selected: the assessment's notes, the handling text, her report's
+    # words and the case's records are not even loaded for the manager. A task her own report
+    # opened has no assessment (the outer join gives no level) and its report is not joined.
     return (
         select(UrgentTask.id, UrgentTask.recorded_at, RiskAssessment.level, PartnerCase)
-        .join(RiskAssessment, RiskAssessment.id == UrgentTask.risk_assessment_id)
+        .outerjoin(RiskAssessment, RiskAssessment.id == UrgentTask.risk_assessment_id)
         .join(PartnerCase, PartnerCase.id == UrgentTask.partner_case_id)
         .where(
             and_(

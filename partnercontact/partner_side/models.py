@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Time, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, String, Time, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.crypto.fields import SealedRecord, encrypted
@@ -266,13 +266,26 @@ class RiskAssessment(_PartnerRecord, Model):
     notes = encrypted("notes")
 
 
+URGENT_FOR_PARTNER_TREATER = "partner_treater"
+URGENT_FOR_MANAGER = "manager"
+
+
 class UrgentTask(_PartnerRecord, Model):
-    """An urgent consultation opened by a high risk result. Stays on the partner side."""
+    """An urgent consultation opened by a high risk result, or by her own report of new
+    violence or threats in her portal: exactly one of ``risk_assessment_id`` and
+    ``portal_task_id`` names what opened it. Stays on the partner side."""
 
     __tablename__ = "urgent_task"
+    __table_args__ = (
+        CheckConstraint(
+            "(risk_assessment_id IS NULL) <> (portal_task_id IS NULL)", name="one_source"
+        ),
+    )
 
-    risk_assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("risk_assessment.id"))
-    # "partner_treater" or "manager": who must act on it.
+    risk_assessment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("risk_assessment.id"))
+    # Her report in her portal (its words are sealed on that task, never on this one).
+    portal_task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("portal_task.id"))
+    # URGENT_FOR_PARTNER_TREATER or URGENT_FOR_MANAGER: who must act on it.
     for_role: Mapped[str] = mapped_column(String(32))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

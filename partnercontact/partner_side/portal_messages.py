@@ -2,7 +2,8 @@
 the partner case's data key like every record of her case.
 
 - :func:`write_to_her`: her treater (the holder of the case; for a protected partner only if
-  named for her, as for a text message) writes to her.
+  named for her, as for a text message) writes to her; a content-free notice by text may
+  follow (:func:`.portal_notices.notify_her`).
 - :func:`write_from_her`: she writes from the portal.
 - :func:`thread_for_her`: her view, oldest first, without what she cleared; opening it marks
   the messages to her read.
@@ -37,6 +38,7 @@ from partnercontact.i18n import _l
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.portal_access import PortalIdentity, audit_her
 from partnercontact.partner_side.portal_messages_models import FROM_HER, TO_HER, PortalMessage
+from partnercontact.partner_side.portal_notices import notify_her
 from partnercontact.partner_side.service import (
     audit,
     clinic_of,
@@ -201,6 +203,9 @@ def write_to_her(actor: User, case_id: uuid.UUID, body: str | None) -> PortalMes
     partner_case = _case_for_staff(actor, case_id)
     message = _new_message(partner_case, TO_HER, _checked_body(body), actor)
     audit(AuditAction.PORTAL_MESSAGE_TO_HER, actor, partner_case)
+    # A text may tell her there is something to read: content-free, in her safe hours, one at a
+    # time, and only if she asked for it (portal_notices).
+    notify_her(partner_case, message.sent_at)
     return message
 
 

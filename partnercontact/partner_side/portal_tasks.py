@@ -5,26 +5,32 @@
 - :func:`open_tasks_of_case`: her treater's list on her case, urgent first, then oldest first.
 - :func:`open_task_count`: for the home page of the treater who holds her case.
 - :func:`handle_task`: her treater marks a task seen to; once only (a conditional UPDATE).
+  Her report of new violence or threats is seen to by handling the urgent task it opened
+  (:func:`partnercontact.partner_side.clinical.handle_urgent_task`), not here.
+- :func:`requests_of_her`: what she sees of her own requests: when each was sent and when it
+  was seen to, never who saw to it.
 
-Audited without content; functions flush, never commit.
+Audited without content; functions flush, never commit. Her words and windows are shown to her
+treater only, and of a protected partner only to staff named for her, as her messages are.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.db import db
-from partnercontact.errors import NotFound
+from partnercontact.errors import Conflict, NotFound
 from partnercontact.i18n import _l
-from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.models import URGENT_FOR_PARTNER_TREATER, PartnerCase, UrgentTask
 from partnercontact.partner_side.portal_tasks_models import PortalTask
-from partnercontact.partner_side.service import audit, held_case_for, held_cases
+from partnercontact.partner_side.scheduling.models import ContactSession
+from partnercontact.partner_side.service import audit, held_case_for, held_cases, is_named_for
 from partnercontact.runtime import current_runtime
 
 CALL_ME = "call_me"
@@ -47,14 +53,27 @@ TASK_KINDS = {
     OWN_DETAILS: _l("She gave a safer number or address of her own"),
 }
 URGENT_KINDS = frozenset({NEW_VIOLENCE})
+# Her requests (portal_requests), as her own page lists them.
+REQUEST_KINDS = (CALL_ME, NEW_VIOLENCE, SESSION_CONFIRMED, SESSION_MOVE, TOLD_WHEN_ENDED)
+# How long a request seen to stays in her list.
+REQUESTS_SHOWN_FOR = timedelta(days=30)
 
 
 class PortalTaskNotFound(NotFound):
     """No such open task on a case the actor holds."""
 
 
+class HandledWithUrgentTask(Conflict):
+    """Her report of new violence or threats is seen to with the urgent task it opened."""
+
+
 @dataclass(frozen=True)
 class TaskEntry:
+    """One open task as her treater's list shows it. ``details`` (her window or her words) is
+    None where there are none or the viewer may not read them (``details_withheld``);
+    ``session_starts_at`` is the time of the booked session a task names; ``urgent_task_id``
+    the urgent task her report opened, handled in its place."""
+
     id: uuid.UUID
     kind: str
     label: str
@@ -62,6 +81,18 @@ class TaskEntry:
     details: str | None
     urgent: bool
     opened_at: datetime
+    details_withheld: bool = False
+    session_starts_at: datetime | None = None
+    urgent_task_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class RequestEntry:
+    """One request as her own page shows it: what, when she sent it, when it was seen to."""
+
+    kind: str
+    sent_at: datetime
+    seen_to_at: datetime | None
 
 
 def open_task(
@@ -93,20 +124,45 @@ def open_task(
 def open_tasks_of_case(actor: User, case_id: uuid.UUID) -> list[TaskEntry]:
     """The open tasks of a case ``actor`` holds, urgent first, then oldest first."""
     partner_case = held_case_for(actor, case_id, audited=False)
-    tasks = db.session.scalars(
-        select(PortalTask)
-        .where(PortalTask.partner_case_id == partner_case.id, PortalTask.handled_at.is_(None))
-        .order_by(PortalTask.urgent.desc(), PortalTask.opened_at, PortalTask.id)
+    tasks = list(
+        db.session.scalars(
+            select(PortalTask)
+            .where(PortalTask.partner_case_id == partner_case.id, PortalTask.handled_at.is_(None))
+            .order_by(PortalTask.urgent.desc(), PortalTask.opened_at, PortalTask.id)
+        )
     )
+    named = is_named_for(actor, partner_case)
+    subjects = {task.subject_id for task in tasks if task.subject_id is not None}
+    starts: dict[uuid.UUID, datetime | None] = {
+        session_id: starts_at
+        for session_id, starts_at in db.session.execute(
+            select(ContactSession.id, ContactSession.starts_at).where(
+                ContactSession.id.in_(subjects),
+                ContactSession.partner_case_id == partner_case.id,
+            )
+        )
+    }
+    urgent: dict[uuid.UUID | None, uuid.UUID] = {
+        portal_task_id: urgent_id
+        for portal_task_id, urgent_id in db.session.execute(
+            select(UrgentTask.portal_task_id, UrgentTask.id).where(
+                UrgentTask.portal_task_id.in_([task.id for task in tasks]),
+                UrgentTask.for_role == URGENT_FOR_PARTNER_TREATER,
+            )
+        )
+    }
     entries = [
         TaskEntry(
             id=task.id,
             kind=task.kind,
             label=str(TASK_KINDS[task.kind]),
             subject_id=task.subject_id,
-            details=task.details,
+            details=task.details if named else None,
             urgent=task.urgent,
             opened_at=task.opened_at,
+            details_withheld=not named and task.details_ct is not None,
+            session_starts_at=starts.get(task.subject_id) if task.subject_id else None,
+            urgent_task_id=urgent.get(task.id),
         )
         for task in tasks
     ]
@@ -134,6 +190,15 @@ def handle_task(actor: User, case_id: uuid.UUID, task_id: uuid.UUID) -> None:
     case or handled already raises :class:`PortalTaskNotFound`; of two treaters marking it at
     once, one wins and the other is told it is gone."""
     partner_case = held_case_for(actor, case_id, audited=False)
+    kind = db.session.scalar(
+        select(PortalTask.kind).where(
+            PortalTask.id == task_id, PortalTask.partner_case_id == partner_case.id
+        )
+    )
+    if kind in URGENT_KINDS:
+        raise HandledWithUrgentTask(
+            _l("Record how the urgent task her report opened was handled."), field="task_id"
+        )
     result = db.session.execute(
         update(PortalTask)
         .where(
@@ -148,3 +213,19 @@ def handle_task(actor: User, case_id: uuid.UUID, task_id: uuid.UUID) -> None:
     if result.rowcount != 1:
         raise PortalTaskNotFound(_l("There is no such open task."), field="task_id")
     audit(AuditAction.PORTAL_TASK_HANDLED, actor, partner_case)
+
+
+def requests_of_her(partner_case: PartnerCase) -> list[RequestEntry]:
+    """Her requests (:data:`REQUEST_KINDS`) still open, and those seen to within
+    :data:`REQUESTS_SHOWN_FOR`, newest first. Nothing is unsealed; the caller audits."""
+    since = current_runtime().clock.now() - REQUESTS_SHOWN_FOR
+    rows = db.session.execute(
+        select(PortalTask.kind, PortalTask.opened_at, PortalTask.handled_at)
+        .where(
+            PortalTask.partner_case_id == partner_case.id,
+            PortalTask.kind.in_(REQUEST_KINDS),
+            or_(PortalTask.handled_at.is_(None), PortalTask.handled_at > since),
+        )
+        .order_by(PortalTask.opened_at.desc(), PortalTask.id)
+    )
+    return [RequestEntry(kind, opened_at, handled_at) for kind, opened_at, handled_at in rows]

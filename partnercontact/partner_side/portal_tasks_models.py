@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,6 +35,8 @@ class PortalTask(SealedRecord, Model):
     kind: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     details = encrypted("details")
+    if TYPE_CHECKING:
+        details_ct: Mapped[bytes | None]  # the column encrypted("details") adds
     urgent: Mapped[bool] = mapped_column(default=False)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,6 +19,11 @@ actions (docs/domain.md, "Safety rules of contact").
   4. she has protected personal data and there is no unused, logged decision for this send
      (:func:`check_send_allowed`, which spends the decision).
 
+  A notice of a new message in her own channel (purpose ``portal_notice``) is also refused
+  when she has protected personal data (a machine takes no send decision), when she has not
+  turned notices on or her access has ended, and once she has read every message to her
+  (:func:`notice_refusal`).
+
 Each refusal is an error naming the rule in words for the treater, with the form field it
 concerns, and leaves a ``partner.send_refused`` audit entry (never content).
 """
@@ -42,7 +47,10 @@ from partnercontact.i18n import _l
 from partnercontact.partner_side.errors import ContactInvalid
 from partnercontact.partner_side.messaging.halt import current_halt
 from partnercontact.partner_side.messaging.models import SmsOptOut
-from partnercontact.partner_side.messaging.templates import THREAT_WARNING_PURPOSE
+from partnercontact.partner_side.messaging.templates import (
+    PORTAL_NOTICE_PURPOSE,
+    THREAT_WARNING_PURPOSE,
+)
 from partnercontact.partner_side.models import (
     ContactAttempt,
     ContactPause,
@@ -56,6 +64,9 @@ from partnercontact.partner_side.models import (
     ThreatWarning,
     _PartnerRecord,
 )
+from partnercontact.partner_side.portal_messages_models import TO_HER, PortalMessage
+from partnercontact.partner_side.portal_models import PortalAccess
+from partnercontact.partner_side.portal_notices_models import PortalNoticeSetting
 from partnercontact.partner_side.service import clinic_of
 from partnercontact.partner_side.vocabulary import CHANNELS, OVERRIDABLE_STEPS, WEEKDAYS
 from partnercontact.phones import receives_text_messages
@@ -746,11 +757,88 @@ def _refused(
     return MessageRefused(message, field=field, rule=rule)
 
 
+# --- notices of a new message in her own channel -----------------------------------------------
+
+
+def notice_setting_in_force(
+    partner_case: PartnerCase, *, lock: bool = False
+) -> PortalNoticeSetting | None:
+    """Her notice setting while it is on and the access it belongs to is open (not locked,
+    revoked or closed); None otherwise. ``lock``: the setting's row stays locked until the
+    transaction ends (PostgreSQL; SQLite writes one at a time), so that two messages written
+    to her at once see each other's notice."""
+    query = (
+        select(PortalNoticeSetting)
+        .join(PortalAccess, PortalAccess.id == PortalNoticeSetting.access_id)
+        .where(
+            PortalNoticeSetting.partner_case_id == partner_case.id,
+            PortalNoticeSetting.enabled.is_(True),
+            PortalAccess.locked_at.is_(None),
+            PortalAccess.revoked_at.is_(None),
+            PortalAccess.closed_at.is_(None),
+        )
+        .limit(1)
+    )
+    if lock:
+        query = query.with_for_update(of=PortalNoticeSetting).execution_options(
+            populate_existing=True
+        )
+    return db.session.scalar(query)
+
+
+def oldest_unread_to_her(partner_case: PartnerCase) -> datetime | None:
+    """When the oldest message to her that she has not read was written; None if she has
+    read them all."""
+    return db.session.scalar(
+        select(PortalMessage.sent_at)
+        .where(
+            PortalMessage.partner_case_id == partner_case.id,
+            PortalMessage.direction == TO_HER,
+            PortalMessage.read_at.is_(None),
+        )
+        .order_by(PortalMessage.sent_at)
+        .limit(1)
+    )
+
+
+def notice_refusal(partner_case: PartnerCase) -> MessageRefused | None:
+    """Why a notice of a new message in her own channel may not go (now), or None. Reads
+    only."""
+    if partner_case.protected_identity:
+        # Every send to her needs a decision logged by a named member of staff, for that one
+        # send: a machine never takes one, so no notice goes to her automatically.
+        return MessageRefused(
+            _l("She has protected personal data: notices of new messages are not sent."),
+            field="channel",
+            rule="protected",
+        )
+    if notice_setting_in_force(partner_case) is None:
+        return MessageRefused(
+            _l("She has not turned on notices of new messages, or her access has ended."),
+            field="channel",
+            rule="notices_off",
+        )
+    if oldest_unread_to_her(partner_case) is None:
+        # She has read what it would tell her of: a text now would only be one more trace.
+        return MessageRefused(
+            _l("She has read every message to her: there is nothing to tell her."),
+            field="channel",
+            rule="read_already",
+        )
+    return None
+
+
 def _message_refusal(
-    partner_case: PartnerCase, channel: str, *, phone_index: str | None, phone_number: str | None
+    partner_case: PartnerCase,
+    channel: str,
+    *,
+    phone_index: str | None,
+    phone_number: str | None,
+    purpose: str | None = None,
 ) -> MessageRefused | None:
     """The rules of a letter or text message before the contact rules: the stop switch, her
-    number's STOP, a number that cannot take a text. Reads only."""
+    number's STOP, a number that cannot take a text, and for a notice of a new message in
+    her own channel :func:`notice_refusal`. Reads only."""
     if current_halt(partner_case.clinic_id) is not None:
         return MessageRefused(
             _l(
@@ -780,6 +868,8 @@ def _message_refusal(
             field="partner_phone",
             rule="not_mobile",
         )
+    if purpose == PORTAL_NOTICE_PURPOSE:
+        return notice_refusal(partner_case)
     return None
 
 
@@ -815,7 +905,7 @@ def check_outbound_allowed(
     manager's override, so her plan is not checked again either.
     """
     refusal = _message_refusal(
-        partner_case, channel, phone_index=phone_index, phone_number=phone_number
+        partner_case, channel, phone_index=phone_index, phone_number=phone_number, purpose=purpose
     )
     if refusal is not None:
         record_send_refused(actor, partner_case)
@@ -868,7 +958,7 @@ def outbound_refusal(
     protected partner's unused decision and a manager's unused override are only looked
     for)."""
     refusal = _message_refusal(
-        partner_case, channel, phone_index=phone_index, phone_number=phone_number
+        partner_case, channel, phone_index=phone_index, phone_number=phone_number, purpose=purpose
     )
     if refusal is not None:
         return refusal

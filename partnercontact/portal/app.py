@@ -29,6 +29,9 @@ from partnercontact.keys import load_or_create_keyring
 
 # Its routes join the portal's blueprint when the module is imported.
 from partnercontact.portal import appearance as _appearance  # noqa: F401
+from partnercontact.portal import notices as _notices  # noqa: F401
+from partnercontact.portal import plan as _plan  # noqa: F401
+from partnercontact.portal import requests as _requests  # noqa: F401
 from partnercontact.portal import safety as _safety  # noqa: F401
 from partnercontact.portal import views
 from partnercontact.portal.security import add_portal_headers

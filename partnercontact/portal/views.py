@@ -1,22 +1,25 @@
 """Her pages: log in with codename and passphrase, redeem an invitation, the start page with
 her messages, close her access, the quick exit, and staying safe online. No id of her case or
-of a message, and never her codename, appears in an address: a message she clears is named in
-the form she sends."""
+of a message, and never her codename, appears in an address: a message she clears, or a file
+she opens, is named in the form she sends."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side import portal_access, portal_messages
+from partnercontact.partner_side import portal_access, portal_attachments, portal_messages
 from partnercontact.portal import sessions
 from partnercontact.portal.addresses import client_address
 from partnercontact.runtime import current_runtime
@@ -53,6 +56,20 @@ class MessageForm(FlaskForm):
             "autocomplete": "off",
         },
     )
+    # What the browser offers to pick; what is accepted is decided from the file's bytes.
+    attachment = FileField(
+        _l("A photo or a PDF (if you like)"),
+        render_kw={
+            "accept": "image/jpeg,image/png,image/webp,application/pdf",
+            "data-max-bytes": portal_attachments.MAX_FILE_BYTES,
+        },
+    )
+
+
+class AttachmentForm(FlaskForm):
+    """The file to open, named in the form, never in the address."""
+
+    attachment_id = HiddenField()
 
 
 class ClearForm(FlaskForm):
@@ -132,6 +149,7 @@ def _home(
         "portal/home.html",
         form=ConfirmForm(),
         thread=thread,
+        attachments=portal_attachments.attachments_for_her(identity),
         message_form=message_form,
         error=error,
     )
@@ -157,14 +175,73 @@ def write_message() -> Response | tuple[str, int]:
         return redirect(url_for("portal.home"))
     if not form.validate():
         return _home(identity, form, 400)
+    upload = form.attachment.data
+    # One byte past the limit is enough to tell the file is too large.
+    content = upload.stream.read(portal_attachments.MAX_FILE_BYTES + 1) if upload else None
     try:
-        portal_messages.write_from_her(identity, form.body.data)
+        portal_attachments.write_from_her(identity, form.body.data, content)
     except DomainError as exc:
         db.session.rollback()
         error = _refused(form, exc)
+        if upload and exc.field != "attachment":
+            # A browser cannot be handed a file back: say so rather than lose it silently.
+            form.attachment.errors = [_("Choose the file again: it was not sent.")]
         return _home(identity, form, exc.status, error)
     db.session.commit()
     return redirect(url_for("portal.home", _anchor="messages"))
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(exc: Exception) -> Response | tuple[str, int]:
+    """A request past the portal's limit (12 MB) was cut off before its form could be read.
+    The page (and her script, which checks a file's size before it is sent) says why."""
+    identity = sessions.current()
+    if identity is None:
+        return redirect(url_for("portal.log_in"))
+    if request.endpoint != "portal.write_message":
+        return redirect(url_for("portal.home"))
+    # The body was refused unread: the forms of the page must not try to read it again.
+    request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
+    form = MessageForm(formdata=None)
+    form.attachment.errors = [
+        _("A file may be at most 10 MB. Your message was not sent: please write it again.")
+    ]
+    return _home(identity, form, 413)
+
+
+@bp.route("/messages/attachment", methods=["GET", "POST"])
+def open_attachment() -> Response | tuple[str, int]:
+    """A file of her own thread, as a download: never shown in the page, never cached."""
+    identity = sessions.current()
+    if identity is None:
+        return redirect(url_for("portal.log_in"))
+    form = AttachmentForm()
+    if not form.is_submitted():
+        return redirect(url_for("portal.home"))
+    if not form.validate():
+        return _home(identity, MessageForm(formdata=None), 400)
+    try:
+        attachment_id = uuid.UUID(form.attachment_id.data or "")
+    except ValueError:
+        abort(404)
+    try:
+        opened = portal_attachments.open_for_her(identity, attachment_id)
+    except portal_attachments.PortalAttachmentNotFound:
+        # Missing, of another case, cleared or erased: one answer for all.
+        db.session.rollback()
+        abort(404)
+    db.session.commit()  # the audit entry of the opening
+    return _download(opened)
+
+
+def _download(opened: portal_attachments.AttachmentFile) -> Response:
+    response = make_response(opened.content)
+    # The type the stored bytes were sniffed and re-encoded as; a download, never a page.
+    response.headers["Content-Type"] = opened.media_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{opened.file_name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/messages/clear", methods=["GET", "POST"])

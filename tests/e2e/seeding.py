@@ -20,6 +20,7 @@ from partnercontact.config import load_config
 from partnercontact.db import db
 from partnercontact.partner_side import contact
 from partnercontact.partner_side.messaging.models import SmsMessage
+from partnercontact.partner_side.messaging.sms import new_idempotency_key, queue_sms
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.handover import PartnerDetails, hand_over
@@ -122,3 +123,37 @@ def newest_text_to(served: Served, case_id: uuid.UUID) -> str | None:
             .limit(1)
         ).first()
         return message.to_number if message is not None else None
+
+
+def correct_the_hand_over(served: Served, case_id: uuid.UUID, *, phone: str) -> None:
+    """The client treater hands over a correction: a new number for her."""
+    with in_served(served):
+        partner_case = db.session.get_one(PartnerCase, case_id)
+        episode = db.session.get_one(TreatmentEpisode, partner_case.episode_id)
+        hand_over(
+            demo_user(served, "client_treater"),
+            episode.client_id,
+            PartnerDetails(
+                name="Rättat namn Påhittad",
+                phone=phone,
+                address="Rättelsevägen 1, 123 45 Lindvik",
+                relation="former",
+                children_in_common="no",
+                protected_identity=False,
+            ),
+        )
+        db.session.commit()
+
+
+def queue_another_text(served: Served, case_id: uuid.UUID) -> None:
+    """Her treater queues one more text to her (the same words again, confirmed)."""
+    with in_served(served):
+        queue_sms(
+            demo_user(served, "partner_treater"),
+            case_id,
+            purpose="call_announcement",
+            language="sv",
+            idempotency_key=new_idempotency_key(),
+            confirm_duplicate=True,
+        )
+        db.session.commit()

@@ -1,20 +1,30 @@
 """Her own channel, in the browser, in Swedish, English and Arabic: her treater reads her an
 invitation code; she redeems it, chooses a passphrase and is given a codename; she logs in with
-them, reads and answers a message and clears it; she says "not safe now" and her treater's
-letter and text are refused with that reason; and she leaves with the quick exit, after which
-her old cookie opens nothing and the back button does not bring the portal back.
+them, reads and answers a message and clears it; she sends a photo, which reaches her treater
+without its location; she says "not safe now" and her treater's letter and text are refused
+with that reason; she narrows her plan (it counts at once) and proposes a wider one (it waits
+for her treater); she gives a safer number, which the next text goes to and a later correction
+from the client side does not change; and she leaves with the quick exit, after which her old
+cookie opens nothing and the back button does not bring the portal back.
 
 Her treater works in Swedish throughout; she works in the walk's language."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.seeding import case_for_her_channel
+from tests.e2e.seeding import (
+    case_for_her_channel,
+    correct_the_hand_over,
+    newest_text_to,
+    queue_another_text,
+)
 from tests.e2e.walks import log_in_as, words
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +34,20 @@ NEUTRAL_SITE = "https://www.smhi.se/"
 TO_HER = "Hej! Passar det att vi talas vid på torsdag?"
 FROM_HER = {"sv": "Torsdag passar bra.", "en": "Thursday is fine.", "ar": "يوم الخميس مناسب."}
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+HER_OWN_NUMBER = "070-765 43 21"
+HER_OWN_NUMBER_E164 = "+46707654321"
+
+
+def _photo_with_position() -> bytes:
+    """A JPEG as a phone takes it: the camera, and where it was taken."""
+    image = Image.new("RGB", (40, 30), (30, 120, 60))
+    exif = Image.Exif()
+    exif[0x010F] = "Telefonmärke"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (59.0, 19.0, 44.0), "E", (18.0, 4.0, 6.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
 
 
 def _her_browser(browser: Browser, language: str) -> BrowserContext:
@@ -57,6 +81,14 @@ def _write_to_her(page: Page, served: Served, case_id, text: str) -> None:  # ty
     page.get_by_role("button", name=t("Send to her channel")).click()
 
 
+def _letter_preview(page: Page, served: Served, case_id) -> None:  # type: ignore[no-untyped-def]
+    t = words("sv")
+    _treater_opens(page, served, case_id)
+    page.get_by_role("link", name=t("Write a letter…")).click()
+    page.get_by_label(t("Letter"), exact=True).select_option(index=1)
+    page.get_by_role("button", name=t("Show the letter")).click()
+
+
 def _refused_for_her_pause(page: Page, served: Served, case_id) -> None:  # type: ignore[no-untyped-def]
     """Her treater's letter and text are both refused, each saying why."""
     t = words("sv")
@@ -64,10 +96,7 @@ def _refused_for_her_pause(page: Page, served: Served, case_id) -> None:  # type
         "She said it is not safe now: every contact with her waits until she or her treater "
         "lifts it."
     )
-    _treater_opens(page, served, case_id)
-    page.get_by_role("link", name=t("Write a letter…")).click()
-    page.get_by_label(t("Letter"), exact=True).select_option(index=1)
-    page.get_by_role("button", name=t("Show the letter")).click()
+    _letter_preview(page, served, case_id)
     expect(page.locator("#send-refusal")).to_contain_text(reason)
     _treater_opens(page, served, case_id)
     page.get_by_role("link", name=t("Write a text message…")).click()
@@ -75,6 +104,35 @@ def _refused_for_her_pause(page: Page, served: Served, case_id) -> None:  # type
     page.get_by_role("button", name=t("Show the text")).click()
     expect(page.locator("#send-refusal")).to_contain_text(reason)
     screenshot(page, "portal-treater-refused-while-not-safe")
+
+
+def _send_a_text(page: Page, served: Served, case_id) -> None:  # type: ignore[no-untyped-def]
+    t = words("sv")
+    _treater_opens(page, served, case_id)
+    page.get_by_role("link", name=t("Write a text message…")).click()
+    page.get_by_label(t("Text message")).select_option(label=t("Text announcing a phone call"))
+    page.get_by_role("button", name=t("Show the text")).click()
+    expect(page.locator("#send-allowed")).to_be_visible()
+    page.get_by_label(t("I have read the text and it is safe to send to her now.")).check()
+    page.get_by_role("button", name=t("Send the text message")).click()
+
+
+def _treater_opens_her_photo(page: Page, served: Served, case_id) -> bytes:  # type: ignore[no-untyped-def]
+    """Her treater opens the photo she sent, after the page that asks first."""
+    t = words("sv")
+    _treater_opens(page, served, case_id)
+    page.locator("#portal-thread form.portal-attachment button").first.click()
+    expect(
+        page.get_by_text(
+            t(
+                "The photo's hidden details, such as where it was taken, were removed when it "
+                "was sent."
+            )
+        )
+    ).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=t("Open the file")).click()
+    return download.value.path().read_bytes()
 
 
 @pytest.mark.parametrize("language", ["sv", "en", "ar"])
@@ -132,12 +190,57 @@ def test_her_own_channel_from_invitation_to_quick_exit(
     her.reload()
     expect(thread.locator(".from-her .read-mark")).to_have_text(t("Read by the clinic"))
 
+    # A photo: her treater receives it without where it was taken.
+    her.get_by_label(t("Write to your contact at the clinic")).fill(FROM_HER[language])
+    her.get_by_label(t("A photo or a PDF (if you like)")).set_input_files(
+        files=[{"name": "IMG_0042.jpg", "mimeType": "image/jpeg", "buffer": _photo_with_position()}]
+    )
+    her.get_by_role("button", name=t("Send"), exact=True).click()
+    expect(thread.locator("form.attachment button").first).to_contain_text(t("Photo"))
+    photo = Image.open(io.BytesIO(_treater_opens_her_photo(page, served, case_id)))
+    assert photo.size == (40, 30)
+    assert dict(photo.getexif()) == {} and "exif" not in photo.info
+
     # Not safe now: everything waits, and her treater is told why.
     her.get_by_role("button", name=t("Not safe now")).click()
     expect(her.get_by_text(t("You said it is not safe now."))).to_be_visible()
     _refused_for_her_pause(page, served, case_id)
     her.get_by_role("button", name=t("It is safe again")).click()
     expect(her.get_by_role("button", name=t("Not safe now"))).to_be_visible()
+
+    # Her plan: no letters counts at once; letters again waits for her treater.
+    her.get_by_role("link", name=t("How we may contact you")).click()
+    her.get_by_label(t("Letters"), exact=True).uncheck()
+    her.get_by_role("button", name=t("Save")).click()
+    expect(her.get_by_text(t("Your plan is changed. It counts from now."))).to_be_visible()
+    _letter_preview(page, served, case_id)
+    expect(page.locator("#send-refusal")).to_be_visible()
+    her.get_by_label(t("Letters"), exact=True).check()
+    her.get_by_role("button", name=t("Save")).click()
+    expect(her.locator("#proposal-state")).to_be_visible()
+    screenshot(her, f"portal-{language}-3-plan-proposed")
+    _letter_preview(page, served, case_id)
+    expect(page.locator("#send-refusal")).to_be_visible()  # not until her treater confirms
+    _treater_opens(page, served, case_id)
+    page.get_by_role("link", name=words("sv")("Review her proposal…")).click()
+    page.get_by_role("button", name=words("sv")("Confirm her proposal")).click()
+    _letter_preview(page, served, case_id)
+    expect(page.locator("#send-allowed")).to_be_visible()
+    her.get_by_role("link", name=t("Back to the start")).click()
+
+    # A safer number of her own: the next text goes there, whatever the client side says later.
+    her.get_by_role("link", name=t("Your number and address")).click()
+    her.get_by_label(t("A safer phone number")).fill(HER_OWN_NUMBER)
+    her.get_by_role("button", name=t("Save")).click()
+    expect(her.get_by_text(t("Saved. From now on we use what you gave here."))).to_be_visible()
+    expect(her.locator("#own-phone")).to_contain_text("21")
+    _send_a_text(page, served, case_id)
+    assert newest_text_to(served, case_id) == HER_OWN_NUMBER_E164
+    correct_the_hand_over(served, case_id, phone="070-999 88 77")
+    assert newest_text_to(served, case_id) == HER_OWN_NUMBER_E164
+    queue_another_text(served, case_id)
+    assert newest_text_to(served, case_id) == HER_OWN_NUMBER_E164
+    her.get_by_role("link", name=t("Back to the start")).click()
 
     # The quick exit: the page is replaced, the old cookie opens nothing, and the back button
     # does not bring her portal back.

@@ -16,6 +16,13 @@ SERVICES_SHE_HEARS = [
     "partner_side/portal_access.py",
     "partner_side/portal_messages.py",
     "partner_side/pauses.py",
+    "partner_side/her_plan.py",
+    "partner_side/own_details.py",
+    "partner_side/portal_notices.py",
+    "partner_side/portal_attachments.py",
+    "partner_side/portal_requests.py",
+    "partner_side/her_plan.py",
+    "partner_side/own_details.py",
 ]
 REVIEW_MARK = "needs review by a native speaker"
 

@@ -222,8 +222,19 @@ HERS_ONLY = {
     "portal.close",
     "portal.write_message",
     "portal.clear_message",
+    "portal.open_attachment",
     "portal.not_safe_now",
     "portal.safe_again",
+    "portal.requests",
+    "portal.ask_to_be_called",
+    "portal.report_violence",
+    "portal.confirm_session",
+    "portal.move_session",
+    "portal.ask_to_be_told",
+    "portal.my_plan",
+    "portal.my_details",
+    "portal.remove_my_detail",
+    "portal.notices",
 }
 
 

@@ -71,8 +71,9 @@ def contact_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dic
     return {
         **markers,
         marker("Lamplighet"): PARTNER,
-        marker("Avsandare"): PARTNER,
-        marker("Oppningsfras"): PARTNER,
+        # Agreed with her and in every text she gets: hers to read in her portal's plan too.
+        marker("Avsandare"): HER,
+        marker("Oppningsfras"): HER,
         marker("Utskicksbeslut"): PARTNER,
         # A manager reads the reason to confirm the warning; the client side never does.
         marker("Hot"): ESCALATION,

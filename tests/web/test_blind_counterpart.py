@@ -5,13 +5,20 @@ client treater can open about them."""
 from __future__ import annotations
 
 import uuid
+from datetime import time
 
 from flask import Flask
 from sqlalchemy import select
 
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
-from partnercontact.partner_side import pauses, portal_access, portal_messages
+from partnercontact.partner_side import (
+    her_plan,
+    own_details,
+    pauses,
+    portal_access,
+    portal_messages,
+)
 from partnercontact.partner_side.clinical import record_risk_assessment
 from partnercontact.partner_side.contact import record_answer
 from partnercontact.partner_side.models import PartnerCase
@@ -25,6 +32,16 @@ SAME_PARTNER = PartnerDetails(
     name="Lika Partnersson",
     phone="0701112233",
     address="Likagatan 1",
+    relation="current",
+    children_in_common="no",
+    protected_identity=False,
+)
+
+
+CORRECTED_PARTNER = PartnerDetails(
+    name="Lika Partnersson",
+    phone="0704445566",
+    address="Likagatan 3",
     relation="current",
     children_in_common="no",
     protected_identity=False,
@@ -102,7 +119,26 @@ def test_an_accepting_and_a_declining_partner_look_the_same_from_the_client_side
     portal_messages.write_from_her(her, "Han vet var jag bor nu.")
     portal_messages.write_to_her(holder, accepting[2], "Vi ringer dig i morgon.")
     pauses.pause_by_her(her)
+    # She gives a safer number and address of her own, narrows her plan and proposes more.
+    own_details.give_own_details(her, phone="070-222 33 44", address="Hemligvägen 2, Annanstad")
+    for channels in (["phone"], ["phone", "sms"]):
+        her_plan.change_plan_by_her(
+            her,
+            her_plan.PlanTerms.given(
+                channels=channels,
+                safe_days=["1"],
+                safe_from=time(9),
+                safe_until=time(10),
+                voicemail_allowed=False,
+                letters_safe_at_address=False,
+            ),
+        )
     record_answer(holder, declining[2], answer="declined", answered_on=today)
+    db.session.commit()
+    # The client treater corrects both hand-overs later: nothing says she has a number of her
+    # own, and nothing of it is shown.
+    for twin in (accepting, declining):
+        hand_over(client_treater.user, twin[0], CORRECTED_PARTNER)
     db.session.commit()
 
     browser = app.test_client()
@@ -114,3 +150,5 @@ def test_an_accepting_and_a_declining_partner_look_the_same_from_the_client_side
     assert any(status == 200 for status, _, _ in seen_accepting.values())
     for endpoint, page in seen_accepting.items():
         assert page == seen_declining[endpoint], endpoint
+        assert b"222 33 44" not in page[2] and b"2223344" not in page[2], endpoint
+        assert b"Hemligv" not in page[2], endpoint

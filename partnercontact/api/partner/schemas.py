@@ -244,8 +244,20 @@ class UrgentTaskOut(Schema):
     id = fields.UUID(required=True)
     for_role = fields.String(required=True, metadata={"description": "partner_treater or manager"})
     opened_at = fields.DateTime(required=True)
-    assessed_on = fields.Date(required=True)
-    level = fields.String(required=True)
+    assessed_on = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Of the risk assessment that opened it; null for her report"},
+    )
+    level = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Of the risk assessment that opened it; null for her report"},
+    )
+    reported_by_her = fields.Boolean(
+        required=True,
+        metadata={"description": "Opened by her report of new violence or threats in her portal"},
+    )
     handled_at = fields.DateTime(allow_none=True)
     handling = fields.String(
         allow_none=True, metadata={"description": "How you handled it; never a manager's"}

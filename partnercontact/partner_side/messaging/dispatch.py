@@ -131,6 +131,7 @@ def _still_allowed(message: SmsMessage, now: datetime, report: DispatchReport) -
             partner_case,
             "sms",
             now,
+            purpose=message.purpose,
             phone_index=message.to_index,
             phone_number=message.to_number,
             relay_notice=message.purpose in RELAY_NOTICES,

@@ -2,9 +2,10 @@
 
 A reply is matched to her case by the blind index of the number it came from, never by
 unsealing numbers: first the newest text message we sent to that number, else the newest
-hand-over note with that number. Its text is sealed under her case's data key and is shown to
-her treater only. A reply nobody's case knows is kept sealed under a data key of its own, with
-no clinic and no case, and nobody sees it.
+number she gave herself in her portal, else the newest hand-over note with that number. Its
+text is sealed under her case's data key and is shown to her treater only. A reply nobody's
+case knows is kept sealed under a data key of its own, with no clinic and no case, and nobody
+sees it.
 
 A STOP word (Twilio's, and their Swedish equivalents) ends text messages to that number at
 once: the number is opted out and every message to it still waiting in the queue is cancelled,
@@ -27,6 +28,7 @@ from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.crypto.service import create_data_key, load_data_key
 from partnercontact.db import db
+from partnercontact.partner_side.her_own_models import OwnContactDetails
 from partnercontact.partner_side.messaging import status
 from partnercontact.partner_side.messaging.models import InboundSms, SmsMessage, SmsOptOut
 from partnercontact.partner_side.models import PartnerCase, PartnerHandover
@@ -83,13 +85,21 @@ def _sender_index(from_number: str) -> tuple[str, bool]:
 
 def _case_for_number(index: str) -> PartnerCase | None:
     """Her case, by blind index only: the newest message we sent to the number, else the
-    newest hand-over note that gave it."""
+    newest number she gave herself in her portal, else the newest hand-over note that gave
+    it."""
     case_id = db.session.scalar(
         select(SmsMessage.partner_case_id)
         .where(SmsMessage.to_index == index)
         .order_by(SmsMessage.created_at.desc())
         .limit(1)
     )
+    if case_id is None:
+        case_id = db.session.scalar(
+            select(OwnContactDetails.partner_case_id)
+            .where(OwnContactDetails.phone_index == index)
+            .order_by(OwnContactDetails.recorded_at.desc(), OwnContactDetails.number.desc())
+            .limit(1)
+        )
     if case_id is not None:
         return db.session.get(PartnerCase, case_id)
     episode_id = db.session.scalar(

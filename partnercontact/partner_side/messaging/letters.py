@@ -8,8 +8,9 @@ letterbox (docs/domain.md, "Safety rules of contact"). So:
   names, else the clinic's) with the clinic's return address, and her name and address,
   nothing else; a sender line that would name the clinic or what it does stops the letter
   (:func:`_check_envelope`, beside the settings' own checks);
-- her address is the newest hand-over note's, never an older one: a correction that removed
-  the address means no letter, not a letter to where she used to live;
+- her address is the one she gave herself in her portal if she did, else the newest hand-over
+  note's, never an older one: a correction that removed the address means no letter, not a
+  letter to where she used to live (:func:`partnercontact.partner_side.reach.current_reach`);
 - every send passes
   :func:`partnercontact.partner_side.rules.check_outbound_allowed` (the stop switch,
   her answer and consent, her safe-contact plan, a protected partner's decision) after
@@ -44,6 +45,7 @@ from partnercontact.partner_side import relay_inbox as tasks
 from partnercontact.partner_side.messaging import templates
 from partnercontact.partner_side.messaging.duplicates import check_letter_repeat
 from partnercontact.partner_side.messaging.models import SentLetter
+from partnercontact.partner_side.reach import current_reach
 from partnercontact.partner_side.rules import (
     MessageRefused,
     check_outbound_allowed,
@@ -206,8 +208,10 @@ def _draft(
             field="address",
         )
     # The newest note only: an older address may be one she has left, perhaps to get away.
+    # An address she gave herself in her portal counts over any hand-over's (reach).
     details = entries[0].details if entries else None
-    recipient_lines = _address_lines(details.address) if details is not None else []
+    address = current_reach(partner_case).address
+    recipient_lines = _address_lines(address) if details is not None else []
     if details is None or not details.name.strip() or not recipient_lines:
         raise LetterNotPossible(
             _l("The hand-over gives no postal address for her: no letter can be sent."),

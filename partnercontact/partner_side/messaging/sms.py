@@ -34,7 +34,8 @@ from partnercontact.partner_side.messaging.templates import (
     sms_template_name,
     sms_version,
 )
-from partnercontact.partner_side.models import PartnerCase, PartnerHandover
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.reach import Reach, current_reach
 from partnercontact.partner_side.relay_inbox import event_in
 from partnercontact.partner_side.rules import (
     MessageRefused,
@@ -48,7 +49,6 @@ from partnercontact.partner_side.service import (
     clinic_of,
     held_case_for,
     is_named_for,
-    latest_note,
 )
 from partnercontact.runtime import current_runtime
 
@@ -106,7 +106,7 @@ def _checked_event(
 
 def _outbox_row(
     partner_case: PartnerCase,
-    note: PartnerHandover,
+    reach: Reach,
     *,
     key: str,
     purpose: str,
@@ -131,8 +131,8 @@ def _outbox_row(
         attempts=0,
         next_attempt_at=now,
         send_before=send_before,
-        to_index=note.phone_index,
-        to_number=note.phone,
+        to_index=reach.phone_index,
+        to_number=reach.phone,
         body=body,
         created_by_id=created_by_id,
         created_at=now,
@@ -143,12 +143,13 @@ def _outbox_row(
     return message
 
 
-def _note_with_number(partner_case: PartnerCase) -> PartnerHandover:
-    """The newest hand-over note, which must carry her number."""
-    note = latest_note(partner_case)
-    if note is None or not note.phone or not note.phone_index:
+def _reach_with_number(partner_case: PartnerCase) -> Reach:
+    """Where she is reached now (her own number if she gave one, else the newest hand-over
+    note's: :func:`~partnercontact.partner_side.reach.current_reach`), which must be a number."""
+    reach = current_reach(partner_case)
+    if not reach.phone or not reach.phone_index:
         raise SmsInvalid(_l("No phone number was handed over for her."), field="purpose")
-    return note
+    return reach
 
 
 def _render(partner_case: PartnerCase, purpose: str, language: str, **values: str) -> str:
@@ -188,9 +189,9 @@ def draft_sms(
     partner_case = held_case_for(actor, case_id, audited=False)
     purpose, language = _checked_choice(purpose, language)
     body = _render(partner_case, purpose, language)
-    note = latest_note(partner_case)
+    reach = current_reach(partner_case)
     refusal: MessageRefused | None
-    if note is None or not note.phone or not note.phone_index:
+    if not reach.phone or not reach.phone_index:
         refusal = MessageRefused(
             _l("No phone number was handed over for her."), field="purpose", rule="no_number"
         )
@@ -200,8 +201,8 @@ def draft_sms(
             "sms",
             current_runtime().clock.now(),
             purpose=purpose,
-            phone_index=note.phone_index,
-            phone_number=note.phone,
+            phone_index=reach.phone_index,
+            phone_number=reach.phone,
             relay_notice=purpose in RELAY_NOTICES,
         )
     return SmsDraft(body, sms_version(purpose, language), refusal)
@@ -244,7 +245,7 @@ def queue_sms(
             _l("Only staff named for her may write to her: she has protected personal data."),
             field="purpose",
         )
-    note = _note_with_number(partner_case)
+    reach = _reach_with_number(partner_case)
     body = _render(partner_case, purpose, language)
     now = current_runtime().clock.now()
     check_sms_repeat(partner_case, body, now, confirmed=confirm_duplicate)
@@ -254,13 +255,13 @@ def queue_sms(
         "sms",
         now,
         purpose=purpose,
-        phone_index=note.phone_index,
-        phone_number=note.phone,
+        phone_index=reach.phone_index,
+        phone_number=reach.phone,
         relay_notice=purpose in RELAY_NOTICES,
     )
     message = _outbox_row(
         partner_case,
-        note,
+        reach,
         key=key,
         purpose=purpose,
         language=language,
@@ -304,7 +305,7 @@ def queue_session_reminder(
     already = db.session.scalar(select(SmsMessage).where(SmsMessage.idempotency_key == key))
     if already is not None:
         return already
-    note = _note_with_number(partner_case)
+    reach = _reach_with_number(partner_case)
     language = DEFAULT_LANGUAGE
     purpose = "session_reminder"
     body = _render(
@@ -323,13 +324,13 @@ def queue_session_reminder(
         partner_case,
         "sms",
         now,
-        phone_index=note.phone_index,
-        phone_number=note.phone,
+        phone_index=reach.phone_index,
+        phone_number=reach.phone,
         spend_decision=False,
     )
     message = _outbox_row(
         partner_case,
-        note,
+        reach,
         key=key,
         purpose=purpose,
         language=language,

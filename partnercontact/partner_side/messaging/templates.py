@@ -42,9 +42,13 @@ SMS_PURPOSES = {
     "treatment_ended": _l("Text asking her to call about his treatment"),
     THREAT_WARNING_PURPOSE: _l("Text under a confirmed threat warning: call us urgently"),
 }
+# The notice that there is a new message in her own channel. It has no template: its whole
+# text is the words she chose, or the sender name she expects (partner_side.portal_notices).
+PORTAL_NOTICE_PURPOSE = "portal_notice"
 # Text messages the worker writes, never a treater: not offered on the compose form.
 AUTOMATIC_SMS_PURPOSES = {
     "session_reminder": _l("Reminder of a contact session"),
+    PORTAL_NOTICE_PURPOSE: _l("Notice of a new message in her own channel"),
 }
 SMS_LABELS = {**SMS_PURPOSES, **AUTOMATIC_SMS_PURPOSES}
 # The messages that tell her of a relayed event: the one kind of message a partner who

@@ -48,6 +48,8 @@ SMS_REASON_LABELS = {
     "protected": _l("no send decision for a protected partner"),
     "retries_exhausted": _l("every attempt failed"),
     "expired": _l("the session it reminded of had begun"),
+    "notices_off": _l("she turned texts about new messages off"),
+    "read_already": _l("she had read her messages"),
     "21610": _l("her number has opted out at the carrier"),
 }
 

@@ -1,35 +1,42 @@
 """Her own channel, from her treater's side: offer it (a one-time code to read out on the
 phone, shown once), see whether she uses it or is locked out, end her access at once, and the
 messages between her and her treater (the thread with both sides' read marks, and writing to
-her)."""
+her). A file with a message opens only after a page that asks first, and then as a download."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import render_template
+from flask import abort, make_response, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side import portal_access, portal_messages
+from partnercontact.partner_side import (
+    portal_access,
+    portal_attachments,
+    portal_messages,
+    portal_notices,
+)
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
 from partnercontact.runtime import current_runtime
 from partnercontact.web.partner_side.pages import ConfirmForm, case_form, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
-from partnercontact.web.partner_side.views import back_to_case, bp
+from partnercontact.web.partner_side.views import back_to_case, bp, case_url
 
 OFFER = "partner_side/portal/offer.html"
 REVOKE = "partner_side/portal/revoke.html"
 WRITE = "partner_side/portal/message.html"
+ATTACHMENT = "partner_side/portal/attachment.html"
 
 
 class PortalMessageForm(FlaskForm):
@@ -37,6 +44,22 @@ class PortalMessageForm(FlaskForm):
         _l("Message to her"),
         render_kw={"rows": 5, "maxlength": portal_messages.MAX_BODY_LENGTH},
     )
+    attachment = FileField(
+        _l("A photo or a PDF (if needed)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"},
+    )
+
+    def file_content(self) -> bytes | None:
+        """The chosen file's bytes, one past the limit at most (enough to refuse it)."""
+        upload = self.attachment.data
+        return upload.stream.read(portal_attachments.MAX_FILE_BYTES + 1) if upload else None
+
+
+class OpenAttachmentForm(FlaskForm):
+    """The file to open, named in the form; ``confirmed`` is set by the page that asks."""
+
+    attachment_id = HiddenField()
+    confirmed = HiddenField()
 
 
 @bp.context_processor
@@ -60,7 +83,12 @@ def _portal_section(actor: User, partner_case: PartnerCase) -> dict[str, object]
         "address": current_runtime().config.portal.public_url,
         # Reading the thread marks her messages read (and is audited).
         "thread": portal_messages.thread_for_treater(actor, partner_case.id) if named else None,
+        "attachments": (
+            portal_attachments.attachments_for_treater(actor, partner_case.id) if named else {}
+        ),
         "message_form": PortalMessageForm(formdata=None),
+        # Whether she has texts about new messages on: never the words she chose.
+        "notices": portal_notices.notices_for_treater(partner_case),
     }
 
 
@@ -72,10 +100,43 @@ def write_portal_message(case_id: uuid.UUID) -> Response | tuple[str, int]:
         WRITE,
         form,
         case_id,
-        lambda: portal_messages.write_to_her(current_user, case_id, form.body.data),
+        lambda: portal_attachments.write_to_her(
+            current_user, case_id, form.body.data, form.file_content()
+        ),
         done=_("Your message is in her own channel."),
         anchor="portal-messages",
     )
+
+
+@bp.route("/cases/<uuid:case_id>/portal/attachment", methods=["GET", "POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def open_portal_attachment(case_id: uuid.UUID) -> Response | tuple[str, int]:
+    """A file of her thread: first a page that says what it is and asks, then (confirmed)
+    the file as a download. Never shown inline, never cached: a PDF is not rendered by the
+    browser, and a photo does not stay on the screen or in the browser's cache."""
+    form = OpenAttachmentForm()
+    if not form.is_submitted():
+        # Only the holder is sent on to the case; anyone else learns nothing, as for a case
+        # that does not exist.
+        partners.held_case_for(current_user, case_id, audited=False)
+        return redirect(case_url(case_id, "portal-messages"))
+    if not form.validate():
+        abort(400)
+    try:
+        attachment_id = uuid.UUID(form.attachment_id.data or "")
+    except ValueError:
+        abort(404)
+    if form.confirmed.data != "yes":
+        entry = portal_attachments.attachment_for_treater(current_user, case_id, attachment_id)
+        return form_page(ATTACHMENT, form, case_id, file=entry)
+    opened = portal_attachments.open_for_treater(current_user, case_id, attachment_id)
+    db.session.commit()  # the audit entry of the opening
+    response = make_response(opened.content)
+    response.headers["Content-Type"] = opened.media_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{opened.file_name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/cases/<uuid:case_id>/portal/offer", methods=["GET", "POST"])
