@@ -61,7 +61,10 @@ class ClinicSettingsForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
     verbal_consent_allowed = BooleanField(_l("Verbal consent may start partner contact"))
     urgent_tasks_to_manager = BooleanField(
-        _l("A high risk result also opens an urgent task for the manager")
+        _l(
+            "A high risk result, or new violence she reports in her own channel, also opens "
+            "an urgent task for the manager"
+        )
     )
     contact_attempts_required = IntegerField(
         _l("Contact attempts before a partner counts as unreachable"),

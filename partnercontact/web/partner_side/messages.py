@@ -50,6 +50,13 @@ SMS_REASON_LABELS = {
     "expired": _l("the session it reminded of had begun"),
     "notices_off": _l("she turned texts about new messages off"),
     "read_already": _l("she had read her messages"),
+    "not_safe_now": _l("she said it was not safe now"),
+    "plan": _l("there was no safe-contact plan"),
+    "plan_fit": _l("her safe-contact plan no longer allowed it"),
+    "suitability": _l("contact was no longer found suitable"),
+    "first_contact": _l("only the first contact was allowed before her plan"),
+    "threat_warning": _l("no confirmed threat warning was in effect"),
+    "no_number": _l("there was no number to send to"),
     "21610": _l("her number has opted out at the carrier"),
 }
 
