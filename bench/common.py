@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -294,30 +294,45 @@ class Load:
 def load(port: int, visits: Sequence[Visit], seconds: float) -> Load:
     """One thread per visit, each requesting its page again and again until ``seconds`` have
     passed (a request under way then finishes; each has a timeout)."""
-    latencies: list[list[float]] = [[] for _ in visits]
+
+    def visiting(visit: Visit) -> Callable[[], str | None]:
+        def once() -> str | None:
+            try:
+                reply = request(port, visit.path, visit.cookie)
+            except (OSError, http.client.HTTPException) as exc:
+                return f"{visit.path}: {type(exc).__name__}: {exc}"
+            if reply.status == 200 and visit.expect in reply.body:
+                return None
+            return f"{visit.path}: status {reply.status}" + (
+                "" if reply.status != 200 else ", without the expected content"
+            )
+
+        return once
+
+    return repeatedly([visiting(visit) for visit in visits], seconds)
+
+
+def repeatedly(actions: Sequence[Callable[[], str | None]], seconds: float) -> Load:
+    """One thread per action, each doing it again and again until ``seconds`` have passed.
+    An action answers None when it went as expected, else what went wrong; the latency of
+    each good one is kept."""
+    latencies: list[list[float]] = [[] for _ in actions]
     errors: list[str] = []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
-    def run(index: int, visit: Visit) -> None:
+    def run(index: int, action: Callable[[], str | None]) -> None:
         mine = latencies[index]
         while time.monotonic() < stop:
             began = time.perf_counter()
-            try:
-                reply = request(port, visit.path, visit.cookie)
-            except (OSError, http.client.HTTPException) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if reply.status == 200 and visit.expect in reply.body:
-                    mine.append(time.perf_counter() - began)
-                    continue
-                problem = f"status {reply.status}" + (
-                    "" if reply.status != 200 else ", without the expected content"
-                )
+            problem = action()
+            if problem is None:
+                mine.append(time.perf_counter() - began)
+                continue
             with lock:
-                errors.append(f"{visit.path}: {problem}")
+                errors.append(problem)
 
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(visits)]
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
     started = time.monotonic()
     for thread in threads:
         thread.start()

@@ -23,8 +23,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import tempfile
-import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +42,7 @@ from bench.common import (
     load,
     postgres_server,
     print_table,
+    repeatedly,
     request,
     session_cookie,
 )
@@ -136,31 +136,18 @@ def _log_in(port: int, her: Her) -> str:
 def load_logins(port: int, women: list[Her], seconds: float) -> Load:
     """One thread per woman, each logging in again and again until ``seconds`` have passed;
     a login (form and post) counts once, its latency from the form's request to the redirect."""
-    latencies: list[list[float]] = [[] for _ in women]
-    errors: list[str] = []
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
 
-    def run(index: int, her: Her) -> None:
-        while time.monotonic() < stop:
-            began = time.perf_counter()
+    def logging_in(her: Her) -> Callable[[], str | None]:
+        def once() -> str | None:
             try:
                 _log_in(port, her)
             except (OSError, http.client.HTTPException, BenchError) as exc:
-                with lock:
-                    errors.append(f"login: {type(exc).__name__}: {exc}")
-            else:
-                latencies[index].append(time.perf_counter() - began)
+                return f"login: {type(exc).__name__}: {exc}"
+            return None
 
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(women)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    every = [latency for mine in latencies for latency in mine]
-    return Load(elapsed, len(every), len(errors), errors[0] if errors else None, every)
+        return once
+
+    return repeatedly([logging_in(her) for her in women], seconds)
 
 
 def measure(

@@ -7,8 +7,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from partnercontact.db import db
 from partnercontact.portal.app import create_portal_app
 from partnercontact.runtime import EXTENSION_KEY
+from tests.cases_built import first_steps_taken
+from tests.factories import Factory
+from tests.messaging.sending import Held, held_for_sms
 
 
 @pytest.fixture
@@ -20,3 +24,13 @@ def portal_app(app: Flask) -> Flask:
 @pytest.fixture
 def her(portal_app: Flask) -> FlaskClient:
     return portal_app.test_client()
+
+
+@pytest.fixture
+def held(factory: Factory, clock) -> Held:
+    """A case her treater holds, every safety step taken, with a number to text: ready for
+    her portal."""
+    held = held_for_sms(factory, clock)
+    first_steps_taken(held.holder.user, held.case.id, clock)
+    db.session.commit()
+    return held

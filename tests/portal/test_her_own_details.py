@@ -41,14 +41,6 @@ CORRECTED = "070-999 88 77"
 DETAILS = "/contact-details"
 
 
-@pytest.fixture
-def held(factory: Factory, clock) -> Held:
-    held = held_for_sms(factory, clock)
-    first_steps_taken(held.holder.user, held.case.id, clock)
-    db.session.commit()
-    return held
-
-
 def _send_text(held: Held) -> SmsMessage:
     return queue(held, "call_announcement", confirm_duplicate=True)
 

@@ -25,7 +25,6 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.portal_access import PortalIdentity
 from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.rules import MessageRefused, latest_plan
-from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.helpers import csrf_token, log_in, text_of
 from tests.messaging.sending import Held, held_for_sms, queue
@@ -40,14 +39,6 @@ PLAN_NOW = {
     "safe_until": "20:00",
     "letters_safe_at_address": "y",
 }
-
-
-@pytest.fixture
-def held(factory: Factory, clock) -> Held:
-    held = held_for_sms(factory, clock)
-    first_steps_taken(held.holder.user, held.case.id, clock)
-    db.session.commit()
-    return held
 
 
 def _form(**changes: Any) -> dict[str, Any]:

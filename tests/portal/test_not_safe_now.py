@@ -14,19 +14,9 @@ from partnercontact.partner_side.messaging import letters
 from partnercontact.partner_side.messaging.dispatch import send_due_sms
 from partnercontact.partner_side.messaging.models import SmsMessage
 from partnercontact.partner_side.rules import ContactNotAllowed, MessageRefused
-from tests.cases_built import first_steps_taken
-from tests.factories import Factory
 from tests.helpers import log_in, text_of
-from tests.messaging.sending import Held, held_for_sms, queue
+from tests.messaging.sending import Held, queue
 from tests.portal.test_portal_app import _invited, _redeemed
-
-
-@pytest.fixture
-def held(factory: Factory, clock) -> Held:
-    held = held_for_sms(factory, clock)
-    first_steps_taken(held.holder.user, held.case.id, clock)
-    db.session.commit()
-    return held
 
 
 def _letter(held: Held):

@@ -42,14 +42,6 @@ LONGITUDE = (18.0, 4.0, 6.0)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture
-def held(factory: Factory, clock) -> Held:
-    held = held_for_sms(factory, clock)
-    first_steps_taken(held.holder.user, held.case.id, clock)
-    db.session.commit()
-    return held
-
-
 def _photo_with_gps(width: int = 60, height: int = 30) -> bytes:
     """A JPEG as a phone makes it: EXIF with the camera, the orientation (turn 90° to show it
     upright) and a GPS position, a comment and an XMP packet."""

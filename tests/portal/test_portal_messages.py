@@ -18,21 +18,12 @@ from partnercontact.db import db
 from partnercontact.partner_side import portal_messages
 from partnercontact.partner_side.portal_messages_models import PortalMessage
 from partnercontact.runtime import current_runtime
-from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.messaging.sending import Held, held_for_sms
 from tests.portal.test_portal_app import _invited, _redeemed
 
 TO_HER = "Hej! Passar det att vi talas vid på torsdag förmiddag?"
 FROM_HER = "Torsdag passar bra, men ring inte efter klockan tolv."
-
-
-@pytest.fixture
-def held(factory: Factory, clock) -> Held:
-    held = held_for_sms(factory, clock)
-    first_steps_taken(held.holder.user, held.case.id, clock)
-    db.session.commit()
-    return held
 
 
 def _token(her: FlaskClient) -> str:

@@ -69,14 +69,6 @@ def config_overrides(twilio: FakeTwilio) -> dict:
     }
 
 
-@pytest.fixture
-def held(factory: Factory, clock: FixedClock) -> Held:
-    held = held_for_sms(factory, clock)
-    first_steps_taken(held.holder.user, held.case.id, clock)
-    db.session.commit()
-    return held
-
-
 def _post(her: FlaskClient, action: str, data: dict[str, str], page: str = "/start"):
     found = _TOKEN.search(her.get(page).text)
     assert found, page

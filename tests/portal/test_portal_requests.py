@@ -26,21 +26,13 @@ from partnercontact.partner_side.scheduling.models import ContactSession
 from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.helpers import log_in, text_of
-from tests.messaging.sending import Held, held_for_sms
+from tests.messaging.sending import Held
 from tests.portal.test_portal_app import _invited, _redeemed
 from tests.scheduling.building import accepted, book, sessions
 
 # The fixed clock stands at 2026-01-15 09:00 UTC: 10:00 on the clinic's clocks (Stockholm).
 TODAY = date(2026, 1, 15)
 HER_WORDS = "Han stod utanför porten i går kväll och skrek."
-
-
-@pytest.fixture
-def held(factory: Factory, clock) -> Held:
-    held = held_for_sms(factory, clock)
-    first_steps_taken(held.holder.user, held.case.id, clock)
-    db.session.commit()
-    return held
 
 
 def _token(her: FlaskClient, page: str = "/requests") -> str:

@@ -23,21 +23,12 @@ from partnercontact.partner_side import portal_requests, portal_tasks
 from partnercontact.partner_side.models import UrgentTask
 from partnercontact.partner_side.portal_access import PortalIdentity
 from partnercontact.partner_side.portal_tasks_models import PortalTask
-from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of
 from tests.messaging.sending import Held, held_for_sms
 
 TODAY = date(2026, 1, 15)
 HER_WORDS = "Han har skickat hotfulla sms hela veckan."
-
-
-@pytest.fixture
-def held(factory: Factory, clock) -> Held:
-    held = held_for_sms(factory, clock)
-    first_steps_taken(held.holder.user, held.case.id, clock)
-    db.session.commit()
-    return held
 
 
 def _her(held: Held) -> PortalIdentity:

@@ -9,7 +9,16 @@ from datetime import time, timedelta
 
 from partnercontact.auth.models import User
 from partnercontact.clock import FixedClock
-from partnercontact.partner_side import clinical, contact, portal_access, portal_messages, sending
+from partnercontact.partner_side import (
+    clinical,
+    contact,
+    own_details,
+    portal_access,
+    portal_messages,
+    portal_notices,
+    portal_requests,
+    sending,
+)
 from partnercontact.partner_side.messaging.inbound import receive_inbound
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling import sessions
@@ -85,7 +94,9 @@ PORTAL_PASSPHRASE = "kanariefågeln sjunger i gruvan"
 
 def portal_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
     """Her portal in use: her treater invites her (a call, which her plan allows), she redeems
-    the code, and they write to each other."""
+    the code, they write to each other, she chooses the words of her notices, reports new
+    violence in words of her own, and gives a safer number and address of her own (which her
+    portal shows only by their last digits)."""
     invitation = portal_access.invite(holder, partner_case.id)
     address = "192.0.2.10"
     codename = portal_access.redeem(invitation.code, PORTAL_PASSPHRASE, address=address)
@@ -94,7 +105,27 @@ def portal_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dict
     portal_messages.write_to_her(holder, partner_case.id, marker("TillHenne"))
     current_runtime().clock.advance(seconds=1)  # type: ignore[attr-defined]
     portal_messages.write_from_her(identity, marker("FranHenne"))
-    return {marker("TillHenne"): HER, marker("FranHenne"): HER}
+    portal_notices.save_notice_settings(identity, enabled=True, words=marker("Aviseringsord"))
+    own_number = f"072555{len(PORTAL_LOGINS):04d}"
+    own_details.give_own_details(identity, phone=own_number, address=marker("EgenAdress"))
+    return {
+        marker("TillHenne"): HER,
+        marker("FranHenne"): HER,
+        marker("Aviseringsord"): HER,
+        # Hers, but her portal does not show them back: her treater's to read.
+        marker("EgenAdress"): PARTNER,
+        own_number[1:]: PARTNER,
+    }
+
+
+def violence_reported(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
+    """She reports new violence in her portal, in words of her own (after the clinical work,
+    whose handling of the urgent tasks would otherwise see her report to as well)."""
+    codename, passphrase = PORTAL_LOGINS[partner_case.id]
+    identity = portal_access.log_in(codename, passphrase, address="192.0.2.10")
+    portal_requests.report_new_violence(identity, marker("NyttVald"))
+    # Hers, but her portal does not show them back: her treater's to read.
+    return {marker("NyttVald"): PARTNER}
 
 
 def clinical_work(holder: User, partner_case: PartnerCase, marker: Marker) -> dict[str, str]:
@@ -162,4 +193,4 @@ def contact_sessions(holder: User, partner_case: PartnerCase, marker: Marker) ->
     return {marker("Sessionsanteckning"): PARTNER}
 
 
-SEEDERS.extend([contact_work, clinical_work, replies])
+SEEDERS.extend([contact_work, clinical_work, violence_reported, replies])
