@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.audit.service import audit_mac_key, record_event
 from partnercontact.audit.tags import AuditAction, Outcome
-from partnercontact.audit.verify import ChainHead, VerifyResult, verify_chain
+from partnercontact.audit.verify import ChainHead, Progress, VerifyResult, verify_chain
 from partnercontact.db import Model, UTCDateTime, db
 from partnercontact.runtime import current_runtime
 
@@ -123,6 +123,7 @@ def run_verification(
     head: ChainHead | None = None,
     record: bool = True,
     night: date | None = None,
+    on_progress: Progress | None = None,
 ) -> Verification:
     """Verify the whole chain (against ``head`` if given), record the run, and commit.
 
@@ -133,10 +134,12 @@ def run_verification(
 
     For a nightly run (``night`` given), if another worker has recorded the same night
     meanwhile, this run's writes are rolled back and ``run`` is ``None``.
+
+    ``on_progress(done, total)`` is passed on to :func:`verify_chain` (rows checked so far).
     """
     clock = current_runtime().clock
     started_at = clock.now()
-    result = verify_chain(db.session, audit_mac_key(), head=head)
+    result = verify_chain(db.session, audit_mac_key(), head=head, on_progress=on_progress)
     finished_at = clock.now()
     if not record:
         db.session.rollback()

@@ -18,14 +18,15 @@ Neither function here writes to the database, commits or rolls back.
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from partnercontact.audit.chain import (
     GENESIS_MAC,
@@ -39,11 +40,13 @@ from partnercontact.audit.errors import HeadFormatError
 from partnercontact.audit.models import AuditEvent
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Row
     from sqlalchemy.orm import Session, scoped_session
 
 HEAD_FORMAT = "partnercontact.audit.head/1"
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 10_000
+
+# ``on_progress(done, total)``: rows done so far, and the total expected (``None`` if unknown).
+Progress = Callable[[int, int | None], None]
 
 _MAC = re.compile(r"[0-9a-f]{64}")
 
@@ -132,16 +135,23 @@ def verify_chain(
     *,
     head: ChainHead | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    on_progress: Progress | None = None,
 ) -> VerifyResult:
     """Check every row of ``audit_event`` in seq order against the chain and ``head``.
 
     Reads in keyset-paginated batches of ``batch_size`` rows (``WHERE seq > last ORDER BY
     seq LIMIT n``), so memory stays bounded however long the log is, and rows appended
     while it runs are simply checked too. Stops at the first fault. Read-only.
+
+    ``on_progress(done, total)``, if given, is called after each batch and once at the end
+    with the rows checked so far and the rows the log held when the check began (read with
+    one query over the primary key, ``None`` for an empty log; rows appended since make
+    ``done`` pass it).
     """
     key = check_key(mac_key)
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    total = _row_count(session) if on_progress is not None else None
 
     expected = 1
     prev_mac = GENESIS_MAC
@@ -153,10 +163,11 @@ def verify_chain(
     def fail(seq: int, reason: str) -> VerifyResult:
         return VerifyResult(False, expected - 1, seq, reason, tail())
 
-    rows = _rows(session, batch_size)
+    head_seq = head.seq if head is not None else -1
+    pages = _pages(session, batch_size)
     while True:
         try:
-            row = next(rows, None)
+            page = next(pages, None)
         except (ValueError, TypeError, OverflowError) as exc:
             # A value the column type cannot even read back (e.g. a non-date in SQLite's
             # text column) is tampering too; report it rather than crash.
@@ -164,52 +175,51 @@ def verify_chain(
                 expected,
                 f"the row after row {expected - 1} could not be read ({exc}): it was altered",
             )
-        if row is None:
+        if page is None:
             break
-        seq = row.seq
-        if seq != expected:
-            if seq < expected:
-                return fail(seq, f"row {seq} should not exist: numbering starts at 1")
-            if expected == 1:
-                reason = f"row 1 is missing: the log starts at row {seq}"
-            else:
-                reason = (
-                    f"row {expected} is missing: the log goes from row {expected - 1} to row {seq}"
+        for seq, at, actor_id, clinic_id, action, resource_type, resource_id, outcome, mac in page:
+            if seq != expected:
+                if seq < expected:
+                    return fail(seq, f"row {seq} should not exist: numbering starts at 1")
+                if expected == 1:
+                    reason = f"row 1 is missing: the log starts at row {seq}"
+                else:
+                    reason = (
+                        f"row {expected} is missing: the log goes from row {expected - 1} "
+                        f"to row {seq}"
+                    )
+                return fail(expected, reason)
+            fields = EventFields(
+                seq, at, actor_id, clinic_id, action, resource_type, resource_id, outcome
+            )
+            try:
+                computed = compute_mac(key, fields, prev_mac)
+            except (ValueError, TypeError, AttributeError) as exc:
+                return fail(seq, f"row {seq} holds malformed values ({exc}): it was altered")
+            # Both are ASCII when the row is intact; macs_equal's constant-time comparison,
+            # without its re-encoding of two strings per row.
+            if not (isinstance(mac, str) and mac.isascii() and hmac.compare_digest(computed, mac)):
+                return fail(
+                    seq,
+                    f"row {seq} does not match its MAC: it was altered, forged, or moved "
+                    "from another position (or the key is wrong)",
                 )
-            return fail(expected, reason)
-        fields = EventFields(
-            seq=seq,
-            at=row.at,
-            actor_id=row.actor_id,
-            clinic_id=row.clinic_id,
-            action=row.action,
-            resource_type=row.resource_type,
-            resource_id=row.resource_id,
-            outcome=row.outcome,
-        )
-        try:
-            computed = compute_mac(key, fields, prev_mac)
-        except (ValueError, TypeError, AttributeError) as exc:
-            return fail(seq, f"row {seq} holds malformed values ({exc}): it was altered")
-        stored = row.mac if isinstance(row.mac, str) else ""
-        if not macs_equal(computed, stored):
-            return fail(
-                seq,
-                f"row {seq} does not match its MAC: it was altered, forged, or moved "
-                "from another position (or the key is wrong)",
-            )
-        if head is not None and seq == head.seq and not macs_equal(stored, head.mac):
-            return fail(
-                seq,
-                f"row {seq} is a valid link but differs from the exported head: the log "
-                f"was cut back to before row {seq} and has grown again since, or was "
-                "rewritten by someone holding the key",
-            )
-        prev_mac = stored
-        prev_at = row.at
-        expected += 1
+            if seq == head_seq and head is not None and not macs_equal(mac, head.mac):
+                return fail(
+                    seq,
+                    f"row {seq} is a valid link but differs from the exported head: the log "
+                    f"was cut back to before row {seq} and has grown again since, or was "
+                    "rewritten by someone holding the key",
+                )
+            prev_mac = mac
+            prev_at = at
+            expected += 1
+        if on_progress is not None:
+            on_progress(expected - 1, total)
 
     last = expected - 1
+    if on_progress is not None and last == 0:
+        on_progress(0, total)
     if head is not None and head.seq > last:
         removed = (
             f"row {expected} was" if expected == head.seq else f"rows {expected} to {head.seq} were"
@@ -242,34 +252,49 @@ def export_head(session: Session | scoped_session[Any]) -> ChainHead:
     return ChainHead(seq=row.seq, mac=row.mac, at=row.at)
 
 
-def _rows(
+_COLUMNS = (
+    AuditEvent.seq,
+    AuditEvent.at,
+    AuditEvent.actor_id,
+    AuditEvent.clinic_id,
+    AuditEvent.action,
+    AuditEvent.resource_type,
+    AuditEvent.resource_id,
+    AuditEvent.outcome,
+    AuditEvent.mac,
+)
+
+
+def _row_count(session: Session | scoped_session[Any]) -> int | None:
+    # The number of rows an intact log holds, from the two ends of the primary key's index
+    # (never a scan): what a progress display counts towards.
+    low, high = session.execute(select(func.min(AuditEvent.seq), func.max(AuditEvent.seq))).one()
+    return None if high is None else max(0, high - low + 1)
+
+
+def _pages(
     session: Session | scoped_session[Any], batch_size: int
-) -> Iterator[Row[*tuple[Any, ...]]]:
+) -> Iterator[Sequence[Sequence[Any]]]:
     # Keyset pagination rather than OFFSET (which rereads every skipped row) or one big
     # result (which the PostgreSQL driver would buffer whole). Core rows on the session's
-    # connection, not ORM objects: nothing accumulates in the identity map, and each row's
-    # values are converted as it is reached, so an unreadable value fails at its own row.
-    columns = (
-        AuditEvent.seq,
-        AuditEvent.at,
-        AuditEvent.actor_id,
-        AuditEvent.clinic_id,
-        AuditEvent.action,
-        AuditEvent.resource_type,
-        AuditEvent.resource_id,
-        AuditEvent.outcome,
-        AuditEvent.mac,
-    )
+    # connection, not ORM objects: nothing accumulates in the identity map. A page is taken
+    # whole (one fetch, not one per row); if a value in it cannot be read back, the page is
+    # read again row by row, so the rows before it are checked and the error comes at its
+    # own row.
     last_seq: int | None = None
     while True:
-        query = select(*columns).order_by(AuditEvent.seq).limit(batch_size)
+        query = select(*_COLUMNS).order_by(AuditEvent.seq).limit(batch_size)
         if last_seq is not None:
             query = query.where(AuditEvent.seq > last_seq)
-        count = 0
         connection = session.connection(bind_arguments={"mapper": AuditEvent})
-        for row in connection.execute(query):
-            count += 1
-            last_seq = row.seq
-            yield row
-        if count < batch_size:
+        try:
+            page: Sequence[Sequence[Any]] = connection.execute(query).all()
+        except (ValueError, TypeError, OverflowError):
+            for row in connection.execute(query):
+                yield (row,)
+            raise  # the value could be read the second time: still not to be trusted
+        if page:
+            last_seq = page[-1][0]
+            yield page
+        if len(page) < batch_size:
             return

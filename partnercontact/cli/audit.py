@@ -15,6 +15,7 @@ from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.audit.verify import ChainHead, export_head
 from partnercontact.cli.appcontext import with_app
+from partnercontact.cli.progress import terminal_progress
 from partnercontact.db import db
 
 EXIT_BROKEN = 1
@@ -54,7 +55,9 @@ def verify_command(head_file: Path | None, record: bool) -> None:
     # but nothing in the log itself: the evidence stays as found, and appending would reuse
     # the seqs of rows cut off the end, so that a later check against the same head would
     # report a rewritten row instead of the truncation.
-    result = run_verification("command", head=head, record=record).result
+    # Rows checked, rate and time left on a terminal; nothing extra in a log.
+    with terminal_progress("audit verify") as progress:
+        result = run_verification("command", head=head, record=record, on_progress=progress).result
 
     if not result.ok:
         click.echo(

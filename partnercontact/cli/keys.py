@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from partnercontact.cli.appcontext import app_context
+from partnercontact.cli.progress import terminal_progress
 from partnercontact.crypto.check import check_sealed_values
 from partnercontact.crypto.errors import CryptoError
 from partnercontact.crypto.keyfile import generate_key_file
@@ -43,9 +44,11 @@ def keys_rotate() -> None:
     # The application is built inside the try: a key file it cannot load is reported as
     # any other key error is, without a traceback.
     try:
-        with app_context():
+        with app_context(), terminal_progress("keys rotate", "data keys") as progress:
             runtime = current_runtime()
-            count, kek_id = rotate_keys(runtime.config.keys_file, clock=runtime.clock)
+            count, kek_id = rotate_keys(
+                runtime.config.keys_file, clock=runtime.clock, on_progress=progress
+            )
     except CryptoError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"re-wrapped {count} data keys; active key-encryption key is now {kek_id}")
@@ -61,8 +64,8 @@ def keys_verify() -> None:
     Values under shredded keys (consent documents after case end) are counted apart.
     """
     try:
-        with app_context():
-            check = check_sealed_values(current_runtime().keyring)
+        with app_context(), terminal_progress("keys verify") as progress:
+            check = check_sealed_values(current_runtime().keyring, on_progress=progress)
     except CryptoError as exc:
         raise click.ClickException(str(exc)) from exc
     for table in check.tables:

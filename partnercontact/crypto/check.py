@@ -9,10 +9,10 @@ be unreadable. Only table names and counts come out of here, never a value.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 
 from partnercontact.crypto.errors import CryptoError, KeyShredded
 from partnercontact.crypto.fields import Ciphertext
@@ -55,7 +55,29 @@ def sealed_tables() -> list[Table]:
     ]
 
 
-def _check_table(table: Table, keyring: KeyRing, keys: dict) -> TableCheck:
+Progress = Callable[[int, int | None], None]
+
+
+class _Counter:
+    """Rows read across every table, reported every :data:`BATCH` rows and at the end."""
+
+    def __init__(self, on_progress: Progress, total: int) -> None:
+        self.on_progress = on_progress
+        self.total = total
+        self.done = 0
+
+    def row(self) -> None:
+        self.done += 1
+        if self.done % BATCH == 0:
+            self.on_progress(self.done, self.total)
+
+    def finish(self) -> None:
+        self.on_progress(self.done, self.total)
+
+
+def _check_table(
+    table: Table, keyring: KeyRing, keys: dict, counter: _Counter | None = None
+) -> TableCheck:
     result = TableCheck(table.name)
     sealed = [column for column in table.columns if isinstance(column.type, Ciphertext)]
     # Fields declared with encrypted() are sealed for the row's seal_id; whole documents
@@ -66,6 +88,8 @@ def _check_table(table: Table, keyring: KeyRing, keys: dict) -> TableCheck:
         db.session.execute(query.execution_options(yield_per=BATCH))
     )
     for row in rows:
+        if counter is not None:
+            counter.row()
         row_id, data_key_id, *values = row
         for column, value in zip(sealed, values, strict=True):
             if value is None:
@@ -93,7 +117,21 @@ def _check_table(table: Table, keyring: KeyRing, keys: dict) -> TableCheck:
     return result
 
 
-def check_sealed_values(keyring: KeyRing) -> SealCheck:
-    """Decrypt every sealed value of the database with ``keyring``; count, never keep."""
+def check_sealed_values(keyring: KeyRing, *, on_progress: Progress | None = None) -> SealCheck:
+    """Decrypt every sealed value of the database with ``keyring``; count, never keep.
+
+    ``on_progress(done, total)``, if given, is called every :data:`BATCH` rows and at the end
+    with the rows read so far and the rows of every sealed table (counted once at the start).
+    """
     keys: dict = {}
-    return SealCheck([_check_table(table, keyring, keys) for table in sealed_tables()])
+    tables = sealed_tables()
+    counter: _Counter | None = None
+    if on_progress is not None:
+        total = sum(
+            db.session.scalar(select(func.count()).select_from(table)) or 0 for table in tables
+        )
+        counter = _Counter(on_progress, total)
+    check = SealCheck([_check_table(table, keyring, keys, counter) for table in tables])
+    if counter is not None:
+        counter.finish()
+    return check

@@ -6,6 +6,7 @@ The one function here commits: step 3 must see the re-wrap committed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from partnercontact.clock import Clock
@@ -14,7 +15,13 @@ from partnercontact.crypto.service import retire_old_keks, rotate_kek, stage_new
 from partnercontact.db import db
 
 
-def rotate_keys(key_file: Path, *, clock: Clock, actor_id: int | None = None) -> tuple[int, str]:
+def rotate_keys(
+    key_file: Path,
+    *,
+    clock: Clock,
+    actor_id: int | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> tuple[int, str]:
     """Rotate the KEK of ``key_file``: returns (data keys re-wrapped, new KEK id). Commits.
 
     Needs an application context (the database). Under an exclusive lock on the key file:
@@ -26,11 +33,13 @@ def rotate_keys(key_file: Path, *, clock: Clock, actor_id: int | None = None) ->
     Processes that loaded the key file before the rotation (web, worker) keep the old KEKs
     in memory: they cannot read re-wrapped keys and would wrap new ones under a retired KEK.
     Stop them first and start them afterwards.
+
+    ``on_progress(done, total)`` is passed on to :func:`rotate_kek` (data keys re-wrapped).
     """
     with locked_key_file(key_file):
         staged = stage_new_kek(key_file)
         try:
-            count = rotate_kek(staged, clock=clock, actor_id=actor_id)
+            count = rotate_kek(staged, clock=clock, actor_id=actor_id, on_progress=on_progress)
             db.session.commit()
         except BaseException:
             db.session.rollback()

@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -301,7 +302,12 @@ def stage_new_kek(key_file: Path) -> KeyRing:
 
 
 def rotate_kek(
-    keyring: KeyRing, *, clock: Clock, actor_id: int | None = None, batch_size: int = 500
+    keyring: KeyRing,
+    *,
+    clock: Clock,
+    actor_id: int | None = None,
+    batch_size: int = 500,
+    on_progress: Callable[[int, int | None], None] | None = None,
 ) -> int:
     """Step 2: re-wrap every live data key not yet under ``keyring``'s active KEK under it.
 
@@ -309,9 +315,20 @@ def rotate_kek(
     Shredded keys stay shredded and field ciphertexts are not touched: a data key is the same
     key after re-wrapping, only its wrapping changes. Raises :class:`UnknownKey` if a data key
     is wrapped under a KEK ``keyring`` lacks; the caller must then roll back.
+
+    ``on_progress(done, total)``, if given, is called after each batch with the data keys
+    handled so far and those to re-wrap (one count at the start).
     """
     target = keyring.active_kek_id
     count = 0
+    done = 0
+    total: int | None = None
+    if on_progress is not None:
+        total = db.session.scalar(
+            select(func.count())
+            .select_from(DataKey)
+            .where(DataKey.wrapped.is_not(None), DataKey.kek_id != target)
+        )
     last: uuid.UUID | None = None
     while True:
         query = (
@@ -346,6 +363,9 @@ def rotate_kek(
             assert isinstance(result, CursorResult)
             count += result.rowcount
             last = data_key_id
+        done += len(rows)
+        if on_progress is not None:
+            on_progress(done, total)
     # Data key objects already in the session hold the old wrapping; reload on next access.
     for instance in list(db.session.identity_map.values()):
         if isinstance(instance, DataKey):

@@ -164,3 +164,15 @@ def test_verify_refuses_a_malformed_head_file(
 
     assert result.exit_code == 2
     assert "--head" in result.stderr
+
+
+def test_verify_in_a_log_prints_its_verdict_and_no_progress(
+    audit_app: Flask, runtime: Runtime, record_chain: Recorder
+) -> None:
+    record_chain(4)
+
+    result = _run(audit_app, "verify", "--no-record")
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "audit log intact: all 4 rows are intact\n"
+    assert result.stderr == ""

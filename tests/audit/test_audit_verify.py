@@ -6,6 +6,7 @@ switched off (session_replication_role = replica), on SQLite through a plain con
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection, delete, event, insert, select, text, update
 
-from partnercontact.audit.chain import GENESIS_MAC
+from partnercontact.audit.chain import GENESIS_MAC, EventFields, compute_mac
 from partnercontact.audit.errors import HeadFormatError
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.service import record_event
@@ -418,3 +419,53 @@ def test_batch_boundaries_do_not_hide_tampering(
         conn.execute(text(statement))
 
     _assert_broken_at(_verify(key, batch_size=batch_size), tampered)
+
+
+def test_progress_is_reported_by_page_up_to_the_rows_the_log_holds(
+    record_chain: Recorder, key: bytes
+) -> None:
+    record_chain(23)
+    calls: list[tuple[int, int | None]] = []
+
+    result = _verify(
+        key, batch_size=10, on_progress=lambda done, total: calls.append((done, total))
+    )
+
+    assert result.ok, result.reason
+    assert calls == [(10, 23), (20, 23), (23, 23)]
+
+
+def test_progress_of_an_empty_log_is_reported_once(audit_app: Flask, key: bytes) -> None:
+    calls: list[tuple[int, int | None]] = []
+
+    assert _verify(key, on_progress=lambda done, total: calls.append((done, total))).ok
+    assert calls == [(0, None)]
+
+
+@pytest.mark.parametrize(
+    "text_value",
+    ['quo"te', "back\\slash", "new\nline", "\u00e5\u00e4\u00f6", "\u2028", "\U0001f600", ""],
+)
+def test_rows_holding_any_text_are_checked_against_the_canonical_encoding(
+    audit_app: Flask, clock: FixedClock, attacker: Attacker, key: bytes, text_value: str
+) -> None:
+    # The service writes identifiers only, but the verifier must agree with the chain's
+    # encoding on whatever the table holds: rows sealed with the key (as an older version or
+    # someone holding the key could write them) verify, and stay bound to their position.
+    prev = GENESIS_MAC
+    rows = []
+    for seq in (1, 2, 3):
+        at = clock.now() + timedelta(seconds=seq, microseconds=seq)
+        fields = EventFields(seq, at, None, seq, text_value, "route", text_value or None, "ok")
+        prev = compute_mac(key, fields, prev)
+        rows.append({**dataclasses.asdict(fields), "mac": prev})
+    with attacker() as conn:
+        conn.execute(insert(TABLE), rows)
+
+    result = _verify(key)
+
+    assert result.ok, result.reason
+    assert result.rows_checked == 3
+    with attacker() as conn:
+        conn.execute(text("UPDATE audit_event SET clinic_id = 7 WHERE seq = 2"))
+    _assert_broken_at(_verify(key), 2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from bench import portal
+from bench import audit_verify, portal
 from bench.case_page import measure
 
 
@@ -36,3 +36,15 @@ def test_portal_benchmark_logs_her_in_and_serves_her_own_thread_without_errors()
         "her message page (1 clients)",
     ]
     assert all(c.measured.rounds[0] > 0 and c.baseline.rounds[0] > 0 for c in comparisons)
+
+
+def test_audit_verify_benchmark_checks_a_generated_chain_both_ways() -> None:
+    # Raises unless verify_chain and the bare chain each found every generated row intact.
+    (comparison,) = audit_verify.measure(
+        rounds=1, rows=300, batch_size=100, admin_url=os.environ["PCTEST_PG_ADMIN_URL"]
+    )
+
+    assert comparison.measured.name == "verify_chain (audit verify)"
+    assert comparison.baseline.name == "bare HMAC chain over a psycopg cursor"
+    assert comparison.measured.rounds[0] > 0 and comparison.baseline.rounds[0] > 0
+    assert comparison.notes["rows"] == "300"

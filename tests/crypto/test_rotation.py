@@ -248,3 +248,21 @@ def test_keys_rotate_rotates_the_configured_key_file_and_prints_no_key(
             assert key.hex() not in result.output
     assert json.loads(key_file.read_text())["active_kek"] == rotated.active_kek
     assert not [name for name in os.listdir(key_file.parent) if name.endswith(".tmp")]
+
+
+def test_rotation_reports_its_progress_by_batch(app: Flask, key_file: Path) -> None:
+    _notes(5)
+    calls: list[tuple[int, int | None]] = []
+
+    count, _ = rotate_keys(
+        key_file,
+        clock=current_runtime().clock,
+        on_progress=lambda done, total: calls.append((done, total)),
+    )
+
+    assert count == 5
+    assert calls == [(5, 5)]
+    result = CliRunner().invoke(keys, ["rotate"])
+    assert result.exit_code == 0, result.output
+    # Without a terminal, only the usual two lines.
+    assert len(result.output.splitlines()) == 2

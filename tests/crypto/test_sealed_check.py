@@ -58,3 +58,24 @@ def test_a_wrong_key_file_or_a_moved_value_fails_the_check(
     )
     check = check_sealed_values(current_runtime().keyring)
     assert check.decrypted == 0 and check.failed > 0
+
+
+def test_progress_counts_every_sealed_row_and_a_log_gets_only_the_counts(
+    app: Flask, factory: Factory, clock
+) -> None:
+    build_canary_world(factory, clock)
+    calls: list[tuple[int, int | None]] = []
+
+    check_sealed_values(
+        current_runtime().keyring, on_progress=lambda done, total: calls.append((done, total))
+    )
+
+    total = calls[-1][1]
+    assert total is not None and total > 0
+    assert calls[-1] == (total, total)
+    result = CliRunner().invoke(keys, ["verify"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all("\r" not in line for line in lines)
+    assert len(lines) == len(sealed_tables()) + 1
+    assert lines[-1].startswith("every sealed value decrypts")
