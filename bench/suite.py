@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import case_page, landing, messaging, portal, scheduling
+from bench import audit_verify, case_page, landing, messaging, portal, scheduling, worker_lock
 from bench.common import ROOT, BenchError, Comparison, postgres_server, server_version
 
 CASE_PAGE: dict[str, Any] = {"rounds": 3, "seconds": 5.0, "clients": 16, "workers": 2}
@@ -31,6 +31,10 @@ LANDING: dict[str, Any] = {"rounds": 3, "seconds": 4.0, "clients": 4, "workers":
 MESSAGING: dict[str, Any] = {"rounds": 3, "letters": 6, "messages": 60}
 PORTAL: dict[str, Any] = {"rounds": 3, "seconds": 4.0, "clients": 4, "workers": 2}
 SCHEDULING: dict[str, Any] = {"rounds": 3, "tasks": 300, "cases": 5, "batch_size": 100}
+# The target is 2,000,000 rows (python -m bench.audit_verify --rows 2000000); this
+# many keeps the whole run near its five minutes.
+AUDIT_VERIFY: dict[str, Any] = {"rounds": 3, "rows": 300_000}
+WORKER_LOCK: dict[str, Any] = {"rounds": 3, "reminders": 100}
 
 
 @dataclass
@@ -240,6 +244,16 @@ def main() -> None:
                 scheduling,
                 SCHEDULING,
                 lambda: scheduling.measure(admin_url=admin_url, **SCHEDULING),
+            ),
+            _run(
+                audit_verify,
+                AUDIT_VERIFY,
+                lambda: audit_verify.measure(admin_url=admin_url, **AUDIT_VERIFY),
+            ),
+            _run(
+                worker_lock,
+                WORKER_LOCK,
+                lambda: worker_lock.measure(admin_url=admin_url, **WORKER_LOCK),
             ),
         ]
     about.append(("load average at end (1, 5, 15 min)", load_average()))

@@ -9,6 +9,8 @@ explicitly.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,6 +40,10 @@ AUDIT_CHAIN_LOCK_KEY = 0x70635F6175646974
 # Keys of Session.info for events waiting for the commit (defer_appends_until_commit).
 _DEFERRED = "partnercontact.audit_deferred"
 _PENDING = "partnercontact.audit_pending"
+
+# An event waiting for the commit: the row, its key, and the savepoint it was recorded in
+# (None: outside any), so that rolling that savepoint back drops it as it would a flushed row.
+_Pending = tuple[AuditEvent, bytes, SessionTransaction | None]
 
 # Identifiers only. A resource type is a lowercase word ("user", "partner", "route"); a
 # resource id is a key such as 42, a UUID or an endpoint name. Spaces, '@', '+' and
@@ -88,8 +94,10 @@ def record_event(
     caller rolls back, the event and its seq disappear with the rest of the work and the
     next event reuses the seq, so the chain stays gapless.
 
-    After :func:`defer_appends_until_commit` (web requests), the event gets its ``seq`` and
-    ``mac`` when the transaction commits instead, and nothing is flushed here.
+    After :func:`defer_appends_until_commit` (web requests) or inside
+    :func:`appends_at_commit` (the worker's batches), the event gets its ``seq`` and ``mac``
+    when the transaction commits instead, and nothing is flushed here; rolling back the
+    transaction, or the savepoint it was recorded in, drops it.
     """
     action_tag = _member(AuditAction, action, "action")
     outcome_tag = _member(Outcome, outcome, "outcome")
@@ -119,11 +127,13 @@ def record_event(
         resource_id=resource_id,
         outcome=outcome_tag.value,
     )
-    if session.info.get(_DEFERRED):
+    if session.info.get(_DEFERRED) or session.info.get(_PENDING):
         # The event belongs to the transaction: begun here if nothing else began it, so that
-        # a rollback (which drops pending events) cannot pass it by.
+        # a rollback (which drops pending events) cannot pass it by. (Events already waiting
+        # keep a later one waiting too: the chain's order is the order of recording.)
         session.connection()
-        session.info.setdefault(_PENDING, []).append((event, key))
+        pending: list[_Pending] = session.info.setdefault(_PENDING, [])
+        pending.append((event, key, db.session().get_nested_transaction()))
         return event
     _append(session, [(event, key)])
     return event
@@ -138,6 +148,26 @@ def defer_appends_until_commit() -> None:
     moment they were recorded; a rollback drops them with the rest of the work.
     """
     db.session.info[_DEFERRED] = True
+
+
+@contextmanager
+def appends_at_commit() -> Iterator[None]:
+    """Within the block, events join the chain when the transaction commits, as after
+    :func:`defer_appends_until_commit`; afterwards the session appends as before.
+
+    Used by the worker, whose batch of tasks is one transaction: each task's events still
+    commit with its work (and vanish with it if its savepoint is rolled back), but the
+    chain's lock is taken once, at the batch's commit, for one insert of the batch's events,
+    instead of from the first audited task until the whole batch is done.
+    """
+    info = db.session.info
+    already = info.get(_DEFERRED, False)
+    info[_DEFERRED] = True
+    try:
+        yield
+    finally:
+        if not already:
+            info.pop(_DEFERRED, None)
 
 
 def _append(session: Session | scoped_session[Any], events: list[tuple[AuditEvent, bytes]]) -> None:
@@ -166,15 +196,40 @@ def _append(session: Session | scoped_session[Any], events: list[tuple[AuditEven
 
 @sa_event.listens_for(OrmSession, "before_commit")
 def _append_pending(session: OrmSession) -> None:
-    pending = session.info.pop(_PENDING, None)
+    if session.in_nested_transaction():
+        # A savepoint released, not the transaction: its events wait for the real commit.
+        return
+    if not session.info.get(_PENDING):
+        return
+    # The rest of the transaction's writes first, so that the chain's lock, taken next, is
+    # held for the events' insert and the commit only.
+    session.flush()
+    pending: list[_Pending] = session.info.pop(_PENDING, [])
     if pending:
-        _append(session, pending)
+        _append(session, [(event, key) for event, key, _ in pending])
 
 
 @sa_event.listens_for(OrmSession, "after_soft_rollback")
 def _drop_pending(session: OrmSession, previous_transaction: SessionTransaction) -> None:
-    if not previous_transaction.nested:
+    # What the database rolled back: the first savepoint or the transaction itself, from the
+    # transaction that ended (a failed flush ends an inner transaction of the session's own).
+    undone: SessionTransaction | None = previous_transaction
+    while undone is not None and not undone.nested and undone.parent is not None:
+        undone = undone.parent
+    if undone is None or not undone.nested:
         session.info.pop(_PENDING, None)
+        return
+    pending: list[_Pending] | None = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [entry for entry in pending if not _inside(entry[2], undone)]
+
+
+def _inside(recorded_in: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while recorded_in is not None:
+        if recorded_in is savepoint:
+            return True
+        recorded_in = recorded_in.parent
+    return False
 
 
 def _serialise_appends(session: Session | scoped_session[Any]) -> None:

@@ -4,11 +4,16 @@ How a task runs exactly once, with any number of workers:
 
 1. one transaction claims up to ``worker.batch_size`` due rows with ``FOR UPDATE SKIP LOCKED``
    (PostgreSQL): rows another worker holds are passed over, never waited for;
-2. each task runs in a savepoint of that transaction; its writes and its row's new state are
-   committed together when the batch commits;
+2. each task runs in a savepoint of that transaction; its writes, its audit events and its
+   row's new state are committed together when the batch commits;
 3. a worker killed mid-batch never commits, so its rows and everything its tasks wrote are
    rolled back and the rows are claimed again by the next run: nothing is lost, and nothing a
    killed batch did survives to be repeated.
+
+The batch's audit events join the chain when the batch commits, in the order they were
+recorded, in one insert (:func:`~partnercontact.audit.service.appends_at_commit`): the chain's
+lock, which every audited web request needs, is held for that insert and the commit, never
+while the tasks run. A task whose savepoint is rolled back takes its events with it.
 
 SQLite allows one writer at a time; a second process's batch that read the same rows fails to
 write and is rolled back whole (SQLite refuses a write from a stale snapshot), so nothing runs
@@ -34,6 +39,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from partnercontact.audit.service import appends_at_commit
 from partnercontact.config import WorkerConfig
 from partnercontact.db import db
 from partnercontact.errors import DomainError
@@ -207,17 +213,18 @@ def _run_batch(config: WorkerConfig, report: DispatchReport, limit: int) -> int:
     committed."""
     batch = DispatchReport()
     now = _now()
-    tasks = db.session.scalars(
-        select(ScheduledTask)
-        .where(ScheduledTask.state == "pending", ScheduledTask.due_at <= now)
-        .order_by(ScheduledTask.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).all()
-    for task in tasks:
-        _run_one(task, now, config, batch)
-    db.session.commit()
+    with appends_at_commit():
+        tasks = db.session.scalars(
+            select(ScheduledTask)
+            .where(ScheduledTask.state == "pending", ScheduledTask.due_at <= now)
+            .order_by(ScheduledTask.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).all()
+        for task in tasks:
+            _run_one(task, now, config, batch)
+        db.session.commit()
     for name in ("done", "waiting", "retrying", "failed"):
         getattr(report, name).extend(getattr(batch, name))
     return len(tasks)

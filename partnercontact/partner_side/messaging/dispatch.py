@@ -7,6 +7,10 @@ A POST to Twilio is not safe to repeat, so the order of events for one message i
 2. call the transport, outside any transaction;
 3. in a second transaction: record what the transport said.
 
+Each transaction's audit events join the chain as it commits
+(:func:`~partnercontact.audit.service.appends_at_commit`), so the chain's lock, which every
+audited web request needs, is held for their insert and the commit only.
+
 If the process dies between 2 and 3, or the transport timed out after the request may have
 reached Twilio, the row stays ``sending``. After ``sending_lease_seconds`` a later run looks
 the message up at the provider: found, it is recorded as sent; not found, it was never
@@ -29,6 +33,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
 
+from partnercontact.audit.service import appends_at_commit
 from partnercontact.audit.tags import AuditAction
 from partnercontact.config import MessagingConfig
 from partnercontact.db import db
@@ -231,6 +236,7 @@ def _resolve_uncertain(
         db.session.commit()
 
 
+@appends_at_commit()
 def send_due_sms(
     transport: SmsTransport | None = None,
     *,
