@@ -28,7 +28,6 @@ import hashlib
 import hmac
 import json
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,8 +39,7 @@ from bench.common import (
     BenchError,
     Comparison,
     Series,
-    fresh_database,
-    postgres_server,
+    migrated_database,
     print_table,
 )
 
@@ -187,22 +185,14 @@ def measure(
     one generated log of ``rows`` rows. ``batch_size`` is verify_chain's page size (its
     default if ``None``); the baseline reads pages of the same size."""
     from partnercontact.audit.verify import DEFAULT_BATCH_SIZE
-    from partnercontact.crypto.keyfile import generate_key_file, load_key_file
+    from partnercontact.crypto.keyfile import load_key_file
     from partnercontact.crypto.keyring import KeyRing
-    from partnercontact.migrate import upgrade
 
     page = batch_size or DEFAULT_BATCH_SIZE
     verified: list[float] = []
     bare: list[float] = []
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        postgres_server(admin_url) as server,
-        fresh_database(server, "pc_bench_audit_verify") as url,
-    ):
-        keys = Path(folder) / "keys.json"
-        generate_key_file(keys)
+    with migrated_database(admin_url, "pc_bench_audit_verify") as (url, keys, _instance):
         key = KeyRing(load_key_file(keys)).audit_mac_key
-        upgrade(url)
         print(f"generating {rows} audit rows...", file=sys.stderr, flush=True)
         began = time.monotonic()
         _seed(url, key, rows)

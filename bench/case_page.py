@@ -26,7 +26,6 @@ sets it), else on a throwaway cluster started for the run. Invented data only.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -39,11 +38,10 @@ from bench.common import (
     Series,
     Visit,
     clean_environment,
-    fresh_database,
     gunicorn,
     load,
     log_in,
-    postgres_server,
+    migrated_database,
     print_table,
     request,
 )
@@ -236,19 +234,8 @@ def measure(
     """Seed, serve both apps, log every client in and load both in alternating rounds, on a
     database of its own on the server of ``admin_url`` (see :func:`postgres_server`).
     Requests that fail under load are counted in the result, not raised."""
-    from partnercontact.crypto.keyfile import generate_key_file
-    from partnercontact.migrate import upgrade
 
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        postgres_server(admin_url) as server,
-        fresh_database(server, "pc_bench_case_page") as url,
-    ):
-        instance = Path(folder) / "instance"
-        instance.mkdir()
-        keys = Path(folder) / "keys.json"
-        generate_key_file(keys)
-        upgrade(url)
+    with migrated_database(admin_url, "pc_bench_case_page") as (url, keys, instance):
         cases = seed(url, keys, instance, clients)
         env = clean_environment()
         env.update(

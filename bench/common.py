@@ -405,6 +405,27 @@ def postgres_server(admin_url: str | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def migrated_database(admin_url: str | None, name: str) -> Iterator[tuple[str, Path, Path]]:
+    """A database of its own named ``name`` on the server of ``admin_url`` (see
+    :func:`postgres_server`), migrated to the newest revision, with a fresh key file and an
+    empty instance folder: ``(url, keys, instance)``, all gone afterwards."""
+    from partnercontact.crypto.keyfile import generate_key_file
+    from partnercontact.migrate import upgrade
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        postgres_server(admin_url) as server,
+        fresh_database(server, name) as url,
+    ):
+        instance = Path(folder) / "instance"
+        instance.mkdir()
+        keys = Path(folder) / "keys.json"
+        generate_key_file(keys)
+        upgrade(url)
+        yield url, keys, instance
+
+
+@contextlib.contextmanager
 def fresh_database(admin_url: str, name: str) -> Iterator[str]:
     """An empty database ``name`` on the server of ``admin_url``, owned by and logged into
     as the plain role the application runs as; dropped afterwards. Yields its URL."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,10 +36,9 @@ from bench.common import (
     Visit,
     clean_environment,
     csrf_token,
-    fresh_database,
     gunicorn,
     load,
-    postgres_server,
+    migrated_database,
     print_table,
     repeatedly,
     request,
@@ -160,19 +158,8 @@ def measure(
 ) -> list[Comparison]:
     """Seed, serve the portal and the bare app, and load logins, her message page and the
     bare route in alternating rounds; raises :class:`BenchError` if any request failed."""
-    from partnercontact.crypto.keyfile import generate_key_file
-    from partnercontact.migrate import upgrade
 
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        postgres_server(admin_url) as server,
-        fresh_database(server, "pc_bench_portal") as url,
-    ):
-        instance = Path(folder) / "instance"
-        instance.mkdir()
-        keys = Path(folder) / "keys.json"
-        generate_key_file(keys)
-        upgrade(url)
+    with migrated_database(admin_url, "pc_bench_portal") as (url, keys, instance):
         women = seed(url, keys, instance, clients)
         env = clean_environment()
         env.update(

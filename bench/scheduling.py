@@ -33,7 +33,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -47,8 +46,7 @@ from bench.common import (
     Comparison,
     Series,
     clean_environment,
-    fresh_database,
-    postgres_server,
+    migrated_database,
     print_table,
 )
 
@@ -265,18 +263,9 @@ def measure(
 ) -> list[Comparison]:
     """Tasks per second of each scenario, one value per round; each round runs the four
     scenarios in turn on the same seeded tasks."""
-    from partnercontact.crypto.keyfile import generate_key_file
-    from partnercontact.migrate import upgrade
 
     rates: dict[tuple[str, int], list[float]] = {scenario: [] for scenario in SCENARIOS}
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        postgres_server(admin_url) as server,
-        fresh_database(server, "pc_bench_scheduling") as url,
-    ):
-        keys = Path(folder) / "keys.json"
-        generate_key_file(keys)
-        upgrade(url)
+    with migrated_database(admin_url, "pc_bench_scheduling") as (url, keys, _instance):
         print(f"seeding {tasks} tasks on {cases} cases...", file=sys.stderr, flush=True)
         _seed(url, keys, tasks, cases)
         for _ in range(rounds):

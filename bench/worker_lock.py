@@ -30,7 +30,6 @@ import hmac
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -47,8 +46,7 @@ from bench.common import (
     BenchError,
     Comparison,
     Series,
-    fresh_database,
-    postgres_server,
+    migrated_database,
     print_table,
 )
 
@@ -200,9 +198,7 @@ def measure(
     *, rounds: int = 5, reminders: int = 100, admin_url: str | None = None
 ) -> list[Comparison]:
     from partnercontact.clock import FixedClock
-    from partnercontact.crypto.keyfile import generate_key_file
     from partnercontact.db import db
-    from partnercontact.migrate import upgrade
     from partnercontact.partner_side.messaging.dispatch import send_due_sms
     from partnercontact.tasks.queue import dispatch_due
 
@@ -211,14 +207,7 @@ def measure(
     bare_batch: list[float] = []
     bare_one: list[float] = []
     batch_seconds: list[float] = []
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        postgres_server(admin_url) as server,
-        fresh_database(server, "pc_bench_worker_lock") as url,
-    ):
-        keys = Path(folder) / "keys.json"
-        generate_key_file(keys)
-        upgrade(url)
+    with migrated_database(admin_url, "pc_bench_worker_lock") as (url, keys, _instance):
         bare = create_engine(url)
         with bare.begin() as conn:
             conn.execute(
