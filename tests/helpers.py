@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from partnercontact.clock import FixedClock
+from partnercontact.db import db
 from tests.factories import Account
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -93,3 +97,18 @@ def use_api_token(client: FlaskClient, account: Account) -> str:
     secret = api_token(account)
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     return secret
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL sent to the database inside the block."""
+    sent: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)

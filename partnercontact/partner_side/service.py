@@ -21,6 +21,7 @@ from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.clinics.models import Clinic
+from partnercontact.crypto.service import load_data_keys
 from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
 from partnercontact.i18n import _l
@@ -133,16 +134,50 @@ def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
     )
 
 
+def _latest_notes(cases: list[PartnerCase]) -> dict[uuid.UUID, PartnerHandover]:
+    """:func:`latest_note` of many cases in one query, by episode."""
+    episodes = [partner_case.episode_id for partner_case in cases]
+    newest: dict[uuid.UUID, PartnerHandover] = {}
+    if not episodes:
+        return newest
+    for note in db.session.scalars(
+        select(PartnerHandover)
+        .where(PartnerHandover.episode_id.in_(episodes))
+        .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
+    ):
+        newest.setdefault(note.episode_id, note)
+    return newest
+
+
+def _named_for(actor: User, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these protected partners ``actor`` is named for, in one query."""
+    if not case_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ProtectedAccess.partner_case_id).where(
+                ProtectedAccess.partner_case_id.in_(case_ids),
+                ProtectedAccess.user_id == actor.id,
+            )
+        )
+    )
+
+
 def inbox(actor: User) -> list[InboxItem]:
     """Hand-overs waiting to be picked up and the cases ``actor`` holds, newest first.
 
     A protected partner is listed without her name unless ``actor`` is named for her.
     """
-    cases = db.session.scalars(_visible_cases(actor).order_by(PartnerCase.created_at.desc()))
+    cases = list(db.session.scalars(_visible_cases(actor).order_by(PartnerCase.created_at.desc())))
+    # A fixed number of queries however many cases: their newest notes, the protected
+    # partners the actor is named for, and the data keys that unseal the names.
+    notes = _latest_notes(cases)
+    named_for = _named_for(actor, [c.id for c in cases if c.protected_identity])
+    load_data_keys(note.data_key_id for note in notes.values())
     items = []
     for partner_case in cases:
-        note = latest_note(partner_case)
-        named = is_named_for(actor, partner_case)
+        note = notes.get(partner_case.episode_id)
+        named = not partner_case.protected_identity or partner_case.id in named_for
         items.append(
             InboxItem(
                 case_id=partner_case.id,

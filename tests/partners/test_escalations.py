@@ -6,12 +6,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.audit.tags import AuditAction
@@ -23,6 +21,7 @@ from partnercontact.partner_side.escalations import Escalation, EscalationInvali
 from partnercontact.partner_side.service import pick_up
 from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Factory
+from tests.helpers import sql_statements
 from tests.partners.conftest import HandedOver, handed_over_case
 
 TODAY = date(2026, 1, 15)  # the FixedClock's date
@@ -49,21 +48,6 @@ def _raise(held: HandedOver, reason: str = "risk_consultation", urgency: str = "
     )
     db.session.commit()
     return escalation
-
-
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    """The SQL sent to the database inside the block."""
-    sent: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
 
 
 # --- raising ------------------------------------------------------------------------------------
@@ -282,7 +266,7 @@ def test_the_managers_queries_name_no_sealed_column_nor_a_partner_side_record(
     escalation = _raise(held)
     manager = factory.manager().user
     db.session.refresh(manager)  # the actor's own account is not what is under test
-    with _statements() as sent:
+    with sql_statements() as sent:
         escalations.open_escalations(manager)
         escalations.open_escalation_count(manager)
         escalations.escalation_for_manager(manager, escalation.id)

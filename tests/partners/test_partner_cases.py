@@ -18,7 +18,7 @@ from partnercontact.partner_side.service import (
     pick_up,
 )
 from tests.factories import Factory
-from tests.helpers import log_in, text_of
+from tests.helpers import log_in, sql_statements, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
 
 
@@ -114,3 +114,32 @@ def test_the_inbox_and_case_pages_in_the_browser(client, handed_over: HandedOver
     assert response.status_code == 302 and token.status_code == 200
     page = text_of(client.get(case_page))
     assert "Storgatan 1, 123 45 Lindvik" in page and "+46707654321" in page
+
+
+def test_the_inbox_asks_the_database_the_same_number_of_times_for_two_cases_as_for_six(
+    factory: Factory, clock
+) -> None:
+    """However many hand-overs wait, the inbox is a fixed number of queries: a query per case
+    would make it slower with every case of the clinic."""
+    treater = factory.partner_treater().user
+    client_treater = factory.client_treater()
+
+    def counted() -> tuple[int, list[str | None]]:
+        db.session.expire_all()
+        with sql_statements() as sent:
+            names = [item.partner_name for item in inbox(treater)]
+        db.session.rollback()
+        return len(sent), names
+
+    handed_over_case(factory, clock, client_treater=client_treater, name="Påhittad 0")
+    handed_over_case(factory, clock, client_treater=client_treater, protected=True)
+    few, names = counted()
+    assert names.count(None) == 1 and "Påhittad 0" in names
+    for number in range(1, 4):
+        handed_over_case(factory, clock, client_treater=client_treater, name=f"Påhittad {number}")
+    handed_over_case(factory, clock, client_treater=client_treater, protected=True)
+    many, names = counted()
+    assert many == few
+    # A protected partner is listed without her name; the others with theirs.
+    assert names.count(None) == 2
+    assert sorted(name for name in names if name) == [f"Påhittad {n}" for n in range(4)]
