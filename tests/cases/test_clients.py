@@ -12,8 +12,9 @@ from partnercontact.audit.models import AuditEvent
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.identifiers import normalise_personal_id, normalise_phone
+from tests.cases_built import client_of
 from tests.factories import Factory
-from tests.helpers import log_in, masked, submit, text_of
+from tests.helpers import log_in, masked, sql_statements, submit, text_of
 
 VALID = {
     "name": "Kalle Testsson",
@@ -124,3 +125,29 @@ def test_personal_identity_numbers_are_normalised(raw: str, expected: str) -> No
 )
 def test_phone_numbers_are_normalised(raw: str, expected: str) -> None:
     assert normalise_phone(raw) == expected
+
+
+def test_my_clients_page_asks_the_database_the_same_number_of_times_for_two_clients_as_for_six(
+    client, factory: Factory, clock
+) -> None:
+    """The list shows every client's name and episode in a fixed number of queries: a query
+    per client would make the page slower with every client a treater has had."""
+    treater = factory.client_treater()
+    log_in(client, treater, clock)
+
+    def counted() -> tuple[int, str]:
+        client.get("/client/")  # what only a first visit does (its session's touch) is done
+        db.session.expire_all()
+        with sql_statements() as sent:
+            page = text_of(client.get("/client/"))
+        return len(sent), page
+
+    for number in range(2):
+        client_of(treater.user, name=f"Klient Påhittad {number}")
+    few, page = counted()
+    assert "Klient Påhittad 1" in page
+    for number in range(2, 6):
+        client_of(treater.user, name=f"Klient Påhittad {number}")
+    many, page = counted()
+    assert many == few
+    assert all(f"Klient Påhittad {number}" in page for number in range(6))

@@ -11,13 +11,14 @@ import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.client_side.cases.errors import ClientInvalid, ClientNotFound
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.client_side.cases.status import EpisodeStatus
-from partnercontact.crypto.service import create_data_key
+from partnercontact.crypto.service import create_data_key, load_data_keys
 from partnercontact.db import db
 from partnercontact.i18n import _l
 from partnercontact.identifiers import normalise_personal_id, normalise_phone
@@ -112,8 +113,17 @@ def _visible_clients(actor: User) -> Select[Client]:
 
 
 def clients_of(actor: User) -> list[Client]:
-    """The clients ``actor`` treats, newest first. Opening the list is audited as one read."""
-    clients = list(db.session.scalars(_visible_clients(actor).order_by(Client.created_at.desc())))
+    """The clients ``actor`` treats, newest first, with their episodes and the data keys of
+    their names loaded in a fixed number of queries however many there are. Opening the list
+    is audited as one read."""
+    clients = list(
+        db.session.scalars(
+            _visible_clients(actor)
+            .options(selectinload(Client.episodes))
+            .order_by(Client.created_at.desc())
+        )
+    )
+    load_data_keys(client.data_key_id for client in clients)
     record_event(
         AuditAction.CLIENT_VIEWED,
         actor_id=actor.id,
