@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -37,6 +37,7 @@ from partnercontact.clinics.clock import local_date as clinic_date
 from partnercontact.db import count_rows, db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.i18n import _l
+from partnercontact.partner_side import portal_tasks
 from partnercontact.partner_side.models import (
     URGENT_FOR_MANAGER,
     URGENT_FOR_PARTNER_TREATER,
@@ -358,11 +359,11 @@ def handle_urgent_task(
     task = _holder_task(partner_case, task_id)
     handled = _mark_handled(task, actor, partner_case, handling)
     if task.portal_task_id is not None:
-        db.session.execute(
-            update(PortalTask)
-            .where(PortalTask.id == task.portal_task_id, PortalTask.handled_at.is_(None))
-            .values(handled_at=handled.handled_at, handled_by_id=actor.id)
-            .execution_options(synchronize_session=False)
+        portal_tasks.see_to(
+            partner_case.id,
+            actor,
+            PortalTask.id == task.portal_task_id,
+            at=handled.handled_at,
         )
     return handled
 

@@ -409,16 +409,12 @@ def _decide(
     proposal = db.session.get(PlanProposal, proposal_id, populate_existing=True)
     assert proposal is not None
     # The task her proposal opened is seen to by this decision.
-    db.session.execute(
-        update(PortalTask)
-        .where(
-            PortalTask.partner_case_id == partner_case.id,
-            PortalTask.kind == portal_tasks.PLAN_PROPOSED,
-            PortalTask.subject_id == proposal_id,
-            PortalTask.handled_at.is_(None),
-        )
-        .values(handled_at=_now(), handled_by_id=actor.id)
-        .execution_options(synchronize_session=False)
+    portal_tasks.see_to(
+        partner_case.id,
+        actor,
+        PortalTask.kind == portal_tasks.PLAN_PROPOSED,
+        PortalTask.subject_id == proposal_id,
+        at=_now(),
     )
     return proposal
 

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -199,20 +199,33 @@ def handle_task(actor: User, case_id: uuid.UUID, task_id: uuid.UUID) -> None:
         raise HandledWithUrgentTask(
             _l("Record how the urgent task her report opened was handled."), field="task_id"
         )
+    if see_to(partner_case.id, actor, PortalTask.id == task_id) != 1:
+        raise PortalTaskNotFound(_l("There is no such open task."), field="task_id")
+    audit(AuditAction.PORTAL_TASK_HANDLED, actor, partner_case)
+
+
+def see_to(
+    partner_case_id: uuid.UUID,
+    actor: User,
+    *conditions: ColumnElement[bool],
+    at: datetime | None = None,
+) -> int:
+    """Mark the open tasks of the case that meet ``conditions`` seen to by ``actor`` (at
+    ``at``, else now), in one conditional UPDATE: a task seen to at the same moment elsewhere
+    keeps its first mark. How many it marked. Also for the services whose own decision sees a
+    task to (an urgent task handled, a proposal decided)."""
     result = db.session.execute(
         update(PortalTask)
         .where(
-            PortalTask.id == task_id,
-            PortalTask.partner_case_id == partner_case.id,
+            PortalTask.partner_case_id == partner_case_id,
             PortalTask.handled_at.is_(None),
+            *conditions,
         )
-        .values(handled_at=current_runtime().clock.now(), handled_by_id=actor.id)
+        .values(handled_at=at or current_runtime().clock.now(), handled_by_id=actor.id)
         .execution_options(synchronize_session=False)
     )
     assert isinstance(result, CursorResult)
-    if result.rowcount != 1:
-        raise PortalTaskNotFound(_l("There is no such open task."), field="task_id")
-    audit(AuditAction.PORTAL_TASK_HANDLED, actor, partner_case)
+    return int(result.rowcount or 0)
 
 
 def requests_of_her(partner_case: PartnerCase) -> list[RequestEntry]:

@@ -29,7 +29,7 @@ from partnercontact.partner_side import her_plan, own_details
 from partnercontact.partner_side.portal_access import PortalIdentity
 from partnercontact.partner_side.vocabulary import WEEKDAYS
 from partnercontact.portal import sessions
-from partnercontact.portal.views import bp
+from partnercontact.portal.views import bp, refused
 
 PLAN = "portal/plan.html"
 DETAILS = "portal/own_details.html"
@@ -89,14 +89,6 @@ class RemoveForm(FlaskForm):
 
     which = HiddenField()
     confirmed = HiddenField()
-
-
-def _refused(form: FlaskForm, exc: DomainError) -> str | None:
-    """The service's error on its field of ``form``, or as the page's error."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-        return None
-    return str(exc.message)
 
 
 # --- her plan ---------------------------------------------------------------------------------
@@ -179,7 +171,7 @@ def my_plan() -> Response | tuple[str, int]:
         change = her_plan.change_plan_by_her(identity, _terms(form))
     except DomainError as exc:
         db.session.rollback()
-        error = _refused(form, exc)
+        error = refused(form, exc)
         return _plan_page(identity, form, exc.status, error)
     db.session.commit()
     if change.outcome == her_plan.NARROWER:
@@ -227,7 +219,7 @@ def my_details() -> Response | tuple[str, int]:
         own_details.give_own_details(identity, phone=form.phone.data, address=form.address.data)
     except DomainError as exc:
         db.session.rollback()
-        error = _refused(form, exc)
+        error = refused(form, exc)
         return _details_page(identity, form, exc.status, error)
     db.session.commit()
     flash(_("Saved. From now on we use what you gave here."))

@@ -22,7 +22,7 @@ from partnercontact.errors import DomainError
 from partnercontact.partner_side import portal_requests
 from partnercontact.partner_side.portal_access import PortalIdentity
 from partnercontact.portal import sessions
-from partnercontact.portal.views import bp
+from partnercontact.portal.views import bp, refused
 
 REQUESTS = "portal/requests.html"
 REPORT = "portal/report.html"
@@ -102,14 +102,6 @@ def _window(form: WindowForm) -> tuple[date | None, time | None, time | None]:
     )
 
 
-def _refused(form: FlaskForm, exc: DomainError) -> str | None:
-    """The service's error on its field of ``form``, or as the page's error."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-        return None
-    return str(exc.message)
-
-
 def _session_id(form: SessionForm | MoveForm) -> uuid.UUID:
     try:
         return uuid.UUID(form.session_id.data or "")
@@ -162,7 +154,7 @@ def ask_to_be_called() -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        error = _refused(form, exc)
+        error = refused(form, exc)
         return _page(identity, form, exc.status, error)
     db.session.commit()
     flash(_("Your contact at the clinic has your request to be called."))
@@ -184,7 +176,7 @@ def report_violence() -> Response | tuple[str, int]:
         portal_requests.report_new_violence(identity, form.words.data)
     except DomainError as exc:
         db.session.rollback()
-        error = _refused(form, exc)
+        error = refused(form, exc)
         return render_template(REPORT, form=form, error=error), exc.status
     db.session.commit()
     flash(_("Your contact at the clinic has been told. If you are in danger, call 112."))
@@ -239,7 +231,7 @@ def move_session() -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        error = _refused(form, exc)
+        error = refused(form, exc)
         return render_template(MOVE, form=form, session=session, error=error), exc.status
     db.session.commit()
     flash(_("Your contact at the clinic has your request to move the session."))

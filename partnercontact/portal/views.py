@@ -78,7 +78,8 @@ class ClearForm(FlaskForm):
     message_id = HiddenField()
 
 
-def _refused(form: FlaskForm, exc: DomainError) -> str | None:
+def refused(form: FlaskForm, exc: DomainError) -> str | None:
+    """The service's error on its field of ``form``, or as the page's error."""
     if exc.field and exc.field in form:
         form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
         return None
@@ -102,7 +103,7 @@ def log_in() -> Response | tuple[str, int]:
         # A failed login is counted and audited: that stays whatever she types next.
         db.session.commit()
         form.passphrase.data = ""
-        error = _refused(form, exc)
+        error = refused(form, exc)
         return render_template("portal/login.html", form=form, error=error), exc.status
     sessions.start(identity)
     db.session.commit()
@@ -128,7 +129,7 @@ def redeem() -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.commit()
-        error = _refused(form, exc)
+        error = refused(form, exc)
         return render_template("portal/invitation.html", form=form, error=error), exc.status
     sessions.start(identity)
     db.session.commit()
@@ -182,7 +183,7 @@ def write_message() -> Response | tuple[str, int]:
         portal_attachments.write_from_her(identity, form.body.data, content)
     except DomainError as exc:
         db.session.rollback()
-        error = _refused(form, exc)
+        error = refused(form, exc)
         if upload and exc.field != "attachment":
             # A browser cannot be handed a file back: say so rather than lose it silently.
             form.attachment.errors = [_("Choose the file again: it was not sent.")]
