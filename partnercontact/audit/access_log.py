@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Uuid, column, select, table
+from sqlalchemy import Uuid, column, select, table, tuple_
 
 from partnercontact.audit.models import RESOURCE_ID_MAX, AuditEvent
 from partnercontact.audit.service import record_event
@@ -34,8 +34,10 @@ from partnercontact.i18n import _l
 from partnercontact.policy import Permission, can
 
 PAGE_SIZE = 50
-# Far beyond any real log at 50 rows a page; keeps OFFSET and the integer parse bounded.
+# Far beyond any real trail at 50 rows a page; keeps OFFSET and the integer parse bounded.
 MAX_PAGE = 100_000
+# The largest place in the log a link may name: the chain's seq is a signed 64-bit integer.
+MAX_SEQ = 2**63 - 1
 REFERENCE_LENGTH = 8
 SYSTEM = "system"
 
@@ -328,11 +330,11 @@ OUTCOME_LABELS: dict[str, Any] = {
     Outcome.FAILED: _l("Failed"),
 }
 
-FIELDS = ("date_from", "date_to", "actor", "action", "record_type", "record_id", "page")
+FIELDS = ("date_from", "date_to", "actor", "action", "record_type", "record_id", "before", "after")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9_.:\-]+")
 CASE_REFERENCE = re.compile(r"[0-9a-f]{8}")
 _ACTOR_ID = re.compile(r"[0-9]{1,12}")
-_PAGE = re.compile(r"[0-9]{1,6}")
+_PLACE = re.compile(r"[0-9]{1,19}")
 
 
 class AccessLogInvalid(DomainError):
@@ -354,6 +356,12 @@ class AccessLogFilters:
     ``actor`` is a user id or :data:`SYSTEM` (rows with no acting user). ``record_id``
     only with ``record_type``; for an episode or a partner case it may be the eight-digit
     reference shown on the page.
+
+    ``before`` and ``after`` say where in the log a page starts, as the chain's seq of the
+    last row the reader saw (at most one of them): ``before`` lists the rows older than
+    it, ``after`` those newer. Neither: the newest rows. A place rather than a page number,
+    so that a page costs the same however far back it is, and rows written meanwhile
+    neither push a row onto the next page twice nor make one skip it.
     """
 
     date_from: date | None = None
@@ -363,10 +371,12 @@ class AccessLogFilters:
     action: AuditAction | str | None = None
     record_type: str | None = None
     record_id: str | None = None
-    page: int = 1
+    before: int | None = None
+    after: int | None = None
 
-    def query_args(self, *, page: int | None = None) -> dict[str, str]:
-        """The filters as query parameters, for links that keep them (next, previous)."""
+    def query_args(self, *, before: int | None = None, after: int | None = None) -> dict[str, str]:
+        """The filters as query parameters, for links that keep them; with ``before`` or
+        ``after`` for a link to the older or newer rows, otherwise to the newest."""
         args: dict[str, str] = {}
         if self.date_from:
             args["date_from"] = self.date_from.isoformat()
@@ -380,9 +390,10 @@ class AccessLogFilters:
             args["record_type"] = self.record_type
         if self.record_id:
             args["record_id"] = self.record_id
-        chosen = self.page if page is None else page
-        if chosen != 1:
-            args["page"] = str(chosen)
+        if before is not None:
+            args["before"] = str(before)
+        elif after is not None:
+            args["after"] = str(after)
         return args
 
 
@@ -408,10 +419,24 @@ class AccessLogRow:
 
 @dataclass(frozen=True)
 class AccessLogPage:
+    """A page of an investigation's trail, by its number (the trail is one case's rows)."""
+
     rows: list[AccessLogRow]
     page: int
     has_previous: bool
     has_next: bool
+
+
+@dataclass(frozen=True)
+class AccessLogSlice:
+    """A page of the access log. ``newer`` and ``older`` are where the pages next to it
+    start (for ``after`` and ``before``), ``None`` when there is nothing there; ``newest``
+    says whether this is the first page."""
+
+    rows: list[AccessLogRow]
+    newest: bool
+    newer: int | None
+    older: int | None
 
 
 def action_label(action: str) -> Any:
@@ -483,13 +508,17 @@ def _date(values: Mapping[str, str], name: str) -> date | None:
     return day
 
 
-def parse_filters(actor: User, args: Mapping[str, Any]) -> AccessLogFilters:
+def parse_filters(
+    actor: User, args: Mapping[str, Any], staff: list[StaffMember] | None = None
+) -> AccessLogFilters:
     """Filters from query parameters (text). Empty values mean "no restriction".
+    ``staff`` is :func:`clinic_staff` when the caller has already read it.
 
     Raises :class:`AccessLogInvalid` naming the first field at fault: an unknown parameter,
     a malformed date, a period that ends before it starts, an actor who is not one of the
     clinic's staff, an action or record type not on the list, a record id without its type,
-    too long or with characters no id has, or a page that is not a whole number.
+    too long or with characters no id has, or a place in the log that is not a whole number
+    (or both places at once).
     """
     _require(actor)
     for name in args:
@@ -508,7 +537,7 @@ def parse_filters(actor: User, args: Mapping[str, Any]) -> AccessLogFilters:
         who = SYSTEM
     elif values["actor"]:
         if not _ACTOR_ID.fullmatch(values["actor"]) or int(values["actor"]) not in {
-            member.id for member in clinic_staff(actor)
+            member.id for member in (clinic_staff(actor) if staff is None else staff)
         }:
             raise AccessLogInvalid(_l("Choose a person from the list."), field="actor")
         who = int(values["actor"])
@@ -542,25 +571,47 @@ def parse_filters(actor: User, args: Mapping[str, Any]) -> AccessLogFilters:
                 _l("Choose the type of record the id belongs to."), field="record_type"
             )
 
-    page = 1
-    if values["page"]:
-        if not _PAGE.fullmatch(values["page"]) or not 1 <= int(values["page"]) <= MAX_PAGE:
-            raise AccessLogInvalid(_l("The page is a whole number from 1."), field="page")
-        page = int(values["page"])
-    return AccessLogFilters(date_from, date_to, who, action, record_type, record_id, page)
+    before, after = _place(values, "before"), _place(values, "after")
+    if before is not None and after is not None:
+        raise AccessLogInvalid(_l("Ask for older or for newer entries, not both."), field="after")
+    return AccessLogFilters(date_from, date_to, who, action, record_type, record_id, before, after)
+
+
+def _place(values: Mapping[str, str], name: str) -> int | None:
+    if not values[name]:
+        return None
+    if not _PLACE.fullmatch(values[name]) or int(values[name]) > MAX_SEQ:
+        raise AccessLogInvalid(_l("The place in the log is a whole number."), field=name)
+    return int(values[name])
 
 
 def _record_condition(record_type: str, record_id: str) -> Any:
     if record_type in REFERENCED_TYPES or record_type == "client":
         lowered = record_id.lower()
         if CASE_REFERENCE.fullmatch(lowered):
-            # The eight-digit reference the pages show: the start of the id's text form.
-            return AuditEvent.resource_id.startswith(lowered, autoescape=True)
+            # The eight-digit reference the pages show: the start of the id's text form. As
+            # a range of the column rather than LIKE, so that the resource index serves it
+            # whatever the database's collation (LIKE 'x%' uses a b-tree only under "C").
+            # The ids are lowercase hex and hyphens, which any ordinary collation orders by
+            # their first difference, so the range holds exactly the ids that start so.
+            return (AuditEvent.resource_id >= lowered) & (
+                AuditEvent.resource_id < _following(lowered)
+            )
         try:
             return AuditEvent.resource_id == str(uuid.UUID(record_id))
         except ValueError:
             pass
     return AuditEvent.resource_id == record_id
+
+
+_HEX_AND_NEXT = "0123456789abcdefg"
+
+
+def _following(reference: str) -> str:
+    """A text after every text that starts with ``reference`` (lowercase hex) and before
+    every other id. The last digit is stepped within digits and letters: a collation that
+    ignores punctuation would not put '9' + 1 (':') after '9'."""
+    return reference[:-1] + _HEX_AND_NEXT[_HEX_AND_NEXT.index(reference[-1]) + 1]
 
 
 def _day_start(day: date, actor: User) -> datetime:
@@ -581,6 +632,8 @@ def shown_id(record_type: str, record_id: str | None) -> str | None:
 
 
 COLUMNS = (
+    # For the order and the links to the pages beside one only, never shown in a row.
+    AuditEvent.seq,
     AuditEvent.at,
     AuditEvent.actor_id,
     AuditEvent.action,
@@ -612,6 +665,44 @@ def one_page(query: Any, page: int) -> tuple[list[Any], bool]:
     return found[:PAGE_SIZE], len(found) > PAGE_SIZE
 
 
+def keyset_page(
+    actor: User, query: Any, before: int | None, after: int | None
+) -> tuple[list[Any], bool, bool]:
+    """Rows of ``query`` older than the row ``before`` names, newer than the row ``after``
+    names, or the newest; newest first, at most :data:`PAGE_SIZE`; and whether newer and
+    older rows follow.
+
+    Newest first means by time, then by the chain's seq, which is never shown beside a row
+    (the reader needs no number that places one record's rows next to another's): it is
+    only in the links to the pages beside this one. A place is the seq of the last row a
+    reader saw, and only a row of the actor's clinic is one (another's would tell its time).
+    Each page is one walk down an index from that place, never an OFFSET that reads and
+    drops every row before it. Newer rows are read upwards; when fewer than a page remain
+    there, the page is the newest one instead, so that it is always full.
+    """
+    order = tuple_(AuditEvent.at, AuditEvent.seq)
+    if after is not None:
+        upwards = _rows(
+            query.where(order > tuple_(_time_of(actor, after), after))
+            .order_by(AuditEvent.at, AuditEvent.seq)
+            .limit(PAGE_SIZE + 1)
+        )
+        if len(upwards) > PAGE_SIZE:
+            return upwards[PAGE_SIZE - 1 :: -1], True, True
+    elif before is not None:
+        query = query.where(order < tuple_(_time_of(actor, before), before))
+    found = _rows(query.order_by(AuditEvent.at.desc(), AuditEvent.seq.desc()).limit(PAGE_SIZE + 1))
+    return found[:PAGE_SIZE], before is not None, len(found) > PAGE_SIZE
+
+
+def _time_of(actor: User, seq: int) -> Any:
+    return (
+        select(AuditEvent.at)
+        .where(AuditEvent.seq == seq, AuditEvent.clinic_id == actor.clinic_id)
+        .scalar_subquery()
+    )
+
+
 def _cases_of(found: list[Any]) -> dict[tuple[str, str], str]:
     """The partner case of each letter or text message among ``found``, by (type, id): ids
     only, read from named columns."""
@@ -632,10 +723,12 @@ def _cases_of(found: list[Any]) -> dict[tuple[str, str], str]:
     return cases
 
 
-def build_rows(actor: User, found: list[Any], *, detailed: bool) -> list[AccessLogRow]:
+def build_rows(
+    actor: User, found: list[Any], *, detailed: bool, staff: list[StaffMember] | None = None
+) -> list[AccessLogRow]:
     """Rows as a manager reads them: the partner side generalised unless ``detailed`` (an
-    investigation's trail)."""
-    staff = {member.id: member for member in clinic_staff(actor)}
+    investigation's trail). ``staff`` is :func:`clinic_staff` when the caller has read it."""
+    people = {member.id: member for member in (clinic_staff(actor) if staff is None else staff)}
     cases = {} if detailed else _cases_of(found)
     rows = []
     for row in found:
@@ -660,7 +753,7 @@ def build_rows(actor: User, found: list[Any], *, detailed: bool) -> list[AccessL
             AccessLogRow(
                 at=row.at,
                 actor_id=row.actor_id,
-                actor=staff.get(row.actor_id) if row.actor_id is not None else None,
+                actor=people.get(row.actor_id) if row.actor_id is not None else None,
                 action=action,
                 action_label=label,
                 record_type=record_type,
@@ -675,9 +768,16 @@ def build_rows(actor: User, found: list[Any], *, detailed: bool) -> list[AccessL
     return rows
 
 
-def read_access_log(actor: User, filters: AccessLogFilters) -> AccessLogPage:
+def read_access_log(
+    actor: User, filters: AccessLogFilters, staff: list[StaffMember] | None = None
+) -> AccessLogSlice:
     """One page of the actor's clinic's audit rows matching ``filters``, newest first, with
-    the partner side's rows generalised to "read" and "changed".
+    the partner side's rows generalised to "read" and "changed". ``staff`` is
+    :func:`clinic_staff` when the caller has already read it.
+
+    The whole log, a period and an actor are each read through an index that starts with
+    the clinic and ends in the page's order, and a record through the record's index, so a
+    page reads about as many rows as it shows, not the clinic's log, let alone everyone's.
 
     Writes ``audit.access_log_viewed`` after reading, so a listing never shows its own
     entry. Flushes, never commits.
@@ -698,14 +798,17 @@ def read_access_log(actor: User, filters: AccessLogFilters) -> AccessLogPage:
         query = query.where(AuditEvent.resource_type == filters.record_type)
         if filters.record_id:
             query = query.where(_record_condition(filters.record_type, filters.record_id))
-    found, has_next = one_page(query, filters.page)
-    rows = build_rows(actor, found, detailed=False)
+    found, has_newer, has_older = keyset_page(actor, query, filters.before, filters.after)
+    rows = build_rows(actor, found, detailed=False, staff=staff)
     record_event(
         AuditAction.ACCESS_LOG_VIEWED,
         actor_id=actor.id,
         clinic_id=actor.clinic_id,
         resource_type="audit_log",
     )
-    return AccessLogPage(
-        rows=rows, page=filters.page, has_previous=filters.page > 1, has_next=has_next
+    return AccessLogSlice(
+        rows=rows,
+        newest=not has_newer,
+        newer=found[0].seq if has_newer and found else None,
+        older=found[-1].seq if has_older else None,
     )

@@ -33,7 +33,15 @@ class AuditEvent(Model):
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_resource", "resource_type", "resource_id"),)
+    # The access log reads one clinic's rows newest first from a place in the log
+    # (partnercontact.audit.access_log). Whole, by period and by actor, an index that starts
+    # with the clinic (and the actor) and ends in the page's order serves the page, so it
+    # reads about the rows it shows; a record's rows are found through the record.
+    __table_args__ = (
+        Index("ix_audit_event_resource", "resource_type", "resource_id"),
+        Index("ix_audit_event_clinic_at_seq", "clinic_id", "at", "seq"),
+        Index("ix_audit_event_clinic_actor_at_seq", "clinic_id", "actor_id", "at", "seq"),
+    )
 
     # Assigned by the service as the previous row's seq + 1, never by a database sequence:
     # a sequence leaves gaps on rollback, and the verifier treats a gap as a deleted row.
@@ -43,7 +51,7 @@ class AuditEvent(Model):
     # the clinic it names, and a cascading SET NULL or DELETE would be a change to history
     # (which the PostgreSQL trigger refuses anyway, so it would break the user's deletion).
     actor_id: Mapped[int | None] = mapped_column(index=True)
-    clinic_id: Mapped[int | None] = mapped_column(index=True)
+    clinic_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(ACTION_MAX))
     resource_type: Mapped[str] = mapped_column(String(RESOURCE_TYPE_MAX))
     resource_id: Mapped[str | None] = mapped_column(String(RESOURCE_ID_MAX))

@@ -80,40 +80,114 @@ class PeriodCounts:
         return float(statistics.median(self.days_to_first_offer))
 
 
-def count_period(clinic: Clinic, period: Period) -> PeriodCounts:
-    episodes = _episodes(clinic.id)
+@dataclass(frozen=True)
+class ClinicRows:
+    """What the counts read of one clinic, read once for every period counted from it.
+
+    Each query starts from the clinic (its own ``clinic_id``, or its partner cases'), never
+    from another clinic's rows. What is dated is read for the days ``first`` to ``last``.
+    """
+
+    first: date
+    last: date
+    episodes: Sequence[Any]
+    consents: Sequence[Any]
+    cases: Sequence[Any]
+    first_offer: dict[uuid.UUID, date]
+    reached_by_call: Sequence[tuple[uuid.UUID, date]]
+    answers: Sequence[Any]
+    decisions: Sequence[Any]
+    relayed: Sequence[tuple[str, date]]
+    children: Sequence[tuple[uuid.UUID, datetime]]
+    concern_reports: Sequence[date]
+    consent_signed: dict[uuid.UUID, date]
+
+
+def clinic_rows(clinic: Clinic, first: date, last: date) -> ClinicRows:
+    """The rows of ``clinic`` that the counts of any period within ``first`` to ``last``
+    need: a fixed number of queries, however many rows."""
+    # A subquery rather than a list of ids: a clinic's cases can outnumber a database's
+    # limit on bound parameters.
+    case_ids = select(PartnerCase.id).where(PartnerCase.clinic_id == clinic.id).scalar_subquery()
+    calls = db.session.execute(
+        select(ContactAttempt.partner_case_id, ContactAttempt.attempted_at).where(
+            ContactAttempt.partner_case_id.in_(case_ids), ContactAttempt.outcome == "reached"
+        )
+    ).all()
+    return ClinicRows(
+        first=first,
+        last=last,
+        episodes=_episodes(clinic.id),
+        consents=db.session.execute(
+            select(
+                Consent.episode_id, Consent.state, Consent.signed_on, Consent.withdrawn_on
+            ).where(Consent.clinic_id == clinic.id)
+        ).all(),
+        cases=db.session.execute(
+            select(
+                PartnerCase.id,
+                PartnerCase.episode_id,
+                PartnerCase.protected_identity,
+                PartnerCase.created_at,
+                PartnerCase.closed_on,
+            ).where(PartnerCase.clinic_id == clinic.id)
+        ).all(),
+        first_offer=_first_offers(clinic, case_ids),
+        reached_by_call=_local(clinic, calls),
+        answers=db.session.execute(
+            select(
+                PartnerAnswer.partner_case_id, PartnerAnswer.answer, PartnerAnswer.answered_on
+            ).where(PartnerAnswer.partner_case_id.in_(case_ids))
+        ).all(),
+        decisions=db.session.execute(
+            select(
+                SuitabilityDecision.partner_case_id,
+                SuitabilityDecision.decision,
+                SuitabilityDecision.reason,
+                SuitabilityDecision.recorded_at,
+            ).where(SuitabilityDecision.partner_case_id.in_(case_ids))
+        ).all(),
+        relayed=_relay_events(clinic.id, first, last),
+        children=[
+            (case_id, moment)
+            for case_id, moment in db.session.execute(
+                select(Child.partner_case_id, Child.recorded_at).where(
+                    Child.partner_case_id.in_(case_ids)
+                )
+            )
+        ],
+        concern_reports=list(
+            db.session.scalars(
+                select(ConcernReport.reported_on).where(
+                    ConcernReport.partner_case_id.in_(case_ids),
+                    ConcernReport.reported_on >= first,
+                    ConcernReport.reported_on <= last,
+                )
+            )
+        ),
+        consent_signed=_consent_signed_on(clinic.id),
+    )
+
+
+def count_period(clinic: Clinic, period: Period, rows: ClinicRows | None = None) -> PeriodCounts:
+    """The counts of ``period``, from ``rows`` when given (they must cover the period)."""
+    if rows is None:
+        rows = clinic_rows(clinic, period.start, period.end)
+    if not rows.first <= period.start <= period.end <= rows.last:
+        raise ValueError(f"rows of {rows.first}..{rows.last} do not cover {period}")
+    episodes = rows.episodes
     open_in_period = {
         row.id: row.client_id
         for row in episodes
         if row.opened_on <= period.end and (row.ended_on is None or row.ended_on >= period.start)
     }
-    consents = db.session.execute(
-        select(Consent.episode_id, Consent.state, Consent.signed_on, Consent.withdrawn_on).where(
-            Consent.clinic_id == clinic.id
-        )
-    ).all()
+    consents = rows.consents
     asked_episodes = {row.episode_id for row in consents if row.signed_on <= period.end}
-
-    cases = db.session.execute(
-        select(
-            PartnerCase.id,
-            PartnerCase.episode_id,
-            PartnerCase.protected_identity,
-            PartnerCase.created_at,
-            PartnerCase.closed_on,
-        ).where(PartnerCase.clinic_id == clinic.id)
-    ).all()
-    # A subquery rather than a list of ids: a clinic's cases can outnumber a database's
-    # limit on bound parameters.
-    case_ids = select(PartnerCase.id).where(PartnerCase.clinic_id == clinic.id).scalar_subquery()
-    first_offer = _first_offers(clinic, case_ids)
+    cases = rows.cases
+    first_offer = rows.first_offer
     offered = {case_id for case_id, day in first_offer.items() if period.contains(day)}
-    answers = db.session.execute(
-        select(
-            PartnerAnswer.partner_case_id, PartnerAnswer.answer, PartnerAnswer.answered_on
-        ).where(PartnerAnswer.partner_case_id.in_(case_ids))
-    ).all()
-    consent_signed = _consent_signed_on(clinic.id)
+    answers = rows.answers
+    consent_signed = rows.consent_signed
 
     return PeriodCounts(
         clients_in_treatment=len(set(open_in_period.values())),
@@ -139,13 +213,13 @@ def count_period(clinic: Clinic, period: Period) -> PeriodCounts:
             if row.withdrawn_on is not None and period.contains(row.withdrawn_on)
         ),
         partners_offered=len(offered),
-        partners_reached=_reached_in(clinic, period, case_ids, answers),
+        partners_reached=_reached_in(period, rows.reached_by_call, answers),
         partners_accepted=_answered_in(period, answers, "accepted"),
         partners_declined=_answered_in(period, answers, "declined"),
-        not_contacted=_not_contacted(clinic, period, cases, case_ids),
-        relayed=_relayed(clinic.id, period),
-        cases_with_children=_cases_with_children(clinic, period, cases, case_ids),
-        concern_reports=_concern_reports(period, case_ids),
+        not_contacted=_not_contacted(clinic, period, cases, rows.decisions),
+        relayed=_relayed(period, rows.relayed),
+        cases_with_children=_cases_with_children(clinic, period, cases, rows.children),
+        concern_reports=sum(1 for day in rows.concern_reports if period.contains(day)),
         days_to_first_offer=tuple(
             sorted(
                 (first_offer[case.id] - consent_signed[case.episode_id]).days
@@ -208,20 +282,17 @@ def _first_offers(clinic: Clinic, case_ids: Any) -> dict[uuid.UUID, date]:
     return _earliest(_local(clinic, [*attempts, *letters, *texts]))
 
 
-def _reached_in(clinic: Clinic, period: Period, case_ids: Any, answers: Sequence[Any]) -> int:
+def _reached_in(
+    period: Period, calls: Sequence[tuple[uuid.UUID, date]], answers: Sequence[Any]
+) -> int:
     """Partners first reached in the period: a call that reached her, or an answer from her
     (accepting or declining is being reached; "unreachable" is not)."""
-    calls = db.session.execute(
-        select(ContactAttempt.partner_case_id, ContactAttempt.attempted_at).where(
-            ContactAttempt.partner_case_id.in_(case_ids), ContactAttempt.outcome == "reached"
-        )
-    ).all()
     replies = [
         (row.partner_case_id, row.answered_on)
         for row in answers
         if row.answer in ("accepted", "declined")
     ]
-    first = _earliest([*_local(clinic, calls), *replies])
+    first = _earliest([*calls, *replies])
     return sum(1 for day in first.values() if period.contains(day))
 
 
@@ -236,18 +307,10 @@ def _answered_in(period: Period, answers: Sequence[Any], answer: str) -> int:
 
 
 def _not_contacted(
-    clinic: Clinic, period: Period, cases: Sequence[Any], case_ids: Any
+    clinic: Clinic, period: Period, cases: Sequence[Any], decisions: Sequence[Any]
 ) -> dict[str, int]:
     """Cases whose newest suitability decision in the period was not to contact her."""
     protected = {row.id for row in cases if row.protected_identity}
-    decisions = db.session.execute(
-        select(
-            SuitabilityDecision.partner_case_id,
-            SuitabilityDecision.decision,
-            SuitabilityDecision.reason,
-            SuitabilityDecision.recorded_at,
-        ).where(SuitabilityDecision.partner_case_id.in_(case_ids))
-    ).all()
     newest: dict[uuid.UUID, tuple[datetime, str, str | None]] = {}
     for row in decisions:
         if not period.contains(local_date(row.recorded_at, clinic)):
@@ -265,29 +328,34 @@ def _not_contacted(
     return {reason: reasons[reason] for reason in NOT_CONTACTED_REASONS}
 
 
-def _relayed(clinic_id: int, period: Period) -> dict[str, int]:
-    kinds = Counter(
-        db.session.scalars(
-            select(RelayEvent.kind)
+def _relay_events(clinic_id: int, first: date, last: date) -> list[tuple[str, date]]:
+    return [
+        (kind, day)
+        for kind, day in db.session.execute(
+            select(RelayEvent.kind, RelayEvent.occurred_on)
             .join(TreatmentEpisode, TreatmentEpisode.id == RelayEvent.episode_id)
             .join(Client, Client.id == TreatmentEpisode.client_id)
             .where(
                 Client.clinic_id == clinic_id,
-                RelayEvent.occurred_on >= period.start,
-                RelayEvent.occurred_on <= period.end,
+                RelayEvent.occurred_on >= first,
+                RelayEvent.occurred_on <= last,
             )
         )
-    )
+    ]
+
+
+def _relayed(period: Period, events: Sequence[tuple[str, date]]) -> dict[str, int]:
+    kinds = Counter(kind for kind, day in events if period.contains(day))
     return {kind: kinds[kind] for kind in RELAY_KINDS}
 
 
 def _cases_with_children(
-    clinic: Clinic, period: Period, cases: Sequence[Any], case_ids: Any
+    clinic: Clinic,
+    period: Period,
+    cases: Sequence[Any],
+    children: Sequence[tuple[uuid.UUID, datetime]],
 ) -> int:
     """Partner cases open during the period with a child recorded by its end."""
-    children = db.session.execute(
-        select(Child.partner_case_id, Child.recorded_at).where(Child.partner_case_id.in_(case_ids))
-    ).all()
     with_child = {
         case_id for case_id, moment in children if local_date(moment, clinic) <= period.end
     }
@@ -297,18 +365,6 @@ def _cases_with_children(
         if row.id in with_child
         and local_date(row.created_at, clinic) <= period.end
         and (row.closed_on is None or row.closed_on >= period.start)
-    )
-
-
-def _concern_reports(period: Period, case_ids: Any) -> int:
-    return len(
-        db.session.scalars(
-            select(ConcernReport.id).where(
-                ConcernReport.partner_case_id.in_(case_ids),
-                ConcernReport.reported_on >= period.start,
-                ConcernReport.reported_on <= period.end,
-            )
-        ).all()
     )
 
 

@@ -21,6 +21,7 @@ from partnercontact.relay.kinds import LABELS as RELAY_LABELS
 from partnercontact.statistics.counts import (
     NOT_BROKEN_DOWN,
     PeriodCounts,
+    clinic_rows,
     count_period,
 )
 from partnercontact.statistics.periods import Period, default_period, parse_period
@@ -153,8 +154,10 @@ def statistics_report(actor: User, period_key: str | None, *, exported: bool = F
     period = default_period(today) if not period_key else parse_period(period_key, today)
     previous = period.previous()
     threshold = max(1, clinic.small_count_threshold)
-    current = count_period(clinic, period)
-    before = count_period(clinic, previous)
+    # The clinic's rows are read once for both periods shown side by side.
+    rows = clinic_rows(clinic, previous.start, period.end)
+    current = count_period(clinic, period, rows)
+    before = count_period(clinic, previous, rows)
     record_event(
         AuditAction.STATISTICS_EXPORTED if exported else AuditAction.STATISTICS_VIEWED,
         actor_id=actor.id,

@@ -243,13 +243,14 @@ def test_pages_of_fifty_keep_the_filters(client: FlaskClient, log: Log, clock: F
     _as(client, log.manager, clock)
     first = text_of(client.get(f"{PAGE}?action=client.viewed"))
     assert len(_ENTRY.findall(first)) == 50
-    assert f"{PAGE}?action=client.viewed&amp;page=2" in first
-    assert "page=0" not in first
-    second = text_of(client.get(f"{PAGE}?action=client.viewed&page=2"))
+    (older,) = re.findall(r'href="([^"]+)" rel="next"', first)
+    assert older.startswith(f"{PAGE}?action=client.viewed&amp;before=")
+    assert 'rel="prev"' not in first
+    second = text_of(client.get(older.replace("&amp;", "&")))
     names = _names(second)
     assert len(names) == 5 and names[-1] == "opened"
     assert f'href="{PAGE}?action=client.viewed"' in second
-    assert "page=3" not in second
+    assert 'rel="next"' not in second
 
 
 def test_reading_the_log_is_logged(client: FlaskClient, log: Log, clock: FixedClock) -> None:

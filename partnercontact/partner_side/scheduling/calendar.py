@@ -191,14 +191,12 @@ def _session_entries(
     return entries
 
 
-def _sessions(actor: User, first: date, last: date, zone: ZoneInfo) -> list[CalendarEntry]:
+def _in_days(first: date, last: date, zone: ZoneInfo) -> tuple[ColumnElement[bool], ...]:
     """Timed sessions starting within ``first``..``last`` (clinic days, inclusive) and
     sessions to book whose target day falls there."""
     start = local_instant(first, time(0, 0), zone)
     end = local_instant(last + timedelta(days=1), time(0, 0), zone)
-    return _session_entries(
-        actor,
-        zone,
+    return (
         and_(
             ContactSession.state.in_(TIMED_STATES),
             ContactSession.starts_at >= start,
@@ -209,6 +207,16 @@ def _sessions(actor: User, first: date, last: date, zone: ZoneInfo) -> list[Cale
             ContactSession.due_on >= first,
             ContactSession.due_on <= last,
         ),
+    )
+
+
+def _overdue_before(today: date, zone: ZoneInfo) -> tuple[ColumnElement[bool], ...]:
+    """What should have happened before ``today``: a booked session whose outcome was not
+    recorded, a session to book whose target day has passed."""
+    start = local_instant(today, time(0, 0), zone)
+    return (
+        and_(ContactSession.state == "booked", ContactSession.starts_at < start),
+        and_(ContactSession.state == "to_book", ContactSession.due_on < today),
     )
 
 
@@ -236,7 +244,7 @@ def entries_between(actor: User, first: date, last: date) -> list[CalendarEntry]
     """Everything on the actor's calendar from ``first`` to ``last`` (clinic days,
     inclusive), in order."""
     zone = _zone(actor)
-    entries = _sessions(actor, first, last, zone) + [
+    entries = _session_entries(actor, zone, *_in_days(first, last, zone)) + [
         entry for entry in _reminders(actor, zone) if first <= entry.day <= last
     ]
     return sorted(entries, key=_order)
@@ -281,25 +289,20 @@ def week_of(actor: User, week: str | None = None) -> Week:
     )
 
 
-def _overdue(actor: User, today: date, zone: ZoneInfo) -> list[CalendarEntry]:
-    """What should have happened before today: a booked session whose outcome was not
-    recorded, a session to book whose target day has passed, a reminder that fell due."""
-    start = local_instant(today, time(0, 0), zone)
-    entries = _session_entries(
-        actor,
-        zone,
-        and_(ContactSession.state == "booked", ContactSession.starts_at < start),
-        and_(ContactSession.state == "to_book", ContactSession.due_on < today),
-    )
-    entries += [entry for entry in _reminders(actor, zone) if entry.day < today]
-    return sorted(entries, key=_order)
-
-
 def upcoming(actor: User, weeks: int = LIST_WEEKS) -> Upcoming:
-    """What is overdue, then every day from today for ``weeks`` weeks that has something."""
+    """What is overdue, then every day from today for ``weeks`` weeks that has something.
+
+    The sessions of both parts are one query and the reminders another: each day's entries
+    are sorted out of them, not asked for again."""
     zone = _zone(actor)
     today = today_for(actor)
     last = today + timedelta(weeks=weeks) - timedelta(days=1)
-    entries = entries_between(actor, today, last)
-    days = [day for day in _by_day(entries, today, last, today) if day.entries]
-    return Upcoming(today, last, _overdue(actor, today, zone), days)
+    entries = _session_entries(
+        actor, zone, *_in_days(today, last, zone), *_overdue_before(today, zone)
+    ) + [entry for entry in _reminders(actor, zone) if entry.day <= last]
+    # The two parts' conditions do not overlap: before today on the clinic's clocks is
+    # overdue, from today on is upcoming.
+    overdue = sorted((entry for entry in entries if entry.day < today), key=_order)
+    ahead = sorted((entry for entry in entries if entry.day >= today), key=_order)
+    days = [day for day in _by_day(ahead, today, last, today) if day.entries]
+    return Upcoming(today, last, overdue, days)

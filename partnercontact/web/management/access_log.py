@@ -21,6 +21,7 @@ from partnercontact.audit.runs import latest_verification
 from partnercontact.db import db
 from partnercontact.policy import Permission, requires
 from partnercontact.web.form_errors import show_on_form
+from partnercontact.web.management import log_places
 from partnercontact.web.management.views import bp
 
 
@@ -73,7 +74,7 @@ def access_log() -> tuple[str, int]:
     form = _form(staff)
     verification = latest_verification()
     try:
-        filters = service.parse_filters(current_user, request.args)
+        filters = service.parse_filters(current_user, log_places.opened(request.args), staff)
     except AccessLogInvalid as exc:
         error = show_on_form(form, exc)
         page = render_template(
@@ -85,7 +86,7 @@ def access_log() -> tuple[str, int]:
             verification=verification,
         )
         return page, exc.status
-    result = service.read_access_log(current_user, filters)
+    result = service.read_access_log(current_user, filters, staff)
     page = render_template(
         "management/access_log.html",
         form=form,
@@ -93,6 +94,7 @@ def access_log() -> tuple[str, int]:
         result=result,
         filters=filters,
         verification=verification,
+        sealed_places=log_places.sealed,
     )
     db.session.commit()  # the audit entry of the read
     return page, 200
