@@ -23,7 +23,7 @@ from partnercontact.clock import Clock, SystemClock
 from partnercontact.config import Config, load_config
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
-from partnercontact.i18n import LOCALES, compile_catalogues
+from partnercontact.i18n import LOCALES, compile_catalogues, install_template_translations
 from partnercontact.keys import load_or_create_keyring
 from partnercontact.partner_side.scheduling import jobs as _partner_side_tasks  # noqa: F401
 from partnercontact.runtime import EXTENSION_KEY, Runtime, current_runtime
@@ -123,6 +123,7 @@ def create_app(
     guard.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    install_template_translations(app.jinja_env)
     security.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)

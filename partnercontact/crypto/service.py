@@ -106,13 +106,18 @@ def load_data_key(
     if data_key_id is None:
         raise UnknownKey("the record has no data key")
     session = session or db.session
+    # The identity map holds rows only while something refers to them: without this, a page
+    # that reads twenty fields of one case would load its data key twenty times. The row is
+    # the session's own, so a rollback or a shredding in this session is seen through it.
+    loaded = session.info.setdefault(_LOADED_KEYS, {})
+    data_key = loaded.get(data_key_id)
+    if data_key is not None and not inspect(data_key).detached:
+        return data_key
     with session.no_autoflush:
         data_key = session.get(DataKey, data_key_id)
     if data_key is None:
         raise UnknownKey(f"data key {data_key_id} does not exist")
-    # The identity map holds rows only while something refers to them: without this, a page
-    # that reads twenty fields of one case would load its data key twenty times.
-    session.info.setdefault(_LOADED_KEYS, {})[data_key_id] = data_key
+    loaded[data_key_id] = data_key
     return data_key
 
 

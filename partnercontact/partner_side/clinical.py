@@ -60,6 +60,7 @@ from partnercontact.partner_side.service import (
 )
 from partnercontact.partner_side.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
 from partnercontact.policy import Permission, can
+from partnercontact.remembered import remembered
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -540,10 +541,15 @@ def update_child(
 def children_of(actor: User, partner_case: PartnerCase) -> list[Child]:
     """The case's children in the order they were first recorded."""
     return list(
-        db.session.scalars(
-            select(Child)
-            .where(Child.partner_case_id == partner_case.id)
-            .order_by(Child.recorded_at, Child.id)
+        remembered(
+            ("children", partner_case.id),
+            lambda: tuple(
+                db.session.scalars(
+                    select(Child)
+                    .where(Child.partner_case_id == partner_case.id)
+                    .order_by(Child.recorded_at, Child.id)
+                )
+            ),
         )
     )
 

@@ -35,8 +35,18 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, CursorResult, delete, func, select, text, update
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -420,17 +430,20 @@ def access_state(partner_case: PartnerCase) -> AccessState:
     """Her access as her treater sees it on the case page (read by a page that loaded the
     case for her treater; not audited here)."""
     now = current_runtime().clock.now()
-    invited_until = db.session.scalar(
-        select(func.max(PortalInvitation.expires_at)).where(
+    invited_until_of_case = (
+        select(func.max(PortalInvitation.expires_at))
+        .where(
             PortalInvitation.partner_case_id == partner_case.id,
             PortalInvitation.used_at.is_(None),
             PortalInvitation.withdrawn_at.is_(None),
             PortalInvitation.expires_at > now,
         )
+        .scalar_subquery()
     )
     # A redemption ends every earlier access of the case, so at most one has not ended: that
-    # one if there is one (active or locked), else the newest.
-    access = db.session.scalar(
+    # one if there is one (active or locked), else the newest. Both in one statement: the
+    # invitation's date rides on a row that exists whether or not she has an access.
+    access_of_case = (
         select(PortalAccess)
         .where(PortalAccess.partner_case_id == partner_case.id)
         .order_by(
@@ -439,7 +452,14 @@ def access_state(partner_case: PartnerCase) -> AccessState:
             PortalAccess.id,
         )
         .limit(1)
+        .subquery()
     )
+    newest = aliased(PortalAccess, access_of_case)
+    access, invited_until = db.session.execute(
+        select(newest, invited_until_of_case.label("invited_until")).select_from(
+            select(literal(1).label("one")).subquery().outerjoin(access_of_case, true())
+        )
+    ).one()
     if access is None:
         return AccessState(invited_until, False, False, False, None)
     ended = access.revoked_at is not None or access.closed_at is not None

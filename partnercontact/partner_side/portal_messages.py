@@ -127,18 +127,9 @@ def _messages(partner_case_id: uuid.UUID, *, hers: bool) -> list[PortalMessage]:
     return list(db.session.scalars(query.order_by(PortalMessage.sent_at, PortalMessage.id)))
 
 
-def _mark_read(partner_case_id: uuid.UUID, direction: str, now: datetime) -> set[uuid.UUID]:
-    """Mark the case's unread messages in ``direction`` read; the ids it marked. One
-    conditional UPDATE: a message read at the same moment elsewhere keeps its first mark."""
-    unread = set(
-        db.session.scalars(
-            select(PortalMessage.id).where(
-                PortalMessage.partner_case_id == partner_case_id,
-                PortalMessage.direction == direction,
-                PortalMessage.read_at.is_(None),
-            )
-        )
-    )
+def _mark_read(unread: list[uuid.UUID], now: datetime) -> set[uuid.UUID]:
+    """Mark these unread messages read; the ids it was asked to mark. One conditional UPDATE:
+    a message read at the same moment elsewhere keeps its first mark."""
     if unread:
         db.session.execute(
             update(PortalMessage)
@@ -146,7 +137,7 @@ def _mark_read(partner_case_id: uuid.UUID, direction: str, now: datetime) -> set
             .values(read_at=now)
             .execution_options(synchronize_session=False)
         )
-    return unread
+    return set(unread)
 
 
 def _entries(
@@ -214,13 +205,19 @@ def thread_for_treater(actor: User, case_id: uuid.UUID) -> list[ThreadEntry]:
     cleared; her messages are marked read by this view."""
     partner_case = _case_for_staff(actor, case_id)
     now = current_runtime().clock.now()
-    newly_read = _mark_read(partner_case.id, FROM_HER, now)
-    messages = _messages(partner_case.id, hers=False)
-    author_ids = {message.author_id for message in messages if message.author_id is not None}
-    authors: dict[int, str] = {}
-    if author_ids:
-        rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(author_ids)))
-        authors = {user_id: name for user_id, name in rows}
+    # The messages and their authors' names in one statement; hers still unread among them
+    # are then marked read in one conditional UPDATE.
+    rows = db.session.execute(
+        select(PortalMessage, User.display_name)
+        .outerjoin(User, User.id == PortalMessage.author_id)
+        .where(PortalMessage.partner_case_id == partner_case.id)
+        .order_by(PortalMessage.sent_at, PortalMessage.id)
+    ).all()
+    messages = [message for message, _ in rows]
+    authors = {message.author_id: name for message, name in rows if message.author_id is not None}
+    newly_read = _mark_read(
+        [m.id for m in messages if m.direction == FROM_HER and m.read_at is None], now
+    )
     audit(AuditAction.PORTAL_THREAD_VIEWED, actor, partner_case)
     return _entries(partner_case, messages, newly_read, now, authors)
 
@@ -262,8 +259,11 @@ def thread_for_her(identity: PortalIdentity) -> list[ThreadEntry]:
     to her are marked read by it (``new`` on the ones that were not)."""
     partner_case = _her_case(identity.partner_case_id)
     now = current_runtime().clock.now()
-    newly_read = _mark_read(partner_case.id, TO_HER, now)
     messages = _messages(partner_case.id, hers=True)
+    # A message she cleared counts as read already: those she sees are all that may be unread.
+    newly_read = _mark_read(
+        [m.id for m in messages if m.direction == TO_HER and m.read_at is None], now
+    )
     audit_her(AuditAction.PORTAL_THREAD_VIEWED_BY_HER, partner_case)
     return _entries(partner_case, messages, newly_read, now)
 

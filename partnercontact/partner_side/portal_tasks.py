@@ -124,33 +124,26 @@ def open_task(
 def open_tasks_of_case(actor: User, case_id: uuid.UUID) -> list[TaskEntry]:
     """The open tasks of a case ``actor`` holds, urgent first, then oldest first."""
     partner_case = held_case_for(actor, case_id, audited=False)
-    tasks = list(
-        db.session.scalars(
-            select(PortalTask)
-            .where(PortalTask.partner_case_id == partner_case.id, PortalTask.handled_at.is_(None))
-            .order_by(PortalTask.urgent.desc(), PortalTask.opened_at, PortalTask.id)
+    # Each task with the session it is about and the urgent task it opened, in one statement.
+    rows = db.session.execute(
+        select(PortalTask, ContactSession.starts_at, UrgentTask.id)
+        .outerjoin(
+            ContactSession,
+            (ContactSession.id == PortalTask.subject_id)
+            & (ContactSession.partner_case_id == partner_case.id),
         )
-    )
+        .outerjoin(
+            UrgentTask,
+            (UrgentTask.portal_task_id == PortalTask.id)
+            & (UrgentTask.for_role == URGENT_FOR_PARTNER_TREATER),
+        )
+        .where(PortalTask.partner_case_id == partner_case.id, PortalTask.handled_at.is_(None))
+        .order_by(PortalTask.urgent.desc(), PortalTask.opened_at, PortalTask.id)
+    ).all()
+    tasks = [task for task, _, _ in rows]
+    starts: dict[uuid.UUID, datetime | None] = {task.id: starts_at for task, starts_at, _ in rows}
+    urgent: dict[uuid.UUID, uuid.UUID | None] = {task.id: urgent_id for task, _, urgent_id in rows}
     named = is_named_for(actor, partner_case)
-    subjects = {task.subject_id for task in tasks if task.subject_id is not None}
-    starts: dict[uuid.UUID, datetime | None] = {
-        session_id: starts_at
-        for session_id, starts_at in db.session.execute(
-            select(ContactSession.id, ContactSession.starts_at).where(
-                ContactSession.id.in_(subjects),
-                ContactSession.partner_case_id == partner_case.id,
-            )
-        )
-    }
-    urgent: dict[uuid.UUID | None, uuid.UUID] = {
-        portal_task_id: urgent_id
-        for portal_task_id, urgent_id in db.session.execute(
-            select(UrgentTask.portal_task_id, UrgentTask.id).where(
-                UrgentTask.portal_task_id.in_([task.id for task in tasks]),
-                UrgentTask.for_role == URGENT_FOR_PARTNER_TREATER,
-            )
-        )
-    }
     entries = [
         TaskEntry(
             id=task.id,
@@ -161,7 +154,7 @@ def open_tasks_of_case(actor: User, case_id: uuid.UUID) -> list[TaskEntry]:
             urgent=task.urgent,
             opened_at=task.opened_at,
             details_withheld=not named and task.details_ct is not None,
-            session_starts_at=starts.get(task.subject_id) if task.subject_id else None,
+            session_starts_at=starts[task.id] if task.subject_id else None,
             urgent_task_id=urgent.get(task.id),
         )
         for task in tasks

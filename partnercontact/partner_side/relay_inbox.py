@@ -65,23 +65,27 @@ class OpenTask:
 
 def relayed_events(actor: User, partner_case: PartnerCase) -> list[RelayedEvent]:
     """The events relayed for the case, oldest first, with what was done with each."""
-    events = db.session.scalars(
-        select(RelayEvent)
+    # Each event with what was done with it, in one statement (an event once per outcome).
+    rows = db.session.execute(
+        select(RelayEvent, RelayOutcome)
+        .outerjoin(
+            RelayOutcome,
+            (RelayOutcome.event_id == RelayEvent.id)
+            & (RelayOutcome.partner_case_id == partner_case.id),
+        )
         .where(RelayEvent.episode_id == partner_case.episode_id)
-        .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at)
-    ).all()
-    outcomes: dict[uuid.UUID, list[RelayOutcome]] = {}
-    for outcome in db.session.scalars(
-        select(RelayOutcome)
-        .where(RelayOutcome.partner_case_id == partner_case.id)
+        .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at, RelayEvent.id)
         .order_by(RelayOutcome.recorded_at)
-    ):
-        outcomes.setdefault(outcome.event_id, []).append(outcome)
+    ).all()
+    events: dict[uuid.UUID, RelayedEvent] = {}
+    for event, outcome in rows:
+        shown = events.setdefault(
+            event.id, RelayedEvent(event.id, event.kind, event.occurred_on, [])
+        )
+        if outcome is not None:
+            shown.outcomes.append(outcome)
     audit(AuditAction.RELAY_EVENTS_VIEWED, actor, partner_case)
-    return [
-        RelayedEvent(event.id, event.kind, event.occurred_on, outcomes.get(event.id, []))
-        for event in events
-    ]
+    return list(events.values())
 
 
 def event_in(partner_case: PartnerCase, event_id: uuid.UUID) -> RelayEvent:

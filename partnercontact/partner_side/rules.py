@@ -71,6 +71,7 @@ from partnercontact.partner_side.service import clinic_of
 from partnercontact.partner_side.vocabulary import CHANNELS, OVERRIDABLE_STEPS, WEEKDAYS
 from partnercontact.phones import receives_text_messages
 from partnercontact.relay.reads import ConsentTerms, consent_terms
+from partnercontact.remembered import remembered
 from partnercontact.runtime import current_runtime
 
 SEND_CHANNELS = ("letter", "sms")
@@ -86,11 +87,14 @@ R = TypeVar("R", bound=_PartnerRecord)
 
 def newest(model: type[R], partner_case: PartnerCase) -> R | None:
     """The newest record of ``model`` on the case: the one that counts."""
-    return db.session.scalar(
-        select(model)
-        .where(model.partner_case_id == partner_case.id)
-        .order_by(model.recorded_at.desc())
-        .limit(1)
+    return remembered(
+        ("newest", model, partner_case.id),
+        lambda: db.session.scalar(
+            select(model)
+            .where(model.partner_case_id == partner_case.id)
+            .order_by(model.recorded_at.desc())
+            .limit(1)
+        ),
     )
 
 
@@ -128,11 +132,14 @@ def current_partner_consent(partner_case: PartnerCase) -> PartnerConsent | None:
 
 def latest_plan(partner_case: PartnerCase) -> SafeContactPlan | None:
     """The plan that counts: the highest version."""
-    return db.session.scalar(
-        select(SafeContactPlan)
-        .where(SafeContactPlan.partner_case_id == partner_case.id)
-        .order_by(SafeContactPlan.version.desc())
-        .limit(1)
+    return remembered(
+        ("latest_plan", partner_case.id),
+        lambda: db.session.scalar(
+            select(SafeContactPlan)
+            .where(SafeContactPlan.partner_case_id == partner_case.id)
+            .order_by(SafeContactPlan.version.desc())
+            .limit(1)
+        ),
     )
 
 

@@ -34,6 +34,7 @@ from partnercontact.partner_side.models import (
 )
 from partnercontact.policy import Permission, Role, can
 from partnercontact.relay.reads import client_treater_of
+from partnercontact.remembered import remembered
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -84,15 +85,18 @@ def is_named_for(actor: User, partner_case: PartnerCase) -> bool:
     protected; then only staff named for her)."""
     if not partner_case.protected_identity:
         return True
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    ProtectedAccess.partner_case_id == partner_case.id,
-                    ProtectedAccess.user_id == actor.id,
+    return remembered(
+        ("named_for", actor.id, partner_case.id),
+        lambda: bool(
+            db.session.scalar(
+                select(
+                    exists().where(
+                        ProtectedAccess.partner_case_id == partner_case.id,
+                        ProtectedAccess.user_id == actor.id,
+                    )
                 )
             )
-        )
+        ),
     )
 
 
@@ -200,7 +204,10 @@ def inbox(actor: User) -> list[InboxItem]:
 
 def partner_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> PartnerCase:
     """One partner case ``actor`` may work on, or :class:`PartnerCaseNotFound`."""
-    partner_case = db.session.scalar(_visible_cases(actor).where(PartnerCase.id == case_id))
+    partner_case = remembered(
+        ("visible_case", actor.id, case_id),
+        lambda: db.session.scalar(_visible_cases(actor).where(PartnerCase.id == case_id)),
+    )
     if partner_case is None:
         raise PartnerCaseNotFound(_l("There is no such partner case among yours."), field="case")
     if audited:

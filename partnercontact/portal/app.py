@@ -24,7 +24,7 @@ from partnercontact.clock import Clock, SystemClock
 from partnercontact.config import Config, load_config
 from partnercontact.crypto.keyring import KeyRing
 from partnercontact.db import db
-from partnercontact.i18n import PORTAL_LOCALES, compile_catalogues
+from partnercontact.i18n import PORTAL_LOCALES, compile_catalogues, install_template_translations
 from partnercontact.keys import load_or_create_keyring
 
 # Its routes join the portal's blueprint when the module is imported.
@@ -101,6 +101,7 @@ def create_portal_app(
     db.init_app(app)
     _csrf.init_app(app)
     _babel.init_app(app, locale_selector=_select_locale)
+    install_template_translations(app.jinja_env)
     app.after_request(add_portal_headers)
     app.after_request(_discard_uncommitted)
     if config.portal.proxy_hops:

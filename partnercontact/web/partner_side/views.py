@@ -16,6 +16,7 @@ from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.vocabulary import ANSWERS
 from partnercontact.policy import Permission, requires
+from partnercontact.remembered import remembering
 from partnercontact.web.partner_side.sections import case_section, sections_for
 
 bp = Blueprint("partner_side", __name__, url_prefix="/partner", template_folder="templates")
@@ -42,16 +43,19 @@ def case_url(case_id: uuid.UUID, anchor: str | None = None) -> str:
 @bp.route("/cases/<uuid:case_id>")
 @requires(Permission.PARTNER_CASES_WORK)
 def case(case_id: uuid.UUID) -> str:
-    partner_case = partners.partner_case_for(current_user, case_id)
-    page = render_template(
-        "partner_side/case.html",
-        case=partner_case,
-        reference=partners.reference_of(partner_case),
-        held=partner_case.treater_id == current_user.id,
-        sections=sections_for(current_user, partner_case)
-        if partner_case.treater_id == current_user.id
-        else [],
-    )
+    # Its sections ask some of the same questions (is he named for her, which plan is in
+    # force): each is read once for the whole page.
+    with remembering():
+        partner_case = partners.partner_case_for(current_user, case_id)
+        page = render_template(
+            "partner_side/case.html",
+            case=partner_case,
+            reference=partners.reference_of(partner_case),
+            held=partner_case.treater_id == current_user.id,
+            sections=sections_for(current_user, partner_case)
+            if partner_case.treater_id == current_user.id
+            else [],
+        )
     db.session.commit()  # the audit entries of the reads
     return page
 
