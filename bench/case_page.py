@@ -1,19 +1,25 @@
-"""The partner-contact treater's case page under load, against a bare one-row read.
+"""The partner-contact treater's case page under wrk, against two bare baselines on the same
+database.
 
 - case page: ``GET /partner/cases/<id>`` as the treater holding the case sees it, every
   section filled from invented data built through the real services (a registered client
   with signed consent, handed over, picked up, found suitable, reached, her acceptance, a
   risk assessment, a child, safety plans, three contact sessions held with notes and one
   booked); served in production mode on PostgreSQL, with a TOTP second factor at login;
-- baseline: a bare Flask app reading the case's row through SQLAlchemy (``bench.bare_read``).
+- bare read plus insert (the baseline targets are stated against): a bare Flask app reading
+  the case's row through SQLAlchemy, inserting one row and committing (``bench.bare_read``),
+  the shape of an audited read with nothing else of a page;
+- bare one-row read: the same app's plain read of the case's row.
 
-Both are served by the same gunicorn setup (sync workers, as in production) on loopback and
-loaded by the same client in the same run: ``clients`` threads, each logged in as its own
-treater (password, then the TOTP code) and loading its own case page, again and again for
-``seconds``, on a fresh connection each time as gunicorn's sync workers want. Rounds alternate
-between the two, so drift hits both alike. Reported per round: pages per second, and the
-median (p50) and 99th-percentile (p99) latency; the ratios are what to compare between runs,
-not the absolute numbers, which depend on the machine.
+All three are served by the same gunicorn setup (sync workers, as in production) on loopback
+and loaded by wrk (``bench.common.wrk``) in the same run: ``clients`` connections, each its own
+treater logged in beforehand (password, then the TOTP code) and loading that treater's case
+page, or the case's row from a baseline, for ``seconds``; gunicorn closes each connection and
+wrk opens the next. Rounds alternate between the three, so drift hits all alike. Reported per
+round: requests served as expected per second, and the median (p50) and 99th-percentile (p99)
+latency; the ratios are what to compare between runs, not the absolute numbers, which depend
+on the machine. A request counts as served only if it answered 200 with the partner's name (a
+login page or an error counts as an error).
 
 PostgreSQL: a database of its own on the server named by ``PCBENCH_PG_ADMIN_URL`` (bench/run
 sets it), else on a throwaway cluster started for the run. Invented data only.
@@ -27,106 +33,97 @@ from __future__ import annotations
 
 import argparse
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from bench.common import (
     BenchError,
-    Comparison,
-    Load,
-    Series,
+    Endpoint,
+    HttpRound,
+    HttpRun,
     Visit,
     clean_environment,
     gunicorn,
-    load,
     log_in,
+    make_hit_table,
     migrated_database,
-    print_table,
+    print_http_run,
     request,
+    wrk,
 )
 
 BENCHMARK = "case page"
-# Invented names, one per load client; each appears only on its own case page.
+READ = "bare one-row read"
+READ_AND_INSERT = "bare read + insert + commit"
+# Invented names, one per case; each appears only on its own case page and its holder's inbox.
 FIRST_NAMES = ("Maja", "Sara", "Elin", "Nora", "Lina", "Hanna", "Ida", "Moa")
 LAST_NAMES = ("Påhittad", "Exempelsson", "Lindvik", "Testberg")
 
 
 @dataclass(frozen=True)
-class SeededCase:
-    """One load client's treater and the case that treater holds."""
+class Login:
+    """An account the run logs in as: each logs in once (a TOTP code counts once a step)."""
 
     username: str
     password: str
     totp_secret: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class SeededCase:
+    """A case and the partner-contact treater holding it."""
+
+    holder: Login
     case_id: uuid.UUID
     partner_name: str
 
 
 @dataclass(frozen=True)
-class CasePageRun:
-    """Every round of both servers, and the comparisons built from them."""
+class Seeded:
+    """What :func:`seed` built: the cases, and the client treater who handed them all over
+    (her client list holds every one of their clients)."""
 
-    clients: int
-    workers: int
-    seconds: float
-    case_rounds: tuple[Load, ...]
-    baseline_rounds: tuple[Load, ...]
-
-    @property
-    def errors(self) -> int:
-        return sum(r.errors for r in (*self.case_rounds, *self.baseline_rounds))
-
-    @property
-    def first_error(self) -> str | None:
-        every = (*self.case_rounds, *self.baseline_rounds)
-        return next((r.first_error for r in every if r.first_error), None)
-
-    @property
-    def comparisons(self) -> list[Comparison]:
-        page = f"case page ({self.clients} clients)"
-        bare = f"bare one-row read ({self.clients} clients)"
-
-        def pair(what: str, unit: str, value) -> Comparison:  # type: ignore[no-untyped-def]
-            return Comparison(
-                BENCHMARK,
-                Series(f"{page}, {what}", unit, tuple(map(value, self.case_rounds))),
-                Series(f"{bare}, {what}", unit, tuple(map(value, self.baseline_rounds))),
-            )
-
-        return [
-            pair("throughput", "req/s", lambda r: r.per_second),
-            pair("p50 latency", "ms", lambda r: r.percentile(0.50)),
-            pair("p99 latency", "ms", lambda r: r.percentile(0.99)),
-        ]
+    cases: list[SeededCase]
+    client_treater: Login
 
 
-def partner_name(number: int) -> str:
-    first = FIRST_NAMES[number % len(FIRST_NAMES)]
-    return f"{first} {LAST_NAMES[number // len(FIRST_NAMES) % len(LAST_NAMES)]} {number + 1}"
+def app_environment(url: str, keys: Path, instance: Path) -> dict[str, str]:
+    """The environment gunicorn serves the application and the bare baselines in: production
+    mode on ``url``, a second factor required, no embedded worker."""
+    env = clean_environment()
+    env.update(
+        {
+            "PARTNERCONTACT_MODE": "production",
+            "PARTNERCONTACT_DATABASE__URL": url,
+            "PARTNERCONTACT_KEYS__FILE": str(keys),
+            "PARTNERCONTACT_INSTANCE_PATH": str(instance),
+            "PARTNERCONTACT_AUTH__SECOND_FACTOR": "required",
+            "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://partnercontact.example.org",
+            "PARTNERCONTACT_PORTAL__PUBLIC_URL": "https://portal.example.org",
+            "PARTNERCONTACT_WORKER__EMBEDDED": "false",
+            "PCBENCH_DATABASE_URL": url,
+        }
+    )
+    return env
 
 
-def seed(url: str, keys: Path, instance: Path, count: int) -> list[SeededCase]:
-    """``count`` partner-contact treaters, each holding one case worked on for a few weeks,
-    built through the services with a clock that starts a month ago."""
+@contextmanager
+def app_context_on(
+    url: str, keys: Path, instance: Path, clock: Any, overrides: dict[str, Any] | None = None
+) -> Iterator[Any]:
+    """The application on ``url`` with ``clock`` (and any further configuration
+    ``overrides``), its context pushed, for building data through the services; its
+    connections closed afterwards."""
     from partnercontact.app import create_app
-    from partnercontact.clinics.clock import local_date
-    from partnercontact.clock import FixedClock
     from partnercontact.config import load_config
     from partnercontact.crypto.keyfile import load_key_file
     from partnercontact.crypto.keyring import KeyRing
     from partnercontact.db import db
-    from partnercontact.partner_side import clinical
-    from partnercontact.partner_side.models import PartnerCase
-    from partnercontact.partner_side.scheduling import sessions
-    from tests.cases_built import accepted_contact
-    from tests.factories import Factory
-    from tests.partners.conftest import handed_over_case
-
-    def next_to_book(user, case_id):  # type: ignore[no-untyped-def]
-        partner_case = db.session.get_one(PartnerCase, case_id)
-        planned = [s for s in sessions.sessions_of(user, partner_case) if s.state == "to_book"]
-        return planned[0].id if planned else None
 
     # Passwords hashed at a trivial cost: the server verifies each at login whatever its cost
     # (and hashes it again at its own), and logins are not what is measured.
@@ -136,20 +133,63 @@ def seed(url: str, keys: Path, instance: Path, count: int) -> list[SeededCase]:
             "database": {"url": url},
             "keys": {"file": str(keys)},
             "auth": {"hashing_cost": "fast"},
+            **(overrides or {}),
         },
         instance_path=instance,
     )
+    app = create_app(config, clock=clock, keyring=KeyRing(load_key_file(keys)))
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def login_of(account: Any) -> Login:
+    """The credentials of a test factory's account."""
+    if account.totp_secret is None:
+        raise BenchError(f"{account.username} has no second factor")
+    return Login(account.username, account.password, account.totp_secret,
+                 account.user.display_name)  # fmt: skip
+
+
+def partner_name(number: int) -> str:
+    first = FIRST_NAMES[number % len(FIRST_NAMES)]
+    return f"{first} {LAST_NAMES[number // len(FIRST_NAMES) % len(LAST_NAMES)]} {number + 1}"
+
+
+def seed(url: str, keys: Path, instance: Path, count: int, per_treater: int = 1) -> Seeded:
+    """``count`` cases worked on for a few weeks, ``per_treater`` held by each
+    partner-contact treater (the last may hold fewer), all handed over by one client treater;
+    built through the services with a clock that starts a month ago."""
+    from partnercontact.auth.models import User
+    from partnercontact.clinics.clock import local_date
+    from partnercontact.clock import FixedClock
+    from partnercontact.db import db
+    from partnercontact.partner_side import clinical
+    from partnercontact.partner_side.models import PartnerCase
+    from partnercontact.partner_side.scheduling import sessions
+    from tests.cases_built import accepted_contact
+    from tests.factories import Factory
+    from tests.partners.conftest import handed_over_case
+
+    def next_to_book(user: User, case_id: uuid.UUID) -> uuid.UUID | None:
+        partner_case = db.session.get_one(PartnerCase, case_id)
+        planned = [s for s in sessions.sessions_of(user, partner_case) if s.state == "to_book"]
+        return planned[0].id if planned else None
+
     start = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
     clock = FixedClock(start - timedelta(days=30))
-    app = create_app(config, clock=clock, keyring=KeyRing(load_key_file(keys)))
-    seeded: list[SeededCase] = []
-    with app.app_context():
+    with app_context_on(url, keys, instance, clock):
         factory = Factory(clock)
         clinic = factory.default_clinic
         client_treater = factory.client_treater()
         held = []
+        holder = factory.partner_treater()
         for number in range(count):
-            holder = factory.partner_treater()
+            if number and number % per_treater == 0:
+                holder = factory.partner_treater()
             name = partner_name(number)
             case = handed_over_case(
                 factory,
@@ -214,13 +254,64 @@ def seed(url: str, keys: Path, instance: Path, count: int) -> list[SeededCase]:
                     channel="meeting",
                 )  # fmt: skip
         db.session.commit()
-        for holder, case_id, name in held:
-            assert holder.totp_secret is not None
-            seeded.append(SeededCase(holder.username, holder.password, holder.totp_secret,
-                                     case_id, name))  # fmt: skip
-        db.session.remove()
-        db.engine.dispose()
-    return seeded
+        cases = [SeededCase(login_of(holder), case_id, name) for holder, case_id, name in held]
+        return Seeded(cases, login_of(client_treater))
+
+
+def logged_in(port: int, logins: Sequence[Login]) -> dict[str, str]:
+    """Each account logged in once (password and TOTP code): its session cookie by username."""
+    cookies: dict[str, str] = {}
+    for login in logins:
+        if login.username not in cookies:
+            cookies[login.username] = log_in(
+                port, login.username, login.password, login.totp_secret
+            )
+    return cookies
+
+
+def checked(port: int, visits: Sequence[Visit]) -> list[Visit]:
+    """``visits``, each loaded once first: a page that is not what it should be stops the run
+    before anything is measured."""
+    for visit in visits:
+        first = request(port, visit.path, visit.cookie)
+        if first.status != 200 or visit.expect not in first.body:
+            raise BenchError(f"{visit.path} answered {first.status} without {visit.expect!r}")
+    return list(visits)
+
+
+def case_pages(port: int, cases: Sequence[SeededCase]) -> list[Visit]:
+    """Each case's page as its holder sees it, logged in."""
+    cookies = logged_in(port, [case.holder for case in cases])
+    return checked(
+        port,
+        [
+            Visit(
+                f"/partner/cases/{case.case_id}", cookies[case.holder.username], case.partner_name
+            )
+            for case in cases
+        ],
+    )
+
+
+def bare_reads(cases: Sequence[SeededCase]) -> tuple[list[Visit], list[Visit]]:
+    """The bare app's plain read and its read plus insert, of each case's row."""
+    reads = [Visit(f"/partner-case/{case.case_id}", None, str(case.case_id)) for case in cases]
+    hits = [Visit(f"{visit.path}/hit", None, visit.expect) for visit in reads]
+    return reads, hits
+
+
+def alternating(
+    targets: Sequence[tuple[int, Sequence[Visit]]], rounds: int, seconds: float, clients: int
+) -> list[list[HttpRound]]:
+    """Every target loaded by wrk for a moment to warm it up, then ``rounds`` rounds, each
+    loading the targets one after the other: the rounds of each target, in order."""
+    for port, visits in targets:
+        wrk(port, visits, 1, clients)
+    measured: list[list[HttpRound]] = [[] for _ in targets]
+    for _ in range(rounds):
+        for port_visits, mine in zip(targets, measured, strict=True):
+            mine.append(wrk(*port_visits, seconds, clients))
+    return measured
 
 
 def measure(
@@ -230,50 +321,51 @@ def measure(
     clients: int = 16,
     workers: int = 2,
     admin_url: str | None = None,
-) -> CasePageRun:
-    """Seed, serve both apps, log every client in and load both in alternating rounds, on a
-    database of its own on the server of ``admin_url`` (see :func:`postgres_server`).
-    Requests that fail under load are counted in the result, not raised."""
-
+) -> HttpRun:
+    """Seed ``clients`` cases, serve the application and the bare app, log every treater in
+    and load the case pages and both baselines in alternating rounds, on a database of its own
+    on the server of ``admin_url`` (see :func:`bench.common.postgres_server`)."""
     with migrated_database(admin_url, "pc_bench_case_page") as (url, keys, instance):
-        cases = seed(url, keys, instance, clients)
-        env = clean_environment()
-        env.update(
-            {
-                "PARTNERCONTACT_MODE": "production",
-                "PARTNERCONTACT_DATABASE__URL": url,
-                "PARTNERCONTACT_KEYS__FILE": str(keys),
-                "PARTNERCONTACT_INSTANCE_PATH": str(instance),
-                "PARTNERCONTACT_AUTH__SECOND_FACTOR": "required",
-                "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://partnercontact.example.org",
-                "PARTNERCONTACT_PORTAL__PUBLIC_URL": "https://portal.example.org",
-                "PARTNERCONTACT_WORKER__EMBEDDED": "false",
-                "PCBENCH_DATABASE_URL": url,
-            }
-        )
-        reads = [Visit(f"/partner-case/{case.case_id}", None, str(case.case_id)) for case in cases]
+        cases = seed(url, keys, instance, clients).cases
+        make_hit_table(url)
+        reads, hits = bare_reads(cases)
         with gunicorn(
-            env,
+            app_environment(url, keys, instance),
             workers,
-            ("bench.bare_read:app", reads[0].path),
+            ("bench.bare_read:app", hits[0].path),
             ("partnercontact.wsgi:app", "/healthz"),
         ) as (bare_port, app_port):
-            pages = []
-            for case in cases:
-                cookie = log_in(app_port, case.username, case.password, case.totp_secret)
-                path = f"/partner/cases/{case.case_id}"
-                first = request(app_port, path, cookie)
-                if first.status != 200 or case.partner_name not in first.body:
-                    raise BenchError(f"the case page answered {first.status} after login")
-                pages.append(Visit(path, cookie, case.partner_name))
-            warm_up = min(1.0, seconds / 2)
-            load(bare_port, reads, warm_up)
-            load(app_port, pages, warm_up)
-            baseline_rounds, case_rounds = [], []
-            for _ in range(rounds):
-                baseline_rounds.append(load(bare_port, reads, seconds))
-                case_rounds.append(load(app_port, pages, seconds))
-    return CasePageRun(clients, workers, seconds, tuple(case_rounds), tuple(baseline_rounds))
+            pages = case_pages(app_port, cases)
+            hit_rounds, read_rounds, page_rounds = alternating(
+                [(bare_port, hits), (bare_port, reads), (app_port, pages)],
+                rounds,
+                seconds,
+                clients,
+            )
+    return HttpRun(
+        benchmark=BENCHMARK,
+        title=f"Case page at {clients} clients",
+        about=(
+            f"`GET /partner/cases/<id>` as the partner-contact treater holding the case, every "
+            f"section filled; {clients} wrk connections, each logged in beforehand (password "
+            f"and TOTP code) as its own treater and loading its own case page, a new "
+            f"connection per request (gunicorn's sync workers close each); gunicorn with "
+            f"{workers} sync workers, production mode, PostgreSQL. Baselines from the same run "
+            f"and database, rounds alternating: a bare Flask + SQLAlchemy app reading the "
+            f"case's row, then inserting one row and committing (the shape of an audited "
+            f"read; the targets' baseline), and the same app's bare one-row read. Target: "
+            f"the case page's throughput at least 0.15 of the read plus insert's, and its p99 "
+            f"under 120 ms."
+        ),
+        clients=clients,
+        workers=workers,
+        seconds=seconds,
+        pages=(Endpoint(BENCHMARK, tuple(page_rounds)),),
+        baselines=(
+            Endpoint(READ_AND_INSERT, tuple(hit_rounds)),
+            Endpoint(READ, tuple(read_rounds)),
+        ),
+    )
 
 
 def main() -> None:
@@ -289,10 +381,10 @@ def main() -> None:
     if run.errors:
         raise SystemExit(f"{run.errors} requests failed, e.g. {run.first_error}")
     print(
-        f"gunicorn sync, {run.workers} workers, {run.clients} clients, "
+        f"gunicorn sync, {run.workers} workers, {run.clients} wrk connections, "
         f"{args.rounds} x {args.seconds:g} s each"
     )
-    print_table(run.comparisons)
+    print_http_run(run)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,25 @@
-"""What the benchmarks share: results as data, gunicorn on loopback, a load client that logs
-in as staff do (second factor included), and a PostgreSQL database to measure on.
+"""What the benchmarks share: results as data, gunicorn on loopback, logging in as staff do
+(second factor included), HTTP load from wrk, and a PostgreSQL database to measure on.
 
 A benchmark's ``measure`` function returns :class:`Comparison` values, one per measured
 thing, each holding every round of the measured series and of its baseline from the same
-run; ``bench/run`` turns them into ``bench/RESULTS.md`` and ``print_table`` into a terminal
-table, so nothing parses printed text.
+run (the page benchmarks return an :class:`HttpRun`, which builds them); ``bench/run`` turns
+them into ``bench/RESULTS.md`` and ``print_table`` into a terminal table, so nothing parses
+printed text.
+
+Pages are loaded by wrk (:func:`wrk`), a C load generator whose cost per request is small
+beside any Python server's, so a ratio to a baseline says how much more the page costs than
+the baseline, not how fast a Python client is. The thread client (:func:`load`,
+:func:`repeatedly`) stays for what wrk cannot script: a login, which reads a CSRF token from
+one answer to send it in the next.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
+import json
 import os
 import re
 import shutil
@@ -343,6 +352,190 @@ def repeatedly(actions: Sequence[Callable[[], str | None]], seconds: float) -> L
     return Load(elapsed, len(every), len(errors), errors[0] if errors else None, every)
 
 
+# --- wrk ------------------------------------------------------------------------------------------
+
+WRK_SCRIPT = ROOT / "bench" / "wrk" / "visits.lua"
+WRK_MARK = "PCBENCH_WRK "
+
+
+@dataclass(frozen=True)
+class HttpRound:
+    """One timed round of wrk against one endpoint: requests answered as expected, those that
+    were not (socket errors, timeouts, answers other than a 200 with the expected text), and
+    the median (p50) and 99th-percentile (p99) latency of the round's requests, in ms."""
+
+    seconds: float
+    served: int
+    errors: int
+    first_error: str | None
+    p50: float
+    p99: float
+
+    @property
+    def per_second(self) -> float:
+        return self.served / self.seconds
+
+
+def wrk(
+    port: int, visits: Sequence[Visit], seconds: float, clients: int | None = None
+) -> HttpRound:
+    """``clients`` connections (one per visit by default) load ``visits`` from 127.0.0.1:port
+    for ``seconds`` (whole seconds, at least one), each on a wrk thread of its own and each
+    sending its own visits round-robin with their Cookie header (see bench/wrk/visits.lua).
+
+    Gunicorn's sync workers close every connection after its answer; wrk opens a new one for
+    the next request, as the thread client did. A request's latency runs from its first byte
+    sent to its answer's last byte received."""
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk is not installed (apt-get install wrk; bench/run installs it)")
+    connections = clients or len(visits)
+    if not visits or connections < 1:
+        raise BenchError("wrk needs at least one visit and one connection")
+    whole = max(1, round(seconds))
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", encoding="utf-8") as listing:
+        for visit in visits:
+            fields = (visit.path, visit.cookie or "", visit.expect)
+            if any(char in field for field in fields for char in "\t\r\n"):
+                raise BenchError(f"a visit's fields hold a tab or a line break: {visit.path}")
+            listing.write("\t".join(fields) + "\n")
+        listing.flush()
+        command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{whole}s", "--latency"]
+        command += ["--timeout", f"{REQUEST_TIMEOUT:.0f}s", "-s", str(WRK_SCRIPT)]
+        command += [f"http://127.0.0.1:{port}", "--", listing.name, str(connections)]
+        finished = subprocess.run(
+            command, capture_output=True, text=True, timeout=whole + REQUEST_TIMEOUT + 30
+        )
+    found = [line for line in finished.stdout.splitlines() if line.startswith(WRK_MARK)]
+    if finished.returncode != 0 or not found:
+        raise BenchError(
+            f"wrk exited with {finished.returncode}: {finished.stderr.strip() or finished.stdout}"
+        )
+    report = json.loads(found[-1].removeprefix(WRK_MARK))
+    socket_errors = report["socket_errors"] + report["timeouts"]
+    bad_answers = report["non_2xx"] + report["failed_expectations"]
+    first_error = report["first_error"]
+    if first_error is None and socket_errors:
+        first_error = f"{report['socket_errors']} socket errors, {report['timeouts']} timeouts"
+    return HttpRound(
+        seconds=report["duration_us"] / 1e6,
+        served=report["requests"] - bad_answers,
+        errors=socket_errors + bad_answers,
+        first_error=first_error,
+        p50=report["p50_us"] / 1000,
+        p99=report["p99_us"] / 1000,
+    )
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Every round of one endpoint under wrk in one run."""
+
+    name: str
+    rounds: tuple[HttpRound, ...]
+
+    @property
+    def served(self) -> int:
+        return sum(r.served for r in self.rounds)
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.rounds)
+
+    @property
+    def first_error(self) -> str | None:
+        return next((r.first_error for r in self.rounds if r.first_error), None)
+
+
+# What each round of an endpoint reports: (name, unit, value).
+HTTP_METRICS: tuple[tuple[str, str, Callable[[HttpRound], float]], ...] = (
+    ("throughput", "req/s", lambda r: r.per_second),
+    ("p50 latency", "ms", lambda r: r.p50),
+    ("p99 latency", "ms", lambda r: r.p99),
+)
+
+
+@dataclass(frozen=True)
+class HttpRun:
+    """A page benchmark's run: each page and each baseline, every round, all measured in the
+    same run on the same gunicorn setup and database, rounds alternating. The first baseline
+    is the one targets are stated against; ``about`` says what was measured and how, for
+    bench/RESULTS.md. Failed requests are counted here, not raised."""
+
+    benchmark: str
+    title: str
+    about: str
+    clients: int
+    workers: int
+    seconds: float
+    pages: tuple[Endpoint, ...]
+    baselines: tuple[Endpoint, ...]
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        return (*self.baselines, *self.pages)
+
+    @property
+    def errors(self) -> int:
+        return sum(endpoint.errors for endpoint in self.endpoints)
+
+    @property
+    def first_error(self) -> str | None:
+        return next((e.first_error for e in self.endpoints if e.first_error), None)
+
+    @functools.cached_property
+    def _series(self) -> dict[tuple[str, str], Series]:
+        # One Series per endpoint and metric, so every comparison shares its baseline's.
+        return {
+            (endpoint.name, metric): Series(
+                f"{endpoint.name} ({self.clients} clients), {metric}",
+                unit,
+                tuple(map(value, endpoint.rounds)),
+            )
+            for endpoint in self.endpoints
+            for metric, unit, value in HTTP_METRICS
+        }
+
+    def series(self, endpoint: Endpoint, metric: str) -> Series:
+        return self._series[(endpoint.name, metric)]
+
+    def ratio(self, page: Endpoint, baseline: Endpoint, metric: str) -> float:
+        return self.series(page, metric).median / self.series(baseline, metric).median
+
+    def comparisons(self, baseline: Endpoint | None = None) -> list[Comparison]:
+        """Each page against ``baseline`` (by default the first), metric by metric."""
+        against = baseline or self.baselines[0]
+        return [
+            Comparison(
+                self.benchmark,
+                self.series(page, metric),
+                self.series(against, metric),
+                notes=self.notes,
+            )
+            for page in self.pages
+            for metric, _, _ in HTTP_METRICS
+        ]
+
+
+# The columns of a page benchmark's table, in order.
+TABLE_METRICS = ("p50 latency", "p99 latency", "throughput")
+
+
+def print_http_run(run: HttpRun) -> None:
+    """Medians of every endpoint, then each page's ratios to each baseline."""
+    print(f"{'':64} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>9}")
+    for endpoint in run.endpoints:
+        values = [run.series(endpoint, metric).median for metric in TABLE_METRICS]
+        print(f"{endpoint.name:64}" + "".join(f" {value:9.1f}" for value in values))
+    for page in run.pages:
+        for baseline in run.baselines:
+            ratios = [run.ratio(page, baseline, metric) for metric in TABLE_METRICS]
+            label = f"ratio {page.name} / {baseline.name}"
+            print(f"{label[:64]:64}" + "".join(f" {ratio:9.3f}" for ratio in ratios))
+    for key, value in run.notes.items():
+        print(f"{key}: {value}")
+
+
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
@@ -453,5 +646,20 @@ def server_version(admin_url: str) -> str:
     try:
         with engine.connect() as conn:
             return str(conn.scalar(text("SHOW server_version")))
+    finally:
+        engine.dispose()
+
+
+def make_hit_table(url: str) -> None:
+    """The table of bench.bare_read's read-plus-insert route, in the database of ``url``."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE TABLE IF NOT EXISTS bench_hit "
+                    "(id bigserial PRIMARY KEY, case_id uuid NOT NULL, at timestamptz NOT NULL)"
+                )
+            )
     finally:
         engine.dispose()
