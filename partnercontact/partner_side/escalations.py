@@ -216,11 +216,15 @@ class CaseEscalation:
     outcome: str | None
 
 
+# Made once: an alias of a mapped class is costly to build on every page.
+_RAISER = aliased(User, name="raiser")
+_HANDLER = aliased(User, name="handler")
+
+
 def escalations_of_case(actor: User, partner_case: PartnerCase) -> list[CaseEscalation]:
     """The case's escalations, open ones first, then newest first. For a page the caller has
     already loaded (and audited) through :func:`held_case_for`."""
-    raiser = aliased(User)
-    handler = aliased(User)
+    raiser, handler = _RAISER, _HANDLER
     rows = db.session.execute(
         select(
             Escalation.id,

@@ -38,8 +38,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    bindparam,
     delete,
     func,
+    inspect,
     literal,
     select,
     text,
@@ -426,39 +428,45 @@ def revoke(actor: User, case_id: uuid.UUID) -> None:
     audit(AuditAction.PORTAL_REVOKED, actor, partner_case)
 
 
+# Her access as her treater sees it, in one statement made once: the invitation's date rides
+# on a row that exists whether or not she has an access yet. A redemption ends every earlier
+# access of the case, so at most one has not ended: that one if there is one (active or
+# locked), else the newest.
+_NEWEST_ACCESS = aliased(
+    PortalAccess,
+    select(PortalAccess)
+    .where(PortalAccess.partner_case_id == bindparam("case_id"))
+    .order_by(
+        (PortalAccess.revoked_at.is_(None) & PortalAccess.closed_at.is_(None)).desc(),
+        PortalAccess.created_at.desc(),
+        PortalAccess.id,
+    )
+    .limit(1)
+    .subquery("newest_access"),
+)
+_INVITED_UNTIL = (
+    select(func.max(PortalInvitation.expires_at))
+    .where(
+        PortalInvitation.partner_case_id == bindparam("case_id"),
+        PortalInvitation.used_at.is_(None),
+        PortalInvitation.withdrawn_at.is_(None),
+        PortalInvitation.expires_at > bindparam("now"),
+    )
+    .scalar_subquery()
+)
+_ACCESS_STATE = select(_NEWEST_ACCESS, _INVITED_UNTIL.label("invited_until")).select_from(
+    select(literal(1).label("one"))
+    .subquery("one_row")
+    .outerjoin(inspect(_NEWEST_ACCESS).selectable, true())
+)
+
+
 def access_state(partner_case: PartnerCase) -> AccessState:
     """Her access as her treater sees it on the case page (read by a page that loaded the
     case for her treater; not audited here)."""
     now = current_runtime().clock.now()
-    invited_until_of_case = (
-        select(func.max(PortalInvitation.expires_at))
-        .where(
-            PortalInvitation.partner_case_id == partner_case.id,
-            PortalInvitation.used_at.is_(None),
-            PortalInvitation.withdrawn_at.is_(None),
-            PortalInvitation.expires_at > now,
-        )
-        .scalar_subquery()
-    )
-    # A redemption ends every earlier access of the case, so at most one has not ended: that
-    # one if there is one (active or locked), else the newest. Both in one statement: the
-    # invitation's date rides on a row that exists whether or not she has an access.
-    access_of_case = (
-        select(PortalAccess)
-        .where(PortalAccess.partner_case_id == partner_case.id)
-        .order_by(
-            (PortalAccess.revoked_at.is_(None) & PortalAccess.closed_at.is_(None)).desc(),
-            PortalAccess.created_at.desc(),
-            PortalAccess.id,
-        )
-        .limit(1)
-        .subquery()
-    )
-    newest = aliased(PortalAccess, access_of_case)
     access, invited_until = db.session.execute(
-        select(newest, invited_until_of_case.label("invited_until")).select_from(
-            select(literal(1).label("one")).subquery().outerjoin(access_of_case, true())
-        )
+        _ACCESS_STATE, {"case_id": partner_case.id, "now": now}
     ).one()
     if access is None:
         return AccessState(invited_until, False, False, False, None)

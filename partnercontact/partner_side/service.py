@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import exists, or_, select
 
@@ -345,11 +345,17 @@ def name_staff(actor: User, case_id: uuid.UUID, user_id: int) -> None:
     audit(AuditAction.PARTNER_PROTECTED_ACCESS_GRANTED, actor, partner_case)
 
 
-def colleagues_to_name(actor: User) -> list[User]:
-    """The clinic's other active partner-contact treaters."""
-    return list(
-        db.session.scalars(
-            select(User)
+class Colleague(NamedTuple):
+    id: int
+    display_name: str
+
+
+def colleagues_to_name(actor: User) -> list[Colleague]:
+    """The clinic's other active partner-contact treaters: whom to name for her."""
+    return [
+        Colleague(user_id, name)
+        for user_id, name in db.session.execute(
+            select(User.id, User.display_name)
             .where(
                 User.clinic_id == actor.clinic_id,
                 User.role == Role.PARTNER_TREATER,
@@ -358,4 +364,4 @@ def colleagues_to_name(actor: User) -> list[User]:
             )
             .order_by(User.display_name)
         )
-    )
+    ]
