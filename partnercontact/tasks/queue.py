@@ -2,22 +2,27 @@
 
 How a task runs exactly once, with any number of workers:
 
-1. one transaction claims up to ``worker.batch_size`` due rows with ``FOR UPDATE SKIP LOCKED``
-   (PostgreSQL): rows another worker holds are passed over, never waited for;
-2. each task runs in a savepoint of that transaction; its writes, its audit events and its
-   row's new state are committed together when the batch commits;
-3. a worker killed mid-batch never commits, so its rows and everything its tasks wrote are
+1. one statement claims up to ``worker.batch_size`` due rows (an ``UPDATE`` of the rows a
+   ``FOR UPDATE SKIP LOCKED`` sub-select picks, ``RETURNING`` them, on PostgreSQL): rows
+   another worker holds are passed over, never waited for, and the claim counts the run's
+   attempt;
+2. the claimed tasks run by kind, each kind's tasks together in one savepoint of that
+   transaction (a kind may load what all its tasks need at once, :func:`handles_batch`); if
+   any of them raises, that savepoint is rolled back and each of its tasks runs again alone in
+   a savepoint of its own, so a failing task is found and only it fails;
+3. the rows' new states are written in a few set-based updates, one per distinct new
+   state, and everything is committed together;
+4. a worker killed mid-batch never commits, so its rows and everything its tasks wrote are
    rolled back and the rows are claimed again by the next run: nothing is lost, and nothing a
    killed batch did survives to be repeated.
 
 The batch's audit events join the chain when the batch commits, in the order they were
 recorded, in one insert (:func:`~partnercontact.audit.service.appends_at_commit`): the chain's
 lock, which every audited web request needs, is held for that insert and the commit, never
-while the tasks run. A task whose savepoint is rolled back takes its events with it.
+while the tasks run. A savepoint that is rolled back takes its events with it.
 
-SQLite allows one writer at a time; a second process's batch that read the same rows fails to
-write and is rolled back whole (SQLite refuses a write from a stale snapshot), so nothing runs
-twice there either. Production runs on PostgreSQL.
+SQLite allows one writer at a time; a second process's batch fails to write and is rolled back
+whole, so nothing runs twice there either. Production runs on PostgreSQL.
 
 A task whose handler raises keeps its row: ``attempts`` goes up, ``last_error`` names the
 exception (its type and the field at fault, never its message: that can quote personal data),
@@ -32,9 +37,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -57,7 +63,12 @@ class Later:
 
 
 Handler = Callable[[ScheduledTask, datetime], "str | Later"]
+# Runs many tasks of one kind together and returns each one's result by task id, doing for
+# each exactly what the kind's handler would do for it alone (typically: what every task needs
+# loaded in a few queries, then the same decisions).
+BatchHandler = Callable[[Sequence[ScheduledTask], datetime], Mapping[uuid.UUID, "str | Later"]]
 HANDLERS: dict[str, Handler] = {}
+BATCH_HANDLERS: dict[str, BatchHandler] = {}
 # The kinds of task the domain has declared, with their labels for the administrators' task
 # page. The queue knows no kind of its own: each domain module declares its kinds and
 # registers their handlers when it is imported, and the application imports them all.
@@ -82,6 +93,36 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def handles_batch(kind: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register the function that runs many tasks of ``kind`` at once, beside its handler.
+
+    The batch form runs in one savepoint for all its tasks and must not catch what it does
+    not expect: whatever it raises rolls the savepoint back, and each task runs again alone
+    through the kind's handler, which decides which of them fails.
+    """
+
+    def register(batch_handler: BatchHandler) -> BatchHandler:
+        if kind in BATCH_HANDLERS:
+            raise ValueError(f"two batch handlers for task kind {kind!r}")
+        BATCH_HANDLERS[kind] = batch_handler
+        return batch_handler
+
+    return register
+
+
+def each(tasks: Sequence[ScheduledTask], now: datetime) -> dict[uuid.UUID, str | Later]:
+    """Run ``tasks`` one after the other through their kinds' handlers, in no savepoint of
+    their own: for a batch handler that has loaded what they need and leaves the rest to the
+    handler of one."""
+    results: dict[uuid.UUID, str | Later] = {}
+    for task in tasks:
+        handler = HANDLERS.get(task.kind)
+        if handler is None:
+            raise UnknownTaskKind(task.kind)
+        results[task.id] = handler(task, now)
+    return results
 
 
 class UnknownTaskKind(Exception):
@@ -174,9 +215,50 @@ def error_of(exc: BaseException) -> str:
     return text[:300]
 
 
-def _run_one(
-    task: ScheduledTask, now: datetime, config: WorkerConfig, report: DispatchReport
+# A row's new state, as the values of its set-based UPDATE; rows with equal values share one.
+_Change = tuple[tuple[str, Any], ...]
+
+
+@dataclass
+class _Outcomes:
+    """What became of each claimed task, gathered for the batch's set-based UPDATEs."""
+
+    changes: dict[_Change, list[uuid.UUID]] = field(default_factory=dict)
+    report: DispatchReport = field(default_factory=DispatchReport)
+
+    def change(self, task: ScheduledTask, **values: Any) -> None:
+        self.changes.setdefault(tuple(sorted(values.items())), []).append(task.id)
+
+    def succeeded(self, task: ScheduledTask, result: str | Later, now: datetime) -> None:
+        if isinstance(result, Later):
+            # Never "now" again: the next batch of this very run would take it straight back.
+            # The claim counted an attempt; waiting is not one.
+            at = max(result.at, now + timedelta(seconds=1))
+            self.change(task, due_at=at, attempts=task.attempts - 1)
+            self.report.waiting.append(task.id)
+            return
+        self.change(task, state="done", outcome=result, finished_at=now)
+        self.report.done.append(task.id)
+
+    def failed(
+        self, task: ScheduledTask, exc: Exception, now: datetime, config: WorkerConfig
+    ) -> None:
+        error = error_of(exc)
+        log.warning("task %s (%s) failed: %s", task.id, task.kind, error)
+        # ``attempts`` already counts this run (the claim added it).
+        if task.attempts >= config.max_attempts:
+            self.change(task, state="failed", last_error=error, finished_at=now)
+            self.report.failed.append(task.id)
+        else:
+            wait = config.retry_base_seconds * 2 ** (task.attempts - 1)
+            self.change(task, due_at=now + timedelta(seconds=wait), last_error=error)
+            self.report.retrying.append(task.id)
+
+
+def _run_alone(
+    task: ScheduledTask, now: datetime, config: WorkerConfig, outcomes: _Outcomes
 ) -> None:
+    """One task in a savepoint of its own: a failure undoes its work and nothing else."""
     handler = HANDLERS.get(task.kind)
     try:
         with db.session.begin_nested():
@@ -184,47 +266,88 @@ def _run_one(
                 raise UnknownTaskKind(task.kind)
             result = handler(task, now)
     except Exception as exc:  # a failing task must not stop the batch
-        log.warning("task %s (%s) failed: %s", task.id, task.kind, error_of(exc))
-        task.attempts += 1
-        task.last_error = error_of(exc)
-        if task.attempts >= config.max_attempts:
-            task.state = "failed"
-            task.finished_at = now
-            report.failed.append(task.id)
-        else:
-            wait = config.retry_base_seconds * 2 ** (task.attempts - 1)
-            task.due_at = now + timedelta(seconds=wait)
-            report.retrying.append(task.id)
+        outcomes.failed(task, exc, now, config)
         return
-    if isinstance(result, Later):
-        # Never "now" again: the next batch of this very run would take it straight back.
-        task.due_at = max(result.at, now + timedelta(seconds=1))
-        report.waiting.append(task.id)
+    outcomes.succeeded(task, result, now)
+
+
+def _run_kind(
+    tasks: list[ScheduledTask], now: datetime, config: WorkerConfig, outcomes: _Outcomes
+) -> None:
+    """The tasks of one kind: together in one savepoint, or, if anything in it fails, each
+    alone."""
+    kind = tasks[0].kind
+    if kind not in HANDLERS:
+        for task in tasks:
+            _run_alone(task, now, config, outcomes)
         return
-    task.attempts += 1
-    task.state = "done"
-    task.outcome = result
-    task.finished_at = now
-    report.done.append(task.id)
+    run_together = BATCH_HANDLERS.get(kind, each)
+    try:
+        with db.session.begin_nested():
+            results = run_together(tasks, now)
+            missing = [task.id for task in tasks if task.id not in results]
+            if missing:
+                raise RuntimeError(f"the batch handler of {kind!r} left tasks without a result")
+    except Exception as exc:  # found again, task by task, below
+        log.info("a batch of %s tasks failed (%s): running them one by one", kind, error_of(exc))
+        for task in tasks:
+            _run_alone(task, now, config, outcomes)
+        return
+    for task in tasks:
+        outcomes.succeeded(task, results[task.id], now)
+
+
+def _claim(limit: int, now: datetime) -> list[ScheduledTask]:
+    """Take up to ``limit`` due tasks for this transaction, oldest due first, counting an
+    attempt for each; rows another worker holds are passed over."""
+    due = (
+        select(ScheduledTask.id)
+        .where(ScheduledTask.state == "pending", ScheduledTask.due_at <= now)
+        .order_by(ScheduledTask.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    tasks = db.session.scalars(
+        update(ScheduledTask)
+        .where(ScheduledTask.id.in_(due))
+        .values(attempts=ScheduledTask.attempts + 1)
+        .returning(ScheduledTask)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).all()
+    return sorted(tasks, key=lambda task: (task.due_at, task.id))
+
+
+def _by_kind(tasks: list[ScheduledTask]) -> list[list[ScheduledTask]]:
+    """The tasks grouped by kind, each group in due order, the groups in the order of their
+    first task."""
+    groups: dict[str, list[ScheduledTask]] = {}
+    for task in tasks:
+        groups.setdefault(task.kind, []).append(task)
+    return list(groups.values())
+
+
+def _write_states(changes: Mapping[_Change, list[uuid.UUID]]) -> None:
+    for change, ids in changes.items():
+        db.session.execute(
+            update(ScheduledTask)
+            .where(ScheduledTask.id.in_(ids))
+            .values(dict(change))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _run_batch(config: WorkerConfig, report: DispatchReport, limit: int) -> int:
-    """One transaction: claim, run, commit. ``report`` learns of the batch only once it is
-    committed."""
-    batch = DispatchReport()
+    """One transaction: claim, run, write the new states, commit. ``report`` learns of the
+    batch only once it is committed."""
+    outcomes = _Outcomes()
     now = _now()
     with appends_at_commit():
-        tasks = db.session.scalars(
-            select(ScheduledTask)
-            .where(ScheduledTask.state == "pending", ScheduledTask.due_at <= now)
-            .order_by(ScheduledTask.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        ).all()
-        for task in tasks:
-            _run_one(task, now, config, batch)
+        tasks = _claim(limit, now)
+        for group in _by_kind(tasks):
+            _run_kind(group, now, config, outcomes)
+        _write_states(outcomes.changes)
         db.session.commit()
+    batch = outcomes.report
     for name in ("done", "waiting", "retrying", "failed"):
         getattr(report, name).extend(getattr(batch, name))
     return len(tasks)

@@ -8,10 +8,11 @@ nothing more.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -25,6 +26,9 @@ from partnercontact.partner_side.service import reference_of
 from partnercontact.policy import Role
 from partnercontact.runtime import current_runtime
 from partnercontact.tasks.models import ScheduledTask
+
+# The outcome of a task that raised its reminders.
+REMINDED = "reminded"
 
 
 class ReminderNotFound(NotFound):
@@ -42,24 +46,86 @@ class ReminderEntry:
     holds_case: bool
 
 
-def _managers(clinic_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(User.id).where(
-                User.clinic_id == clinic_id,
-                User.role == Role.MANAGER.value,
-                User.disabled_at.is_(None),
-            )
+@dataclass(frozen=True)
+class ReminderWanted:
+    """A task that raises its reminders: for the case's treater, and for the clinic's managers
+    too when ``managers_too`` (or instead while nobody holds the case)."""
+
+    task: ScheduledTask
+    partner_case: PartnerCase
+    managers_too: bool = False
+    session_id: uuid.UUID | None = None
+
+
+def _managers_of(clinic_ids: Collection[int]) -> dict[int, list[int]]:
+    """The active managers of each clinic, in one query."""
+    managers: dict[int, list[int]] = {clinic_id: [] for clinic_id in clinic_ids}
+    if not managers:
+        return managers
+    rows = db.session.execute(
+        select(User.clinic_id, User.id)
+        .where(
+            User.clinic_id.in_(managers),
+            User.role == Role.MANAGER.value,
+            User.disabled_at.is_(None),
         )
+        .order_by(User.id)
     )
+    for clinic_id, user_id in rows:
+        managers[clinic_id].append(user_id)
+    return managers
+
+
+def _needs_managers(partner_case: PartnerCase, managers_too: bool) -> bool:
+    return managers_too or partner_case.treater_id is None
+
+
+def _recipients_among(
+    partner_case: PartnerCase, managers_too: bool, managers: Sequence[int]
+) -> list[int]:
+    ids = [partner_case.treater_id] if partner_case.treater_id is not None else []
+    if _needs_managers(partner_case, managers_too):
+        ids += [manager for manager in managers if manager not in ids]
+    return ids
 
 
 def recipients(partner_case: PartnerCase, *, managers_too: bool) -> list[int]:
     """The case's treater; the clinic's managers as well, or instead while nobody holds it."""
-    ids = [partner_case.treater_id] if partner_case.treater_id is not None else []
-    if managers_too or not ids:
-        ids += [manager for manager in _managers(partner_case.clinic_id) if manager not in ids]
-    return ids
+    managers: list[int] = []
+    if _needs_managers(partner_case, managers_too):
+        managers = _managers_of([partner_case.clinic_id])[partner_case.clinic_id]
+    return _recipients_among(partner_case, managers_too, managers)
+
+
+def raise_reminders(wanted: Sequence[ReminderWanted], now: datetime) -> None:
+    """The reminders of many tasks, each as :func:`raise_reminder` raises them: the managers
+    they need looked up in one query, every reminder written in one insert."""
+    managers = _managers_of(
+        {
+            item.partner_case.clinic_id
+            for item in wanted
+            if _needs_managers(item.partner_case, item.managers_too)
+        }
+    )
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "clinic_id": item.partner_case.clinic_id,
+            "user_id": user_id,
+            "kind": item.task.kind,
+            "partner_case_id": item.partner_case.id,
+            "session_id": item.session_id,
+            "task_id": item.task.id,
+            "due_at": item.task.due_at,
+            "created_at": now,
+        }
+        for item in wanted
+        for user_id in _recipients_among(
+            item.partner_case, item.managers_too, managers.get(item.partner_case.clinic_id, [])
+        )
+    ]
+    if rows:
+        db.session.execute(insert(StaffReminder), rows)
 
 
 def raise_reminder(
@@ -71,22 +137,8 @@ def raise_reminder(
     session_id: uuid.UUID | None = None,
 ) -> str:
     """One reminder of ``task`` for each recipient; the task's outcome key."""
-    for user_id in recipients(partner_case, managers_too=managers_too):
-        db.session.add(
-            StaffReminder(
-                id=uuid.uuid4(),
-                clinic_id=partner_case.clinic_id,
-                user_id=user_id,
-                kind=task.kind,
-                partner_case_id=partner_case.id,
-                session_id=session_id,
-                task_id=task.id,
-                due_at=task.due_at,
-                created_at=now,
-            )
-        )
-    db.session.flush()
-    return "reminded"
+    raise_reminders([ReminderWanted(task, partner_case, managers_too, session_id)], now)
+    return REMINDED
 
 
 def open_reminders(actor: User) -> list[ReminderEntry]:
