@@ -7,8 +7,10 @@ against a bare baseline measured in the same run:
   safety rules, sealing, two transactions, the state record, the audit entries) against a
   bare insert of one row, committed.
 
-Each round measures a baseline and then its action; the ratios are what to compare between
-runs, the absolute numbers depend on the machine. Runs on a throwaway SQLite database with
+Each action runs as a web request runs it: its audit entries join the chain once, at its
+commit (``appends_at_commit``, as every request defers them). Each round measures a baseline
+and then its action; the ratios are what to compare between runs, the absolute numbers depend
+on the machine. Runs on a throwaway SQLite database with
 invented data.
 
     .venv/bin/python -m bench.messaging [--letters 20] [--messages 200] [--rounds 3]
@@ -30,6 +32,7 @@ from weasyprint import HTML
 
 from bench.common import Comparison, Series, print_table
 from partnercontact.app import create_app
+from partnercontact.audit.service import appends_at_commit
 from partnercontact.clock import FixedClock
 from partnercontact.config import load_config
 from partnercontact.crypto.keyfile import generate_key_file, load_key_file
@@ -85,22 +88,24 @@ def measure(*, rounds: int = 3, letters: int = 20, messages: int = 200) -> list[
             # The same letter and text again and again, on a clock that stands still: each a
             # confirmed repeat, as the measured path is the send, not the question before it.
             def letter() -> None:
-                send_letter(holder, case_id, "information", "sv", confirm_duplicate=True)
-                db.session.commit()
+                with appends_at_commit():
+                    send_letter(holder, case_id, "information", "sv", confirm_duplicate=True)
+                    db.session.commit()
 
             def plain_pdf() -> None:
                 HTML(string=STATIC_PAGE).write_pdf()
 
             def message() -> None:
-                queue_sms(
-                    holder,
-                    case_id,
-                    purpose="first_contact",
-                    language="sv",
-                    idempotency_key=new_idempotency_key(),
-                    confirm_duplicate=True,
-                )
-                db.session.commit()
+                with appends_at_commit():
+                    queue_sms(
+                        holder,
+                        case_id,
+                        purpose="first_contact",
+                        language="sv",
+                        idempotency_key=new_idempotency_key(),
+                        confirm_duplicate=True,
+                    )
+                    db.session.commit()
                 send_due_sms(OutboxTransport())
 
             rows = Table(

@@ -1,10 +1,12 @@
 """Scheduled tasks dispatched per second on PostgreSQL, by one worker process and by two,
 against a bare claim-and-mark loop measured in the same run.
 
-- dispatcher: ``dispatch_due`` as ``partnercontact jobs run-due`` runs it (claim a batch with
-  ``FOR UPDATE SKIP LOCKED``, run each task's handler in a savepoint, mark it done, commit),
-  on ``first_contact_due`` tasks of cases built through the real services, each raising a
-  reminder to the case's treater;
+- dispatcher: ``dispatch_due`` as ``partnercontact jobs run-due`` runs it (claim a batch in
+  one ``UPDATE`` of the rows a ``FOR UPDATE SKIP LOCKED`` sub-select picks, run the batch's
+  tasks of each kind together in a savepoint, write the new states in set-based updates,
+  commit), on ``first_contact_due`` tasks of cases built through the real services, each
+  looking again at its case (her answer, the case still open, no contact that reached her)
+  and raising a reminder to the case's treater;
 - baseline: the same claim on the same table, rows and batch size, then one bare
   ``UPDATE scheduled_task SET state = 'done'`` per batch, committed; no application code.
 
