@@ -31,7 +31,6 @@ sets it), else on a throwaway cluster started for the run. Invented data only.
 
 from __future__ import annotations
 
-import argparse
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -48,10 +47,11 @@ from bench.common import (
     Visit,
     clean_environment,
     gunicorn,
+    http_arguments,
     log_in,
     make_hit_table,
     migrated_database,
-    print_http_run,
+    report_http_run,
     request,
     wrk,
 )
@@ -369,22 +369,11 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = http_arguments(__doc__.splitlines()[0], 5.0).parse_args()
     run = measure(
         rounds=args.rounds, seconds=args.seconds, clients=args.clients, workers=args.workers
     )
-    if run.errors:
-        raise SystemExit(f"{run.errors} requests failed, e.g. {run.first_error}")
-    print(
-        f"gunicorn sync, {run.workers} workers, {run.clients} wrk connections, "
-        f"{args.rounds} x {args.seconds:g} s each"
-    )
-    print_http_run(run)
+    report_http_run(run, args.rounds, args.seconds)
 
 
 if __name__ == "__main__":

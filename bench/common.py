@@ -16,6 +16,7 @@ one answer to send it in the next.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import http.client
@@ -519,6 +520,27 @@ class HttpRun:
 
 # The columns of a page benchmark's table, in order.
 TABLE_METRICS = ("p50 latency", "p99 latency", "throughput")
+
+
+def http_arguments(description: str, seconds: float) -> argparse.ArgumentParser:
+    """The options every page benchmark takes on the command line."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seconds", type=float, default=seconds)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    return parser
+
+
+def report_http_run(run: HttpRun, rounds: int, seconds: float, each: str = "each") -> None:
+    """A page benchmark's run on the terminal; exits non-zero if any request failed."""
+    if run.errors:
+        raise SystemExit(f"{run.errors} requests failed, e.g. {run.first_error}")
+    print(
+        f"gunicorn sync, {run.workers} workers, {run.clients} wrk connections, "
+        f"{rounds} x {seconds:g} s {each}"
+    )
+    print_http_run(run)
 
 
 def print_http_run(run: HttpRun) -> None:

@@ -28,7 +28,6 @@ sets it), else a throwaway cluster started for the run. Invented data only.
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,9 +48,10 @@ from bench.common import (
     HttpRun,
     Visit,
     gunicorn,
+    http_arguments,
     make_hit_table,
     migrated_database,
-    print_http_run,
+    report_http_run,
 )
 
 BENCHMARK = "staff pages"
@@ -159,22 +159,11 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = http_arguments(__doc__.splitlines()[0], 4.0).parse_args()
     run = measure(
         rounds=args.rounds, seconds=args.seconds, clients=args.clients, workers=args.workers
     )
-    if run.errors:
-        raise SystemExit(f"{run.errors} requests failed, e.g. {run.first_error}")
-    print(
-        f"gunicorn sync, {run.workers} workers, {run.clients} wrk connections, "
-        f"{args.rounds} x {args.seconds:g} s each"
-    )
-    print_http_run(run)
+    report_http_run(run, args.rounds, args.seconds)
 
 
 if __name__ == "__main__":

@@ -48,8 +48,9 @@ from bench.common import (
     Visit,
     clean_environment,
     gunicorn,
+    http_arguments,
     migrated_database,
-    print_http_run,
+    report_http_run,
     wrk,
 )
 
@@ -256,11 +257,7 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = http_arguments(__doc__.splitlines()[0], 5.0)
     parser.add_argument("--reminders", type=int, default=100)
     # The worker process this benchmark starts for each round with the worker.
     parser.add_argument("--dispatch", help=argparse.SUPPRESS)
@@ -275,13 +272,7 @@ def main() -> None:
         workers=args.workers,
         reminders=args.reminders,
     )
-    if run.errors:
-        raise SystemExit(f"{run.errors} requests failed, e.g. {run.first_error}")
-    print(
-        f"gunicorn sync, {run.workers} workers, {run.clients} wrk connections, "
-        f"{args.rounds} x {args.seconds:g} s each way"
-    )
-    print_http_run(run)
+    report_http_run(run, args.rounds, args.seconds, "each way")
 
 
 if __name__ == "__main__":
