@@ -8,7 +8,6 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 # The scheduled tasks' handlers register themselves with the queue when their modules are
@@ -51,7 +50,8 @@ def _load_user(user_id: str) -> User | None:
     # sent along by any page that makes the browser call the API, opens nothing there.
     if is_api_request(request) or not user_id.isdigit():
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    # The session's row brought its account along (auth.sessions): found here without a query.
+    user = db.session.get(User, int(user_id))
     return user if user is not None and user.is_active else None
 
 

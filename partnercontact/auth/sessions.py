@@ -39,7 +39,7 @@ from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import CursorResult, Table, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
-from partnercontact.auth.models import WebSession
+from partnercontact.auth.models import User, WebSession
 from partnercontact.db import db
 from partnercontact.runtime import current_runtime
 
@@ -102,6 +102,10 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.had_anonymous_cookie = False
         self.resign_anonymous = False
         self.had_dead_cookie = False
+        # The account the row names, read with the row (None for none): the login manager's
+        # loader then finds it in the session's identity map instead of asking again. Held
+        # here because the identity map keeps only rows something refers to.
+        self.account: User | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -199,9 +203,9 @@ class ServerSessionInterface(SessionInterface):
         # connection and one transaction a request instead of two. Nothing has happened in
         # that transaction yet, so committing an expired session's removal commits only that.
         row = db.session.execute(
-            select(TABLE.c.created_at, TABLE.c.last_seen_at, TABLE.c.data).where(
-                TABLE.c.token_hash == hash_token(token)
-            )
+            select(TABLE.c.created_at, TABLE.c.last_seen_at, TABLE.c.data, User)
+            .outerjoin(User, User.id == TABLE.c.user_id)
+            .where(TABLE.c.token_hash == hash_token(token))
         ).first()
         if row is None:
             return None
@@ -210,9 +214,11 @@ class ServerSessionInterface(SessionInterface):
             db.session.execute(delete(TABLE).where(TABLE.c.token_hash == hash_token(token)))
             db.session.commit()
             return None
-        return ServerSession(
+        session = ServerSession(
             json.loads(row.data), token=token, created_at=created_at, last_seen_at=row.last_seen_at
         )
+        session.account = row.User
+        return session
 
     def _open_anonymous(self, app: Flask, cookie: str | None) -> ServerSession:
         if not cookie or len(cookie) > _MAX_COOKIE_LENGTH:

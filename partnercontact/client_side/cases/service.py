@@ -8,17 +8,18 @@ flush, never commit, and write their audit entry in the caller's transaction.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.client_side.cases.errors import ClientInvalid, ClientNotFound
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.client_side.cases.status import EpisodeStatus
-from partnercontact.crypto.service import create_data_key, load_data_keys
+from partnercontact.crypto.models import DataKey
+from partnercontact.crypto.service import create_data_key, keep_data_keys
 from partnercontact.db import db
 from partnercontact.i18n import _l
 from partnercontact.identifiers import normalise_personal_id, normalise_phone
@@ -116,14 +117,19 @@ def clients_of(actor: User) -> list[Client]:
     """The clients ``actor`` treats, newest first, with their episodes and the data keys of
     their names loaded in a fixed number of queries however many there are. Opening the list
     is audited as one read."""
-    clients = list(
-        db.session.scalars(
+    # One statement: each client with its episodes and the data key of its name.
+    rows = [
+        (cast(Client, client), cast("DataKey | None", data_key))
+        for client, data_key in db.session.execute(
             _visible_clients(actor)
-            .options(selectinload(Client.episodes))
-            .order_by(Client.created_at.desc())
-        )
-    )
-    load_data_keys(client.data_key_id for client in clients)
+            .add_columns(DataKey)
+            .outerjoin(DataKey, DataKey.id == Client.data_key_id)
+            .options(joinedload(Client.episodes))
+            .order_by(Client.created_at.desc(), Client.id)
+        ).unique()
+    ]
+    clients = [client for client, _ in rows]
+    keep_data_keys(data_key for _, data_key in rows)
     record_event(
         AuditAction.CLIENT_VIEWED,
         actor_id=actor.id,
