@@ -126,17 +126,24 @@ def open_tasks(actor: User) -> list[OpenTask]:
     """Everything the relay has left for ``actor`` to do, across the cases ``actor`` holds."""
     held = aliased(PartnerCase, held_cases(actor).subquery())
     handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == held.id)
+    # Every case held, with each event not yet handled (none: one row without an event), in
+    # one statement: the events are relay tasks, the cases tell which closings wait.
     rows = db.session.execute(
         select(held, RelayEvent.kind, RelayEvent.occurred_on)
-        .join(RelayEvent, RelayEvent.episode_id == held.episode_id)
-        .where(RelayEvent.id.not_in(handled.scalar_subquery()))
-        .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at)
-    )
+        .outerjoin(
+            RelayEvent,
+            (RelayEvent.episode_id == held.episode_id)
+            & RelayEvent.id.not_in(handled.scalar_subquery()),
+        )
+        .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at, held.id)
+    ).all()
     tasks = [
         OpenTask(partner_case.id, reference_of(partner_case), "relay", kind, day)
         for partner_case, kind, day in rows
+        if kind is not None
     ]
-    for partner_case in db.session.scalars(held_cases(actor)):
+    cases = {partner_case.id: partner_case for partner_case, _, _ in rows}
+    for partner_case in cases.values():
         if closing_open(partner_case) and partner_case.closing_since is not None:
             tasks.append(
                 OpenTask(

@@ -21,7 +21,8 @@ from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.clinics.models import Clinic
-from partnercontact.crypto.service import load_data_keys
+from partnercontact.crypto.models import DataKey
+from partnercontact.crypto.service import keep_data_keys
 from partnercontact.db import db
 from partnercontact.errors import Conflict, NotFound
 from partnercontact.i18n import _l
@@ -144,12 +145,15 @@ def _latest_notes(cases: list[PartnerCase]) -> dict[uuid.UUID, PartnerHandover]:
     newest: dict[uuid.UUID, PartnerHandover] = {}
     if not episodes:
         return newest
-    for note in db.session.scalars(
-        select(PartnerHandover)
+    # With the data keys that unseal them, in the same statement.
+    for note, data_key in db.session.execute(
+        select(PartnerHandover, DataKey)
+        .outerjoin(DataKey, DataKey.id == PartnerHandover.data_key_id)
         .where(PartnerHandover.episode_id.in_(episodes))
         .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
     ):
-        newest.setdefault(note.episode_id, note)
+        if newest.setdefault(note.episode_id, note) is note:
+            keep_data_keys([data_key])
     return newest
 
 
@@ -173,11 +177,10 @@ def inbox(actor: User) -> list[InboxItem]:
     A protected partner is listed without her name unless ``actor`` is named for her.
     """
     cases = list(db.session.scalars(_visible_cases(actor).order_by(PartnerCase.created_at.desc())))
-    # A fixed number of queries however many cases: their newest notes, the protected
-    # partners the actor is named for, and the data keys that unseal the names.
+    # A fixed number of queries however many cases: their newest notes with the data keys
+    # that unseal the names, and the protected partners the actor is named for.
     notes = _latest_notes(cases)
     named_for = _named_for(actor, [c.id for c in cases if c.protected_identity])
-    load_data_keys(note.data_key_id for note in notes.values())
     items = []
     for partner_case in cases:
         note = notes.get(partner_case.episode_id)
