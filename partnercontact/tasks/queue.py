@@ -300,16 +300,30 @@ def _run_kind(
 def _claim(limit: int, now: datetime) -> list[ScheduledTask]:
     """Take up to ``limit`` due tasks for this transaction, oldest due first, counting an
     attempt for each; rows another worker holds are passed over."""
-    due = (
-        select(ScheduledTask.id)
-        .where(ScheduledTask.state == "pending", ScheduledTask.due_at <= now)
-        .order_by(ScheduledTask.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    # The rows are locked by a statement of their own: inside the UPDATE, as a subquery, the
+    # planner may run the limited, lock-skipping SELECT again for each row it scans, and
+    # claim more than ``limit`` rows, different ones each time.
+    due = list(
+        db.session.scalars(
+            select(ScheduledTask.id)
+            .where(ScheduledTask.state == "pending", ScheduledTask.due_at <= now)
+            .order_by(ScheduledTask.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
     )
+    if not due:
+        return []
+    # Still pending and due, checked again as the rows are written: on SQLite the SELECT above
+    # locks nothing (its driver begins the transaction at the first write), and another
+    # process may have run these tasks, or put them off, since.
     tasks = db.session.scalars(
         update(ScheduledTask)
-        .where(ScheduledTask.id.in_(due))
+        .where(
+            ScheduledTask.id.in_(due),
+            ScheduledTask.state == "pending",
+            ScheduledTask.due_at <= now,
+        )
         .values(attempts=ScheduledTask.attempts + 1)
         .returning(ScheduledTask)
         .execution_options(populate_existing=True, synchronize_session=False)
