@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -112,6 +113,7 @@ def _written_out(fields: EventFields, prev_mac: str) -> bytes | None:
         and (resource_id is None or type(resource_id) is str)
         and type(fields.outcome) is str
         and type(prev_mac) is str
+        and _MAC_FORM.fullmatch(prev_mac)
     ):
         return None
     # A UTC time's isoformat ends in +00:00; format_time's form ends in Z instead.
@@ -128,6 +130,11 @@ def _written_out(fields: EventFields, prev_mac: str) -> bytes | None:
     )
 
 
+# What a MAC looks like (the genesis MAC too): nothing in it the encoder would escape.
+_MAC_FORM = re.compile(r"[0-9a-f]{64}")
+_VERSION = _quote(ENCODING_VERSION)
+
+
 def written_row(
     seq: int,
     stamp: str,
@@ -140,19 +147,21 @@ def written_row(
     prev_mac: str,
 ) -> bytes:
     """The canonical bytes of a row of the usual types whose time is already written in
-    :func:`format_time`'s form (``stamp``): what a verifier calls with the database's own
-    rendering of the time, skipping a datetime per row."""
+    :func:`format_time`'s form (``stamp``) and whose predecessor's MAC is 64 lowercase hex
+    digits: what a verifier calls with the database's own rendering of the time, skipping a
+    datetime per row. Neither the time nor the MAC holds a character the encoder would
+    escape, so both are written as they are."""
     return (
         f'{{"action":{_quote(action)},'
         f'"actor_id":{"null" if actor_id is None else actor_id},'
-        f'"at":{_quote(stamp)},'
+        f'"at":"{stamp}",'
         f'"clinic_id":{"null" if clinic_id is None else clinic_id},'
         f'"outcome":{_quote(outcome)},'
-        f'"prev":{_quote(prev_mac)},'
+        f'"prev":"{prev_mac}",'
         f'"resource_id":{"null" if resource_id is None else _quote(resource_id)},'
         f'"resource_type":{_quote(resource_type)},'
         f'"seq":{seq},'
-        f'"v":{_quote(ENCODING_VERSION)}}}'
+        f'"v":{_VERSION}}}'
     ).encode("ascii")
 
 

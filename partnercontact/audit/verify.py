@@ -308,8 +308,13 @@ def _moment(at: datetime | str | None) -> datetime | None:
 
 
 # The time as format_time writes it (UTC, six digits of microseconds, Z), by the database.
+# Years 1 to 9999 only, as Python's datetime (and so every row record_event writes): the
+# pattern has no era, so a time moved to the same day before Christ would otherwise read the
+# same. Outside that range the time reads as NULL, which no MAC matches.
 _DRIVER_COLUMNS = (
-    "SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+    "SELECT seq, CASE WHEN at >= TIMESTAMPTZ '0001-01-01 00:00:00+00' "
+    "AND at < TIMESTAMPTZ '10000-01-01 00:00:00+00' "
+    "THEN to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END, "
     "actor_id, clinic_id, action, resource_type, resource_id, outcome, mac FROM audit_event "
 )
 # The first page has no lower bound: a row numbered 0 or below is a fault to find, too.
@@ -330,7 +335,9 @@ def _driver_pages(
             result = connection.exec_driver_sql(_DRIVER_FIRST_PAGE, (batch_size,))
         else:
             result = connection.exec_driver_sql(_DRIVER_PAGE, (last_seq, batch_size))
-        page = result.all()
+        # The driver's tuples as they are, without a result row object per audit row.
+        page = result.cursor.fetchall() if result.cursor is not None else []
+        result.close()
         if page:
             last_seq = page[-1][0]
             yield page

@@ -469,3 +469,23 @@ def test_rows_holding_any_text_are_checked_against_the_canonical_encoding(
     with attacker() as conn:
         conn.execute(text("UPDATE audit_event SET clinic_id = 7 WHERE seq = 2"))
     _assert_broken_at(_verify(key), 2)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize(
+    "moved",
+    [
+        # The same day and time, before Christ: a time pattern without an era reads the same.
+        "at - make_interval(years => 2 * extract(year FROM at)::int - 1)",
+        "at + interval '10000 years'",
+    ],
+    ids=["same-day-before-christ", "beyond-year-9999"],
+)
+def test_a_time_moved_out_of_the_calendar_of_the_log_is_found(
+    record_chain: Recorder, attacker: Attacker, key: bytes, moved: str
+) -> None:
+    record_chain(5)
+    with attacker() as conn:
+        conn.execute(text(f"UPDATE audit_event SET at = {moved} WHERE seq = 3"))  # noqa: S608
+
+    _assert_broken_at(_verify(key), 3)
