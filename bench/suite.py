@@ -5,8 +5,8 @@ Started by ``bench/run``, which provides PostgreSQL through ``PCBENCH_PG_ADMIN_U
 installs wrk; run directly, it starts a throwaway cluster of its own. The settings below keep
 the whole run near ten minutes on two cores (the national-scale database of the staff pages
 is built on the first run, then restored from its cache): enough rounds for a median, a
-lowest and a highest value, each round short. A benchmark that fails is reported in the file and the run
-exits non-zero.
+lowest and a highest value, each round short. A benchmark that fails is reported in the file
+and the run exits non-zero.
 
     .venv/bin/python -m bench.suite [--output bench/RESULTS.md]
 """
