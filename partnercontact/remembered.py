@@ -67,11 +67,10 @@ def _forget(session: Session, *_: Any) -> None:
 
 event.listen(Session, "after_flush", _forget)
 event.listen(Session, "after_transaction_end", _forget)
-event.listen(Session, "after_bulk_update", lambda state: _forget(state.session))
-event.listen(Session, "after_bulk_delete", lambda state: _forget(state.session))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _forget_on_write(state: ORMExecuteState) -> None:
+    # Every UPDATE, INSERT or DELETE a session executes passes here, bulk ones included.
     if not state.is_select:
         _forget(state.session)

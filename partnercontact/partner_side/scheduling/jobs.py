@@ -241,14 +241,14 @@ def session_reminders_sms_together(
         select(Clinic).where(Clinic.id.in_({case.clinic_id for case in cases.values()}))
     ).all()
     load_data_keys(case.data_key_id for case in cases.values() if case.data_key_id is not None)
-    held: list[object] = [cases, sessions, clinics]
+    # Held by this frame while the tasks run (the identity map keeps only what is referred
+    # to), so each send finds its rows without a query.
+    preloaded = (cases, sessions, clinics)
     results: dict[uuid.UUID, str | Later] = {}
-    try:
-        for task in tasks:
-            with remembering():
-                results.update(each([task], now))
-    finally:
-        held.clear()
+    for task in tasks:
+        with remembering():
+            results.update(each([task], now))
+    del preloaded
     return results
 
 
