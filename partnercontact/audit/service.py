@@ -1,7 +1,7 @@
 """Recording audit events.
 
 :func:`record_event` is the only writer of ``audit_event``. It adds one row in the caller's
-transaction and flushes, never commits: the entry is kept exactly when the work it
+transaction and inserts it at once, never commits: the entry is kept exactly when the work it
 describes is kept, and a caller that wants a refused attempt on record commits it
 explicitly.
 """
@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 
@@ -42,7 +42,7 @@ _DEFERRED = "partnercontact.audit_deferred"
 _PENDING = "partnercontact.audit_pending"
 
 # An event waiting for the commit: the row, its key, and the savepoint it was recorded in
-# (None: outside any), so that rolling that savepoint back drops it as it would a flushed row.
+# (None: outside any), so that rolling that savepoint back drops it as it would an inserted row.
 _Pending = tuple[AuditEvent, bytes, SessionTransaction | None]
 
 # Identifiers only. A resource type is a lowercase word ("user", "partner", "route"); a
@@ -90,13 +90,13 @@ def record_event(
 
     The row gets ``seq`` = the current last seq + 1 (1 for the first row), ``at`` = the
     clock's now, and ``mac`` = HMAC-SHA256 over all its fields and the previous row's mac
-    (see :mod:`partnercontact.audit.chain`). The session is flushed, never committed; if the
-    caller rolls back, the event and its seq disappear with the rest of the work and the
+    (see :mod:`partnercontact.audit.chain`). The row is inserted at once, never committed; if
+    the caller rolls back, the event and its seq disappear with the rest of the work and the
     next event reuses the seq, so the chain stays gapless.
 
     After :func:`defer_appends_until_commit` (web requests) or inside
     :func:`appends_at_commit` (the worker's batches), the event gets its ``seq`` and ``mac``
-    when the transaction commits instead, and nothing is flushed here; rolling back the
+    when the transaction commits instead, and nothing is written here; rolling back the
     transaction, or the savepoint it was recorded in, drops it.
     """
     action_tag = _member(AuditAction, action, "action")
@@ -171,11 +171,8 @@ def appends_at_commit() -> Iterator[None]:
 
 
 def _append(session: Session | scoped_session[Any], events: list[tuple[AuditEvent, bytes]]) -> None:
-    _serialise_appends(session)
-    tail = session.execute(
-        select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    prev_seq, prev_mac = (tail.seq, tail.mac) if tail is not None else (0, GENESIS_MAC)
+    prev_seq, prev_mac = _locked_tail(session)
+    rows = []
     for event, key in events:
         fields = EventFields(
             seq=prev_seq + 1,
@@ -189,9 +186,59 @@ def _append(session: Session | scoped_session[Any], events: list[tuple[AuditEven
         )
         event.seq = fields.seq
         event.mac = compute_mac(key, fields, prev_mac)
-        session.add(event)
+        rows.append({column: getattr(event, column) for column in _COLUMNS})
         prev_seq, prev_mac = event.seq, event.mac
-    session.flush()
+    # A plain insert of the rows, not the unit of work: the rows are final, nothing reads
+    # them back in this transaction, and the chain's lock is held while it runs.
+    session.execute(_INSERT, rows)
+
+
+_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
+_INSERT = insert(AuditEvent.__table__)
+_TAIL = select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
+# Two transactions that both read the tail before either inserts would both compute seq N+1
+# from the same predecessor. The chain must never fork, so on PostgreSQL every append first
+# takes one transaction-scoped advisory lock, then reads the tail:
+#
+# - A second appender waits at the lock until the first commits or rolls back, then (READ
+#   COMMITTED: each statement takes a fresh snapshot) reads the new tail. So appends are
+#   serialised cluster-wide, across every web and worker process, and rows commit in seq
+#   order; a verifier never sees a transient gap.
+# - The lock is held until the caller's transaction ends, not until the append returns. A
+#   transaction that records an event early and then does slow work delays every other
+#   audited action for that long: record events late, commit promptly.
+# - Taking it again in the same transaction (several events) does not block.
+# - It needs no privilege on the table, unlike SELECT ... FOR UPDATE, which needs the UPDATE
+#   privilege that protect_audit_table revokes.
+#
+# Both go in one round trip, as one simple query of two statements: they run one after the
+# other, the second with a snapshot taken once the first holds the lock. Never with
+# parameters, which would send it as one prepared statement (PostgreSQL refuses two).
+#
+# The primary key on seq stays the backstop: under REPEATABLE READ or SERIALIZABLE a racing
+# append fails with an integrity error instead of forking the chain.
+_LOCK_THEN_TAIL = (
+    f"SELECT pg_advisory_xact_lock({AUDIT_CHAIN_LOCK_KEY});"  # noqa: S608  (a constant)
+    " SELECT seq, mac FROM audit_event ORDER BY seq DESC LIMIT 1"
+)
+# The sqlite3 driver opens a transaction only at the first write, so a tail read before it
+# may predate another process's append, and two requests at once would both take the same
+# seq. A write that matches no row opens the transaction and takes SQLite's one writer lock
+# first (waiting up to busy_timeout), so the tail read next is current.
+_SQLITE_WRITER_LOCK = text("UPDATE audit_event SET seq = seq WHERE 0 = 1")
+
+
+def _locked_tail(session: Session | scoped_session[Any]) -> tuple[int, str]:
+    """The chain's last seq and MAC, read holding the chain's lock for the transaction."""
+    if session.get_bind(AuditEvent).dialect.name == "postgresql":
+        cursor = session.connection().exec_driver_sql(_LOCK_THEN_TAIL).cursor
+        if not cursor.nextset():
+            raise RuntimeError("the audit chain's tail was not read after its lock")
+        tail = cursor.fetchone()
+    else:
+        session.execute(_SQLITE_WRITER_LOCK)
+        tail = session.execute(_TAIL).first()
+    return (tail[0], tail[1]) if tail is not None else (0, GENESIS_MAC)
 
 
 @sa_event.listens_for(OrmSession, "before_commit")
@@ -230,36 +277,6 @@ def _inside(recorded_in: SessionTransaction | None, savepoint: SessionTransactio
             return True
         recorded_in = recorded_in.parent
     return False
-
-
-def _serialise_appends(session: Session | scoped_session[Any]) -> None:
-    # Two transactions that both read the tail before either inserts would both compute
-    # seq N+1 from the same predecessor. The chain must never fork, so on PostgreSQL every
-    # append first takes one transaction-scoped advisory lock, before reading the tail:
-    #
-    # - A second appender waits at this statement until the first commits or rolls back,
-    #   then (READ COMMITTED: each statement takes a fresh snapshot) reads the new tail. So
-    #   appends are serialised cluster-wide, across every web and worker process, and rows
-    #   commit in seq order; a verifier never sees a transient gap.
-    # - The lock is held until the caller's transaction ends, not until this function
-    #   returns. A transaction that records an event early and then does slow work delays
-    #   every other audited action for that long: record events late, commit promptly.
-    # - Taking it again in the same transaction (several events) does not block.
-    # - It needs no privilege on the table, unlike SELECT ... FOR UPDATE, which needs the
-    #   UPDATE privilege that protect_audit_table revokes.
-    #
-    # The primary key on seq stays the backstop: under REPEATABLE READ or SERIALIZABLE a
-    # racing append fails with an integrity error instead of forking the chain.
-    bind = session.get_bind(AuditEvent)
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY})
-    elif bind.dialect.name == "sqlite":
-        # The sqlite3 driver opens a transaction only at the first write, so a tail read
-        # before it may predate another process's append, and two requests at once would both
-        # take the same seq. A write that matches no row opens the transaction and takes
-        # SQLite's one writer lock first (waiting up to busy_timeout), so the tail read next is
-        # current and the append cannot race.
-        session.execute(text("UPDATE audit_event SET seq = seq WHERE 0 = 1"))
 
 
 def _member(enum: type[_Tag], value: _Tag | str, name: str) -> _Tag:

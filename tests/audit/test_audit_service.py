@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -240,4 +242,51 @@ def test_postgresql_appends_hold_the_chain_lock_until_the_transaction_ends(
         )
         db.session.commit()
         assert second.seq == 2
+    assert verify_chain(db.session, key).ok
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_an_appender_that_waited_for_the_lock_chains_onto_what_was_committed_meanwhile(
+    audit_app: Flask, clock: FixedClock, key: bytes
+) -> None:
+    # The tail must be read after the lock is granted, not with a snapshot from before the
+    # wait: else the waiter would take the same seq as the event committed while it waited.
+    first = record_event(
+        AuditAction.AUTH_LOGOUT, actor_id=1, resource_type="user", clock=clock, mac_key=key
+    )
+    outcome: dict[str, object] = {}
+
+    def append_elsewhere() -> None:
+        with audit_app.app_context():
+            try:
+                db.session.execute(text("SET lock_timeout = '20s'"))
+                outcome["seq"] = record_event(
+                    AuditAction.AUTH_LOGOUT, actor_id=2, resource_type="user", clock=clock,
+                    mac_key=key,
+                ).seq  # fmt: skip
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001  (reported to the test's thread)
+                outcome["error"] = exc
+                db.session.rollback()
+
+    waiter = threading.Thread(target=append_elsewhere)
+    waiter.start()
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'"
+    )
+    with audit_app.app_context():
+        for _ in range(400):
+            if db.session.scalar(waiting):
+                break
+            db.session.rollback()
+            time.sleep(0.025)
+        else:
+            pytest.fail("the second appender never waited for the chain's lock")
+        db.session.rollback()
+    db.session.commit()
+    waiter.join(timeout=60)
+
+    assert "error" not in outcome
+    assert (first.seq, outcome["seq"]) == (1, 2)
     assert verify_chain(db.session, key).ok
