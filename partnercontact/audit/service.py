@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 
@@ -194,7 +194,7 @@ def _append(session: Session | scoped_session[Any], events: list[tuple[AuditEven
 
 
 _COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
-_INSERT = insert(AuditEvent.__table__)
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 _TAIL = select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
 # Two transactions that both read the tail before either inserts would both compute seq N+1
 # from the same predecessor. The chain must never fork, so on PostgreSQL every append first

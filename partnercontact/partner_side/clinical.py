@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -369,15 +369,18 @@ def handle_urgent_task(
     return handled
 
 
+def open_for_partner_treater() -> ColumnElement[bool]:
+    """An urgent task for the treater who holds the case, not handled yet."""
+    return and_(UrgentTask.for_role == FOR_PARTNER_TREATER, UrgentTask.handled_at.is_(None))
+
+
 def open_task_count(actor: User) -> int:
     """How many urgent tasks wait for ``actor`` on the cases they hold."""
     held = held_cases(actor).with_only_columns(PartnerCase.id)
     return int(
         db.session.scalar(
             select(func.count(UrgentTask.id)).where(
-                UrgentTask.partner_case_id.in_(held),
-                UrgentTask.for_role == FOR_PARTNER_TREATER,
-                UrgentTask.handled_at.is_(None),
+                UrgentTask.partner_case_id.in_(held), open_for_partner_treater()
             )
         )
         or 0

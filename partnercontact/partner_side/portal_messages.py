@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -222,17 +222,18 @@ def thread_for_treater(actor: User, case_id: uuid.UUID) -> list[ThreadEntry]:
     return _entries(partner_case, messages, newly_read, now, authors)
 
 
+def unread_from_her() -> ColumnElement[bool]:
+    """A message from her that nobody has read yet."""
+    return and_(PortalMessage.direction == FROM_HER, PortalMessage.read_at.is_(None))
+
+
 def unread_from_her_by_case(actor: User) -> dict[uuid.UUID, int]:
     """For each case ``actor`` holds with messages from her nobody has read yet, how many
     (numbers for the home page; no message is read)."""
     held = held_cases(actor).with_only_columns(PartnerCase.id)
     rows = db.session.execute(
         select(PortalMessage.partner_case_id, func.count(PortalMessage.id))
-        .where(
-            PortalMessage.partner_case_id.in_(held),
-            PortalMessage.direction == FROM_HER,
-            PortalMessage.read_at.is_(None),
-        )
+        .where(PortalMessage.partner_case_id.in_(held), unread_from_her())
         .group_by(PortalMessage.partner_case_id)
     )
     return {case_id: int(count) for case_id, count in rows}

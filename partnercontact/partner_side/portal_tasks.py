@@ -163,12 +163,17 @@ def open_tasks_of_case(actor: User, case_id: uuid.UUID) -> list[TaskEntry]:
     return entries
 
 
+def still_open() -> ColumnElement[bool]:
+    """A task nobody has seen to yet."""
+    return PortalTask.handled_at.is_(None)
+
+
 def open_tasks_by_case(actor: User) -> dict[uuid.UUID, int]:
     """For each case ``actor`` holds with open portal tasks, how many (nothing is unsealed)."""
     held = held_cases(actor).with_only_columns(PartnerCase.id)
     rows = db.session.execute(
         select(PortalTask.partner_case_id, func.count(PortalTask.id))
-        .where(PortalTask.partner_case_id.in_(held), PortalTask.handled_at.is_(None))
+        .where(PortalTask.partner_case_id.in_(held), still_open())
         .group_by(PortalTask.partner_case_id)
     )
     return {case_id: int(count) for case_id, count in rows}

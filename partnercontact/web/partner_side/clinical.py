@@ -40,8 +40,6 @@ def _clinical_labels() -> dict[str, object]:
         "concern_reason_labels": CONCERN_REASONS,
         # Timestamps are stored in UTC; pages show the date where the clinic is.
         "clinic_date": lambda moment: clock.local_date(moment, current_user.clinic),
-        # Called by the inbox page only; counted when the page asks, not on every page.
-        "urgent_task_count": lambda: clinical.open_task_count(current_user),
     }
 
 

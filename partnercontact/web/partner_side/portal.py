@@ -62,19 +62,6 @@ class OpenAttachmentForm(FlaskForm):
     confirmed = HiddenField()
 
 
-@bp.context_processor
-def _portal_counts() -> dict[str, object]:
-    # Called by the home page only; counted when the page asks, not on every page.
-    return {"portal_unread": lambda: _unread_by_case(current_user)}
-
-
-def _unread_by_case(actor: User) -> list[dict[str, object]]:
-    return [
-        {"case_id": case_id, "reference": partners.reference_of_id(case_id), "count": count}
-        for case_id, count in portal_messages.unread_from_her_by_case(actor).items()
-    ]
-
-
 @case_section("portal", order=16, template="partner_side/sections/portal.html")
 def _portal_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     named = partners.is_named_for(actor, partner_case)

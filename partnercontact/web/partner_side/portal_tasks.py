@@ -15,9 +15,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
-from partnercontact.auth.models import User
 from partnercontact.partner_side import portal_tasks
-from partnercontact.partner_side import service as partners
 from partnercontact.policy import Permission, requires
 from partnercontact.web.partner_side.views import back_to_case, bp
 
@@ -32,20 +30,12 @@ class SeenToForm(FlaskForm):
 
 @bp.context_processor
 def _portal_task_helpers() -> dict[str, object]:
-    # Loaded when a page asks (the case page's portal section, the home page), not on every
-    # page; the case list is audited by the service (PORTAL_TASKS_VIEWED).
+    # Loaded when the case page's portal section asks, not on every page; the case's list is
+    # audited by the service (PORTAL_TASKS_VIEWED).
     return {
         "portal_tasks_of": lambda case_id: portal_tasks.open_tasks_of_case(current_user, case_id),
-        "portal_task_counts": lambda: _open_by_case(current_user),
         "portal_task_kinds": portal_tasks,
     }
-
-
-def _open_by_case(actor: User) -> list[dict[str, object]]:
-    return [
-        {"case_id": case_id, "reference": partners.reference_of_id(case_id), "count": count}
-        for case_id, count in portal_tasks.open_tasks_by_case(actor).items()
-    ]
 
 
 @bp.route("/cases/<uuid:case_id>/portal/tasks/seen-to", methods=["POST"])

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.partner_side import service as partners
+from partnercontact.partner_side import waiting
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.vocabulary import ANSWERS
 from partnercontact.policy import Permission, requires
@@ -31,7 +32,9 @@ def _labels() -> dict[str, object]:
 @requires(Permission.PARTNER_SIDE_VIEW)
 def home() -> str:
     items = partners.inbox(current_user)
-    page = render_template("partner_side/home.html", items=items)
+    page = render_template(
+        "partner_side/home.html", items=items, waiting_for_me=waiting.waiting_for(current_user)
+    )
     db.session.commit()  # the audit entry of the read
     return page
 
