@@ -10,10 +10,11 @@ import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from bench import audit_verify, case_page, portal, staff_pages
+from bench import audit_verify, case_page, portal, staff_pages, web_with_worker
 from bench.common import Visit, wrk
 
 PAGES = {"/cases/1": (200, "Maja Påhittad"), "/login": (200, "Log in"), "/gone": (404, "Gone")}
@@ -118,3 +119,14 @@ def test_audit_verify_benchmark_checks_a_generated_chain_both_ways() -> None:
     assert comparison.baseline.name == "bare HMAC chain over a psycopg cursor"
     assert comparison.measured.rounds[0] > 0 and comparison.baseline.rounds[0] > 0
     assert comparison.notes["rows"] == "300"
+
+
+def test_the_worker_benchmark_runs_the_worker_at_its_units_cpu_priority() -> None:
+    # The benchmark measures the worker as deployed: a change of the unit's priority changes
+    # what "the web page with the worker" means, so both change together.
+    unit = Path(__file__).parents[2] / "config" / "partnercontact-worker.example.service"
+    nice = [
+        line for line in unit.read_text(encoding="utf-8").splitlines() if line.startswith("Nice=")
+    ]
+
+    assert nice == [f"Nice={web_with_worker.WORKER_NICENESS}"]
