@@ -18,7 +18,7 @@ the number to watch. Rounds alternate, so drift hits both alike.
 PostgreSQL: a database of its own on the server named by ``PCBENCH_PG_ADMIN_URL`` (bench/run
 sets it), else a throwaway cluster started for the run. Invented data only.
 
-    .venv/bin/python -m bench.web_with_worker [--seconds 7] [--clients 16] [--rounds 3]
+    .venv/bin/python -m bench.web_with_worker [--seconds 9] [--clients 16] [--rounds 3]
         [--reminders 100]
 
 (as a module from the project root: it builds its cases with the test suite's factories)
@@ -210,7 +210,7 @@ def _with_worker(
 def measure(
     *,
     rounds: int = 3,
-    seconds: float = 7.0,
+    seconds: float = 9.0,
     clients: int = 16,
     workers: int = 2,
     reminders: int = 100,
@@ -272,7 +272,7 @@ def measure(
 
 
 def main() -> None:
-    parser = http_arguments(__doc__.splitlines()[0], 7.0)
+    parser = http_arguments(__doc__.splitlines()[0], 9.0)
     parser.add_argument("--reminders", type=int, default=100)
     # The worker process this benchmark starts for each round with the worker.
     parser.add_argument("--dispatch", help=argparse.SUPPRESS)
