@@ -30,13 +30,22 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response
 from flask import session as flask_session
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import CursorResult, Table, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    ScalarSelect,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 from werkzeug.datastructures import CallbackDict
 
 from partnercontact.auth.models import User, WebSession
@@ -47,6 +56,7 @@ COOKIE_NAME = "pc_session"
 ANONYMOUS_COOKIE_NAME = "pc_anonymous"
 HOST_PREFIX = "__Host-"
 TABLE: Table = WebSession.metadata.tables[WebSession.__tablename__]
+_ACCOUNT_ID: ColumnElement[int] = WebSession.metadata.tables[User.__tablename__].c.id
 
 # What an anonymous visitor's session may hold without a row: Flask-WTF's CSRF token and the
 # chosen language. Any other key makes the row.
@@ -74,6 +84,27 @@ def hash_token(token: str) -> str:
 
 # How stale last_seen_at may get before a request that changed nothing writes it again.
 TOUCH_INTERVAL = timedelta(seconds=60)
+
+# Counts every page of an account shows (the navigation's), read in the statement that reads
+# the session's row instead of in one statement each; by name, each a count correlated to the
+# account's id. Nothing personal: numbers of the account's own things.
+AccountCount = Callable[[ColumnElement[int]], ScalarSelect[int]]
+_COUNTS_READ_WITH_SESSION: dict[str, AccountCount] = {}
+
+
+def read_with_session(name: str, count: AccountCount) -> None:
+    """Read ``count`` of the session's account with every session's row, under ``name``
+    (:func:`count_read_with_session`). Registered when the application is made."""
+    _COUNTS_READ_WITH_SESSION[name] = count
+
+
+def count_read_with_session(name: str) -> int | None:
+    """The count ``name`` of the request's account, read with its session's row; None where
+    there was no row (an anonymous visitor, a request with an API token) or no such count."""
+    session = flask_session
+    if not isinstance(session, ServerSession):
+        return None
+    return session.counts.get(name)
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -106,6 +137,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         # loader then finds it in the session's identity map instead of asking again. Held
         # here because the identity map keeps only rows something refers to.
         self.account: User | None = None
+        # The counts read with the row (read_with_session), by name.
+        self.counts: dict[str, int] = {}
 
     @property
     def anonymous(self) -> bool:
@@ -202,8 +235,15 @@ class ServerSessionInterface(SessionInterface):
         # Read on the request's own connection, which its view then goes on using: one
         # connection and one transaction a request instead of two. Nothing has happened in
         # that transaction yet, so committing an expired session's removal commits only that.
+        counts = list(_COUNTS_READ_WITH_SESSION.items())
         row = db.session.execute(
-            select(TABLE.c.created_at, TABLE.c.last_seen_at, TABLE.c.data, User)
+            select(
+                TABLE.c.created_at,
+                TABLE.c.last_seen_at,
+                TABLE.c.data,
+                User,
+                *(count(_ACCOUNT_ID) for _, count in counts),
+            )
             .outerjoin(User, User.id == TABLE.c.user_id)
             .where(TABLE.c.token_hash == hash_token(token))
         ).first()
@@ -218,6 +258,11 @@ class ServerSessionInterface(SessionInterface):
             json.loads(row.data), token=token, created_at=created_at, last_seen_at=row.last_seen_at
         )
         session.account = row.User
+        if row.User is not None:
+            read = cast("tuple[int, ...]", tuple(row)[4:])
+            session.counts = {
+                name: int(value) for (name, _), value in zip(counts, read, strict=True)
+            }
         return session
 
     def _open_anonymous(self, app: Flask, cookie: str | None) -> ServerSession:

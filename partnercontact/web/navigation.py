@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from partnercontact.auth.sessions import count_read_with_session, read_with_session
 from partnercontact.clinics.clock import clinic_zone
 from partnercontact.partner_side.contact import unconfirmed_threat_warning_count
 from partnercontact.partner_side.escalations import open_manager_task_count
-from partnercontact.partner_side.scheduling.reminders import open_reminder_count
+from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders_of
 from partnercontact.policy import Permission, Role, can
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ NAV_ITEMS = (
         "calendar.reminders",
         _l("Reminders"),
         Permission.REMINDERS_VIEW,
-        count=open_reminder_count,
+        count=lambda user: _read_with_session(OPEN_REMINDERS, open_reminder_count, user),
     ),
     NavItem("admin.users", _l("Accounts"), Permission.USERS_MANAGE),
     NavItem("admin.clinic_settings", _l("Clinic settings"), Permission.CLINIC_SETTINGS_EDIT),
@@ -58,6 +59,15 @@ NAV_ITEMS = (
     NavItem("outbound.outbox", _l("Outbox"), Permission.OUTBOX_VIEW),
     NavItem("calendar.tasks", _l("Scheduled tasks"), Permission.TASKS_VIEW),
 )
+
+OPEN_REMINDERS = "open_reminders"
+
+
+def _read_with_session(name: str, count: Callable[[Any], int], user: Any) -> int:
+    """The count read with the session's row, where there was one; else asked now."""
+    known = count_read_with_session(name)
+    return known if known is not None else count(user)
+
 
 ROLE_LABELS = {
     Role.CLIENT_TREATER: _l("Client treater"),
@@ -133,4 +143,7 @@ def _inject() -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
+    # A partner-contact treater's pages each show how many reminders wait: read with the
+    # session's row, not in a statement of its own on every page.
+    read_with_session(OPEN_REMINDERS, open_reminders_of)
     app.context_processor(_inject)

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, insert, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -162,15 +162,19 @@ def open_reminders(actor: User) -> list[ReminderEntry]:
     ]
 
 
-def open_reminder_count(actor: User) -> int:
+def open_reminders_of(user_id: ColumnElement[int] | int) -> ScalarSelect[int]:
+    """How many of the reminders of the account ``user_id`` (a column to correlate with, or
+    an id) are not done."""
     return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(StaffReminder)
-            .where(StaffReminder.user_id == actor.id, StaffReminder.done_at.is_(None))
-        )
-        or 0
+        select(func.count())
+        .select_from(StaffReminder)
+        .where(StaffReminder.user_id == user_id, StaffReminder.done_at.is_(None))
+        .scalar_subquery()
     )
+
+
+def open_reminder_count(actor: User) -> int:
+    return db.session.scalar(select(open_reminders_of(actor.id))) or 0
 
 
 def mark_done(actor: User, reminder_id: uuid.UUID) -> StaffReminder:
