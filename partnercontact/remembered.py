@@ -43,6 +43,16 @@ def remembering() -> Iterator[None]:
             info.pop(_ANSWERS, None)
 
 
+def is_remembering() -> bool:
+    """Whether answers are kept now: inside :func:`remembering`, with nothing waiting to be
+    written. Where a page reads all of a case's records anyway, a question about one of them
+    is then best answered from those."""
+    session = db.session
+    return bool(session.info.get(_REMEMBERING)) and not (
+        session.new or session.dirty or session.deleted
+    )
+
+
 def remembered(key: Hashable, load: Callable[[], T]) -> T:
     """``load()``'s answer, read at most once for ``key`` inside :func:`remembering` while the
     session writes nothing; outside it, ``load()`` every time."""

@@ -60,6 +60,7 @@ from partnercontact.partner_side.rules import (
     has_opted_out,
     latest_plan,
     newest,
+    records_newest_first,
     refused_on,
 )
 from partnercontact.partner_side.scheduling.plan import (
@@ -139,16 +140,6 @@ def _new(
     return row
 
 
-def _all_newest_first(model: type[R], partner_case: PartnerCase) -> list[R]:
-    return list(
-        db.session.scalars(
-            select(model)
-            .where(model.partner_case_id == partner_case.id)
-            .order_by(model.recorded_at.desc())
-        )
-    )
-
-
 # --- suitability (step 3) --------------------------------------------------------------------
 
 
@@ -196,7 +187,7 @@ def decide_suitability(
 
 def suitability_history(partner_case: PartnerCase) -> list[SuitabilityDecision]:
     """Every decision of the case, newest first."""
-    return _all_newest_first(SuitabilityDecision, partner_case)
+    return records_newest_first(SuitabilityDecision, partner_case)
 
 
 # --- her answer, her consent, the end of contact (step 6) -----------------------------------
@@ -267,7 +258,7 @@ def record_answer(
 
 def answer_history(partner_case: PartnerCase) -> list[PartnerAnswer]:
     """Every answer she gave, newest first."""
-    return _all_newest_first(PartnerAnswer, partner_case)
+    return records_newest_first(PartnerAnswer, partner_case)
 
 
 def withdraw_partner_consent(
@@ -502,17 +493,6 @@ def _escalate_if_unanswered(partner_case: PartnerCase, clinic: Clinic) -> None:
     on_unanswered(partner_case, attempts[0].id)
 
 
-def attempts_of(partner_case: PartnerCase) -> list[ContactAttempt]:
-    """Every attempt, newest first by when it happened."""
-    return list(
-        db.session.scalars(
-            select(ContactAttempt)
-            .where(ContactAttempt.partner_case_id == partner_case.id)
-            .order_by(ContactAttempt.attempted_at.desc(), ContactAttempt.recorded_at.desc())
-        )
-    )
-
-
 def window_end(first: date, business_days: int) -> date:
     """The last day of a window of ``business_days`` business days (Monday to Friday) that
     starts on ``first``; ``first`` is the window's first business day if it is one."""
@@ -649,7 +629,7 @@ def record_threat_warning(actor: User, case_id: uuid.UUID, *, reason: str | None
 
 def threat_warnings(partner_case: PartnerCase) -> list[ThreatWarning]:
     """The case's threat warnings, newest first."""
-    return _all_newest_first(ThreatWarning, partner_case)
+    return records_newest_first(ThreatWarning, partner_case)
 
 
 WAITING = "waiting"

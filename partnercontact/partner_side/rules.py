@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -71,7 +71,7 @@ from partnercontact.partner_side.service import clinic_of
 from partnercontact.partner_side.vocabulary import CHANNELS, OVERRIDABLE_STEPS, WEEKDAYS
 from partnercontact.phones import receives_text_messages
 from partnercontact.relay.reads import ConsentTerms, consent_terms
-from partnercontact.remembered import remembered
+from partnercontact.remembered import is_remembering, remembered
 from partnercontact.runtime import current_runtime
 
 SEND_CHANNELS = ("letter", "sms")
@@ -85,17 +85,32 @@ def check_send_channel(channel: str) -> None:
 R = TypeVar("R", bound=_PartnerRecord)
 
 
-def newest(model: type[R], partner_case: PartnerCase) -> R | None:
-    """The newest record of ``model`` on the case: the one that counts."""
-    return remembered(
-        ("newest", model, partner_case.id),
-        lambda: db.session.scalar(
-            select(model)
-            .where(model.partner_case_id == partner_case.id)
-            .order_by(model.recorded_at.desc())
-            .limit(1)
-        ),
+def _newest_first(model: type[R], partner_case: PartnerCase) -> Select[R]:
+    # Ties on the instant (one transaction, one clock reading) broken the same way everywhere.
+    return (
+        select(model)
+        .where(model.partner_case_id == partner_case.id)
+        .order_by(model.recorded_at.desc(), model.id)
     )
+
+
+def records_newest_first(model: type[R], partner_case: PartnerCase) -> list[R]:
+    """Every record of ``model`` on the case, newest first (a page's history)."""
+    return list(
+        remembered(
+            ("newest_first", model, partner_case.id),
+            lambda: list(db.session.scalars(_newest_first(model, partner_case))),
+        )
+    )
+
+
+def newest(model: type[R], partner_case: PartnerCase) -> R | None:
+    """The newest record of ``model`` on the case: the one that counts. On a page that reads
+    them all (inside ``remembering``), the first of those."""
+    if is_remembering():
+        records = records_newest_first(model, partner_case)
+        return records[0] if records else None
+    return db.session.scalar(_newest_first(model, partner_case).limit(1))
 
 
 def current_suitability(partner_case: PartnerCase) -> SuitabilityDecision | None:
@@ -167,7 +182,29 @@ def _handed_over_under(partner_case: PartnerCase) -> ConsentTerms | None:
     return consent_terms(consent_id) if consent_id is not None else None
 
 
+def attempts_of(partner_case: PartnerCase) -> list[ContactAttempt]:
+    """Every attempt, newest first by when it happened."""
+    return list(
+        remembered(
+            ("attempts", partner_case.id),
+            lambda: list(
+                db.session.scalars(
+                    select(ContactAttempt)
+                    .where(ContactAttempt.partner_case_id == partner_case.id)
+                    .order_by(
+                        ContactAttempt.attempted_at.desc(),
+                        ContactAttempt.recorded_at.desc(),
+                    )
+                )
+            ),
+        )
+    )
+
+
 def ever_reached(partner_case: PartnerCase) -> bool:
+    if is_remembering():
+        # The page lists every attempt anyway.
+        return any(attempt.outcome == "reached" for attempt in attempts_of(partner_case))
     return (
         db.session.scalar(
             select(ContactAttempt.id)

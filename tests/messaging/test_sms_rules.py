@@ -18,7 +18,7 @@ from partnercontact.partner_side.messaging.halt import halt_outbound, resume_out
 from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut
 from partnercontact.partner_side.messaging.sms import SmsInvalid
 from partnercontact.partner_side.models import PartnerHandover
-from partnercontact.partner_side.rules import MessageRefused
+from partnercontact.partner_side.rules import MessageRefused, attempts_of
 from partnercontact.partner_side.sending import record_send_decision
 from partnercontact.partner_side.service import name_staff
 from partnercontact.phones import phone_index
@@ -263,7 +263,7 @@ def test_a_swedish_landline_is_handed_over_and_called_but_never_texted(factory, 
         attempted_at=clock.now(),
     )
     db.session.commit()
-    called = contact.attempts_of(held.case)[0]  # the newest: the clinic's call
+    called = attempts_of(held.case)[0]  # the newest: the clinic's call
     assert (called.channel, called.outcome, called.called_in) == ("phone", "no_answer", False)
 
 

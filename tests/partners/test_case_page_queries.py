@@ -54,10 +54,12 @@ def test_the_case_page_costs_the_same_statements_with_twice_the_records(
 
     assert "KanarieAndraBarn" in page and "KanarieAndraSvar" in page
     assert twice == once
-    # The session, the user, the case, one per kind of record the page shows, the menu's
-    # counts and the audit append (lock, chain tail, one insert); well under the 61 it took
-    # when each section asked its own questions again.
-    assert once <= 45
+    # The session with its user and the menu's count, the case, about one per kind of record
+    # the page shows (a section that needs one of them too reads it from what the page
+    # read), and the audit append: the lock with the chain's tail, one insert (on SQLite the
+    # lock is a statement of its own). 37 on PostgreSQL; 61 when each section asked its own
+    # questions again.
+    assert once <= 38, once
 
 
 def _more_of_everything(holder: User, case_id: uuid.UUID, clock: FixedClock) -> None:

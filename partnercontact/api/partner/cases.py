@@ -60,7 +60,7 @@ def case_shown(actor: User, partner_case: PartnerCase) -> Shown:
             consent=rules.current_partner_consent(partner_case),
             history=contact.answer_history(partner_case),
         ),
-        attempts=Shown(clinic, items=contact.attempts_of(partner_case)),
+        attempts=Shown(clinic, items=rules.attempts_of(partner_case)),
         threat_warnings=Shown(
             items=contact.threat_warnings(partner_case),
             may_record=rules.has_opted_out(partner_case),

@@ -471,7 +471,7 @@ def _answer_section(actor: User, partner_case: PartnerCase) -> dict[str, object]
 def _attempts_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     clinic = partners.clinic_of(partner_case)
     return {
-        "attempts": contact.attempts_of(partner_case),
+        "attempts": rules.attempts_of(partner_case),
         "required": clinic.contact_attempts_required,
         "window_days": clinic.contact_attempt_window_days,
     }
