@@ -275,11 +275,15 @@ def partner_details(actor: User, partner_case: PartnerCase) -> list[HandoverEntr
     protected partner's details. Audited as a read of her details either way."""
     if not is_named_for(actor, partner_case):
         return None
-    notes = db.session.scalars(
-        select(PartnerHandover)
+    # With the data keys that unseal them, in the same statement.
+    rows = db.session.execute(
+        select(PartnerHandover, DataKey)
+        .outerjoin(DataKey, DataKey.id == PartnerHandover.data_key_id)
         .where(PartnerHandover.episode_id == partner_case.episode_id)
         .order_by(PartnerHandover.recorded_at.desc())
-    )
+    ).all()
+    keep_data_keys(data_key for _, data_key in rows)
+    notes = [note for note, _ in rows]
     entries = [
         HandoverEntry(
             kind=note.kind,
