@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from partnercontact.db import db
@@ -69,6 +69,12 @@ def remembered(key: Hashable, load: Callable[[], T]) -> T:
     answer = load()
     answers[key] = answer
     return answer
+
+
+def remembered_rows(key: Hashable, statement: Callable[[], Select[T]]) -> list[T]:
+    """The rows of ``statement()``, read as :func:`remembered` reads; each caller gets a list
+    of its own."""
+    return list(remembered(key, lambda: tuple(db.session.scalars(statement()))))
 
 
 def _forget(session: Session, *_: Any) -> None:

@@ -60,7 +60,7 @@ from partnercontact.partner_side.service import (
 )
 from partnercontact.partner_side.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
 from partnercontact.policy import Permission, can
-from partnercontact.remembered import remembered
+from partnercontact.remembered import remembered_rows
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -543,17 +543,13 @@ def update_child(
 
 def children_of(actor: User, partner_case: PartnerCase) -> list[Child]:
     """The case's children in the order they were first recorded."""
-    return list(
-        remembered(
-            ("children", partner_case.id),
-            lambda: tuple(
-                db.session.scalars(
-                    select(Child)
-                    .where(Child.partner_case_id == partner_case.id)
-                    .order_by(Child.recorded_at, Child.id)
-                )
-            ),
-        )
+    return remembered_rows(
+        ("children", partner_case.id),
+        lambda: (
+            select(Child)
+            .where(Child.partner_case_id == partner_case.id)
+            .order_by(Child.recorded_at, Child.id)
+        ),
     )
 
 

@@ -71,7 +71,7 @@ from partnercontact.partner_side.service import clinic_of
 from partnercontact.partner_side.vocabulary import CHANNELS, OVERRIDABLE_STEPS, WEEKDAYS
 from partnercontact.phones import receives_text_messages
 from partnercontact.relay.reads import ConsentTerms, consent_terms
-from partnercontact.remembered import is_remembering, remembered
+from partnercontact.remembered import is_remembering, remembered, remembered_rows
 from partnercontact.runtime import current_runtime
 
 SEND_CHANNELS = ("letter", "sms")
@@ -96,11 +96,8 @@ def _newest_first(model: type[R], partner_case: PartnerCase) -> Select[R]:
 
 def records_newest_first(model: type[R], partner_case: PartnerCase) -> list[R]:
     """Every record of ``model`` on the case, newest first (a page's history)."""
-    return list(
-        remembered(
-            ("newest_first", model, partner_case.id),
-            lambda: list(db.session.scalars(_newest_first(model, partner_case))),
-        )
+    return remembered_rows(
+        ("newest_first", model, partner_case.id), lambda: _newest_first(model, partner_case)
     )
 
 
@@ -184,20 +181,13 @@ def _handed_over_under(partner_case: PartnerCase) -> ConsentTerms | None:
 
 def attempts_of(partner_case: PartnerCase) -> list[ContactAttempt]:
     """Every attempt, newest first by when it happened."""
-    return list(
-        remembered(
-            ("attempts", partner_case.id),
-            lambda: list(
-                db.session.scalars(
-                    select(ContactAttempt)
-                    .where(ContactAttempt.partner_case_id == partner_case.id)
-                    .order_by(
-                        ContactAttempt.attempted_at.desc(),
-                        ContactAttempt.recorded_at.desc(),
-                    )
-                )
-            ),
-        )
+    return remembered_rows(
+        ("attempts", partner_case.id),
+        lambda: (
+            select(ContactAttempt)
+            .where(ContactAttempt.partner_case_id == partner_case.id)
+            .order_by(ContactAttempt.attempted_at.desc(), ContactAttempt.recorded_at.desc())
+        ),
     )
 
 
