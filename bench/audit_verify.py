@@ -43,18 +43,14 @@ from bench.common import (
     migrated_database,
     print_table,
 )
+from partnercontact.audit.verify import WRITTEN_TIME
 
 BENCHMARK = "audit verify"
 COLUMNS = "seq, at, actor_id, clinic_id, action, resource_type, resource_id, outcome, mac"
 # The time written out by the database in the chain's form (UTC, microseconds, Z), the
-# cheapest way to have it; verify_chain reads it so on PostgreSQL too.
-STAMP = (
-    "CASE WHEN at >= TIMESTAMPTZ '0001-01-01 00:00:00+00' "
-    "AND at < TIMESTAMPTZ '10000-01-01 00:00:00+00' "
-    "THEN to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
-)
+# cheapest way to have it, as verify_chain reads it on PostgreSQL too.
 PAGE = (
-    f"SELECT {COLUMNS.replace(' at,', ' ' + STAMP + ',')} FROM audit_event "  # noqa: S608
+    f"SELECT {COLUMNS.replace(' at,', ' ' + WRITTEN_TIME + ',')} FROM audit_event "  # noqa: S608
     "WHERE seq > %s ORDER BY seq LIMIT %s"
 )
 ACTIONS = (

@@ -56,14 +56,12 @@ def is_remembering() -> bool:
 def remembered(key: Hashable, load: Callable[[], T]) -> T:
     """``load()``'s answer, read at most once for ``key`` inside :func:`remembering` while the
     session writes nothing; outside it, ``load()`` every time."""
-    session = db.session
-    if not session.info.get(_REMEMBERING):
+    if not is_remembering():
+        # Outside the block, or a change waits for the next flush (the database does not say
+        # it yet, a read would): read now, and keep nothing from before.
+        db.session.info.pop(_ANSWERS, None)
         return load()
-    if session.new or session.dirty or session.deleted:
-        # A change waits for the next flush: the database does not say it yet, a read would.
-        session.info.pop(_ANSWERS, None)
-        return load()
-    answers: dict[Hashable, Any] = session.info.setdefault(_ANSWERS, {})
+    answers: dict[Hashable, Any] = db.session.info.setdefault(_ANSWERS, {})
     if key in answers:
         return answers[key]
     answer = load()

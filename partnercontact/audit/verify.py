@@ -311,10 +311,13 @@ def _moment(at: datetime | str | None) -> datetime | None:
 # Years 1 to 9999 only, as Python's datetime (and so every row record_event writes): the
 # pattern has no era, so a time moved to the same day before Christ would otherwise read the
 # same. Outside that range the time reads as NULL, which no MAC matches.
-_DRIVER_COLUMNS = (
-    "SELECT seq, CASE WHEN at >= TIMESTAMPTZ '0001-01-01 00:00:00+00' "
+WRITTEN_TIME = (
+    "CASE WHEN at >= TIMESTAMPTZ '0001-01-01 00:00:00+00' "
     "AND at < TIMESTAMPTZ '10000-01-01 00:00:00+00' "
-    "THEN to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END, "
+    "THEN to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
+)
+_DRIVER_COLUMNS = (
+    f"SELECT seq, {WRITTEN_TIME}, "  # noqa: S608  (constants only)
     "actor_id, clinic_id, action, resource_type, resource_id, outcome, mac FROM audit_event "
 )
 # The first page has no lower bound: a row numbered 0 or below is a fault to find, too.

@@ -12,7 +12,8 @@ the partner case's data key like every record of her case.
 - :func:`clear_for_her`: "read and clear": a message leaves her view (her treater still sees
   it, and that she read and cleared it). A message of another case is not found, exactly as a
   missing one.
-- :func:`unread_from_her_count`: for her treater's home page.
+- :func:`unread_from_her_count`: how many of hers wait on the cases a treater holds (the home
+  page counts them by case, with what else waits: :mod:`.waiting`).
 - :func:`purge_expired_bodies`: the text of a message is emptied after the clinic's
   ``portal_message_days``; the row stays, with no content (the retention purge calls it).
 
@@ -227,21 +228,18 @@ def unread_from_her() -> ColumnElement[bool]:
     return and_(PortalMessage.direction == FROM_HER, PortalMessage.read_at.is_(None))
 
 
-def unread_from_her_by_case(actor: User) -> dict[uuid.UUID, int]:
-    """For each case ``actor`` holds with messages from her nobody has read yet, how many
-    (numbers for the home page; no message is read)."""
-    held = held_cases(actor).with_only_columns(PartnerCase.id)
-    rows = db.session.execute(
-        select(PortalMessage.partner_case_id, func.count(PortalMessage.id))
-        .where(PortalMessage.partner_case_id.in_(held), unread_from_her())
-        .group_by(PortalMessage.partner_case_id)
-    )
-    return {case_id: int(count) for case_id, count in rows}
-
-
 def unread_from_her_count(actor: User) -> int:
-    """How many of her messages on the cases ``actor`` holds nobody has read yet."""
-    return sum(unread_from_her_by_case(actor).values())
+    """How many of her messages on the cases ``actor`` holds nobody has read yet (no message
+    is read)."""
+    held = held_cases(actor).with_only_columns(PartnerCase.id)
+    return (
+        db.session.scalar(
+            select(func.count(PortalMessage.id)).where(
+                PortalMessage.partner_case_id.in_(held), unread_from_her()
+            )
+        )
+        or 0
+    )
 
 
 # --- her side ----------------------------------------------------------------------------------

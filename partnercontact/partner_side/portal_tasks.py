@@ -3,7 +3,8 @@
 - :func:`open_task`: called by the service that records her act (a "call me", a plan she
   proposes, a new number, ...) in the same transaction, so the act and its task land together.
 - :func:`open_tasks_of_case`: her treater's list on her case, urgent first, then oldest first.
-- :func:`open_task_count`: for the home page of the treater who holds her case.
+- :func:`open_task_count`: how many wait on the cases a treater holds (the home page counts
+  them by case, with what else waits: :mod:`.waiting`).
 - :func:`handle_task`: her treater marks a task seen to; once only (a conditional UPDATE).
   Her report of new violence or threats is seen to by handling the urgent task it opened
   (:func:`partnercontact.partner_side.clinical.handle_urgent_task`), not here.
@@ -168,19 +169,17 @@ def still_open() -> ColumnElement[bool]:
     return PortalTask.handled_at.is_(None)
 
 
-def open_tasks_by_case(actor: User) -> dict[uuid.UUID, int]:
-    """For each case ``actor`` holds with open portal tasks, how many (nothing is unsealed)."""
-    held = held_cases(actor).with_only_columns(PartnerCase.id)
-    rows = db.session.execute(
-        select(PortalTask.partner_case_id, func.count(PortalTask.id))
-        .where(PortalTask.partner_case_id.in_(held), still_open())
-        .group_by(PortalTask.partner_case_id)
-    )
-    return {case_id: int(count) for case_id, count in rows}
-
-
 def open_task_count(actor: User) -> int:
-    return sum(open_tasks_by_case(actor).values())
+    """How many tasks wait on the cases ``actor`` holds (nothing is unsealed)."""
+    held = held_cases(actor).with_only_columns(PartnerCase.id)
+    return (
+        db.session.scalar(
+            select(func.count(PortalTask.id)).where(
+                PortalTask.partner_case_id.in_(held), still_open()
+            )
+        )
+        or 0
+    )
 
 
 def handle_task(actor: User, case_id: uuid.UUID, task_id: uuid.UUID) -> None:
