@@ -53,8 +53,8 @@ from partnercontact.partner_side.scheduling.plan import on_risk_assessed
 from partnercontact.partner_side.service import (
     audit,
     clinic_of,
+    count_on_held_cases,
     held_case_for,
-    held_cases,
     not_on_case,
     reference_of,
 )
@@ -376,15 +376,7 @@ def open_for_partner_treater() -> ColumnElement[bool]:
 
 def open_task_count(actor: User) -> int:
     """How many urgent tasks wait for ``actor`` on the cases they hold."""
-    held = held_cases(actor).with_only_columns(PartnerCase.id)
-    return int(
-        db.session.scalar(
-            select(func.count(UrgentTask.id)).where(
-                UrgentTask.partner_case_id.in_(held), open_for_partner_treater()
-            )
-        )
-        or 0
-    )
+    return count_on_held_cases(actor, UrgentTask.partner_case_id, open_for_partner_treater())
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -43,8 +43,8 @@ from partnercontact.partner_side.portal_notices import notify_her
 from partnercontact.partner_side.service import (
     audit,
     clinic_of,
+    count_on_held_cases,
     held_case_for,
-    held_cases,
     is_named_for,
 )
 from partnercontact.runtime import current_runtime
@@ -231,15 +231,7 @@ def unread_from_her() -> ColumnElement[bool]:
 def unread_from_her_count(actor: User) -> int:
     """How many of her messages on the cases ``actor`` holds nobody has read yet (no message
     is read)."""
-    held = held_cases(actor).with_only_columns(PartnerCase.id)
-    return (
-        db.session.scalar(
-            select(func.count(PortalMessage.id)).where(
-                PortalMessage.partner_case_id.in_(held), unread_from_her()
-            )
-        )
-        or 0
-    )
+    return count_on_held_cases(actor, PortalMessage.partner_case_id, unread_from_her())
 
 
 # --- her side ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -31,7 +31,12 @@ from partnercontact.i18n import _l
 from partnercontact.partner_side.models import URGENT_FOR_PARTNER_TREATER, PartnerCase, UrgentTask
 from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.scheduling.models import ContactSession
-from partnercontact.partner_side.service import audit, held_case_for, held_cases, is_named_for
+from partnercontact.partner_side.service import (
+    audit,
+    count_on_held_cases,
+    held_case_for,
+    is_named_for,
+)
 from partnercontact.runtime import current_runtime
 
 CALL_ME = "call_me"
@@ -171,15 +176,7 @@ def still_open() -> ColumnElement[bool]:
 
 def open_task_count(actor: User) -> int:
     """How many tasks wait on the cases ``actor`` holds (nothing is unsealed)."""
-    held = held_cases(actor).with_only_columns(PartnerCase.id)
-    return (
-        db.session.scalar(
-            select(func.count(PortalTask.id)).where(
-                PortalTask.partner_case_id.in_(held), still_open()
-            )
-        )
-        or 0
-    )
+    return count_on_held_cases(actor, PortalTask.partner_case_id, still_open())
 
 
 def handle_task(actor: User, case_id: uuid.UUID, task_id: uuid.UUID) -> None:

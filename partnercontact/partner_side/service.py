@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -79,6 +80,15 @@ def _visible_cases(actor: User) -> Select[PartnerCase]:
 def held_cases(actor: User) -> Select[PartnerCase]:
     """The cases ``actor`` holds, within what :func:`_visible_cases` lets them see."""
     return _visible_cases(actor).where(PartnerCase.treater_id == actor.id)
+
+
+def count_on_held_cases(
+    actor: User, case_id: InstrumentedAttribute[uuid.UUID], condition: ColumnElement[bool]
+) -> int:
+    """How many rows meeting ``condition`` belong to the cases ``actor`` holds (``case_id``:
+    the rows' column naming their case). Nothing is unsealed."""
+    held = held_cases(actor).with_only_columns(PartnerCase.id)
+    return db.session.scalar(select(func.count()).where(case_id.in_(held), condition)) or 0
 
 
 def is_named_for(actor: User, partner_case: PartnerCase) -> bool:
