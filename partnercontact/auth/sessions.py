@@ -40,7 +40,9 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     ScalarSelect,
+    Select,
     Table,
+    bindparam,
     delete,
     insert,
     select,
@@ -96,6 +98,30 @@ def read_with_session(name: str, count: AccountCount) -> None:
     """Read ``count`` of the session's account with every session's row, under ``name``
     (:func:`count_read_with_session`). Registered when the application is made."""
     _COUNTS_READ_WITH_SESSION[name] = count
+
+
+# The statement that reads a session's row, built once for the counts registered when it was
+# first needed: building it per request cost more than running it.
+_row_statements: dict[tuple[str, ...], Select[Any]] = {}
+
+
+def _row_statement() -> tuple[tuple[str, ...], Select[Any]]:
+    names = tuple(_COUNTS_READ_WITH_SESSION)
+    statement = _row_statements.get(names)
+    if statement is None:
+        statement = (
+            select(
+                TABLE.c.created_at,
+                TABLE.c.last_seen_at,
+                TABLE.c.data,
+                User,
+                *(_COUNTS_READ_WITH_SESSION[name](_ACCOUNT_ID) for name in names),
+            )
+            .outerjoin(User, User.id == TABLE.c.user_id)
+            .where(TABLE.c.token_hash == bindparam("token_hash"))
+        )
+        _row_statements[names] = statement
+    return names, statement
 
 
 def count_read_with_session(name: str) -> int | None:
@@ -235,18 +261,8 @@ class ServerSessionInterface(SessionInterface):
         # Read on the request's own connection, which its view then goes on using: one
         # connection and one transaction a request instead of two. Nothing has happened in
         # that transaction yet, so committing an expired session's removal commits only that.
-        counts = list(_COUNTS_READ_WITH_SESSION.items())
-        row = db.session.execute(
-            select(
-                TABLE.c.created_at,
-                TABLE.c.last_seen_at,
-                TABLE.c.data,
-                User,
-                *(count(_ACCOUNT_ID) for _, count in counts),
-            )
-            .outerjoin(User, User.id == TABLE.c.user_id)
-            .where(TABLE.c.token_hash == hash_token(token))
-        ).first()
+        names, statement = _row_statement()
+        row = db.session.execute(statement, {"token_hash": hash_token(token)}).first()
         if row is None:
             return None
         created_at = row.created_at
@@ -260,9 +276,7 @@ class ServerSessionInterface(SessionInterface):
         session.account = row.User
         if row.User is not None:
             read = cast("tuple[int, ...]", tuple(row)[4:])
-            session.counts = {
-                name: int(value) for (name, _), value in zip(counts, read, strict=True)
-            }
+            session.counts = {name: int(value) for name, value in zip(names, read, strict=True)}
         return session
 
     def _open_anonymous(self, app: Flask, cookie: str | None) -> ServerSession:

@@ -7,13 +7,13 @@ services' loaders), and writes only partner-side rows: nothing here changes the 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.db import db
@@ -25,10 +25,11 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.rules import Contact, ContactNotAllowed, check_contact, refused_on
 from partnercontact.partner_side.scheduling.plan import FOLLOW_UP, cancel_open_sessions
 from partnercontact.partner_side.service import (
+    actor_parameters,
     audit,
     clinic_of,
+    held_by_actor,
     held_case_for,
-    held_cases,
     not_on_case,
     reference_of,
 )
@@ -122,25 +123,30 @@ def closing_open(partner_case: PartnerCase) -> bool:
     )
 
 
-def open_tasks(actor: User) -> list[OpenTask]:
-    """Everything the relay has left for ``actor`` to do, across the cases ``actor`` holds."""
-    held = aliased(PartnerCase, held_cases(actor).subquery())
-    handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == held.id)
+@functools.cache
+def _open_tasks_statement() -> Select[PartnerCase, str | None, date | None]:
+    handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == PartnerCase.id)
     # Every case held, with each event not yet handled (none: one row without an event), in
     # one statement: the events are relay tasks, the cases tell which closings wait.
-    rows = db.session.execute(
-        select(held, RelayEvent.kind, RelayEvent.occurred_on)
+    return (
+        select(PartnerCase, RelayEvent.kind, RelayEvent.occurred_on)
+        .where(held_by_actor())
         .outerjoin(
             RelayEvent,
-            (RelayEvent.episode_id == held.episode_id)
+            (RelayEvent.episode_id == PartnerCase.episode_id)
             & RelayEvent.id.not_in(handled.scalar_subquery()),
         )
-        .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at, held.id)
-    ).all()
+        .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at, PartnerCase.id)
+    )
+
+
+def open_tasks(actor: User) -> list[OpenTask]:
+    """Everything the relay has left for ``actor`` to do, across the cases ``actor`` holds."""
+    rows = db.session.execute(_open_tasks_statement(), actor_parameters(actor)).all()
     tasks = [
         OpenTask(partner_case.id, reference_of(partner_case), "relay", kind, day)
         for partner_case, kind, day in rows
-        if kind is not None
+        if kind is not None and day is not None
     ]
     cases = {partner_case.id: partner_case for partner_case, _, _ in rows}
     for partner_case in cases.values():

@@ -10,12 +10,13 @@ for her. Reads and changes are audited with no personal content. Functions flush
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from partnercontact.audit.service import record_event
@@ -66,20 +67,49 @@ def audit(action: AuditAction, actor: User, partner_case: PartnerCase | uuid.UUI
     )
 
 
+def _visible_condition(clinic_id: Any, actor_id: Any) -> ColumnElement[bool]:
+    # Only their own clinic's cases, and of those only the ones they hold or that nobody
+    # holds yet.
+    return and_(
+        PartnerCase.clinic_id == clinic_id,
+        or_(PartnerCase.treater_id == actor_id, PartnerCase.treater_id.is_(None)),
+    )
+
+
 def _visible_cases(actor: User) -> Select[PartnerCase]:
-    # Deny by default: only partner-contact treaters see partner cases at all, and only their
-    # own clinic's, and of those only the ones they hold or that nobody holds yet.
+    # Deny by default: only partner-contact treaters see partner cases at all.
     if not can(actor, Permission.PARTNER_CASES_WORK):
         return select(PartnerCase).where(PartnerCase.id.is_(None))
-    return select(PartnerCase).where(
-        PartnerCase.clinic_id == actor.clinic_id,
-        or_(PartnerCase.treater_id == actor.id, PartnerCase.treater_id.is_(None)),
-    )
+    return select(PartnerCase).where(_visible_condition(actor.clinic_id, actor.id))
 
 
 def held_cases(actor: User) -> Select[PartnerCase]:
     """The cases ``actor`` holds, within what :func:`_visible_cases` lets them see."""
     return _visible_cases(actor).where(PartnerCase.treater_id == actor.id)
+
+
+# The same scopes for statements built once and run for every actor (the pages every treater
+# opens many times a day, where building a statement cost more than running it): conditions
+# on the parameters of :func:`actor_parameters`.
+@functools.cache
+def visible_to_actor() -> ColumnElement[bool]:
+    """:func:`_visible_cases` as a condition on :func:`actor_parameters`."""
+    return _visible_condition(bindparam("actor_clinic_id"), bindparam("actor_id"))
+
+
+@functools.cache
+def held_by_actor() -> ColumnElement[bool]:
+    """:func:`held_cases` as a condition on :func:`actor_parameters`."""
+    return and_(visible_to_actor(), PartnerCase.treater_id == bindparam("actor_id"))
+
+
+def actor_parameters(actor: User) -> dict[str, Any]:
+    """The parameters of :func:`visible_to_actor` and :func:`held_by_actor` for ``actor``.
+    Deny by default: for anyone who may not work on partner cases they are NULL, which no
+    case's clinic equals, so the statement finds nothing."""
+    if not can(actor, Permission.PARTNER_CASES_WORK):
+        return {"actor_clinic_id": None, "actor_id": None}
+    return {"actor_clinic_id": actor.clinic_id, "actor_id": actor.id}
 
 
 def count_on_held_cases(
@@ -149,6 +179,16 @@ def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
     )
 
 
+@functools.cache
+def _notes_with_keys() -> Select[PartnerHandover, DataKey]:
+    return (
+        select(PartnerHandover, DataKey)
+        .outerjoin(DataKey, DataKey.id == PartnerHandover.data_key_id)
+        .where(PartnerHandover.episode_id.in_(bindparam("episodes", expanding=True)))
+        .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
+    )
+
+
 def _latest_notes(cases: list[PartnerCase]) -> dict[uuid.UUID, PartnerHandover]:
     """:func:`latest_note` of many cases in one query, by episode."""
     episodes = [partner_case.episode_id for partner_case in cases]
@@ -156,15 +196,18 @@ def _latest_notes(cases: list[PartnerCase]) -> dict[uuid.UUID, PartnerHandover]:
     if not episodes:
         return newest
     # With the data keys that unseal them, in the same statement.
-    for note, data_key in db.session.execute(
-        select(PartnerHandover, DataKey)
-        .outerjoin(DataKey, DataKey.id == PartnerHandover.data_key_id)
-        .where(PartnerHandover.episode_id.in_(episodes))
-        .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
-    ):
+    for note, data_key in db.session.execute(_notes_with_keys(), {"episodes": episodes}):
         if newest.setdefault(note.episode_id, note) is note:
             keep_data_keys([data_key])
     return newest
+
+
+@functools.cache
+def _named_for_statement() -> Select[uuid.UUID]:
+    return select(ProtectedAccess.partner_case_id).where(
+        ProtectedAccess.partner_case_id.in_(bindparam("case_ids", expanding=True)),
+        ProtectedAccess.user_id == bindparam("user_id"),
+    )
 
 
 def _named_for(actor: User, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -172,13 +215,13 @@ def _named_for(actor: User, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     if not case_ids:
         return set()
     return set(
-        db.session.scalars(
-            select(ProtectedAccess.partner_case_id).where(
-                ProtectedAccess.partner_case_id.in_(case_ids),
-                ProtectedAccess.user_id == actor.id,
-            )
-        )
+        db.session.scalars(_named_for_statement(), {"case_ids": case_ids, "user_id": actor.id})
     )
+
+
+@functools.cache
+def _inbox_cases() -> Select[PartnerCase]:
+    return select(PartnerCase).where(visible_to_actor()).order_by(PartnerCase.created_at.desc())
 
 
 def inbox(actor: User) -> list[InboxItem]:
@@ -186,7 +229,7 @@ def inbox(actor: User) -> list[InboxItem]:
 
     A protected partner is listed without her name unless ``actor`` is named for her.
     """
-    cases = list(db.session.scalars(_visible_cases(actor).order_by(PartnerCase.created_at.desc())))
+    cases = list(db.session.scalars(_inbox_cases(), actor_parameters(actor)))
     # A fixed number of queries however many cases: their newest notes with the data keys
     # that unseal the names, and the protected partners the actor is named for.
     notes = _latest_notes(cases)

@@ -5,11 +5,12 @@ module's own count means (the same conditions, defined there)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from partnercontact.auth.models import User
@@ -20,7 +21,7 @@ from partnercontact.partner_side.portal_messages import unread_from_her
 from partnercontact.partner_side.portal_messages_models import PortalMessage
 from partnercontact.partner_side.portal_tasks import still_open
 from partnercontact.partner_side.portal_tasks_models import PortalTask
-from partnercontact.partner_side.service import held_cases, reference_of_id
+from partnercontact.partner_side.service import actor_parameters, held_by_actor, reference_of_id
 
 
 @dataclass(frozen=True)
@@ -41,22 +42,31 @@ class Waiting:
     open_urgent_tasks: int
 
 
-def waiting_for(actor: User) -> Waiting:
-    """The counts of what waits for ``actor`` on the cases ``actor`` holds."""
-    held = held_cases(actor).with_only_columns(PartnerCase.id).subquery()
-
+@functools.cache
+def _waiting_statement() -> Select[uuid.UUID, int, int, int]:
     def counted(
         case_id: InstrumentedAttribute[uuid.UUID], condition: ColumnElement[bool]
     ) -> ScalarSelect[int]:
-        return select(func.count()).where(case_id == held.c.id, condition).scalar_subquery()
+        return select(func.count()).where(case_id == PartnerCase.id, condition).scalar_subquery()
 
-    statement = select(
-        held.c.id,
-        counted(PortalMessage.partner_case_id, unread_from_her()),
-        counted(PortalTask.partner_case_id, still_open()),
-        counted(UrgentTask.partner_case_id, open_for_partner_treater()),
-    ).order_by(held.c.id)
-    rows = cast("list[tuple[uuid.UUID, int, int, int]]", db.session.execute(statement).all())
+    return (
+        select(
+            PartnerCase.id,
+            counted(PortalMessage.partner_case_id, unread_from_her()),
+            counted(PortalTask.partner_case_id, still_open()),
+            counted(UrgentTask.partner_case_id, open_for_partner_treater()),
+        )
+        .where(held_by_actor())
+        .order_by(PartnerCase.id)
+    )
+
+
+def waiting_for(actor: User) -> Waiting:
+    """The counts of what waits for ``actor`` on the cases ``actor`` holds."""
+    rows = cast(
+        "list[tuple[uuid.UUID, int, int, int]]",
+        db.session.execute(_waiting_statement(), actor_parameters(actor)).all(),
+    )
     return Waiting(
         unread_from_her=[CaseCount(case_id, unread) for case_id, unread, _, _ in rows if unread],
         open_portal_tasks=[CaseCount(case_id, tasks) for case_id, _, tasks, _ in rows if tasks],

@@ -130,7 +130,9 @@ def waiting_threat_warnings(user: Any) -> int:
 
 
 def _inject() -> dict[str, object]:
-    user = current_user
+    # The user itself, not the proxy: every permission asked of it below would otherwise
+    # look the request's user up again.
+    user = current_user._get_current_object()
     return {
         "clinic_time": clinic_time,
         "nav_items": [_counted(item, user) for item in nav_for(user)]

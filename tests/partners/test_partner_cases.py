@@ -6,8 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from partnercontact.audit.models import AuditEvent
+from partnercontact.auth.service import change_role
+from partnercontact.client_side.cases.ending import end_episode, start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.errors import Conflict
+from partnercontact.partner_side.relay_inbox import open_tasks
 from partnercontact.partner_side.service import (
     PartnerCaseNotFound,
     inbox,
@@ -17,6 +21,7 @@ from partnercontact.partner_side.service import (
     partner_details,
     pick_up,
 )
+from partnercontact.partner_side.waiting import Waiting, waiting_for
 from tests.factories import Factory
 from tests.helpers import log_in, sql_statements, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
@@ -54,6 +59,29 @@ def test_no_other_role_loads_a_partner_case(factory: Factory, handed_over, role)
     with pytest.raises(PartnerCaseNotFound):
         partner_case_for(actor.user, handed_over.case.id)
     assert inbox(actor.user) == []
+
+
+def test_a_holder_moved_to_another_role_loads_nothing_of_the_cases_still_held(
+    factory: Factory, handed_over: HandedOver, clock
+) -> None:
+    holder = handed_over.partner_treater.user
+    pick_up(holder, handed_over.case.id)
+    client_id = db.session.get(TreatmentEpisode, handed_over.case.episode_id).client_id
+    today = clock.now().date()
+    start_treatment(handed_over.client_treater.user, client_id, started_on=today)
+    end_episode(handed_over.client_treater.user, client_id, ended_on=today, outcome="dropped_out")
+    db.session.commit()
+    assert [item.case_id for item in inbox(holder)] == [handed_over.case.id]
+    assert {task.task for task in open_tasks(holder)} == {"relay", "closing"}
+    assert waiting_for(holder).open_urgent_tasks == 0
+
+    change_role(factory.admin().user, holder, "manager")
+    db.session.commit()
+    # The case still names her as its treater; the role no longer opens it.
+    assert handed_over.case.treater_id == holder.id
+    assert inbox(holder) == []
+    assert open_tasks(holder) == []
+    assert waiting_for(holder) == Waiting([], [], 0)
 
 
 def test_reading_her_details_is_audited_without_content(handed_over: HandedOver) -> None:

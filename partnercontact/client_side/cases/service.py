@@ -7,10 +7,11 @@ flush, never commit, and write their audit entry in the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from partnercontact.audit.service import record_event
@@ -113,21 +114,39 @@ def _visible_clients(actor: User) -> Select[Client]:
     return select(Client).where(Client.clinic_id == actor.clinic_id, Client.treater_id == actor.id)
 
 
+@functools.cache
+def _clients_with_keys() -> Select[Client, DataKey]:
+    # Built once: it is every client treater's landing page, and building it cost more than
+    # running it.
+    return (
+        select(Client, DataKey)
+        .where(
+            Client.clinic_id == bindparam("clinic_id"),
+            Client.treater_id == bindparam("treater_id"),
+        )
+        .outerjoin(DataKey, DataKey.id == Client.data_key_id)
+        .options(joinedload(Client.episodes))
+        .order_by(Client.created_at.desc(), Client.id)
+    )
+
+
 def clients_of(actor: User) -> list[Client]:
     """The clients ``actor`` treats, newest first, with their episodes and the data keys of
     their names loaded in a fixed number of queries however many there are. Opening the list
     is audited as one read."""
-    # One statement: each client with its episodes and the data key of its name.
-    rows = [
-        (cast(Client, client), cast("DataKey | None", data_key))
-        for client, data_key in db.session.execute(
-            _visible_clients(actor)
-            .add_columns(DataKey)
-            .outerjoin(DataKey, DataKey.id == Client.data_key_id)
-            .options(joinedload(Client.episodes))
-            .order_by(Client.created_at.desc(), Client.id)
-        ).unique()
-    ]
+    # One statement: each client with its episodes and the data key of its name. Only the
+    # treater's own (as _visible_clients): nobody else loads a client's record here.
+    rows = (
+        [
+            (client, cast("DataKey | None", data_key))
+            for client, data_key in db.session.execute(
+                _clients_with_keys(),
+                {"clinic_id": actor.clinic_id, "treater_id": actor.id},
+            ).unique()
+        ]
+        if can(actor, Permission.CLIENT_SIDE_VIEW)
+        else []
+    )
     clients = [client for client, _ in rows]
     keep_data_keys(data_key for _, data_key in rows)
     record_event(
