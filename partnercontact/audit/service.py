@@ -188,9 +188,10 @@ def _append(session: Session | scoped_session[Any], events: list[tuple[AuditEven
         event.mac = compute_mac(key, fields, prev_mac)
         rows.append({column: getattr(event, column) for column in _COLUMNS})
         prev_seq, prev_mac = event.seq, event.mac
-    # A plain insert of the rows, not the unit of work: the rows are final, nothing reads
-    # them back in this transaction, and the chain's lock is held while it runs.
-    session.execute(_INSERT, rows)
+    # A plain insert of the rows on the transaction's connection, not the unit of work: the
+    # rows are final, nothing reads them back in this transaction, and the chain's lock is
+    # held while it runs. One row (the usual page) as one statement, not as a batch of one.
+    session.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 _COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
