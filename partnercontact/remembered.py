@@ -14,7 +14,7 @@ rows and plain values: sealed fields are unsealed when read, as always.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -69,10 +69,12 @@ def remembered(key: Hashable, load: Callable[[], T]) -> T:
     return answer
 
 
-def remembered_rows(key: Hashable, statement: Callable[[], Select[T]]) -> list[T]:
-    """The rows of ``statement()``, read as :func:`remembered` reads; each caller gets a list
-    of its own."""
-    return list(remembered(key, lambda: tuple(db.session.scalars(statement()))))
+def remembered_rows(
+    key: Hashable, statement: Callable[[], Select[T]], parameters: Mapping[str, Any] | None = None
+) -> list[T]:
+    """The rows of ``statement()`` run with ``parameters``, read as :func:`remembered` reads;
+    each caller gets a list of its own."""
+    return list(remembered(key, lambda: tuple(db.session.scalars(statement(), parameters))))
 
 
 def _forget(session: Session, *_: Any) -> None:

@@ -23,12 +23,13 @@ Nothing here is reachable from the client side.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -535,13 +536,15 @@ def update_child(
 
 def children_of(actor: User, partner_case: PartnerCase) -> list[Child]:
     """The case's children in the order they were first recorded."""
-    return remembered_rows(
-        ("children", partner_case.id),
-        lambda: (
-            select(Child)
-            .where(Child.partner_case_id == partner_case.id)
-            .order_by(Child.recorded_at, Child.id)
-        ),
+    return remembered_rows(("children", partner_case.id), _children, {"case_id": partner_case.id})
+
+
+@functools.cache
+def _children() -> Select[Child]:
+    return (
+        select(Child)
+        .where(Child.partner_case_id == bindparam("case_id"))
+        .order_by(Child.recorded_at, Child.id)
     )
 
 

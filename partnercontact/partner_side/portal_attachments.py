@@ -18,6 +18,7 @@ Every write and every opening is audited with no content. Functions flush, never
 
 from __future__ import annotations
 
+import functools
 import io
 import uuid
 import warnings
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Select, bindparam, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -300,15 +301,19 @@ def _entries(rows: list[PortalAttachment]) -> dict[uuid.UUID, list[AttachmentEnt
 
 def _listed(partner_case_id: uuid.UUID, *, hers: bool) -> list[PortalAttachment]:
     # Metadata only: the sealed file is deferred, never loaded for a list.
+    return list(db.session.scalars(_listing(hers), {"case_id": partner_case_id}))
+
+
+@functools.cache
+def _listing(hers: bool) -> Select[PortalAttachment]:
+    # Built once for each side: her thread and the case page list them on every view.
     query = (
         select(PortalAttachment)
         .join(PortalMessage, PortalMessage.id == PortalAttachment.message_id)
-        .where(PortalAttachment.partner_case_id == partner_case_id)
+        .where(PortalAttachment.partner_case_id == bindparam("case_id"))
         .order_by(PortalAttachment.added_at, PortalAttachment.id)
     )
-    if hers:
-        query = query.where(PortalMessage.cleared_at.is_(None))
-    return list(db.session.scalars(query))
+    return query.where(PortalMessage.cleared_at.is_(None)) if hers else query
 
 
 def attachments_for_her(identity: PortalIdentity) -> dict[uuid.UUID, list[AttachmentEntry]]:

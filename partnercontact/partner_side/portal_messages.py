@@ -23,11 +23,12 @@ the case, hers name the case and no actor (she has no account). Functions flush,
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, CursorResult, and_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, bindparam, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -201,6 +202,17 @@ def write_to_her(actor: User, case_id: uuid.UUID, body: str | None) -> PortalMes
     return message
 
 
+@functools.cache
+def _thread_with_authors() -> Select[PortalMessage, str]:
+    # Built once: the case page runs it on every view.
+    return (
+        select(PortalMessage, User.display_name)
+        .outerjoin(User, User.id == PortalMessage.author_id)
+        .where(PortalMessage.partner_case_id == bindparam("case_id"))
+        .order_by(PortalMessage.sent_at, PortalMessage.id)
+    )
+
+
 def thread_for_treater(actor: User, case_id: uuid.UUID) -> list[ThreadEntry]:
     """Every message of the case, oldest first, with both sides' read marks and what she
     cleared; her messages are marked read by this view."""
@@ -208,12 +220,7 @@ def thread_for_treater(actor: User, case_id: uuid.UUID) -> list[ThreadEntry]:
     now = current_runtime().clock.now()
     # The messages and their authors' names in one statement; hers still unread among them
     # are then marked read in one conditional UPDATE.
-    rows = db.session.execute(
-        select(PortalMessage, User.display_name)
-        .outerjoin(User, User.id == PortalMessage.author_id)
-        .where(PortalMessage.partner_case_id == partner_case.id)
-        .order_by(PortalMessage.sent_at, PortalMessage.id)
-    ).all()
+    rows = db.session.execute(_thread_with_authors(), {"case_id": partner_case.id}).all()
     messages = [message for message, _ in rows]
     authors = {message.author_id: name for message, name in rows if message.author_id is not None}
     newly_read = _mark_read(

@@ -17,11 +17,21 @@ treater only, and of a protected partner only to staff named for her, as her mes
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CursorResult,
+    Select,
+    bindparam,
+    or_,
+    select,
+    update,
+)
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -127,25 +137,32 @@ def open_task(
     return task
 
 
-def open_tasks_of_case(actor: User, case_id: uuid.UUID) -> list[TaskEntry]:
-    """The open tasks of a case ``actor`` holds, urgent first, then oldest first."""
-    partner_case = held_case_for(actor, case_id, audited=False)
-    # Each task with the session it is about and the urgent task it opened, in one statement.
-    rows = db.session.execute(
+@functools.cache
+def _open_tasks_of_case() -> Select[PortalTask, datetime | None, uuid.UUID | None]:
+    # Built once: the case page runs it on every view.
+    case_id: BindParameter[uuid.UUID] = bindparam("case_id")
+    return (
         select(PortalTask, ContactSession.starts_at, UrgentTask.id)
         .outerjoin(
             ContactSession,
             (ContactSession.id == PortalTask.subject_id)
-            & (ContactSession.partner_case_id == partner_case.id),
+            & (ContactSession.partner_case_id == case_id),
         )
         .outerjoin(
             UrgentTask,
             (UrgentTask.portal_task_id == PortalTask.id)
             & (UrgentTask.for_role == URGENT_FOR_PARTNER_TREATER),
         )
-        .where(PortalTask.partner_case_id == partner_case.id, PortalTask.handled_at.is_(None))
+        .where(PortalTask.partner_case_id == case_id, PortalTask.handled_at.is_(None))
         .order_by(PortalTask.urgent.desc(), PortalTask.opened_at, PortalTask.id)
-    ).all()
+    )
+
+
+def open_tasks_of_case(actor: User, case_id: uuid.UUID) -> list[TaskEntry]:
+    """The open tasks of a case ``actor`` holds, urgent first, then oldest first."""
+    partner_case = held_case_for(actor, case_id, audited=False)
+    # Each task with the session it is about and the urgent task it opened, in one statement.
+    rows = db.session.execute(_open_tasks_of_case(), {"case_id": partner_case.id}).all()
     tasks = [task for task, _, _ in rows]
     starts: dict[uuid.UUID, datetime | None] = {task.id: starts_at for task, starts_at, _ in rows}
     urgent: dict[uuid.UUID, uuid.UUID | None] = {task.id: urgent_id for task, _, urgent_id in rows}

@@ -30,12 +30,13 @@ concerns, and leaves a ``partner.send_refused`` audit entry (never content).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -85,19 +86,37 @@ def check_send_channel(channel: str) -> None:
 R = TypeVar("R", bound=_PartnerRecord)
 
 
-def _newest_first(model: type[R], partner_case: PartnerCase) -> Select[R]:
-    # Ties on the instant (one transaction, one clock reading) broken the same way everywhere.
-    return (
-        select(model)
-        .where(model.partner_case_id == partner_case.id)
-        .order_by(model.recorded_at.desc(), model.id)
-    )
+# Built once a model: a case page reads several kinds of record, each on every view.
+_NEWEST_FIRST: dict[type[Any], Select[Any]] = {}
+_NEWEST_ONE: dict[type[Any], Select[Any]] = {}
+
+
+def _newest_first(model: type[R]) -> Select[R]:
+    statement = _NEWEST_FIRST.get(model)
+    if statement is None:
+        # Ties on the instant (one transaction, one clock reading) broken the same way
+        # everywhere.
+        statement = _NEWEST_FIRST[model] = (
+            select(model)
+            .where(model.partner_case_id == bindparam("case_id"))
+            .order_by(model.recorded_at.desc(), model.id)
+        )
+    return statement
+
+
+def _newest_one(model: type[R]) -> Select[R]:
+    statement = _NEWEST_ONE.get(model)
+    if statement is None:
+        statement = _NEWEST_ONE[model] = _newest_first(model).limit(1)
+    return statement
 
 
 def records_newest_first(model: type[R], partner_case: PartnerCase) -> list[R]:
     """Every record of ``model`` on the case, newest first (a page's history)."""
     return remembered_rows(
-        ("newest_first", model, partner_case.id), lambda: _newest_first(model, partner_case)
+        ("newest_first", model, partner_case.id),
+        lambda: _newest_first(model),
+        {"case_id": partner_case.id},
     )
 
 
@@ -107,7 +126,7 @@ def newest(model: type[R], partner_case: PartnerCase) -> R | None:
     if is_remembering():
         records = records_newest_first(model, partner_case)
         return records[0] if records else None
-    return db.session.scalar(_newest_first(model, partner_case).limit(1))
+    return db.session.scalar(_newest_one(model), {"case_id": partner_case.id})
 
 
 def current_suitability(partner_case: PartnerCase) -> SuitabilityDecision | None:
@@ -146,12 +165,17 @@ def latest_plan(partner_case: PartnerCase) -> SafeContactPlan | None:
     """The plan that counts: the highest version."""
     return remembered(
         ("latest_plan", partner_case.id),
-        lambda: db.session.scalar(
-            select(SafeContactPlan)
-            .where(SafeContactPlan.partner_case_id == partner_case.id)
-            .order_by(SafeContactPlan.version.desc())
-            .limit(1)
-        ),
+        lambda: db.session.scalar(_latest_plan(), {"case_id": partner_case.id}),
+    )
+
+
+@functools.cache
+def _latest_plan() -> Select[SafeContactPlan]:
+    return (
+        select(SafeContactPlan)
+        .where(SafeContactPlan.partner_case_id == bindparam("case_id"))
+        .order_by(SafeContactPlan.version.desc())
+        .limit(1)
     )
 
 
@@ -181,13 +205,15 @@ def _handed_over_under(partner_case: PartnerCase) -> ConsentTerms | None:
 
 def attempts_of(partner_case: PartnerCase) -> list[ContactAttempt]:
     """Every attempt, newest first by when it happened."""
-    return remembered_rows(
-        ("attempts", partner_case.id),
-        lambda: (
-            select(ContactAttempt)
-            .where(ContactAttempt.partner_case_id == partner_case.id)
-            .order_by(ContactAttempt.attempted_at.desc(), ContactAttempt.recorded_at.desc())
-        ),
+    return remembered_rows(("attempts", partner_case.id), _attempts, {"case_id": partner_case.id})
+
+
+@functools.cache
+def _attempts() -> Select[ContactAttempt]:
+    return (
+        select(ContactAttempt)
+        .where(ContactAttempt.partner_case_id == bindparam("case_id"))
+        .order_by(ContactAttempt.attempted_at.desc(), ContactAttempt.recorded_at.desc())
     )
 
 

@@ -258,11 +258,16 @@ def inbox(actor: User) -> list[InboxItem]:
     return items
 
 
+@functools.cache
+def _visible_case() -> Select[PartnerCase]:
+    return select(PartnerCase).where(visible_to_actor(), PartnerCase.id == bindparam("case_id"))
+
+
 def partner_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> PartnerCase:
     """One partner case ``actor`` may work on, or :class:`PartnerCaseNotFound`."""
     partner_case = remembered(
         ("visible_case", actor.id, case_id),
-        lambda: db.session.scalar(_visible_cases(actor).where(PartnerCase.id == case_id)),
+        lambda: db.session.scalar(_visible_case(), {**actor_parameters(actor), "case_id": case_id}),
     )
     if partner_case is None:
         raise PartnerCaseNotFound(_l("There is no such partner case among yours."), field="case")

@@ -13,11 +13,12 @@ the session. A move or a cancellation cancels the reminder not yet sent.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -93,11 +94,29 @@ def _not_final(session: ContactSession) -> None:
         raise Conflict(_l("This session is already recorded."), field="session")
 
 
+# Built once: the case page runs them on every view.
+@functools.cache
+def _sessions_of_case() -> Select[ContactSession]:
+    return select(ContactSession).where(ContactSession.partner_case_id == bindparam("case_id"))
+
+
+@functools.cache
+def _pending_reminders() -> Select[uuid.UUID | None, datetime, datetime | None]:
+    return (
+        select(ScheduledTask.subject_id, func.min(ScheduledTask.due_at), ContactSession.starts_at)
+        .join(ContactSession, ContactSession.id == ScheduledTask.subject_id)
+        .where(
+            ScheduledTask.partner_case_id == bindparam("case_id"),
+            ScheduledTask.kind.in_(_REMINDER_KINDS),
+            ScheduledTask.state == "pending",
+        )
+        .group_by(ScheduledTask.subject_id, ContactSession.starts_at)
+    )
+
+
 def sessions_of(actor: User, partner_case: PartnerCase) -> list[ContactSession]:
     """The case's sessions: booked ones by time, then those to book by target day."""
-    rows = db.session.scalars(
-        select(ContactSession).where(ContactSession.partner_case_id == partner_case.id)
-    ).all()
+    rows = db.session.scalars(_sessions_of_case(), {"case_id": partner_case.id}).all()
     audit(AuditAction.CONTACT_SESSIONS_VIEWED, actor, partner_case)
     zone = clinic_zone(clinic_of(partner_case))
     return sorted(rows, key=lambda session: _when(session, zone))
@@ -312,16 +331,7 @@ def pending_reminder_times(partner_case: PartnerCase) -> dict[uuid.UUID, datetim
     has passed). ``None`` for a session whose reminder waits but whose plan leaves no safe
     moment before it: the worker will not send that one. Sessions with none waiting are absent.
     """
-    rows = db.session.execute(
-        select(ScheduledTask.subject_id, func.min(ScheduledTask.due_at), ContactSession.starts_at)
-        .join(ContactSession, ContactSession.id == ScheduledTask.subject_id)
-        .where(
-            ScheduledTask.partner_case_id == partner_case.id,
-            ScheduledTask.kind.in_(_REMINDER_KINDS),
-            ScheduledTask.state == "pending",
-        )
-        .group_by(ScheduledTask.subject_id, ContactSession.starts_at)
-    ).all()
+    rows = db.session.execute(_pending_reminders(), {"case_id": partner_case.id}).all()
     if not rows:
         return {}
     plan = latest_plan(partner_case)
