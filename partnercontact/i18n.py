@@ -8,17 +8,21 @@ Swedish or English depending on who receives it. Catalogues are kept as ``.po`` 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
+from weakref import WeakKeyDictionary
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from flask import g
 from flask_babel import get_translations, lazy_gettext
+from jinja2 import pass_context
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+    from jinja2.runtime import Context
 
 LOCALES = ("sv", "en")
 # Her portal speaks Arabic too (its own pages and the notice of a new message), right to left.
@@ -58,6 +62,31 @@ def install_template_translations(jinja_env: Environment) -> None:
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # Most words of a page are fixed text: each is translated, escaped and formatted once a
+    # catalogue, not at every render. ``_`` finds this through the environment too.
+    installed = cast("Callable[..., str]", jinja_env.globals["gettext"])
+    jinja_env.globals["gettext"] = _remembering_fixed_words(installed)
+
+
+# A catalogue's fixed words as an escaping template shows them, by message id.
+_SHOWN: WeakKeyDictionary[NullTranslations, dict[str, str]] = WeakKeyDictionary()
+
+
+def _remembering_fixed_words(gettext: Callable[..., str]) -> Callable[..., str]:
+    """Jinja's new-style ``gettext``, its answer for words without variables in an escaping
+    template remembered for the request's catalogue."""
+
+    @pass_context
+    def remembering(context: Context, message: str, **variables: Any) -> str:
+        if variables or not context.eval_ctx.autoescape:
+            return gettext(context, message, **variables)
+        shown = _SHOWN.setdefault(_request_translations(), {})
+        words = shown.get(message)
+        if words is None:
+            words = shown[message] = gettext(context, message)
+        return words
+
+    return remembering
 
 
 def _request_translations() -> NullTranslations:
