@@ -155,11 +155,14 @@ class encrypted:  # noqa: N801  (reads as a field declaration)
     __hash__ = object.__hash__
 
     def _place(self, instance: SealedRecord) -> dict[str, Any]:
+        return self._place_in(instance.__table__.name, instance.seal_id)
+
+    def _place_in(self, table: str, row_id: uuid.UUID) -> dict[str, Any]:
         return {
             "keyring": current_runtime().keyring,
-            "table": instance.__table__.name,
+            "table": table,
             "column": self.name,
-            "row_id": instance.seal_id,
+            "row_id": row_id,
         }
 
     @staticmethod
@@ -173,15 +176,25 @@ class encrypted:  # noqa: N801  (reads as a field declaration)
     def __get__(self, instance: SealedRecord | None, owner: type) -> encrypted | str | None:
         if instance is None:
             return self
-        data_key = self._data_key(instance)
+        return self.unseal_column(
+            self._data_key(instance),
+            getattr(instance, self.column_attr),
+            table=instance.__table__.name,
+            seal_id=instance.seal_id,
+        )
+
+    def unseal_column(
+        self, data_key: DataKey, ciphertext: bytes | None, *, table: str, seal_id: uuid.UUID
+    ) -> str | None:
+        """The field's text from its column read without its record (a list that selects
+        the columns it shows), with the checks of reading it on the record."""
         # Checked before looking at the value: after shredding, an empty field and a
         # destroyed one must not be told apart.
         if data_key.is_shredded:
             raise KeyShredded(f"data key {data_key.id} was shredded")
-        ciphertext = getattr(instance, self.column_attr)
         if ciphertext is None:
             return None
-        return unseal(data_key, ciphertext, **self._place(instance))
+        return unseal(data_key, ciphertext, **self._place_in(table, seal_id))
 
     def __set__(self, instance: SealedRecord, value: str | None) -> None:
         if value is None:

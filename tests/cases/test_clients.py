@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from partnercontact.audit.models import AuditEvent
+from partnercontact.client_side.cases.ending import start_treatment
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.identifiers import normalise_personal_id, normalise_phone
@@ -42,6 +43,24 @@ def test_a_client_treater_registers_a_client_with_a_first_episode(
     assert "Kalle Testsson" in text_of(client.get("/client/"))
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"client.registered", "episode.opened", "client.viewed"} <= actions
+
+
+def test_my_clients_page_shows_each_clients_episode_as_it_stands(
+    client, factory: Factory, clock
+) -> None:
+    treater = factory.client_treater()
+    waiting = client_of(treater.user, name="Klient Påhittad Väntar")
+    started = client_of(treater.user, name="Klient Påhittad Började")
+    start_treatment(treater.user, started, started_on=clock.now().date())
+    db.session.commit()
+    log_in(client, treater, clock)
+    rows = text_of(client.get("/client/")).split("<tr>")
+    [waiting_row] = [row for row in rows if "Klient Påhittad Väntar" in row]
+    [started_row] = [row for row in rows if "Klient Påhittad Började" in row]
+    assert "Bedömning" in waiting_row and "I behandling" not in waiting_row
+    assert "I behandling" in started_row and "Bedömning" not in started_row
+    # Each name links to its own client.
+    assert f"/client/{waiting}" in waiting_row and f"/client/{started}" in started_row
 
 
 def test_names_and_numbers_are_not_stored_in_plain_text(client, factory: Factory, clock) -> None:

@@ -11,7 +11,6 @@ from partnercontact.api.client.schemas import ClientIn, ClientOut, ClientSummary
 from partnercontact.api.errors import DENIED, INVALID, NOT_FOUND, answers
 from partnercontact.api.output import Shown, commits
 from partnercontact.client_side.cases import service as cases
-from partnercontact.client_side.cases.models import Client
 from partnercontact.policy import Permission, requires
 from partnercontact.relay.handover import handovers_seen_by_client_side
 
@@ -21,7 +20,7 @@ from partnercontact.relay.handover import handovers_seen_by_client_side
 @commits
 @blp.response(200, ClientSummaryOut(many=True))
 @answers(blp, DENIED)
-def list_clients() -> list[Client]:
+def list_clients() -> list[cases.ListedClient]:
     """The clients you treat, newest first."""
     return cases.clients_of(current_user)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -20,7 +21,7 @@ from partnercontact.client_side.cases.errors import ClientInvalid, ClientNotFoun
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.client_side.cases.status import EpisodeStatus
 from partnercontact.crypto.models import DataKey
-from partnercontact.crypto.service import create_data_key, keep_data_keys
+from partnercontact.crypto.service import create_data_key
 from partnercontact.db import db
 from partnercontact.i18n import _l
 from partnercontact.identifiers import normalise_personal_id, normalise_phone
@@ -28,6 +29,8 @@ from partnercontact.policy import Permission, can
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
+    from sqlalchemy import Column
+
     from partnercontact.auth.models import User
 
 LANGUAGES = ("sv", "en", "other")
@@ -114,41 +117,72 @@ def _visible_clients(actor: User) -> Select[Client]:
     return select(Client).where(Client.clinic_id == actor.clinic_id, Client.treater_id == actor.id)
 
 
+@dataclass(frozen=True)
+class ListedClient:
+    """A client as the list of a treater's clients shows one."""
+
+    id: uuid.UUID
+    name: str | None
+    language: str
+    created_at: datetime
+    # The status of the client's newest episode.
+    episode_status: str | None
+
+
 @functools.cache
-def _clients_with_keys() -> Select[Client, DataKey]:
-    # Built once: it is every client treater's landing page, and building it cost more than
-    # running it.
+def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey, str]:
+    # Built once: it is every client treater's landing page. The columns the list shows,
+    # not whole records: each client's newest episode's status, the data key of its name.
+    newest_status = (
+        select(TreatmentEpisode.status)
+        .where(TreatmentEpisode.client_id == Client.id)
+        .order_by(TreatmentEpisode.opened_on.desc(), TreatmentEpisode.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return (
-        select(Client, DataKey)
+        select(
+            Client.id,
+            Client.language,
+            Client.created_at,
+            Client.seal_id,
+            cast("Column[bytes]", Client.__table__.c.name_ct),
+            DataKey,
+            newest_status.label("episode_status"),
+        )
+        .join(DataKey, DataKey.id == Client.data_key_id)
         .where(
             Client.clinic_id == bindparam("clinic_id"),
             Client.treater_id == bindparam("treater_id"),
         )
-        .outerjoin(DataKey, DataKey.id == Client.data_key_id)
-        .options(joinedload(Client.episodes))
         .order_by(Client.created_at.desc(), Client.id)
     )
 
 
-def clients_of(actor: User) -> list[Client]:
-    """The clients ``actor`` treats, newest first, with their episodes and the data keys of
-    their names loaded in a fixed number of queries however many there are. Opening the list
-    is audited as one read."""
-    # One statement: each client with its episodes and the data key of its name. Only the
-    # treater's own (as _visible_clients): nobody else loads a client's record here.
+def clients_of(actor: User) -> list[ListedClient]:
+    """The clients ``actor`` treats, newest first, each with the status of its newest episode,
+    in one statement however many there are. Opening the list is audited as one read."""
+    # Only the treater's own (as _visible_clients): nobody else loads a client's record here.
     rows = (
-        [
-            (client, cast("DataKey | None", data_key))
-            for client, data_key in db.session.execute(
-                _clients_with_keys(),
-                {"clinic_id": actor.clinic_id, "treater_id": actor.id},
-            ).unique()
-        ]
+        db.session.execute(
+            _client_list(), {"clinic_id": actor.clinic_id, "treater_id": actor.id}
+        ).all()
         if can(actor, Permission.CLIENT_SIDE_VIEW)
         else []
     )
-    clients = [client for client, _ in rows]
-    keep_data_keys(data_key for _, data_key in rows)
+    table = Client.__table__.name
+    clients = [
+        ListedClient(
+            id=row.id,
+            name=Client.name.unseal_column(
+                row.DataKey, row.name_ct, table=table, seal_id=row.seal_id
+            ),
+            language=row.language,
+            created_at=row.created_at,
+            episode_status=row.episode_status,
+        )
+        for row in rows
+    ]
     record_event(
         AuditAction.CLIENT_VIEWED,
         actor_id=actor.id,
