@@ -14,10 +14,10 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, not_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -41,7 +41,7 @@ from partnercontact.remembered import remembered
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
+    from sqlalchemy import Column, Select
 
 
 class PartnerCaseNotFound(NotFound):
@@ -180,75 +180,69 @@ def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
 
 
 @functools.cache
-def _notes_with_keys() -> Select[PartnerHandover, DataKey]:
+def _inbox_rows() -> Select[Any]:
+    # Built once: it is every partner-contact treater's landing page. Each case the actor may
+    # see, with the newest hand-over note's date and, where the actor may read it, the
+    # partner's sealed name and the data key that unseals it: a protected partner's name is
+    # not even read for anyone not named for her.
+    note = aliased(PartnerHandover)
+    newest_note = (
+        select(note.id)
+        .where(note.episode_id == PartnerCase.episode_id)
+        .order_by(note.recorded_at.desc(), note.id)
+        .limit(1)
+        .correlate(PartnerCase)
+        .scalar_subquery()
+    )
+    named = exists().where(
+        ProtectedAccess.partner_case_id == PartnerCase.id,
+        ProtectedAccess.user_id == bindparam("actor_id"),
+    )
+    may_read = or_(not_(PartnerCase.protected_identity), named)
+    name_ct = cast("Column[bytes]", PartnerHandover.__table__.c.name_ct)
     return (
-        select(PartnerHandover, DataKey)
-        .outerjoin(DataKey, DataKey.id == PartnerHandover.data_key_id)
-        .where(PartnerHandover.episode_id.in_(bindparam("episodes", expanding=True)))
-        .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
+        select(
+            PartnerCase.id,
+            PartnerCase.created_at,
+            PartnerCase.treater_id,
+            PartnerCase.answer,
+            PartnerCase.protected_identity,
+            PartnerHandover.handed_over_on,
+            PartnerHandover.seal_id,
+            case((may_read, name_ct), else_=None).label("name_ct"),
+            DataKey,
+        )
+        .select_from(PartnerCase)
+        .where(visible_to_actor())
+        .outerjoin(PartnerHandover, PartnerHandover.id == newest_note)
+        .outerjoin(DataKey, and_(may_read, DataKey.id == PartnerHandover.data_key_id))
+        .order_by(PartnerCase.created_at.desc(), PartnerCase.id)
     )
-
-
-def _latest_notes(cases: list[PartnerCase]) -> dict[uuid.UUID, PartnerHandover]:
-    """:func:`latest_note` of many cases in one query, by episode."""
-    episodes = [partner_case.episode_id for partner_case in cases]
-    newest: dict[uuid.UUID, PartnerHandover] = {}
-    if not episodes:
-        return newest
-    # With the data keys that unseal them, in the same statement.
-    for note, data_key in db.session.execute(_notes_with_keys(), {"episodes": episodes}):
-        if newest.setdefault(note.episode_id, note) is note:
-            keep_data_keys([data_key])
-    return newest
-
-
-@functools.cache
-def _named_for_statement() -> Select[uuid.UUID]:
-    return select(ProtectedAccess.partner_case_id).where(
-        ProtectedAccess.partner_case_id.in_(bindparam("case_ids", expanding=True)),
-        ProtectedAccess.user_id == bindparam("user_id"),
-    )
-
-
-def _named_for(actor: User, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of these protected partners ``actor`` is named for, in one query."""
-    if not case_ids:
-        return set()
-    return set(
-        db.session.scalars(_named_for_statement(), {"case_ids": case_ids, "user_id": actor.id})
-    )
-
-
-@functools.cache
-def _inbox_cases() -> Select[PartnerCase]:
-    return select(PartnerCase).where(visible_to_actor()).order_by(PartnerCase.created_at.desc())
 
 
 def inbox(actor: User) -> list[InboxItem]:
-    """Hand-overs waiting to be picked up and the cases ``actor`` holds, newest first.
+    """Hand-overs waiting to be picked up and the cases ``actor`` holds, newest first, in one
+    statement however many cases.
 
     A protected partner is listed without her name unless ``actor`` is named for her.
     """
-    cases = list(db.session.scalars(_inbox_cases(), actor_parameters(actor)))
-    # A fixed number of queries however many cases: their newest notes with the data keys
-    # that unseal the names, and the protected partners the actor is named for.
-    notes = _latest_notes(cases)
-    named_for = _named_for(actor, [c.id for c in cases if c.protected_identity])
-    items = []
-    for partner_case in cases:
-        note = notes.get(partner_case.episode_id)
-        named = not partner_case.protected_identity or partner_case.id in named_for
-        items.append(
-            InboxItem(
-                case_id=partner_case.id,
-                reference=reference_of(partner_case),
-                handed_over_on=note.handed_over_on if note else partner_case.created_at.date(),
-                held_by_me=partner_case.treater_id == actor.id,
-                answer=partner_case.answer,
-                protected=partner_case.protected_identity,
-                partner_name=note.name if note is not None and named else None,
+    table = PartnerHandover.__table__.name
+    items = [
+        InboxItem(
+            case_id=row.id,
+            reference=reference_of_id(row.id),
+            handed_over_on=row.handed_over_on or row.created_at.date(),
+            held_by_me=row.treater_id == actor.id,
+            answer=row.answer,
+            protected=row.protected_identity,
+            partner_name=PartnerHandover.name.unseal_column(
+                row.DataKey, row.name_ct, table=table, seal_id=row.seal_id
             )
+            if row.DataKey is not None
+            else None,
         )
+        for row in db.session.execute(_inbox_rows(), actor_parameters(actor))
+    ]
     record_event(
         AuditAction.PARTNER_INBOX_VIEWED,
         actor_id=actor.id,
