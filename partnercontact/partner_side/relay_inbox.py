@@ -11,7 +11,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Select, select
 
@@ -31,7 +31,7 @@ from partnercontact.partner_side.service import (
     held_by_actor,
     held_case_for,
     not_on_case,
-    reference_of,
+    reference_of_id,
 )
 from partnercontact.relay.kinds import CLOSING_OUTCOMES, OUTCOMES
 from partnercontact.relay.models import RelayEvent, RelayOutcome
@@ -114,7 +114,18 @@ def relayed_event_for(actor: User, case_id: uuid.UUID, event_id: uuid.UUID) -> R
     return RelayedEvent(event.id, event.kind, event.occurred_on, list(outcomes))
 
 
-def closing_open(partner_case: PartnerCase) -> bool:
+class _Closing(Protocol):
+    """What tells whether a case's closing waits: a case, or the columns of one."""
+
+    @property
+    def closing_since(self) -> date | None: ...
+    @property
+    def closed_on(self) -> date | None: ...
+    @property
+    def own_treatment_since(self) -> date | None: ...
+
+
+def closing_open(partner_case: _Closing) -> bool:
     """Whether the contact is closing and the closing is still to be recorded."""
     return (
         partner_case.closing_since is not None
@@ -124,12 +135,20 @@ def closing_open(partner_case: PartnerCase) -> bool:
 
 
 @functools.cache
-def _open_tasks_statement() -> Select[PartnerCase, str | None, date | None]:
+def _open_tasks_statement() -> Select[uuid.UUID, date | None, date | None, date | None, str, date]:
     handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == PartnerCase.id)
     # Every case held, with each event not yet handled (none: one row without an event), in
-    # one statement: the events are relay tasks, the cases tell which closings wait.
+    # one statement: the events are relay tasks, the cases tell which closings wait. The
+    # columns those need, not whole cases.
     return (
-        select(PartnerCase, RelayEvent.kind, RelayEvent.occurred_on)
+        select(
+            PartnerCase.id,
+            PartnerCase.closing_since,
+            PartnerCase.closed_on,
+            PartnerCase.own_treatment_since,
+            RelayEvent.kind,
+            RelayEvent.occurred_on,
+        )
         .where(held_by_actor())
         .outerjoin(
             RelayEvent,
@@ -144,21 +163,15 @@ def open_tasks(actor: User) -> list[OpenTask]:
     """Everything the relay has left for ``actor`` to do, across the cases ``actor`` holds."""
     rows = db.session.execute(_open_tasks_statement(), actor_parameters(actor)).all()
     tasks = [
-        OpenTask(partner_case.id, reference_of(partner_case), "relay", kind, day)
-        for partner_case, kind, day in rows
-        if kind is not None and day is not None
+        OpenTask(row.id, reference_of_id(row.id), "relay", row.kind, row.occurred_on)
+        for row in rows
+        if row.kind is not None
     ]
-    cases = {partner_case.id: partner_case for partner_case, _, _ in rows}
-    for partner_case in cases.values():
-        if closing_open(partner_case) and partner_case.closing_since is not None:
+    cases = {row.id: row for row in rows}
+    for case_id, row in cases.items():
+        if closing_open(row) and row.closing_since is not None:
             tasks.append(
-                OpenTask(
-                    partner_case.id,
-                    reference_of(partner_case),
-                    "closing",
-                    None,
-                    partner_case.closing_since,
-                )
+                OpenTask(case_id, reference_of_id(case_id), "closing", None, row.closing_since)
             )
     return tasks
 
