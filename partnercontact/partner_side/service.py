@@ -41,7 +41,9 @@ from partnercontact.remembered import remembered
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
-    from sqlalchemy import Column, Select
+    from collections.abc import Iterable
+
+    from sqlalchemy import Column, Row, Select
 
 
 class PartnerCaseNotFound(NotFound):
@@ -180,7 +182,9 @@ def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
 
 
 @functools.cache
-def _inbox_rows() -> Select[Any]:
+def inbox_statement() -> Select[Any]:
+    """The inbox's rows for the actor of :func:`actor_parameters`; :func:`inbox_items` makes
+    them its items. (The home page adds columns of its own: ``waiting``.)"""
     # Built once: it is every partner-contact treater's landing page. Each case the actor may
     # see, with the newest hand-over note's date and, where the actor may read it, the
     # partner's sealed name and the data key that unseals it: a protected partner's name is
@@ -226,6 +230,12 @@ def inbox(actor: User) -> list[InboxItem]:
 
     A protected partner is listed without her name unless ``actor`` is named for her.
     """
+    return inbox_items(actor, db.session.execute(inbox_statement(), actor_parameters(actor)))
+
+
+def inbox_items(actor: User, rows: Iterable[Row[Any]]) -> list[InboxItem]:
+    """The items of the rows of :func:`inbox_statement`, read by ``actor``: opening the inbox
+    is audited as one read."""
     table = PartnerHandover.__table__.name
     items = [
         InboxItem(
@@ -241,7 +251,7 @@ def inbox(actor: User) -> list[InboxItem]:
             if row.DataKey is not None
             else None,
         )
-        for row in db.session.execute(_inbox_rows(), actor_parameters(actor))
+        for row in rows
     ]
     record_event(
         AuditAction.PARTNER_INBOX_VIEWED,

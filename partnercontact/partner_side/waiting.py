@@ -1,16 +1,16 @@
 """What waits for a partner-contact treater on the cases they hold, counted for the home page in
-one statement: her unread messages and open requests in her own channel by case, and the
-urgent tasks. Nothing is unsealed and nothing is marked read; each count means what the owning
-module's own count means (the same conditions, defined there)."""
+the statement that reads its inbox: her unread messages and open requests in her own channel by
+case, and the urgent tasks. Nothing is unsealed and nothing is marked read; each count means
+what the owning module's own count means (the same conditions, defined there)."""
 
 from __future__ import annotations
 
 import functools
 import uuid
 from dataclasses import dataclass
-from typing import cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from partnercontact.auth.models import User
@@ -21,7 +21,13 @@ from partnercontact.partner_side.portal_messages import unread_from_her
 from partnercontact.partner_side.portal_messages_models import PortalMessage
 from partnercontact.partner_side.portal_tasks import still_open
 from partnercontact.partner_side.portal_tasks_models import PortalTask
-from partnercontact.partner_side.service import actor_parameters, held_by_actor, reference_of_id
+from partnercontact.partner_side.service import (
+    InboxItem,
+    actor_parameters,
+    inbox_items,
+    inbox_statement,
+    reference_of_id,
+)
 
 
 @dataclass(frozen=True)
@@ -43,32 +49,34 @@ class Waiting:
 
 
 @functools.cache
-def _waiting_statement() -> Select[uuid.UUID, int, int, int]:
-    def counted(
-        case_id: InstrumentedAttribute[uuid.UUID], condition: ColumnElement[bool]
-    ) -> ScalarSelect[int]:
-        return select(func.count()).where(case_id == PartnerCase.id, condition).scalar_subquery()
+def _inbox_with_waiting() -> Select[Any]:
+    # The inbox's statement with the counts as columns: the home page in one statement. The
+    # counts are read for the cases the actor holds only (0 for the others).
+    held = PartnerCase.treater_id == bindparam("actor_id")
 
-    return (
-        select(
-            PartnerCase.id,
-            counted(PortalMessage.partner_case_id, unread_from_her()),
-            counted(PortalTask.partner_case_id, still_open()),
-            counted(UrgentTask.partner_case_id, open_for_partner_treater()),
-        )
-        .where(held_by_actor())
-        .order_by(PartnerCase.id)
+    def counted(case_id: InstrumentedAttribute[uuid.UUID], condition: ColumnElement[bool]) -> Any:
+        counting = select(func.count()).where(case_id == PartnerCase.id, condition)
+        return case((held, counting.scalar_subquery()), else_=0)
+
+    return inbox_statement().add_columns(
+        counted(PortalMessage.partner_case_id, unread_from_her()).label("unread_from_her"),
+        counted(PortalTask.partner_case_id, still_open()).label("open_portal_tasks"),
+        counted(UrgentTask.partner_case_id, open_for_partner_treater()).label("open_urgent"),
     )
 
 
-def waiting_for(actor: User) -> Waiting:
-    """The counts of what waits for ``actor`` on the cases ``actor`` holds."""
-    rows = cast(
-        "list[tuple[uuid.UUID, int, int, int]]",
-        db.session.execute(_waiting_statement(), actor_parameters(actor)).all(),
+def inbox_and_waiting(actor: User) -> tuple[list[InboxItem], Waiting]:
+    """``actor``'s inbox (:func:`partnercontact.partner_side.service.inbox`) and the counts of
+    what waits for ``actor`` on the cases ``actor`` holds, in one statement."""
+    rows = db.session.execute(_inbox_with_waiting(), actor_parameters(actor)).all()
+    held = sorted((row for row in rows if row.treater_id == actor.id), key=lambda row: row.id)
+    waiting = Waiting(
+        unread_from_her=[
+            CaseCount(row.id, row.unread_from_her) for row in held if row.unread_from_her
+        ],
+        open_portal_tasks=[
+            CaseCount(row.id, row.open_portal_tasks) for row in held if row.open_portal_tasks
+        ],
+        open_urgent_tasks=sum(row.open_urgent for row in held),
     )
-    return Waiting(
-        unread_from_her=[CaseCount(case_id, unread) for case_id, unread, _, _ in rows if unread],
-        open_portal_tasks=[CaseCount(case_id, tasks) for case_id, _, tasks, _ in rows if tasks],
-        open_urgent_tasks=sum(urgent for _, _, _, urgent in rows),
-    )
+    return inbox_items(actor, rows), waiting

@@ -31,10 +31,8 @@ def _labels() -> dict[str, object]:
 @bp.route("/")
 @requires(Permission.PARTNER_SIDE_VIEW)
 def home() -> str:
-    items = partners.inbox(current_user)
-    page = render_template(
-        "partner_side/home.html", items=items, waiting_for_me=waiting.waiting_for(current_user)
-    )
+    items, waiting_for_me = waiting.inbox_and_waiting(current_user)
+    page = render_template("partner_side/home.html", items=items, waiting_for_me=waiting_for_me)
     db.session.commit()  # the audit entry of the read
     return page
 
