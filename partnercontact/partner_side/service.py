@@ -130,16 +130,14 @@ def is_named_for(actor: User, partner_case: PartnerCase) -> bool:
         return True
     return remembered(
         ("named_for", actor.id, partner_case.id),
-        lambda: bool(
-            db.session.scalar(
-                select(
-                    exists().where(
-                        ProtectedAccess.partner_case_id == partner_case.id,
-                        ProtectedAccess.user_id == actor.id,
-                    )
-                )
-            )
-        ),
+        lambda: bool(db.session.scalar(select(_named(partner_case.id, actor.id)))),
+    )
+
+
+def _named(case_id: Any, user_id: Any) -> ColumnElement[bool]:
+    """Whether the user is named for the partner of the case (values or columns)."""
+    return exists().where(
+        ProtectedAccess.partner_case_id == case_id, ProtectedAccess.user_id == user_id
     )
 
 
@@ -198,11 +196,9 @@ def inbox_statement() -> Select[Any]:
         .correlate(PartnerCase)
         .scalar_subquery()
     )
-    named = exists().where(
-        ProtectedAccess.partner_case_id == PartnerCase.id,
-        ProtectedAccess.user_id == bindparam("actor_id"),
+    may_read = or_(
+        not_(PartnerCase.protected_identity), _named(PartnerCase.id, bindparam("actor_id"))
     )
-    may_read = or_(not_(PartnerCase.protected_identity), named)
     name_ct = cast("Column[bytes]", PartnerHandover.__table__.c.name_ct)
     return (
         select(
