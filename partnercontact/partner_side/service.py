@@ -16,8 +16,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, not_, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import InstrumentedAttribute
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -43,7 +54,7 @@ from partnercontact.runtime import current_runtime
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from sqlalchemy import Column, Row, Select
+    from sqlalchemy import Column, FromClause, Row, Select
 
 
 class PartnerCaseNotFound(NotFound):
@@ -180,44 +191,60 @@ def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
 
 
 @functools.cache
-def inbox_statement() -> Select[Any]:
-    """The inbox's rows for the actor of :func:`actor_parameters`; :func:`inbox_items` makes
-    them its items. (The home page adds columns of its own: ``waiting``.)"""
+def inbox_statement(dialect: str) -> Select[Any]:
+    """The inbox's rows for the actor of :func:`actor_parameters`, on the database ``dialect``
+    names; :func:`inbox_items` makes them its items. (The home page adds columns of its own:
+    ``waiting``.)"""
     # Built once: it is every partner-contact treater's landing page. Each case the actor may
     # see, with the newest hand-over note's date and, where the actor may read it, the
     # partner's sealed name and the data key that unseals it: a protected partner's name is
     # not even read for anyone not named for her.
-    note = aliased(PartnerHandover)
-    newest_note = (
-        select(note.id)
-        .where(note.episode_id == PartnerCase.episode_id)
-        .order_by(note.recorded_at.desc(), note.id)
-        .limit(1)
-        .correlate(PartnerCase)
-        .scalar_subquery()
-    )
     may_read = or_(
         not_(PartnerCase.protected_identity), _named(PartnerCase.id, bindparam("actor_id"))
     )
-    name_ct = cast("Column[bytes]", PartnerHandover.__table__.c.name_ct)
-    return (
+    newest_note = (
         select(
+            PartnerHandover.handed_over_on,
+            PartnerHandover.seal_id,
+            PartnerHandover.data_key_id,
+            cast("Column[bytes]", PartnerHandover.__table__.c.name_ct),
+        )
+        .where(PartnerHandover.episode_id == PartnerCase.episode_id)
+        .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
+        .limit(1)
+    )
+    note: FromClause
+    if dialect == "postgresql":
+        # Each case's newest note by the episode's index. Joined on a correlated id instead,
+        # PostgreSQL hashes every note in the database.
+        note = newest_note.lateral("newest_note")
+        joined = select(PartnerCase).outerjoin(note, true())
+    else:
+        # SQLite has no LATERAL; it looks the note's id up case by case anyway.
+        newest_id = newest_note.with_only_columns(PartnerHandover.id).scalar_subquery()
+        note = select(PartnerHandover).subquery("newest_note")
+        joined = select(PartnerCase).outerjoin(note, note.c.id == newest_id)
+    return (
+        joined.with_only_columns(
             PartnerCase.id,
             PartnerCase.created_at,
             PartnerCase.treater_id,
             PartnerCase.answer,
             PartnerCase.protected_identity,
-            PartnerHandover.handed_over_on,
-            PartnerHandover.seal_id,
-            case((may_read, name_ct), else_=None).label("name_ct"),
+            note.c.handed_over_on,
+            note.c.seal_id,
+            case((may_read, note.c.name_ct), else_=None).label("name_ct"),
             DataKey,
         )
-        .select_from(PartnerCase)
         .where(visible_to_actor())
-        .outerjoin(PartnerHandover, PartnerHandover.id == newest_note)
-        .outerjoin(DataKey, and_(may_read, DataKey.id == PartnerHandover.data_key_id))
+        .outerjoin(DataKey, and_(may_read, DataKey.id == note.c.data_key_id))
         .order_by(PartnerCase.created_at.desc(), PartnerCase.id)
     )
+
+
+def inbox_dialect() -> str:
+    """The name of the database the inbox is read from, for :func:`inbox_statement`."""
+    return db.session.get_bind(PartnerCase).dialect.name
 
 
 def inbox(actor: User) -> list[InboxItem]:
@@ -226,7 +253,8 @@ def inbox(actor: User) -> list[InboxItem]:
 
     A protected partner is listed without her name unless ``actor`` is named for her.
     """
-    return inbox_items(actor, db.session.execute(inbox_statement(), actor_parameters(actor)))
+    statement = inbox_statement(inbox_dialect())
+    return inbox_items(actor, db.session.execute(statement, actor_parameters(actor)))
 
 
 def inbox_items(actor: User, rows: Iterable[Row[Any]]) -> list[InboxItem]:

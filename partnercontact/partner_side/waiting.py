@@ -24,6 +24,7 @@ from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.service import (
     InboxItem,
     actor_parameters,
+    inbox_dialect,
     inbox_items,
     inbox_statement,
     reference_of_id,
@@ -49,7 +50,7 @@ class Waiting:
 
 
 @functools.cache
-def _inbox_with_waiting() -> Select[Any]:
+def _inbox_with_waiting(dialect: str) -> Select[Any]:
     # The inbox's statement with the counts as columns: the home page in one statement. The
     # counts are read for the cases the actor holds only (0 for the others).
     held = PartnerCase.treater_id == bindparam("actor_id")
@@ -58,7 +59,7 @@ def _inbox_with_waiting() -> Select[Any]:
         counting = select(func.count()).where(case_id == PartnerCase.id, condition)
         return case((held, counting.scalar_subquery()), else_=0)
 
-    return inbox_statement().add_columns(
+    return inbox_statement(dialect).add_columns(
         counted(PortalMessage.partner_case_id, unread_from_her()).label("unread_from_her"),
         counted(PortalTask.partner_case_id, still_open()).label("open_portal_tasks"),
         counted(UrgentTask.partner_case_id, open_for_partner_treater()).label("open_urgent"),
@@ -68,7 +69,8 @@ def _inbox_with_waiting() -> Select[Any]:
 def inbox_and_waiting(actor: User) -> tuple[list[InboxItem], Waiting]:
     """``actor``'s inbox (:func:`partnercontact.partner_side.service.inbox`) and the counts of
     what waits for ``actor`` on the cases ``actor`` holds, in one statement."""
-    rows = db.session.execute(_inbox_with_waiting(), actor_parameters(actor)).all()
+    statement = _inbox_with_waiting(inbox_dialect())
+    rows = db.session.execute(statement, actor_parameters(actor)).all()
     held = sorted((row for row in rows if row.treater_id == actor.id), key=lambda row: row.id)
     waiting = Waiting(
         unread_from_her=[
