@@ -80,39 +80,22 @@ def audit(action: AuditAction, actor: User, partner_case: PartnerCase | uuid.UUI
     )
 
 
-def _visible_condition(clinic_id: Any, actor_id: Any) -> ColumnElement[bool]:
-    # Only their own clinic's cases, and of those only the ones they hold or that nobody
-    # holds yet.
-    return and_(
-        PartnerCase.clinic_id == clinic_id,
-        or_(PartnerCase.treater_id == actor_id, PartnerCase.treater_id.is_(None)),
-    )
-
-
-def _visible_cases(actor: User) -> Select[PartnerCase]:
-    # Deny by default: only partner-contact treaters see partner cases at all.
-    if not can(actor, Permission.PARTNER_CASES_WORK):
-        return select(PartnerCase).where(PartnerCase.id.is_(None))
-    return select(PartnerCase).where(_visible_condition(actor.clinic_id, actor.id))
-
-
-def held_cases(actor: User) -> Select[PartnerCase]:
-    """The cases ``actor`` holds, within what :func:`_visible_cases` lets them see."""
-    return _visible_cases(actor).where(PartnerCase.treater_id == actor.id)
-
-
-# The same scopes for statements built once and run for every actor (the pages every treater
-# opens many times a day, where building a statement cost more than running it): conditions
-# on the parameters of :func:`actor_parameters`.
+# The wall's scopes of partner cases, built once as conditions on the parameters of
+# :func:`actor_parameters`: the statements every treater runs many times a day are built once
+# on them (building a statement cost more than running it), the others bind them per call.
 @functools.cache
 def visible_to_actor() -> ColumnElement[bool]:
-    """:func:`_visible_cases` as a condition on :func:`actor_parameters`."""
-    return _visible_condition(bindparam("actor_clinic_id"), bindparam("actor_id"))
+    """The cases an actor may see: their own clinic's, and of those only the ones they hold
+    or that nobody holds yet (so that one can pick them up)."""
+    return and_(
+        PartnerCase.clinic_id == bindparam("actor_clinic_id"),
+        or_(PartnerCase.treater_id == bindparam("actor_id"), PartnerCase.treater_id.is_(None)),
+    )
 
 
 @functools.cache
 def held_by_actor() -> ColumnElement[bool]:
-    """:func:`held_cases` as a condition on :func:`actor_parameters`."""
+    """The cases an actor holds, within what :func:`visible_to_actor` lets them see."""
     return and_(visible_to_actor(), PartnerCase.treater_id == bindparam("actor_id"))
 
 
@@ -123,6 +106,15 @@ def actor_parameters(actor: User) -> dict[str, Any]:
     if not can(actor, Permission.PARTNER_CASES_WORK):
         return {"actor_clinic_id": None, "actor_id": None}
     return {"actor_clinic_id": actor.clinic_id, "actor_id": actor.id}
+
+
+def _visible_cases(actor: User) -> Select[PartnerCase]:
+    return select(PartnerCase).where(visible_to_actor()).params(actor_parameters(actor))
+
+
+def held_cases(actor: User) -> Select[PartnerCase]:
+    """The cases ``actor`` holds (:func:`held_by_actor`), as a statement to build on."""
+    return select(PartnerCase).where(held_by_actor()).params(actor_parameters(actor))
 
 
 def count_on_held_cases(
@@ -222,7 +214,7 @@ def inbox_statement(dialect: str) -> Select[Any]:
     else:
         # SQLite has no LATERAL; it looks the note's id up case by case anyway.
         newest_id = newest_note.with_only_columns(PartnerHandover.id).scalar_subquery()
-        note = select(PartnerHandover).subquery("newest_note")
+        note = PartnerHandover.__table__.alias("newest_note")
         joined = select(PartnerCase).outerjoin(note, note.c.id == newest_id)
     return (
         joined.with_only_columns(

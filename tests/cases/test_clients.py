@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from partnercontact.audit.models import AuditEvent
+from partnercontact.auth.service import change_role
 from partnercontact.client_side.cases.ending import start_treatment
+from partnercontact.client_side.cases.errors import ClientNotFound
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
+from partnercontact.client_side.cases.service import client_for, clients_of
 from partnercontact.db import db
 from partnercontact.identifiers import normalise_personal_id, normalise_phone
 from tests.cases_built import client_of
@@ -105,6 +108,21 @@ def test_another_treater_cannot_open_or_list_the_client(app, factory: Factory, c
     location = submit(owner, "/client/new", VALID).headers["Location"]
     assert colleague.get(location).status_code == 404
     assert "Kalle" not in text_of(colleague.get("/client/"))
+
+
+def test_a_treater_moved_to_another_role_loads_nothing_of_her_clients(factory: Factory) -> None:
+    treater = factory.client_treater().user
+    client_id = client_of(treater, name="Klient Påhittad Kvar")
+    db.session.commit()
+    assert [listed.id for listed in clients_of(treater)] == [client_id]
+
+    change_role(factory.admin().user, treater, "manager")
+    db.session.commit()
+    # The client still names her as its treater; the role no longer opens the record.
+    assert db.session.get(Client, client_id).treater_id == treater.id
+    assert clients_of(treater) == []
+    with pytest.raises(ClientNotFound):
+        client_for(treater, client_id)
 
 
 @pytest.mark.parametrize("role", ["partner_treater", "manager", "admin"])

@@ -11,9 +11,9 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -109,12 +109,26 @@ def register_client(
     return client
 
 
-def _visible_clients(actor: User) -> Select[Client]:
-    # The case belongs to its treater: colleagues, managers and the partner side never
-    # load a client's record through here.
+# The case belongs to its treater: colleagues, managers and the partner side never load a
+# client's record. One condition on the parameters of _treater_parameters, built once.
+@functools.cache
+def _treated_by_actor() -> ColumnElement[bool]:
+    return and_(
+        Client.clinic_id == bindparam("actor_clinic_id"),
+        Client.treater_id == bindparam("actor_id"),
+    )
+
+
+def _treater_parameters(actor: User) -> dict[str, Any]:
+    # Deny by default: NULL for anyone who may not see the client side, which no client's
+    # clinic equals.
     if not can(actor, Permission.CLIENT_SIDE_VIEW):
-        return select(Client).where(Client.id.is_(None))
-    return select(Client).where(Client.clinic_id == actor.clinic_id, Client.treater_id == actor.id)
+        return {"actor_clinic_id": None, "actor_id": None}
+    return {"actor_clinic_id": actor.clinic_id, "actor_id": actor.id}
+
+
+def _visible_clients(actor: User) -> Select[Client]:
+    return select(Client).where(_treated_by_actor()).params(_treater_parameters(actor))
 
 
 @dataclass(frozen=True)
@@ -151,10 +165,7 @@ def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey
             newest_status.label("episode_status"),
         )
         .join(DataKey, DataKey.id == Client.data_key_id)
-        .where(
-            Client.clinic_id == bindparam("clinic_id"),
-            Client.treater_id == bindparam("treater_id"),
-        )
+        .where(_treated_by_actor())
         .order_by(Client.created_at.desc(), Client.id)
     )
 
@@ -162,14 +173,7 @@ def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey
 def clients_of(actor: User) -> list[ListedClient]:
     """The clients ``actor`` treats, newest first, each with the status of its newest episode,
     in one statement however many there are. Opening the list is audited as one read."""
-    # Only the treater's own (as _visible_clients): nobody else loads a client's record here.
-    rows = (
-        db.session.execute(
-            _client_list(), {"clinic_id": actor.clinic_id, "treater_id": actor.id}
-        ).all()
-        if can(actor, Permission.CLIENT_SIDE_VIEW)
-        else []
-    )
+    rows = db.session.execute(_client_list(), _treater_parameters(actor)).all()
     table = Client.__table__.name
     clients = [
         ListedClient(
