@@ -1,11 +1,12 @@
 """The partner-contact treater's case page under wrk, against two bare baselines on the same
 database.
 
-- case page: ``GET /partner/cases/<id>`` as the treater holding the case sees it, every
-  section filled from invented data built through the real services (a registered client
-  with signed consent, handed over, picked up, found suitable, reached, her acceptance, a
-  risk assessment, a child, safety plans, three contact sessions held with notes and one
-  booked); served in production mode on PostgreSQL, with a TOTP second factor at login;
+- case page: each tab of ``GET /partner/cases/<id>`` (``?view=<tab>``; the first is the page a
+  link to the case opens) as the treater holding the case sees it, every section filled from
+  invented data built through the real services (a registered client with signed consent,
+  handed over, picked up, found suitable, reached, her acceptance, a risk assessment, a child,
+  safety plans, three contact sessions held with notes and one booked); served in production
+  mode on PostgreSQL, with a TOTP second factor at login;
 - bare read plus insert (the baseline targets are stated against): a bare Flask app reading
   the case's row through SQLAlchemy, inserting one row and committing (``bench.bare_read``),
   the shape of an audited read with nothing else of a page;
@@ -18,8 +19,8 @@ page, or the case's row from a baseline, for ``seconds``; gunicorn closes each c
 wrk opens the next. Rounds alternate between the three, so drift hits all alike. Reported per
 round: requests served as expected per second, and the median (p50) and 99th-percentile (p99)
 latency; the ratios are what to compare between runs, not the absolute numbers, which depend
-on the machine. A request counts as served only if it answered 200 with the partner's name (a
-login page or an error counts as an error).
+on the machine. A request counts as served only if it answered 200 with the case's tab marked
+as the one shown (a login page or an error counts as an error).
 
 PostgreSQL: a database of its own on the server named by ``PCBENCH_PG_ADMIN_URL`` (bench/run
 sets it), else on a throwaway cluster started for the run. Invented data only.
@@ -279,18 +280,39 @@ def checked(port: int, visits: Sequence[Visit]) -> list[Visit]:
     return list(visits)
 
 
-def case_pages(port: int, cases: Sequence[SeededCase]) -> list[Visit]:
-    """Each case's page as its holder sees it, logged in."""
+def case_pages(port: int, cases: Sequence[SeededCase], view: str) -> list[Visit]:
+    """Each case's page on the tab ``view`` as its holder sees it, logged in."""
+    return case_tabs(port, cases, [view])[0]
+
+
+def case_tabs(port: int, cases: Sequence[SeededCase], views: Sequence[str]) -> list[list[Visit]]:
+    """For each of ``views``, each case's page on that tab as its holder sees it; each holder
+    logged in once."""
     cookies = logged_in(port, [case.holder for case in cases])
-    return checked(
-        port,
-        [
-            Visit(
-                f"/partner/cases/{case.case_id}", cookies[case.holder.username], case.partner_name
-            )
-            for case in cases
-        ],
-    )
+    return [
+        checked(port, [_tab_of(case, view, cookies[case.holder.username]) for case in cases])
+        for view in views
+    ]
+
+
+def _tab_of(case: SeededCase, view: str, cookie: str) -> Visit:
+    path, expect = case_tab(case.case_id, view)
+    return Visit(path, cookie, expect)
+
+
+def case_tab(case_id: uuid.UUID, view: str) -> tuple[str, str]:
+    """The path of the case page's tab ``view``, and the text that proves a page that tab of
+    that case: the tab's own link, marked as the page shown."""
+    from partnercontact.web.partner_side.sections import DEFAULT_VIEW
+
+    path = f"/partner/cases/{case_id}"
+    if view != DEFAULT_VIEW:
+        path += f"?view={view}"
+    return path, f'href="{path}" aria-current="page"'
+
+
+def page_name(view: str) -> str:
+    return f"{BENCHMARK}, {view} tab"
 
 
 def bare_reads(cases: Sequence[SeededCase]) -> tuple[list[Visit], list[Visit]]:
@@ -325,6 +347,8 @@ def measure(
     """Seed ``clients`` cases, serve the application and the bare app, log every treater in
     and load the case pages and both baselines in alternating rounds, on a database of its own
     on the server of ``admin_url`` (see :func:`bench.common.postgres_server`)."""
+    from partnercontact.web.partner_side.sections import DEFAULT_VIEW, VIEWS
+
     with migrated_database(admin_url, "pc_bench_case_page") as (url, keys, instance):
         cases = seed(url, keys, instance, clients).cases
         make_hit_table(url)
@@ -335,9 +359,9 @@ def measure(
             ("bench.bare_read:app", hits[0].path),
             ("partnercontact.wsgi:app", "/healthz"),
         ) as (bare_port, app_port):
-            pages = case_pages(app_port, cases)
-            hit_rounds, read_rounds, page_rounds = alternating(
-                [(bare_port, hits), (bare_port, reads), (app_port, pages)],
+            tabs = case_tabs(app_port, cases, [view.key for view in VIEWS])
+            hit_rounds, read_rounds, *tab_rounds = alternating(
+                [(bare_port, hits), (bare_port, reads), *((app_port, tab) for tab in tabs)],
                 rounds,
                 seconds,
                 clients,
@@ -346,21 +370,26 @@ def measure(
         benchmark=BENCHMARK,
         title=f"Case page at {clients} clients",
         about=(
-            f"`GET /partner/cases/<id>` as the partner-contact treater holding the case, every "
-            f"section filled; {clients} wrk connections, each logged in beforehand (password "
-            f"and TOTP code) as its own treater and loading its own case page, a new "
+            f"`GET /partner/cases/<id>?view=<tab>`, each tab of the case page (the first, "
+            f"`{DEFAULT_VIEW}`, is the page a link to the case opens) as the partner-contact "
+            f"treater holding the case, every section filled; {clients} wrk connections, "
+            f"each logged in beforehand (password and TOTP code) as its own treater and "
+            f"loading its own case page, a new "
             f"connection per request (gunicorn's sync workers close each); gunicorn with "
             f"{workers} sync workers, production mode, PostgreSQL. Baselines from the same run "
             f"and database, rounds alternating: a bare Flask + SQLAlchemy app reading the "
             f"case's row, then inserting one row and committing (the shape of an audited "
             f"read; the targets' baseline), and the same app's bare one-row read. Target: "
-            f"the case page's throughput at least 0.15 of the read plus insert's, and its p99 "
-            f"under 120 ms."
+            f"each tab's throughput at least 0.15 of the read plus insert's, and its p99 under "
+            f"120 ms."
         ),
         clients=clients,
         workers=workers,
         seconds=seconds,
-        pages=(Endpoint(BENCHMARK, tuple(page_rounds)),),
+        pages=tuple(
+            Endpoint(page_name(view.key), tuple(rounds))
+            for view, rounds in zip(VIEWS, tab_rounds, strict=True)
+        ),
         baselines=(
             Endpoint(READ_AND_INSERT, tuple(hit_rounds)),
             Endpoint(READ, tuple(read_rounds)),

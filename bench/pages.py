@@ -39,6 +39,7 @@ from typing import Any
 
 import pyotp
 
+from bench.case_page import case_tab, page_name
 from bench.common import BenchError, Comparison, Series, postgres_server, print_table
 from bench.national import Cast, NationalDatabase, national_database
 
@@ -68,6 +69,7 @@ class Page:
 def pages_of(cast: Cast) -> list[Page]:
     """Every measured page, as the first clinic's people see it."""
     from partnercontact.partner_side.scheduling.calendar import week_name
+    from partnercontact.web.partner_side.sections import VIEWS
 
     first, last = cast.period
     log = "/management/access-log"
@@ -75,7 +77,10 @@ def pages_of(cast: Cast) -> list[Page]:
     week = week_name(cast.built_on + timedelta(days=1))
     month = (cast.built_on.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     return [
-        Page("case page", "partner_treater", f"/partner/cases/{cast.case_id}", cast.partner_name),
+        *(
+            Page(page_name(view.key), "partner_treater", *case_tab(cast.case_id, view.key))
+            for view in VIEWS
+        ),
         Page("partner inbox", "partner_treater", "/partner/", cast.case_reference),
         Page("client list", "client_treater", "/client/", cast.client_name),
         Page("calendar", "partner_treater", f"/calendar?week={week}", cast.case_reference),

@@ -230,7 +230,7 @@ def measure(
             workers,
             ("partnercontact.wsgi:app", "/healthz"),
         ) as (app_port,):
-            pages = case_pages(app_port, cases)
+            pages = case_pages(app_port, cases, "now")  # the tab a link to the case opens
             wrk(app_port, pages, 1, clients)  # warm-up: both workers booted, caches filled
             idle_rounds: list[HttpRound] = []
             busy_rounds: list[HttpRound] = []

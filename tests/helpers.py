@@ -117,3 +117,15 @@ def sql_statements() -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
+
+
+def case_view(case_id: uuid.UUID, section: str | None = None) -> str:
+    """The partner case page, on the view (tab) that shows ``section`` (a section or an id
+    inside one, as links name it): what a treater reaches by the tab or by a link."""
+    path = f"/partner/cases/{case_id}"
+    if section is None:
+        return path
+    from partnercontact.web.partner_side.sections import DEFAULT_VIEW, view_of_anchor
+
+    view = view_of_anchor(section)
+    return path if view == DEFAULT_VIEW else f"{path}?view={view}"

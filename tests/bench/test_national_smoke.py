@@ -36,7 +36,10 @@ def test_both_databases_serve_every_staff_page_and_keep_a_valid_chain() -> None:
                 check(site, page)
         names = [page.name for page in pages_of(national.database.cast)]
         assert names == [
-            "case page",
+            *(
+                f"case page, {tab} tab"
+                for tab in ("now", "her", "contact", "messages", "sessions", "safety")
+            ),
             "partner inbox",
             "client list",
             "calendar",

@@ -19,7 +19,14 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, take_the_safety_steps, words
+from tests.e2e.walks import (
+    audit_actions,
+    hand_over_a_case,
+    log_in_as,
+    open_case_part,
+    take_the_safety_steps,
+    words,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -68,6 +75,7 @@ def test_a_booked_session_is_in_the_week_the_list_and_the_private_feed(
     today = datetime.now(CLINIC_ZONE).date()
     monday = today + timedelta(days=7 - today.weekday())
     starts_at = datetime.combine(monday, time(10, 0), tzinfo=CLINIC_ZONE).astimezone(UTC)
+    open_case_part(page, "sv", "Contact sessions")
     page.locator("#contact-sessions").get_by_role("link", name=t("Book…")).first.click()
     page.get_by_label(t("Day"), exact=True).fill(monday.isoformat())
     page.get_by_label(t("Time"), exact=True).fill("10:00")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, words
+from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, open_case_part, words
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +26,7 @@ def test_a_letter_is_previewed_in_both_languages_sent_and_listed(
     page.goto(served.url + "/partner/")
     page.locator("tr", has_text=partner).get_by_role("button", name=t("Pick up")).click()
     expect(page.get_by_text(t("You now hold the case."))).to_be_visible()
+    open_case_part(page, "sv", "Contact")
     page.get_by_role("link", name=t("Assess suitability")).click()
     page.get_by_label(t("Decision")).select_option(label=t("Contact the partner"))
     page.get_by_role("button", name=t("Save")).click()
@@ -36,6 +37,7 @@ def test_a_letter_is_previewed_in_both_languages_sent_and_listed(
     page.get_by_role("button", name=t("Save")).click()
     expect(page.get_by_text(t("Her answer was recorded."))).to_be_visible()
 
+    open_case_part(page, "sv", "Messages")
     page.get_by_role("link", name=t("Write a letter…")).click()
     page.get_by_label(t("Letter"), exact=True).select_option(
         label=t("Information letter: what partner contact offers")

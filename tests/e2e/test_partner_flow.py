@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.walks import hand_over_a_case, log_in_as, words
+from tests.e2e.walks import hand_over_a_case, log_in_as, open_case_part, words
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,9 @@ def test_a_partner_treater_works_a_case(page: Page, served: Served, language: st
     screenshot(page, f"{shot}-1-inbox")
     row.get_by_role("button", name=t("Pick up")).click()
     expect(page.get_by_text(t("You now hold the case."))).to_be_visible()
+    open_case_part(page, language, "About her")
     expect(page.get_by_text("Påhittevägen 9, Lindvik").first).to_be_visible()
+    open_case_part(page, language, "Contact")
     expect(
         page.get_by_text(t("No safe-contact plan: check with her before any contact."))
     ).to_be_visible()
@@ -54,6 +56,7 @@ def test_a_partner_treater_works_a_case(page: Page, served: Served, language: st
     page.get_by_role("button", name=t("Save")).click()
     expect(page.get_by_text(t("Her answer was recorded."))).to_be_visible()
 
+    open_case_part(page, language, "Risk and safety")
     page.get_by_role("link", name=t("Record a risk assessment…")).click()
     page.get_by_label(t("Instrument")).select_option(label=t("FREDA danger assessment"))
     page.get_by_label(t("Risk level")).select_option(label=t("Moderate"))

@@ -25,7 +25,7 @@ from tests.e2e.seeding import (
     newest_text_to,
     queue_another_text,
 )
-from tests.e2e.walks import log_in_as, words
+from tests.e2e.walks import log_in_as, open_case_part, words
 
 pytestmark = pytest.mark.e2e
 
@@ -60,8 +60,10 @@ def _her_browser(browser: Browser, language: str) -> BrowserContext:
     return context
 
 
-def _treater_opens(page: Page, served: Served, case_id) -> None:  # type: ignore[no-untyped-def]
+def _treater_opens(page: Page, served: Served, case_id, part: str = "Messages") -> None:  # type: ignore[no-untyped-def]
+    """Her treater opens her case, on the part with her channel unless ``part`` says another."""
     page.goto(f"{served.url}/partner/cases/{case_id}")
+    open_case_part(page, "sv", part)
 
 
 def _invitation_code(page: Page, served: Served, case_id) -> str:  # type: ignore[no-untyped-def]
@@ -221,7 +223,7 @@ def test_her_own_channel_from_invitation_to_quick_exit(
     screenshot(her, f"portal-{language}-3-plan-proposed")
     _letter_preview(page, served, case_id)
     expect(page.locator("#send-refusal")).to_be_visible()  # not until her treater confirms
-    _treater_opens(page, served, case_id)
+    _treater_opens(page, served, case_id, "About her")
     page.get_by_role("link", name=words("sv")("Review her proposal…")).click()
     page.get_by_role("button", name=words("sv")("Confirm her proposal")).click()
     _letter_preview(page, served, case_id)

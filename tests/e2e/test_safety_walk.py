@@ -9,12 +9,19 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.walks import hand_over_a_case, last_weekday_morning, log_in_as, words
+from tests.e2e.walks import (
+    hand_over_a_case,
+    last_weekday_morning,
+    log_in_as,
+    open_case_part,
+    words,
+)
 
 pytestmark = pytest.mark.e2e
 
 
 def _preview(page: Page, t, purpose: str) -> None:  # type: ignore[no-untyped-def]
+    open_case_part(page, "sv", "Messages")
     page.get_by_role("link", name=t("Write a letter…")).click()
     page.get_by_label(t("Letter"), exact=True).select_option(label=t(purpose))
     page.get_by_role("button", name=t("Show the letter")).click()
@@ -58,6 +65,7 @@ def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) 
     page.get_by_label(t("Decision")).select_option(label=t("Contact the partner"))
     page.get_by_role("button", name=t("Save")).click()
     expect(page.get_by_text(t("The assessment was recorded."))).to_be_visible()
+    open_case_part(page, "sv", "Current")
     expect(steps.locator("li.next")).to_have_attribute("data-step", "first_contact")
 
     # 2. The neutral first letter.
@@ -66,6 +74,7 @@ def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) 
     _send(page, t)
 
     # 3. The first call: reached, and only after she said it was safe to talk.
+    open_case_part(page, "sv", "Contact")
     page.get_by_role("link", name=t("Record a contact attempt")).click()
     page.get_by_label(t("Way of contact")).select_option(label=t("Phone"))
     page.get_by_label(t("Outcome")).select_option(label=t("Reached"))
@@ -75,6 +84,7 @@ def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) 
     page.get_by_label(t("I asked first whether it was safe to talk, and she said it was")).check()
     page.get_by_role("button", name=t("Save")).click()
     expect(page.get_by_text(t("The attempt was recorded."))).to_be_visible()
+    open_case_part(page, "sv", "Current")
     expect(steps.locator("li.next")).to_have_attribute("data-step", "plan")
 
     # Reached: nothing more goes out until her plan is recorded.
@@ -97,6 +107,7 @@ def test_a_new_case_takes_the_safety_steps_in_order(page: Page, served: Served) 
     page.get_by_label(t("Letters are safe at her address")).check()
     page.get_by_role("button", name=t("Save")).click()
     expect(page.get_by_text(t("The safe-contact plan was saved."))).to_be_visible()
+    open_case_part(page, "sv", "Current")
     expect(page.locator("#safety-steps-done")).to_be_visible()
 
     # 5. The next contact fits her plan, and goes.

@@ -104,6 +104,7 @@ def take_the_safety_steps(page: Page, language: str) -> None:
     """On the case page of a case just picked up: found suitable, reached by a first call
     that asked whether it was safe to talk, and her plan (phone, weekdays 09 to 17)."""
     t = words(language)
+    open_case_part(page, language, "Contact")
     page.get_by_role("link", name=t("Assess suitability")).click()
     page.get_by_label(t("Decision")).select_option(label=t("Contact the partner"))
     page.get_by_role("button", name=t("Save")).click()
@@ -120,3 +121,11 @@ def take_the_safety_steps(page: Page, language: str) -> None:
     page.get_by_label(t("Safe from")).fill("09:00")
     page.get_by_label(t("Safe until")).fill("17:00")
     page.get_by_role("button", name=t("Save")).click()
+
+
+def open_case_part(page: Page, language: str, part: str) -> None:
+    """Open a part of the partner case page by its tab, as a treater does (``part``: the
+    tab's English label)."""
+    t = words(language)
+    tabs = page.get_by_role("navigation", name=t("Parts of the case"))
+    tabs.get_by_role("link", name=t(part), exact=True).click()

@@ -16,7 +16,7 @@ from partnercontact.partner_side.messaging.models import SmsMessage, SmsOptOut, 
 from partnercontact.partner_side.rules import MessageRefused
 from tests.factories import Factory
 from tests.fakes.twilio import DROP, OPTED_OUT, SERVER_ERROR, SLOW, TOO_MANY_REQUESTS, FakeTwilio
-from tests.helpers import log_in, text_of
+from tests.helpers import case_view, log_in, text_of
 from tests.messaging.sending import Held, held_for_sms, queue
 
 LEASE = 120  # messaging.sending_lease_seconds, the default
@@ -149,7 +149,7 @@ def test_after_the_last_attempt_the_failure_is_visible_to_her_treater(
 
     browser = app.test_client()
     log_in(browser, held.holder, clock)
-    assert "Misslyckades" in text_of(browser.get(f"/partner/cases/{held.case.id}"))
+    assert "Misslyckades" in text_of(browser.get(case_view(held.case.id, "messages")))
 
 
 def test_twilio_saying_she_opted_out_stops_every_text_to_her_number(held, fake_twilio) -> None:

@@ -50,7 +50,7 @@ from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
 from tests.cases_built import first_steps_taken
 from tests.factories import Account, Factory
-from tests.helpers import csrf_token, log_in, masked, submit, text_of
+from tests.helpers import case_view, csrf_token, log_in, masked, submit, text_of
 from tests.messaging.rows import case_with_number
 from tests.partners.conftest import handed_over_case
 
@@ -570,7 +570,7 @@ def test_the_treater_previews_then_sends_and_the_case_lists_the_letter(
     )
     assert sent.status_code == 302 and sent.headers["Location"].endswith("#letters")
     assert _count(SentLetter) == 1
-    case_page = text_of(browser.get(f"/partner/cases/{held.case.id}"))
+    case_page = text_of(browser.get(case_view(held.case.id, "letters")))
     letter = db.session.scalar(select(SentLetter))
     assert 'id="sent-letters"' in case_page and letter.template_version in case_page
     assert held.holder.user.display_name in case_page
@@ -608,7 +608,7 @@ def test_the_relay_task_opens_the_notice_letter_for_its_event(
 ) -> None:
     _reached(held, clock)
     event_id = _ended(held, clock)
-    case_page = text_of(browser.get(f"/partner/cases/{held.case.id}"))
+    case_page = text_of(browser.get(case_view(held.case.id, "relay")))
     link = f"/partner/cases/{held.case.id}/letters/new?relay_event_id={event_id}"
     assert link in case_page
     form = text_of(browser.get(link))
@@ -627,7 +627,7 @@ def test_the_relay_task_opens_the_notice_letter_for_its_event(
     )
     assert sent.status_code == 302
     assert _count(RelayOutcome) == 1
-    assert link not in text_of(browser.get(f"/partner/cases/{held.case.id}"))  # task done
+    assert link not in text_of(browser.get(case_view(held.case.id, "relay")))  # task done
 
 
 def test_the_client_treater_reaches_none_of_it(held: Held, client: FlaskClient, clock) -> None:

@@ -17,7 +17,7 @@ from partnercontact.partner_side.messaging.inbound import receive_inbound
 from partnercontact.partner_side.messaging.models import SmsMessage
 from partnercontact.transports.transport import OutboxTransport
 from tests.factories import Factory
-from tests.helpers import log_in, text_of
+from tests.helpers import case_view, log_in, text_of
 from tests.messaging.sending import Held, held_for_sms
 
 _KEY = re.compile(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"')
@@ -71,7 +71,7 @@ def test_preview_then_confirm_then_queued_once(browser, held) -> None:
     assert again.status_code == 302 and _count() == 1
 
     send_due_sms(OutboxTransport())
-    case_page = text_of(browser.get(f"/partner/cases/{held.case.id}"))
+    case_page = text_of(browser.get(case_view(held.case.id, "messages")))
     assert "Levererat" in case_page
 
 
@@ -125,7 +125,7 @@ def test_a_refusal_comes_back_on_the_form_with_the_choice_kept(browser, held) ->
 def test_her_reply_reaches_her_treater_only(app: Flask, browser, held, factory, clock) -> None:
     receive_inbound("SM" + "1" * 32, "+46707654321", "Ring efter klockan tre", clock.now())
     db.session.commit()
-    assert "Ring efter klockan tre" in text_of(browser.get(f"/partner/cases/{held.case.id}"))
+    assert "Ring efter klockan tre" in text_of(browser.get(case_view(held.case.id, "messages")))
     for account in (held.client_treater, factory.manager(), factory.partner_treater()):
         other = app.test_client()
         log_in(other, account, clock)

@@ -22,7 +22,7 @@ from partnercontact.partner_side.models import (
 )
 from partnercontact.partner_side.service import pick_up
 from tests.factories import Account, Factory
-from tests.helpers import csrf_token, log_in, submit, text_of
+from tests.helpers import case_view, csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver
 
 NOTES = "Hotade med kniv i köket"
@@ -75,12 +75,13 @@ def _managers_get_tasks(factory: Factory) -> None:
 
 
 def test_the_case_page_has_the_clinical_sections(holder: FlaskClient, held: HandedOver) -> None:
-    page = text_of(holder.get(_case(held)))
-    for section in ("risk", "urgent", "children", "safety_plans", "concerns"):
-        assert f'id="{section}"' in page, section
-    # In that order, after the hand-over details.
-    positions = [page.index(f'id="{name}"') for name in ("details", "risk", "concerns")]
+    page = text_of(holder.get(f"{_case(held)}?view=safety"))
+    # Risk and safety, in that order; urgent tasks where the case page opens.
+    positions = [
+        page.index(f'id="{name}"') for name in ("risk", "children", "safety_plans", "concerns")
+    ]
     assert positions == sorted(positions)
+    assert 'id="urgent"' in text_of(holder.get(_case(held)))
 
 
 def test_a_risk_assessment_through_its_page(holder: FlaskClient, held: HandedOver) -> None:
@@ -89,10 +90,10 @@ def test_a_risk_assessment_through_its_page(holder: FlaskClient, held: HandedOve
     assert form.status_code == 200 and f'value="{TODAY}"' in text_of(form)
     response = submit(holder, page, RISK)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"{_case(held)}#risk")
+    assert response.headers["Location"].endswith(f"{_case(held)}?view=safety#risk")
     stored = db.session.scalar(select(RiskAssessment))
     assert (stored.instrument, stored.level, stored.notes) == ("freda_danger", "moderate", NOTES)
-    case_page = text_of(holder.get(_case(held)))
+    case_page = text_of(holder.get(case_view(held.case.id, "risk")))
     assert NOTES in case_page and "2026-02-15" in case_page
     assert 'id="risk-review-overdue"' not in case_page
 
@@ -124,10 +125,10 @@ def test_an_overdue_review_shows_on_the_case_page(
     app: Flask, holder: FlaskClient, held: HandedOver, clock
 ) -> None:
     submit(holder, f"{_case(held)}/risk-assessments/new", {**RISK, "next_review_on": "2026-01-20"})
-    assert 'id="risk-review-overdue"' not in text_of(holder.get(_case(held)))
+    assert 'id="risk-review-overdue"' not in text_of(holder.get(case_view(held.case.id, "risk")))
     clock.advance(days=6)
     later = _logged_in(app, held.partner_treater, clock)  # a new session, days later
-    assert 'id="risk-review-overdue"' in text_of(later.get(_case(held)))
+    assert 'id="risk-review-overdue"' in text_of(later.get(case_view(held.case.id, "risk")))
 
 
 def test_a_high_risk_opens_tasks_the_holder_handles(
@@ -141,7 +142,7 @@ def test_a_high_risk_opens_tasks_the_holder_handles(
     assert 'id="urgent-task-count"' in text_of(holder.get("/partner/"))
 
     handle = f"{_case(held)}/urgent/{task.id}/handle"
-    assert handle in text_of(holder.get(_case(held)))
+    assert handle in text_of(holder.get(case_view(held.case.id, "urgent")))
     response = submit(holder, handle, {"handling": "  "})
     assert response.status_code == 400 and 'id="handling-error"' in text_of(response)
     response = submit(holder, handle, {"handling": HANDLING})
@@ -149,7 +150,7 @@ def test_a_high_risk_opens_tasks_the_holder_handles(
     db.session.expire_all()
     assert db.session.get(UrgentTask, task.id).handling == HANDLING
     assert 'id="urgent-task-count"' not in text_of(holder.get("/partner/"))
-    case_page = text_of(holder.get(_case(held)))
+    case_page = text_of(holder.get(case_view(held.case.id, "urgent")))
     assert handle not in case_page and HANDLING in case_page
 
 
@@ -264,7 +265,7 @@ def test_children_are_added_and_changed(holder: FlaskClient, held: HandedOver) -
     assert (child.label, child.age, child.lives_with_client) == ("Liv", 7, True)
 
     edit = f"{_case(held)}/children/{child.id}/edit"
-    assert edit in text_of(holder.get(_case(held)))
+    assert edit in text_of(holder.get(case_view(held.case.id, "children")))
     assert 'value="Liv"' in text_of(holder.get(edit))
     response = submit(holder, edit, {"label": "Liv", "age": "18"})
     assert response.status_code == 400 and 'id="age-error"' in text_of(response)
@@ -287,7 +288,7 @@ def test_safety_plans_are_saved_as_versions(holder: FlaskClient, held: HandedOve
     plans = db.session.scalars(select(SafetyPlan).order_by(SafetyPlan.version)).all()
     assert [(plan.version, plan.content) for plan in plans] == [(1, PLAN_ONE), (2, PLAN_TWO)]
 
-    case_page = text_of(holder.get(_case(held)))
+    case_page = text_of(holder.get(case_view(held.case.id, "safety_plans")))
     assert PLAN_TWO in case_page and PLAN_ONE not in case_page
     earlier = f"{_case(held)}/safety-plans/{plans[0].id}"
     assert earlier in case_page
@@ -297,7 +298,7 @@ def test_safety_plans_are_saved_as_versions(holder: FlaskClient, held: HandedOve
     submit(holder, f"{_case(held)}/children/new", {"label": "Liv", "age": "7"})
     child = db.session.scalar(select(Child))
     child_page = f"{_case(held)}/children/{child.id}/safety-plan"
-    assert child_page in text_of(holder.get(_case(held)))
+    assert child_page in text_of(holder.get(case_view(held.case.id, "children")))
     assert submit(holder, child_page, {"content": "Barnets plan"}).status_code == 302
     child_plan = db.session.scalar(select(SafetyPlan).where(SafetyPlan.child_id == child.id))
     assert child_plan.version == 1
@@ -326,7 +327,7 @@ def test_concern_reports_through_their_page(holder: FlaskClient, held: HandedOve
     report = db.session.scalar(select(ConcernReport))
     assert (report.board, report.child_id, report.reason) == (BOARD, child.id, "neglect")
     assert report.recorded_by_id == held.partner_treater.user.id
-    case_page = text_of(holder.get(_case(held)))
+    case_page = text_of(holder.get(case_view(held.case.id, "concerns")))
     assert BOARD in case_page and held.partner_treater.user.display_name in case_page
     assert submit(holder, page, {**valid, "child_id": ""}).status_code == 302
 

@@ -23,7 +23,7 @@ from partnercontact.partner_side.models import (
 )
 from partnercontact.partner_side.service import pick_up
 from tests.factories import Factory
-from tests.helpers import csrf_token, log_in, submit, text_of
+from tests.helpers import case_view, csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
 
 FORMS = [
@@ -62,12 +62,15 @@ def count(model: type, case: PartnerCase) -> int:
     )
 
 
-def test_the_case_page_opens_with_a_warning_until_there_is_a_plan(browser, held) -> None:
+def test_the_contact_view_opens_with_a_warning_until_there_is_a_plan(browser, held) -> None:
     case_page = page_of(held.case)
-    page = text_of(browser.get(case_page))
-    for section in ("safe_contact", "suitability", "answer", "attempts"):
-        assert f'id="{section}"' in page
-    assert page.index('id="safe_contact"') < page.index('id="details"')
+    contact_view = case_view(held.case.id, "safe_contact")
+    page = text_of(browser.get(contact_view))
+    positions = [
+        page.index(f'id="{section}"')
+        for section in ("safe_contact", "suitability", "answer", "attempts")
+    ]
+    assert positions == sorted(positions)
     start = page.index('id="safe_contact"')
     assert 'role="alert"' in page[start : page.index('id="suitability"')]
     assert 'id="safe-contact-plan"' not in page
@@ -87,7 +90,7 @@ def test_the_case_page_opens_with_a_warning_until_there_is_a_plan(browser, held)
         },
     )
     assert response.status_code == 302, text_of(response)
-    page = text_of(browser.get(case_page))
+    page = text_of(browser.get(contact_view))
     assert 'id="safe-contact-plan"' in page and "Passar det att prata nu?" in page
     # The form opens with the newest version filled in.
     again = text_of(browser.get(form))
@@ -128,7 +131,7 @@ def test_suitability_no_contact_needs_a_reason(browser, held) -> None:
     assert response.status_code == 302
     assert response.headers["Location"].endswith("#suitability")
     assert count(SuitabilityDecision, held.case) == 1
-    assert "Bor utomlands" in text_of(browser.get(page_of(held.case)))
+    assert "Bor utomlands" in text_of(browser.get(case_view(held.case.id, "suitability")))
 
 
 def test_accepting_needs_her_consent_and_ending_needs_a_confirmation(browser, held, clock) -> None:
@@ -206,7 +209,7 @@ def test_the_case_page_asks_for_a_review_after_the_rule_marked_her(browser, held
     for hour in ("08:00", "08:30", "09:00"):
         data = {"channel": "sms", "outcome": "no_answer", "attempted_at": f"2026-01-15T{hour}"}
         assert submit(browser, form, data).status_code == 302
-    assert 'id="unreachable-review"' in text_of(browser.get(page_of(held.case)))
+    assert 'id="unreachable-review"' in text_of(browser.get(case_view(held.case.id, "answer")))
     db.session.expire_all()
     assert db.session.get(PartnerCase, held.case.id).answer == "unreachable"
 
@@ -273,7 +276,8 @@ def test_a_protected_partner_has_the_send_decision_form(
     db.session.commit()
     log_in(client, holder, clock)
     case_page = page_of(case)
-    assert f'action="{case_page}/send-decisions"' in text_of(client.get(case_page))
+    sends = case_view(case.id, "sends")
+    assert f'action="{case_page}/send-decisions"' in text_of(client.get(sends))
     response = submit(
         client, case_page, {"channel": "sms", "reason": ""}, f"{case_page}/send-decisions"
     )

@@ -23,7 +23,7 @@ from partnercontact.partner_side.service import (
 )
 from partnercontact.partner_side.waiting import Waiting, inbox_and_waiting
 from tests.factories import Factory
-from tests.helpers import log_in, sql_statements, text_of
+from tests.helpers import case_view, log_in, sql_statements, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
 
 
@@ -143,7 +143,7 @@ def test_the_inbox_and_case_pages_in_the_browser(client, handed_over: HandedOver
         f"{case_page}/pick-up", data={"csrf_token": csrf_token(client, case_page)}
     )
     assert response.status_code == 302 and token.status_code == 200
-    page = text_of(client.get(case_page))
+    page = text_of(client.get(case_view(handed_over.case.id, "details")))
     assert "Storgatan 1, 123 45 Lindvik" in page and "+46707654321" in page
 
 

@@ -37,7 +37,7 @@ from partnercontact.partner_side.rules import ContactNotAllowed, check_contact_a
 from partnercontact.partner_side.service import pick_up
 from partnercontact.partner_side.vocabulary import THREAT_WARNING_REJECTIONS
 from tests.factories import Account, Factory
-from tests.helpers import api_token, csrf_token, log_in, submit, text_of
+from tests.helpers import api_token, case_view, csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver
 
 THREATS = "/management/threats"
@@ -366,9 +366,9 @@ def test_the_treater_sees_each_decision_on_her_case_page(
     waiting = warn(held, "Tredje hotet")
     db.session.commit()
 
-    case_page = f"/partner/cases/{held.case.id}"
     log_in(client, held.partner_treater, clock)
-    page = text_of(client.get(case_page))
+    threat_view = case_view(held.case.id, "threat")
+    page = text_of(client.get(threat_view))
     row = _row_of(page, rejected)
     assert "Avslagen av verksamhetschef 2026-01-15 11:00" in row
     assert "Kontakt från mottagningen kan öka risken för henne" in row
@@ -383,7 +383,7 @@ def test_the_treater_sees_each_decision_on_her_case_page(
     # A week after the confirmation, the page says it no longer lets her be contacted.
     clock.advance(days=8)
     log_in(client, held.partner_treater, clock)
-    row = _row_of(text_of(client.get(case_page)), confirmed)
+    row = _row_of(text_of(client.get(threat_view)), confirmed)
     assert "Den gällde till 2026-01-22 13:00" in row and "Gäller till" not in row
 
 

@@ -28,7 +28,7 @@ from partnercontact.phones import phone_index
 from partnercontact.relay.handover import hand_over
 from tests.cases_built import first_steps_taken
 from tests.factories import Factory
-from tests.helpers import log_in, text_of
+from tests.helpers import case_view, log_in, text_of
 from tests.messaging.sending import Held, held_for_sms, queue
 from tests.partners.test_portal_access import _database_text
 from tests.portal.test_portal_app import _invited, _post, _redeemed
@@ -206,13 +206,13 @@ def test_her_treater_sees_that_she_gave_them_and_only_named_staff_the_details(
     db.session.commit()
     _give(her, held, phone=HERS, address=HER_ADDRESS)
     log_in(client, held.holder, clock)
-    page = text_of(client.get(f"/partner/cases/{held.case.id}"))
+    page = text_of(client.get(case_view(held.case.id, "own-details")))
     assert 'id="own-phone-given"' in page and 'id="own-address-given"' in page
     assert HERS_E164 in page and "Lönngatan 7" in page
     # Not named for her any more: that she gave them, never what.
     db.session.execute(delete(ProtectedAccess))
     db.session.commit()
-    page = text_of(client.get(f"/partner/cases/{held.case.id}"))
+    page = text_of(client.get(case_view(held.case.id, "own-details")))
     assert 'id="own-phone-given"' in page
     assert HERS_E164 not in page and "Lönngatan" not in page
 

@@ -26,7 +26,7 @@ from partnercontact.partner_side.portal_access import PortalIdentity
 from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.rules import MessageRefused, latest_plan
 from tests.factories import Factory
-from tests.helpers import csrf_token, log_in, text_of
+from tests.helpers import case_view, csrf_token, log_in, text_of
 from tests.messaging.sending import Held, held_for_sms, queue
 from tests.portal.test_portal_app import _invited, _post, _redeemed
 
@@ -237,7 +237,7 @@ def test_a_wider_proposal_waits_until_her_treater_confirms_it(
 
     # Her treater sees it on the case page and confirms it on its own page.
     log_in(client, held.holder, clock)
-    case_page = text_of(client.get(f"/partner/cases/{held.case.id}"))
+    case_page = text_of(client.get(case_view(held.case.id, "plan-proposed")))
     assert 'id="plan-proposed"' in case_page and 'id="plan-narrowed-by-her"' in case_page
     review = text_of(client.get(f"/partner/cases/{held.case.id}/safe-contact/proposal"))
     assert 'id="proposal-terms"' in review and "<strong>09:00–16:00</strong>" in review

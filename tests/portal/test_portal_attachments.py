@@ -27,7 +27,7 @@ from partnercontact.retention import purge_expired
 from partnercontact.runtime import current_runtime
 from tests.cases_built import first_steps_taken
 from tests.factories import Factory
-from tests.helpers import csrf_token, log_in, submit, text_of
+from tests.helpers import case_view, csrf_token, log_in, submit, text_of
 from tests.messaging.sending import Held, held_for_sms
 from tests.partners.test_portal_access import _database_text
 from tests.portal.test_portal_app import _invited, _redeemed
@@ -283,7 +283,7 @@ def test_her_treater_sees_the_file_and_opens_it_only_after_confirming(
     [attachment] = _attachments()
     log_in(client, held.holder, clock)
     case_page = f"/partner/cases/{held.case.id}"
-    page = text_of(client.get(case_page))
+    page = text_of(client.get(case_view(held.case.id, "portal")))
     assert "PDF, 1 kB…" in page and FROM_HER in page
     action = f"{case_page}/portal/attachment"
 

@@ -33,7 +33,7 @@ from partnercontact.partner_side.portal_notices_models import PortalNoticeSettin
 from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import log_in, text_of
+from tests.helpers import case_view, log_in, text_of
 from tests.messaging.conftest import ACCOUNT_SID, AUTH_TOKEN, twilio_settings
 from tests.messaging.sending import Held, held_for_sms
 from tests.partners.test_portal_access import _database_text
@@ -439,8 +439,7 @@ def test_her_treater_sees_whether_notices_are_on_but_not_her_words(
 ) -> None:
     _redeemed(her, _invited(held))
     log_in(client, held.holder, clock)
-    case_page = f"/partner/cases/{held.case.id}"
-    assert "Sms om nya meddelanden: av." in text_of(client.get(case_page))
+    assert "Sms om nya meddelanden: av." in text_of(client.get(case_view(held.case.id, "portal")))
     _on(her, WORDS)
-    page = text_of(client.get(case_page))
+    page = text_of(client.get(case_view(held.case.id, "portal")))
     assert "Sms om nya meddelanden: på" in page and WORDS not in page

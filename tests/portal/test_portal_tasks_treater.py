@@ -24,7 +24,7 @@ from partnercontact.partner_side.models import UrgentTask
 from partnercontact.partner_side.portal_access import PortalIdentity
 from partnercontact.partner_side.portal_tasks_models import PortalTask
 from tests.factories import Factory
-from tests.helpers import log_in, submit, text_of
+from tests.helpers import case_view, log_in, submit, text_of
 from tests.messaging.sending import Held, held_for_sms
 
 TODAY = date(2026, 1, 15)
@@ -77,9 +77,9 @@ def test_her_treater_sees_her_requests_urgent_first_and_marks_one_seen_to(
     home = text_of(client.get("/partner/"))
     assert 'id="portal-task-count"' in home
     assert "Önskemål från henne i hennes egen kanal som väntar på dig: 2." in home
-    assert f"/partner/cases/{held.case.id}#portal-tasks" in home
+    assert f"{case_view(held.case.id, 'portal-tasks')}#portal-tasks" in home
 
-    page = text_of(client.get(f"/partner/cases/{held.case.id}"))
+    page = text_of(client.get(case_view(held.case.id, "portal-tasks")))
     tasks = page.split('id="portal-task-list"')[1].split("</table>")[0]
     # Urgent first, though it came later; her window and her words, in full.
     assert tasks.index("Hon rapporterar nytt våld eller hot") < tasks.index(
@@ -88,7 +88,8 @@ def test_her_treater_sees_her_requests_urgent_first_and_marks_one_seen_to(
     assert HER_WORDS in tasks and "2026-01-16 12:00–13:00" in tasks
     # Her report is seen to by handling its urgent task, which the urgent section shows too.
     assert "Registrera hanteringen …" in tasks
-    assert "Rapporterat av henne i hennes portal" in page.split('id="urgent"')[1]
+    urgent = text_of(client.get(case_view(held.case.id, "urgent")))
+    assert "Rapporterat av henne i hennes portal" in urgent.split('id="urgent"')[1]
 
     done = _seen_to(client, held, call.id)
     assert done.status_code == 302 and done.headers["Location"].endswith("#portal-tasks")
@@ -124,7 +125,7 @@ def test_her_request_to_be_told_links_to_her_consent(
     portal_requests.ask_to_be_told_when_ended(_her(held))
     db.session.commit()
     log_in(client, held.holder, clock)
-    page = text_of(client.get(f"/partner/cases/{held.case.id}"))
+    page = text_of(client.get(case_view(held.case.id, "portal-tasks")))
     assert f'href="/partner/cases/{held.case.id}/answer"' in page
     assert "Hon ber om att få veta när hans behandling slutar" in page
 

@@ -26,7 +26,7 @@ from partnercontact.partner_side.service import pick_up
 from partnercontact.tasks.models import ScheduledTask
 from tests.cases_built import first_steps_taken
 from tests.factories import Account, Factory
-from tests.helpers import csrf_token, log_in, submit, text_of
+from tests.helpers import case_view, csrf_token, log_in, submit, text_of
 from tests.messaging.sending import Held, held_for_sms, safe_hours
 from tests.partners.conftest import handed_over_case
 
@@ -77,13 +77,14 @@ def browser(app: Flask, held: Held, clock) -> FlaskClient:
 
 
 def case_page(held: Held) -> str:
-    return f"/partner/cases/{held.case.id}"
+    """The case page's view with the sessions."""
+    return case_view(held.case.id, "sessions")
 
 
 def page_of(held: Held, session: ContactSession | None = None, action: str = "new") -> str:
     if session is None:
-        return f"{case_page(held)}/sessions/new"
-    return f"{case_page(held)}/sessions/{session.id}/{action}"
+        return f"/partner/cases/{held.case.id}/sessions/new"
+    return f"/partner/cases/{held.case.id}/sessions/{session.id}/{action}"
 
 
 def sessions_of(held: Held) -> list[ContactSession]:
@@ -433,7 +434,7 @@ def test_another_cases_session_is_not_found(browser, accepted, factory, clock) -
     theirs = sessions_of(other)[0]
     before = snapshot(accepted), snapshot(other)
     for action in ("book", "cancel", "record"):
-        url = f"{case_page(accepted)}/sessions/{theirs.id}/{action}"
+        url = f"/partner/cases/{accepted.case.id}/sessions/{theirs.id}/{action}"
         assert browser.get(url).status_code == 404, action
         token = csrf_token(browser, page_of(accepted))
         data = {"csrf_token": token, **BOOKING, "outcome": "cancelled"}

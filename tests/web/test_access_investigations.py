@@ -20,7 +20,7 @@ from partnercontact.partner_side import contact
 from partnercontact.partner_side.clinical import record_risk_assessment
 from partnercontact.partner_side.service import partner_case_for, pick_up
 from tests.factories import Account, Factory
-from tests.helpers import log_in, submit, text_of
+from tests.helpers import case_view, log_in, submit, text_of
 from tests.partners.conftest import handed_over_case
 
 LOG = "/management/access-log"
@@ -243,7 +243,7 @@ def test_an_investigation_shows_the_trail_is_audited_and_the_holder_sees_it(
 
     treater = app.test_client()
     log_in(treater, holder, clock)
-    page = text_of(treater.get(f"/partner/cases/{case_id}"))
+    page = text_of(treater.get(case_view(case_id, "investigations")))
     (row,) = re.findall(r'<tr class="investigation">(.*?)</tr>', page, re.S)
     assert manager.user.display_name in row
     assert "2026/17" in row

@@ -145,7 +145,13 @@ def record_risk_assessment(case_id: uuid.UUID) -> Response | tuple[str, int]:
     return back_to_case(case_id, _("The risk assessment was recorded."), "risk")
 
 
-@case_section("risk", order=60, template="partner_side/sections/risk.html")
+@case_section(
+    "risk",
+    order=60,
+    template="partner_side/sections/risk.html",
+    view="safety",
+    anchors=("risk-review-overdue",),
+)
 def _risk(actor: User, partner_case: PartnerCase) -> clinical.RiskOverview:
     return clinical.risk_overview(actor, partner_case)
 
@@ -171,7 +177,7 @@ def handle_urgent_task(case_id: uuid.UUID, task_id: uuid.UUID) -> Response | tup
     return back_to_case(case_id, _("The urgent task was marked as handled."), "urgent")
 
 
-@case_section("urgent", order=65, template="partner_side/sections/urgent.html")
+@case_section("urgent", order=65, template="partner_side/sections/urgent.html", view="now")
 def _urgent(actor: User, partner_case: PartnerCase) -> list[clinical.CaseTask]:
     return clinical.urgent_tasks_of_case(actor, partner_case)
 
@@ -222,7 +228,7 @@ def edit_child(case_id: uuid.UUID, child_id: uuid.UUID) -> Response | tuple[str,
     return back_to_case(case_id, _("The child's details were updated."), "children")
 
 
-@case_section("children", order=70, template="partner_side/sections/children.html")
+@case_section("children", order=70, template="partner_side/sections/children.html", view="safety")
 def _children(actor: User, partner_case: PartnerCase) -> list[Any]:
     return clinical.children_of(actor, partner_case)
 
@@ -284,7 +290,9 @@ def safety_plan_version(case_id: uuid.UUID, plan_id: uuid.UUID) -> str:
     return page
 
 
-@case_section("safety_plans", order=80, template="partner_side/sections/safety_plans.html")
+@case_section(
+    "safety_plans", order=80, template="partner_side/sections/safety_plans.html", view="safety"
+)
 def _safety_plans(actor: User, partner_case: PartnerCase) -> list[clinical.PlanHistory]:
     return clinical.safety_plans(actor, partner_case)
 
@@ -325,6 +333,6 @@ def record_concern_report(case_id: uuid.UUID) -> Response | tuple[str, int]:
     return back_to_case(case_id, _("The concern report was recorded."), "concerns")
 
 
-@case_section("concerns", order=90, template="partner_side/sections/concerns.html")
+@case_section("concerns", order=90, template="partner_side/sections/concerns.html", view="safety")
 def _concerns(actor: User, partner_case: PartnerCase) -> list[clinical.ConcernReportEntry]:
     return clinical.concern_reports(actor, partner_case)

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -66,7 +66,7 @@ from partnercontact.web.partner_side.pages import (
     step_link,
 )
 from partnercontact.web.partner_side.sections import case_section
-from partnercontact.web.partner_side.views import back_to_case, bp
+from partnercontact.web.partner_side.views import back_to_case, bp, case_url
 
 
 class _Checkboxes(SelectMultipleField):
@@ -403,7 +403,13 @@ def send_decision(case_id: uuid.UUID) -> Response | tuple[str, int]:
 # --- the case page's sections -----------------------------------------------------------------
 
 
-@case_section("safety-steps", order=-1, template="partner_side/sections/safety_steps.html")
+@case_section(
+    "safety-steps",
+    order=-1,
+    template="partner_side/sections/safety_steps.html",
+    view="now",
+    anchors=("contact-paused", "safety-step-list", "safety-steps-done", "case-overrides"),
+)
 def _safety_steps_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     clinic = partners.clinic_of(partner_case)
     return {
@@ -429,7 +435,7 @@ def pause_contact(case_id: uuid.UUID) -> Response:
         pauses.pause(current_user, case_id)
         db.session.commit()
         flash(_("Every contact with her waits until she or you lift the pause."), "success")
-    return redirect(url_for("partner_side.case", case_id=case_id, _anchor="safety-steps"))
+    return redirect(case_url(case_id, "safety-steps"))
 
 
 @bp.route("/cases/<uuid:case_id>/pause/lift", methods=["POST"])
@@ -444,21 +450,35 @@ def lift_pause(case_id: uuid.UUID) -> Response:
         else:
             db.session.commit()
             flash(_("The pause is lifted: contact her as her plan allows."), "success")
-    return redirect(url_for("partner_side.case", case_id=case_id, _anchor="safety-steps"))
+    return redirect(case_url(case_id, "safety-steps"))
 
 
-@case_section("safe_contact", order=0, template="partner_side/sections/safe_contact.html")
+@case_section(
+    "safe_contact",
+    order=0,
+    template="partner_side/sections/safe_contact.html",
+    view="contact",
+    anchors=("safe-contact-plan",),
+)
 def _safe_contact_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     return {"plan": rules.latest_plan(partner_case)}
 
 
-@case_section("suitability", order=11, template="partner_side/sections/suitability.html")
+@case_section(
+    "suitability", order=11, template="partner_side/sections/suitability.html", view="contact"
+)
 def _suitability_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     history = contact.suitability_history(partner_case)
     return {"current": history[0] if history else None, "history": history}
 
 
-@case_section("answer", order=12, template="partner_side/sections/answer.html")
+@case_section(
+    "answer",
+    order=12,
+    template="partner_side/sections/answer.html",
+    view="contact",
+    anchors=("unreachable-review",),
+)
 def _answer_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     return {
         "review": contact.unreachable_review(partner_case),
@@ -467,7 +487,7 @@ def _answer_section(actor: User, partner_case: PartnerCase) -> dict[str, object]
     }
 
 
-@case_section("attempts", order=13, template="partner_side/sections/attempts.html")
+@case_section("attempts", order=13, template="partner_side/sections/attempts.html", view="contact")
 def _attempts_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     clinic = partners.clinic_of(partner_case)
     return {
@@ -477,7 +497,7 @@ def _attempts_section(actor: User, partner_case: PartnerCase) -> dict[str, objec
     }
 
 
-@case_section("threat", order=14, template="partner_side/sections/threat.html")
+@case_section("threat", order=14, template="partner_side/sections/threat.html", view="contact")
 def _threat_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     now = current_runtime().clock.now()
     return {
@@ -490,7 +510,13 @@ def _threat_section(actor: User, partner_case: PartnerCase) -> dict[str, object]
     }
 
 
-@case_section("sends", order=15, template="partner_side/sections/sends.html")
+@case_section(
+    "sends",
+    order=15,
+    template="partner_side/sections/sends.html",
+    view="contact",
+    anchors=("send-channel", "send-reason"),
+)
 def _sends_section(actor: User, partner_case: PartnerCase) -> dict[str, object] | None:
     if not partner_case.protected_identity:
         return None

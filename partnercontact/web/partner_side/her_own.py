@@ -91,7 +91,21 @@ def _comparison(current: SafeContactPlan | None, proposal: PlanProposal) -> list
     ]
 
 
-@case_section(ANCHOR, order=1, template="partner_side/sections/her_own.html")
+@case_section(
+    ANCHOR,
+    order=1,
+    template="partner_side/sections/her_own.html",
+    view="her",
+    anchors=(
+        "plan-narrowed-by-her",
+        "plan-proposed",
+        "own-details",
+        "own-phone-given",
+        "own-address-given",
+        "own-phone",
+        "own-address",
+    ),
+)
 def _her_own_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     plan = rules.latest_plan(partner_case)
     return {

@@ -9,6 +9,8 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.web.partner_side.sections import case_section
 
 
-@case_section("investigations", order=200, template="partner_side/sections/investigations.html")
+@case_section(
+    "investigations", order=200, template="partner_side/sections/investigations.html", view="safety"
+)
 def _investigations(actor: User, partner_case: PartnerCase) -> list[InvestigationShown]:
     return investigations_of_case(partner_case.id)

@@ -75,7 +75,13 @@ def _letter_labels() -> dict[str, object]:
     }
 
 
-@case_section("letters", order=17, template="partner_side/sections/letters.html")
+@case_section(
+    "letters",
+    order=17,
+    template="partner_side/sections/letters.html",
+    view="messages",
+    anchors=("sent-letters",),
+)
 def _letters(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     sent = letters.letters_of(partner_case)
     return {"letters": sent, "senders": letters.senders_of(sent)}

@@ -82,7 +82,13 @@ def _message_labels() -> dict[str, object]:
     }
 
 
-@case_section("messages", order=16, template="partner_side/sections/messages.html")
+@case_section(
+    "messages",
+    order=16,
+    template="partner_side/sections/messages.html",
+    view="messages",
+    anchors=("sms-messages", "sms-replies"),
+)
 def _messages(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     data = {"sent": sms.sms_messages_of(partner_case), "replies": inbound_for(partner_case)}
     audit(AuditAction.MESSAGES_VIEWED, actor, partner_case)

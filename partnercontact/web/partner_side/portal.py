@@ -62,7 +62,24 @@ class OpenAttachmentForm(FlaskForm):
     confirmed = HiddenField()
 
 
-@case_section("portal", order=16, template="partner_side/sections/portal.html")
+@case_section(
+    "portal",
+    order=16,
+    template="partner_side/sections/portal.html",
+    view="messages",
+    anchors=(
+        "portal-locked",
+        "portal-active",
+        "portal-notices",
+        "portal-invited",
+        "portal-messages",
+        "portal-thread",
+        "portal-write",
+        "portal-tasks",
+        "portal-task-list",
+        "invitation-code",
+    ),
+)
 def _portal_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     named = partners.is_named_for(actor, partner_case)
     return {

@@ -48,7 +48,13 @@ def _relay_labels() -> dict[str, object]:
     }
 
 
-@case_section("relay", order=5, template="partner_side/sections/relay.html")
+@case_section(
+    "relay",
+    order=5,
+    template="partner_side/sections/relay.html",
+    view="now",
+    anchors=("closing-state", "own-treatment", "relay-events"),
+)
 def _relay(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     return {
         "events": tasks.relayed_events(actor, partner_case),

@@ -98,7 +98,13 @@ class SessionRow:
         return self.session.state in ("to_book", "booked")
 
 
-@case_section(ANCHOR, order=18, template="partner_side/sections/sessions.html")
+@case_section(
+    ANCHOR,
+    order=18,
+    template="partner_side/sections/sessions.html",
+    view="sessions",
+    anchors=("contact-sessions",),
+)
 def _sessions(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     reminder_times = contact_sessions.pending_reminder_times(partner_case)
     rows = [

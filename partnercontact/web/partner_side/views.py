@@ -7,6 +7,7 @@ import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -18,7 +19,15 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.vocabulary import ANSWERS
 from partnercontact.policy import Permission, requires
 from partnercontact.remembered import remembering
-from partnercontact.web.partner_side.sections import case_section, sections_for
+from partnercontact.web.partner_side.sections import (
+    DEFAULT_VIEW,
+    VIEWS,
+    CaseInvalid,
+    case_section,
+    is_view,
+    sections_for,
+    view_of_anchor,
+)
 
 bp = Blueprint("partner_side", __name__, url_prefix="/partner", template_folder="templates")
 
@@ -37,25 +46,39 @@ def home() -> str:
     return page
 
 
+@bp.app_template_global()
 def case_url(case_id: uuid.UUID, anchor: str | None = None) -> str:
-    return url_for("partner_side.case", case_id=case_id, _anchor=anchor)
+    """The case page, on the view that shows ``anchor`` when one is given."""
+    if anchor is None:
+        return url_for("partner_side.case", case_id=case_id)
+    view = view_of_anchor(anchor)
+    return url_for(
+        "partner_side.case",
+        case_id=case_id,
+        view=None if view == DEFAULT_VIEW else view,
+        _anchor=anchor,
+    )
 
 
 @bp.route("/cases/<uuid:case_id>")
 @requires(Permission.PARTNER_CASES_WORK)
 def case(case_id: uuid.UUID) -> str:
+    view = request.args.get("view", DEFAULT_VIEW)
+    if not is_view(view):
+        raise CaseInvalid(_l("There is no such part of the case page."), field="view")
     # Its sections ask some of the same questions (is he named for her, which plan is in
     # force): each is read once for the whole page.
     with remembering():
         partner_case = partners.partner_case_for(current_user, case_id)
+        held = partner_case.treater_id == current_user.id
         page = render_template(
             "partner_side/case.html",
             case=partner_case,
             reference=partners.reference_of(partner_case),
-            held=partner_case.treater_id == current_user.id,
-            sections=sections_for(current_user, partner_case)
-            if partner_case.treater_id == current_user.id
-            else [],
+            held=held,
+            views=VIEWS,
+            view=view,
+            sections=sections_for(current_user, partner_case, view) if held else [],
         )
     db.session.commit()  # the audit entries of the reads
     return page
@@ -101,7 +124,7 @@ def name_staff(case_id: uuid.UUID) -> Response:
     return back_to_case(case_id, _("The colleague may now see the partner's details."))
 
 
-@case_section("details", order=10, template="partner_side/sections/details.html")
+@case_section("details", order=10, template="partner_side/sections/details.html", view="her")
 def _details(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     return {
         "entries": partners.partner_details(actor, partner_case),
