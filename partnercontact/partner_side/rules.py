@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import BindParameter, Select, bindparam, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -517,11 +517,25 @@ class SafetySteps:
 
 
 def safety_steps(partner_case: PartnerCase) -> SafetySteps:
-    decision = current_suitability(partner_case)
-    return SafetySteps(
-        suitable=decision is not None and decision.decision == "contact",
-        reached=ever_reached(partner_case),
-        planned=latest_plan(partner_case) is not None,
+    """The three answers in one statement: a page that shows the steps need not load the
+    records behind them."""
+    row = db.session.execute(_safety_steps(), {"case_id": partner_case.id}).one()
+    return SafetySteps(suitable=row.decision == "contact", reached=row.reached, planned=row.planned)
+
+
+@functools.cache
+def _safety_steps() -> Select[str | None, bool, bool]:
+    case_id: BindParameter[uuid.UUID] = bindparam("case_id")
+    # The decision that counts is the one current_suitability reads: the newest.
+    decision = _newest_one(SuitabilityDecision).with_only_columns(SuitabilityDecision.decision)
+    reached = select(ContactAttempt.id).where(
+        ContactAttempt.partner_case_id == case_id, ContactAttempt.outcome == "reached"
+    )
+    planned = select(SafeContactPlan.id).where(SafeContactPlan.partner_case_id == case_id)
+    return select(
+        decision.scalar_subquery().label("decision"),
+        reached.exists().label("reached"),
+        planned.exists().label("planned"),
     )
 
 

@@ -279,15 +279,29 @@ def inbox_items(actor: User, rows: Iterable[Row[Any]]) -> list[InboxItem]:
 
 
 @functools.cache
-def _visible_case() -> Select[PartnerCase]:
-    return select(PartnerCase).where(visible_to_actor(), PartnerCase.id == bindparam("case_id"))
+def _visible_case() -> Select[PartnerCase, DataKey]:
+    # With its data key: whatever page reads the case goes on to unseal a field of it.
+    return (
+        select(PartnerCase, DataKey)
+        .outerjoin(DataKey, DataKey.id == PartnerCase.data_key_id)
+        .where(visible_to_actor(), PartnerCase.id == bindparam("case_id"))
+    )
+
+
+def _load_visible_case(actor: User, case_id: uuid.UUID) -> PartnerCase | None:
+    row = db.session.execute(
+        _visible_case(), {**actor_parameters(actor), "case_id": case_id}
+    ).first()
+    if row is None:
+        return None
+    keep_data_keys([row.DataKey])
+    return row.PartnerCase
 
 
 def partner_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> PartnerCase:
     """One partner case ``actor`` may work on, or :class:`PartnerCaseNotFound`."""
     partner_case = remembered(
-        ("visible_case", actor.id, case_id),
-        lambda: db.session.scalar(_visible_case(), {**actor_parameters(actor), "case_id": case_id}),
+        ("visible_case", actor.id, case_id), lambda: _load_visible_case(actor, case_id)
     )
     if partner_case is None:
         raise PartnerCaseNotFound(_l("There is no such partner case among yours."), field="case")

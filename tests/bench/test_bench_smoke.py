@@ -77,7 +77,7 @@ def test_case_page_benchmark_serves_authenticated_case_pages_without_errors() ->
         "bare one-row read",
         *(
             f"case page, {tab} tab"
-            for tab in ("now", "her", "contact", "messages", "sessions", "safety")
+            for tab in ("now", "her", "contact", "texts", "channel", "sessions", "safety")
         ),
     ]
     assert all(len(e.rounds) == 1 and e.served > 0 for e in run.endpoints)

@@ -38,7 +38,7 @@ def test_both_databases_serve_every_staff_page_and_keep_a_valid_chain() -> None:
         assert names == [
             *(
                 f"case page, {tab} tab"
-                for tab in ("now", "her", "contact", "messages", "sessions", "safety")
+                for tab in ("now", "her", "contact", "texts", "channel", "sessions", "safety")
             ),
             "partner inbox",
             "client list",

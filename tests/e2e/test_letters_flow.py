@@ -37,7 +37,7 @@ def test_a_letter_is_previewed_in_both_languages_sent_and_listed(
     page.get_by_role("button", name=t("Save")).click()
     expect(page.get_by_text(t("Her answer was recorded."))).to_be_visible()
 
-    open_case_part(page, "sv", "Messages")
+    open_case_part(page, "sv", "Texts and letters")
     page.get_by_role("link", name=t("Write a letter…")).click()
     page.get_by_label(t("Letter"), exact=True).select_option(
         label=t("Information letter: what partner contact offers")

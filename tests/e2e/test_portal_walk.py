@@ -60,7 +60,7 @@ def _her_browser(browser: Browser, language: str) -> BrowserContext:
     return context
 
 
-def _treater_opens(page: Page, served: Served, case_id, part: str = "Messages") -> None:  # type: ignore[no-untyped-def]
+def _treater_opens(page: Page, served: Served, case_id, part: str = "Her own channel") -> None:  # type: ignore[no-untyped-def]
     """Her treater opens her case, on the part with her channel unless ``part`` says another."""
     page.goto(f"{served.url}/partner/cases/{case_id}")
     open_case_part(page, "sv", part)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _preview(page: Page, t, purpose: str) -> None:  # type: ignore[no-untyped-def]
-    open_case_part(page, "sv", "Messages")
+    open_case_part(page, "sv", "Texts and letters")
     page.get_by_role("link", name=t("Write a letter…")).click()
     page.get_by_label(t("Letter"), exact=True).select_option(label=t(purpose))
     page.get_by_role("button", name=t("Show the letter")).click()

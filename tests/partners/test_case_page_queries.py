@@ -58,7 +58,7 @@ def test_each_view_of_the_case_page_costs_the_same_statements_with_twice_the_rec
     _more_of_everything(holder.user, case.case_id, clock)
     twice, pages = counted()
 
-    assert "KanarieAndraBarn" in pages["safety"] and "KanarieAndraSvar" in pages["messages"]
+    assert "KanarieAndraBarn" in pages["safety"] and "KanarieAndraSvar" in pages["texts"]
     assert twice == once
     # The session with its user and the menu's count, the case, about one per kind of record
     # the view shows (a section that needs one of them too reads it from what the page read),

@@ -19,18 +19,20 @@ from tests.web.canary import SeededCase, seed_case
 
 # What a treater finds under each tab, in the page's order.
 SECTIONS_BY_VIEW = {
-    "now": ["safety-steps", "relay", "urgent", "escalations"],
-    "her": ["her-own", "details"],
+    "now": ["safety-steps", "relay", "urgent"],
+    "her": ["her-own", "details", "investigations"],
     "contact": ["safe_contact", "suitability", "answer", "attempts", "threat", "sends"],
-    "messages": ["messages", "portal", "letters"],
+    "texts": ["messages", "letters"],
+    "channel": ["portal"],
     "sessions": ["sessions"],
-    "safety": ["risk", "children", "safety_plans", "concerns", "investigations"],
+    "safety": ["risk", "escalations", "children", "safety_plans", "concerns"],
 }
 TABS_SV = [
     "Aktuellt",
     "Om henne",
     "Kontakt",
-    "Meddelanden",
+    "Sms och brev",
+    "Hennes egen kanal",
     "Kontakttillfällen",
     "Risk och säkerhet",
 ]
@@ -78,13 +80,13 @@ def test_each_tab_shows_its_own_sections_and_every_section_has_a_tab(
 
 def test_the_tabs_are_links_with_the_current_one_marked(holder_client: FlaskClient, seeded) -> None:
     case, _ = seeded
-    page = text_of(holder_client.get(_url(case, "messages")))
+    page = text_of(holder_client.get(_url(case, "texts")))
     nav = page.split('<nav class="case-views"')[1].split("</nav>")[0]
     assert re.findall(r">([^<>]+)</a>", nav) == TABS_SV
     links = re.findall(r'href="([^"]+)"', nav)
     assert links == [_url(case)] + [_url(case, view) for view in list(SECTIONS_BY_VIEW)[1:]]
-    assert re.findall(r'<a href="[^"]+" aria-current="page">([^<]+)</a>', nav) == ["Meddelanden"]
-    assert "<title>Partnerärende" in page and ": Meddelanden" in page.split("</title>")[0]
+    assert re.findall(r'<a href="[^"]+" aria-current="page">([^<]+)</a>', nav) == ["Sms och brev"]
+    assert "<title>Partnerärende" in page and ": Sms och brev" in page.split("</title>")[0]
 
 
 def _actions_of_a_look(client: FlaskClient, url: str) -> set[str]:
@@ -102,8 +104,8 @@ def test_a_tab_reads_only_what_it_shows(holder_client: FlaskClient, seeded) -> N
     for action, view in {
         "relay.events_viewed": "now",
         "partner.details_viewed": "her",
-        "partner.portal_tasks_viewed": "messages",
-        "message.messages_viewed": "messages",
+        "partner.portal_tasks_viewed": "channel",
+        "message.messages_viewed": "texts",
         "schedule.sessions_viewed": "sessions",
     }.items():
         assert {key for key, actions in looks.items() if action in actions} == {view}, action

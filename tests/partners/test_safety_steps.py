@@ -305,6 +305,33 @@ def test_once_she_is_reached_nothing_goes_out_until_her_plan(reached, clock) -> 
     assert _count(ContactAttempt, held) == 2
 
 
+def test_the_next_step_follows_the_newest_decision_and_only_a_call_that_reached_her(
+    new_case, clock
+) -> None:
+    held = new_case
+
+    def decide(decision: str, **reason: str) -> None:
+        clock.advance(minutes=1)
+        contact.decide_suitability(held.holder.user, held.case.id, decision=decision, **reason)
+        db.session.commit()
+
+    steps = []
+    decide("contact")
+    steps.append(safety_steps(held.case).next_step)
+    decide("no_contact", reason="sheltered_housing")  # the newer decision counts
+    steps.append(safety_steps(held.case).next_step)
+    decide("contact")
+    _call(held, _at(THURSDAY, 9, 30))  # no answer: not reached
+    db.session.commit()
+    steps.append(safety_steps(held.case).next_step)
+    _call(held, _at(THURSDAY, 9, 45), "reached", safe_to_talk=True)
+    db.session.commit()
+    steps.append(safety_steps(held.case).next_step)
+    _plan(held)
+    steps.append(safety_steps(held.case).next_step)
+    assert steps == ["first_contact", "suitability", "first_contact", "plan", None]
+
+
 # --- with her plan: what fits passes, what does not is refused ---------------------------------
 
 

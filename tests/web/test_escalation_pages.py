@@ -21,7 +21,7 @@ from partnercontact.partner_side.models import UrgentTask
 from partnercontact.partner_side.service import pick_up
 from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Account, Factory
-from tests.helpers import csrf_token, log_in, submit, text_of
+from tests.helpers import case_view, csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
 
 NOTES = "Hotade med kniv i köket"
@@ -73,7 +73,7 @@ def test_the_holder_escalates_from_the_case_page_in_swedish(
     app: Flask, held: HandedOver, clock
 ) -> None:
     holder = _browser(app, held.partner_treater, clock)
-    case_page = text_of(holder.get(_case(held)))
+    case_page = text_of(holder.get(case_view(held.case.id, "escalations")))
     assert '<html lang="sv">' in case_page
     assert 'id="escalations"' in case_page and _new(held) in case_page
 
@@ -87,11 +87,13 @@ def test_the_holder_escalates_from_the_case_page_in_swedish(
 
     response = submit(holder, _new(held), {"reason": "risk_consultation", "urgency": "urgent"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"{_case(held)}#escalations")
+    assert response.headers["Location"].endswith(f"{_case(held)}?view=safety#escalations")
     escalation = db.session.scalar(select(Escalation))
     assert (escalation.reason, escalation.urgency) == ("risk_consultation", "urgent")
     assert escalation.raised_by_id == held.partner_treater.user.id
-    assert f'id="escalation-{escalation.id}"' in text_of(holder.get(_case(held)))
+    assert f'id="escalation-{escalation.id}"' in text_of(
+        holder.get(case_view(held.case.id, "escalations"))
+    )
 
 
 @pytest.mark.parametrize(
@@ -197,7 +199,9 @@ def test_the_manager_handles_escalations_urgent_first_beside_the_other_tasks(
     assert (handled.outcome, handled.handled_by_id) == ("reassigned", manager_account.user.id)
     # The treater sees that, when and how it was handled.
     row = re.search(
-        rf'<tr id="escalation-{urgent.id}">.*?</tr>', text_of(holder.get(_case(held))), re.S
+        rf'<tr id="escalation-{urgent.id}">.*?</tr>',
+        text_of(holder.get(case_view(held.case.id, "escalations"))),
+        re.S,
     )
     assert row and manager_account.user.display_name in row.group(0)
 

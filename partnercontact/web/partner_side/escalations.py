@@ -52,7 +52,7 @@ def _escalation_labels() -> dict[str, object]:
     }
 
 
-@case_section(ANCHOR, order=66, template="partner_side/sections/escalations.html", view="now")
+@case_section(ANCHOR, order=66, template="partner_side/sections/escalations.html", view="safety")
 def _escalations(actor: User, partner_case: PartnerCase) -> list[escalations.CaseEscalation]:
     return escalations.escalations_of_case(actor, partner_case)
 

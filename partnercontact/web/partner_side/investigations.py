@@ -10,7 +10,7 @@ from partnercontact.web.partner_side.sections import case_section
 
 
 @case_section(
-    "investigations", order=200, template="partner_side/sections/investigations.html", view="safety"
+    "investigations", order=200, template="partner_side/sections/investigations.html", view="her"
 )
 def _investigations(actor: User, partner_case: PartnerCase) -> list[InvestigationShown]:
     return investigations_of_case(partner_case.id)

@@ -79,7 +79,7 @@ def _letter_labels() -> dict[str, object]:
     "letters",
     order=17,
     template="partner_side/sections/letters.html",
-    view="messages",
+    view="texts",
     anchors=("sent-letters",),
 )
 def _letters(actor: User, partner_case: PartnerCase) -> dict[str, object]:

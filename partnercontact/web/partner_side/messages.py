@@ -86,7 +86,7 @@ def _message_labels() -> dict[str, object]:
     "messages",
     order=16,
     template="partner_side/sections/messages.html",
-    view="messages",
+    view="texts",
     anchors=("sms-messages", "sms-replies"),
 )
 def _messages(actor: User, partner_case: PartnerCase) -> dict[str, object]:

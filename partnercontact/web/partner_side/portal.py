@@ -66,7 +66,7 @@ class OpenAttachmentForm(FlaskForm):
     "portal",
     order=16,
     template="partner_side/sections/portal.html",
-    view="messages",
+    view="channel",
     anchors=(
         "portal-locked",
         "portal-active",

@@ -42,7 +42,8 @@ VIEWS: tuple[CaseView, ...] = (
     CaseView("now", _l("Current")),
     CaseView("her", _l("About her")),
     CaseView("contact", _l("Contact")),
-    CaseView("messages", _l("Messages")),
+    CaseView("texts", _l("Texts and letters")),
+    CaseView("channel", _l("Her own channel")),
     CaseView("sessions", _l("Contact sessions")),
     CaseView("safety", _l("Risk and safety")),
 )
