@@ -85,7 +85,7 @@ def _write_to_her(page: Page, served: Served, case_id, text: str) -> None:  # ty
 
 def _letter_preview(page: Page, served: Served, case_id) -> None:  # type: ignore[no-untyped-def]
     t = words("sv")
-    _treater_opens(page, served, case_id)
+    _treater_opens(page, served, case_id, "Texts and letters")
     page.get_by_role("link", name=t("Write a letter…")).click()
     page.get_by_label(t("Letter"), exact=True).select_option(index=1)
     page.get_by_role("button", name=t("Show the letter")).click()
@@ -100,7 +100,7 @@ def _refused_for_her_pause(page: Page, served: Served, case_id) -> None:  # type
     )
     _letter_preview(page, served, case_id)
     expect(page.locator("#send-refusal")).to_contain_text(reason)
-    _treater_opens(page, served, case_id)
+    _treater_opens(page, served, case_id, "Texts and letters")
     page.get_by_role("link", name=t("Write a text message…")).click()
     page.get_by_label(t("Text message")).select_option(index=1)
     page.get_by_role("button", name=t("Show the text")).click()
@@ -110,7 +110,7 @@ def _refused_for_her_pause(page: Page, served: Served, case_id) -> None:  # type
 
 def _send_a_text(page: Page, served: Served, case_id) -> None:  # type: ignore[no-untyped-def]
     t = words("sv")
-    _treater_opens(page, served, case_id)
+    _treater_opens(page, served, case_id, "Texts and letters")
     page.get_by_role("link", name=t("Write a text message…")).click()
     page.get_by_label(t("Text message")).select_option(label=t("Text announcing a phone call"))
     page.get_by_role("button", name=t("Show the text")).click()
