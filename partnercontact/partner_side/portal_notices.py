@@ -31,12 +31,13 @@ Her acts are audited with no content; functions flush, never commit.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.clinics.clock import clinic_zone
@@ -57,7 +58,9 @@ from partnercontact.partner_side.rules import (
     check_outbound_allowed,
     expected_sender,
     latest_plan,
+    latest_plan_allows_sms,
     notice_setting_in_force,
+    notice_settings_in_force,
     oldest_unread_to_her,
 )
 from partnercontact.partner_side.scheduling.localtime import next_safe_moment
@@ -147,10 +150,16 @@ def _text(partner_case: PartnerCase, setting: PortalNoticeSetting | None) -> str
 
 
 def _blocked(partner_case: PartnerCase) -> str | None:
+    plan = latest_plan(partner_case)
+    return _blocked_by(partner_case, plan.sms_allowed if plan is not None else None)
+
+
+def _blocked_by(partner_case: PartnerCase, sms_allowed: bool | None) -> str | None:
+    """Why no notice would go: her protected data, or a plan that allows no texts (or none
+    yet, ``sms_allowed`` None)."""
     if partner_case.protected_identity:
         return BLOCKED_PROTECTED
-    plan = latest_plan(partner_case)
-    if plan is None or not plan.sms_allowed:
+    if not sms_allowed:
         return BLOCKED_NO_SMS
     return None
 
@@ -251,8 +260,17 @@ def notices_for_treater(partner_case: PartnerCase) -> NoticesForTreater:
     """Whether she has notices on (for an access still open), and why none would go. Her
     words are not shown: they are hers, and a treater has no need of them. Read by a page that
     loaded the case for her treater; not audited here."""
-    return NoticesForTreater(
-        on=notice_setting_in_force(partner_case) is not None, blocked=_blocked(partner_case)
+    row = db.session.execute(_for_treater(), {"case_id": partner_case.id}).one()
+    return NoticesForTreater(on=row.notices_on, blocked=_blocked_by(partner_case, row.sms_allowed))
+
+
+@functools.cache
+def _for_treater() -> Select[bool, bool | None]:
+    # Both answers in one statement: her treater's page reads nothing else of hers here.
+    case_id: BindParameter[uuid.UUID] = bindparam("case_id")
+    return select(
+        notice_settings_in_force(case_id).exists().label("notices_on"),
+        latest_plan_allows_sms().scalar_subquery().label("sms_allowed"),
     )
 
 

@@ -834,6 +834,29 @@ def _refused(
 # --- notices of a new message in her own channel -----------------------------------------------
 
 
+def notice_settings_in_force(
+    case_id: uuid.UUID | BindParameter[uuid.UUID],
+) -> Select[PortalNoticeSetting]:
+    """The case's notice settings that are on, of an access still open (at most one)."""
+    return (
+        select(PortalNoticeSetting)
+        .join(PortalAccess, PortalAccess.id == PortalNoticeSetting.access_id)
+        .where(
+            PortalNoticeSetting.partner_case_id == case_id,
+            PortalNoticeSetting.enabled.is_(True),
+            PortalAccess.locked_at.is_(None),
+            PortalAccess.revoked_at.is_(None),
+            PortalAccess.closed_at.is_(None),
+        )
+    )
+
+
+def latest_plan_allows_sms() -> Select[bool]:
+    """Whether the plan that counts allows text messages (no row: no plan), for the case in
+    the parameter ``case_id``."""
+    return _latest_plan().with_only_columns(SafeContactPlan.sms_allowed)
+
+
 def notice_setting_in_force(
     partner_case: PartnerCase, *, lock: bool = False
 ) -> PortalNoticeSetting | None:
@@ -841,18 +864,7 @@ def notice_setting_in_force(
     revoked or closed); None otherwise. ``lock``: the setting's row stays locked until the
     transaction ends (PostgreSQL; SQLite writes one at a time), so that two messages written
     to her at once see each other's notice."""
-    query = (
-        select(PortalNoticeSetting)
-        .join(PortalAccess, PortalAccess.id == PortalNoticeSetting.access_id)
-        .where(
-            PortalNoticeSetting.partner_case_id == partner_case.id,
-            PortalNoticeSetting.enabled.is_(True),
-            PortalAccess.locked_at.is_(None),
-            PortalAccess.revoked_at.is_(None),
-            PortalAccess.closed_at.is_(None),
-        )
-        .limit(1)
-    )
+    query = notice_settings_in_force(partner_case.id).limit(1)
     if lock:
         query = query.with_for_update(of=PortalNoticeSetting).execution_options(
             populate_existing=True

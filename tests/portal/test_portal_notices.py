@@ -443,3 +443,19 @@ def test_her_treater_sees_whether_notices_are_on_but_not_her_words(
     _on(her, WORDS)
     page = text_of(client.get(case_view(held.case.id, "portal")))
     assert "Sms om nya meddelanden: på" in page and WORDS not in page
+    assert "Inget skickas" not in page  # her plan allows texts
+
+    # Her plan changes to calls only: her treater is told that none would go.
+    save_safe_contact_plan(
+        held.holder.user,
+        held.case.id,
+        SafeContactPlanIn(
+            channels=["phone"],
+            safe_days=[str(day) for day in range(1, 8)],
+            safe_from=datetime(2026, 1, 1, 8).time(),
+            safe_until=datetime(2026, 1, 1, 20).time(),
+        ),
+    )
+    db.session.commit()
+    page = text_of(client.get(case_view(held.case.id, "portal")))
+    assert "Inget skickas: hennes plan tillåter inte sms." in page
