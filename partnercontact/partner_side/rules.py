@@ -221,16 +221,13 @@ def ever_reached(partner_case: PartnerCase) -> bool:
     if is_remembering():
         # The page lists every attempt anyway.
         return any(attempt.outcome == "reached" for attempt in attempts_of(partner_case))
-    return (
-        db.session.scalar(
-            select(ContactAttempt.id)
-            .where(
-                ContactAttempt.partner_case_id == partner_case.id,
-                ContactAttempt.outcome == "reached",
-            )
-            .limit(1)
-        )
-        is not None
+    return db.session.scalar(_reached(partner_case.id).limit(1)) is not None
+
+
+def _reached(case_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[uuid.UUID]:
+    """The attempts that reached her."""
+    return select(ContactAttempt.id).where(
+        ContactAttempt.partner_case_id == case_id, ContactAttempt.outcome == "reached"
     )
 
 
@@ -526,16 +523,12 @@ def safety_steps(partner_case: PartnerCase) -> SafetySteps:
 @functools.cache
 def _safety_steps() -> Select[str | None, bool, bool]:
     case_id: BindParameter[uuid.UUID] = bindparam("case_id")
-    # The decision that counts is the one current_suitability reads: the newest.
+    # The same records current_suitability, ever_reached and latest_plan read.
     decision = _newest_one(SuitabilityDecision).with_only_columns(SuitabilityDecision.decision)
-    reached = select(ContactAttempt.id).where(
-        ContactAttempt.partner_case_id == case_id, ContactAttempt.outcome == "reached"
-    )
-    planned = select(SafeContactPlan.id).where(SafeContactPlan.partner_case_id == case_id)
     return select(
         decision.scalar_subquery().label("decision"),
-        reached.exists().label("reached"),
-        planned.exists().label("planned"),
+        _reached(case_id).exists().label("reached"),
+        _latest_plan().with_only_columns(SafeContactPlan.id).exists().label("planned"),
     )
 
 

@@ -48,7 +48,7 @@ VIEWS: tuple[CaseView, ...] = (
     CaseView("safety", _l("Risk and safety")),
 )
 DEFAULT_VIEW = VIEWS[0].key
-_VIEW_KEYS = frozenset(view.key for view in VIEWS)
+_VIEWS_BY_KEY = {view.key: view for view in VIEWS}
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def case_section(
 ) -> Callable[[Loader], Loader]:
     """Register a section of the case page, shown in ``view``. ``anchors`` are the ids inside
     its template that links elsewhere point at."""
-    if view not in _VIEW_KEYS:
+    if view not in _VIEWS_BY_KEY:
         raise RuntimeError(f"case section {name!r} names an unknown view {view!r}")
 
     def register(loader: Loader) -> Loader:
@@ -86,14 +86,16 @@ def case_section(
             raise RuntimeError(f"case section {name!r} is registered twice")
         _SECTIONS[name] = Section(name, order, template, view, loader)
         for anchor in (name, *anchors):
-            _VIEW_OF_ANCHOR[anchor] = view
+            if _VIEW_OF_ANCHOR.setdefault(anchor, view) != view:
+                raise RuntimeError(f"the anchor {anchor!r} is on two views of the case page")
         return loader
 
     return register
 
 
-def is_view(key: str) -> bool:
-    return key in _VIEW_KEYS
+def view_named(key: str) -> CaseView | None:
+    """The view ``key`` names, or None for a key that names none."""
+    return _VIEWS_BY_KEY.get(key)
 
 
 def view_of_anchor(anchor: str) -> str:

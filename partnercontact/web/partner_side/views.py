@@ -24,8 +24,8 @@ from partnercontact.web.partner_side.sections import (
     VIEWS,
     CaseInvalid,
     case_section,
-    is_view,
     sections_for,
+    view_named,
     view_of_anchor,
 )
 
@@ -50,8 +50,13 @@ def home() -> str:
 def case_url(case_id: uuid.UUID, anchor: str | None = None) -> str:
     """The case page, on the view that shows ``anchor`` when one is given."""
     if anchor is None:
-        return url_for("partner_side.case", case_id=case_id)
-    view = view_of_anchor(anchor)
+        return case_view_url(case_id, DEFAULT_VIEW)
+    return case_view_url(case_id, view_of_anchor(anchor), anchor)
+
+
+@bp.app_template_global()
+def case_view_url(case_id: uuid.UUID, view: str, anchor: str | None = None) -> str:
+    """The case page on ``view`` (the first view without a parameter: the plain link)."""
     return url_for(
         "partner_side.case",
         case_id=case_id,
@@ -63,8 +68,8 @@ def case_url(case_id: uuid.UUID, anchor: str | None = None) -> str:
 @bp.route("/cases/<uuid:case_id>")
 @requires(Permission.PARTNER_CASES_WORK)
 def case(case_id: uuid.UUID) -> str:
-    view = request.args.get("view", DEFAULT_VIEW)
-    if not is_view(view):
+    view = view_named(request.args.get("view", DEFAULT_VIEW))
+    if view is None:
         raise CaseInvalid(_l("There is no such part of the case page."), field="view")
     # Its sections ask some of the same questions (is he named for her, which plan is in
     # force): each is read once for the whole page.
@@ -78,7 +83,7 @@ def case(case_id: uuid.UUID) -> str:
             held=held,
             views=VIEWS,
             view=view,
-            sections=sections_for(current_user, partner_case, view) if held else [],
+            sections=sections_for(current_user, partner_case, view.key) if held else [],
         )
     db.session.commit()  # the audit entries of the reads
     return page
