@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
@@ -23,10 +23,14 @@ from partnercontact.db import db
 from partnercontact.errors import Forbidden
 from partnercontact.i18n import _l
 from partnercontact.policy import Permission, can
+from partnercontact.runtime import current_runtime
 from partnercontact.tasks.models import TASK_STATES, ScheduledTask
 
 # The failed tasks listed, newest first; the counts cover them all.
 FAILED_SHOWN = 200
+# A task still waiting this long after it fell due means no worker runs, or the worker gets
+# too little of the machine (it runs when the web leaves the CPU free): a few ticks, not one.
+BEHIND_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -57,21 +61,30 @@ class TaskOverview:
     totals: dict[str, int]
     failed: list[FailedTask]
     failed_total: int
+    # When the task that has waited longest past its due time fell due, if longer ago than
+    # BEHIND_AFTER; else None.
+    behind_since: datetime | None
 
 
 def task_overview(actor: User) -> TaskOverview:
-    """Counts per kind and state, and the failed tasks; audited as viewed."""
+    """Counts per kind and state, the failed tasks, and whether the worker is behind; audited
+    as viewed."""
     if not can(actor, Permission.TASKS_VIEW):
         raise Forbidden(_l("You do not have access to this page."))
     scope = or_(ScheduledTask.clinic_id == actor.clinic_id, ScheduledTask.clinic_id.is_(None))
     counts: dict[str, dict[str, int]] = {}
+    waiting_since: list[datetime] = []
     rows = db.session.execute(
-        select(ScheduledTask.kind, ScheduledTask.state, func.count())
+        select(
+            ScheduledTask.kind, ScheduledTask.state, func.count(), func.min(ScheduledTask.due_at)
+        )
         .where(scope)
         .group_by(ScheduledTask.kind, ScheduledTask.state)
     )
-    for kind, state, number in rows:
+    for kind, state, number, first_due in rows:
         counts.setdefault(kind, dict.fromkeys(TASK_STATES, 0))[state] = number
+        if state == "pending":
+            waiting_since.append(first_due)
     totals = {state: sum(by_state[state] for by_state in counts.values()) for state in TASK_STATES}
     failed = [
         FailedTask(
@@ -90,6 +103,9 @@ def task_overview(actor: User) -> TaskOverview:
             .limit(FAILED_SHOWN)
         )
     ]
+    oldest_due = min(waiting_since, default=None)
+    now = current_runtime().clock.now()
+    behind = oldest_due is not None and oldest_due <= now - BEHIND_AFTER
     record_event(
         AuditAction.TASKS_VIEWED,
         actor_id=actor.id,
@@ -101,4 +117,5 @@ def task_overview(actor: User) -> TaskOverview:
         totals=totals,
         failed=failed,
         failed_total=totals["failed"],
+        behind_since=oldest_due if behind else None,
     )

@@ -125,12 +125,14 @@ def test_audit_verify_benchmark_checks_a_generated_chain_both_ways() -> None:
     assert comparison.notes["rows"] == "300"
 
 
-def test_the_worker_benchmark_runs_the_worker_at_its_units_cpu_priority() -> None:
-    # The benchmark measures the worker as deployed: a change of the unit's priority changes
+def test_the_worker_benchmark_runs_the_worker_under_its_units_cpu_scheduling() -> None:
+    # The benchmark measures the worker as deployed: a change of the unit's scheduling changes
     # what "the web page with the worker" means, so both change together.
     unit = Path(__file__).parents[2] / "config" / "partnercontact-worker.example.service"
-    nice = [
-        line for line in unit.read_text(encoding="utf-8").splitlines() if line.startswith("Nice=")
+    scheduling = [
+        line
+        for line in unit.read_text(encoding="utf-8").splitlines()
+        if line.startswith(("Nice=", "CPUSchedulingPolicy=", "CPUSchedulingPriority="))
     ]
 
-    assert nice == [f"Nice={web_with_worker.WORKER_NICENESS}"]
+    assert scheduling == [f"CPUSchedulingPolicy={web_with_worker.WORKER_POLICY}"]

@@ -171,3 +171,25 @@ def test_only_administrators_see_the_task_page(
     client = logged_in(app, getattr(factory, role)(), clock)
     assert client.get("/admin/tasks").status_code == 403
     assert 'href="/admin/tasks"' not in text_of(client.get("/account/"))
+
+
+def test_a_task_left_waiting_past_its_time_says_the_worker_is_behind(
+    app: Flask, factory: Factory, clock
+) -> None:
+    # Due 09:55 on the clinic's clocks; no worker runs it.
+    clock.set(utc(2026, 1, 15, 8, 55))
+    clinic = factory.default_clinic
+    schedule(kinds.FIRST_CONTACT_DUE, clock.now(), "first_contact_due:waiting", clinic_id=clinic.id)
+    db.session.commit()
+
+    clock.set(utc(2026, 1, 15, 9, 4))  # nine minutes late: a worker may be at its next tick
+    client = logged_in(app, factory.admin(), clock)
+    assert 'id="worker-behind"' not in text_of(client.get("/admin/tasks"))
+
+    clock.set(utc(2026, 1, 15, 9, 6))
+    page = text_of(client.get("/admin/tasks"))
+    notice = page[page.index('id="worker-behind"') :]
+    assert "2026-01-15 09:55" in notice[: notice.index("</div>")]
+
+    dispatch_due()  # tried (it names no case, so it fails and waits for its retry)
+    assert 'id="worker-behind"' not in text_of(client.get("/admin/tasks"))
