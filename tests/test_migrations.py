@@ -163,3 +163,45 @@ def test_0015_renormalises_stored_numbers_and_her_reply_then_matches_her_case(
 
     reply = receive_inbound("SM" + "1" * 32, HER_E164, "Hej", clock.now())
     assert reply is not None and reply.partner_case_id == case_id
+
+
+def test_0026_down_and_up_keeps_the_relay_and_its_outcomes(
+    app, factory, clock: FixedClock, database_url: str
+) -> None:
+    """Rebuilding the relay tables (SQLite alters a table by copying it) keeps the events and
+    what was done with them, though other tables refer to them; going down, the risk signals
+    and their outcomes go with the kind."""
+    from partnercontact.client_side.cases.ending import start_treatment
+    from partnercontact.client_side.cases.risk_signals import raise_risk_signal
+    from partnercontact.partner_side.relay_inbox import record_outcome
+    from partnercontact.partner_side.service import pick_up
+    from partnercontact.relay.models import RelayEvent, RelayOutcome
+    from tests.cases_built import first_steps_taken
+    from tests.partners.conftest import handed_over_case
+
+    client_treater, partner_treater = factory.client_treater(), factory.partner_treater()
+    scopes = ["contact_letter", "contact_phone", "tell_in_treatment"]
+    partner_case = handed_over_case(factory, clock, client_treater=client_treater, scopes=scopes)
+    pick_up(partner_treater.user, partner_case.id)
+    first_steps_taken(partner_treater.user, partner_case.id, clock)
+    client_id = db.session.get(TreatmentEpisode, partner_case.episode_id).client_id
+    today = clock.now().date()
+    started = start_treatment(client_treater.user, client_id, started_on=today)
+    signal = raise_risk_signal(client_treater.user, client_id, reason="threats", urgency="soon")
+    db.session.commit()
+    (event_id,) = db.session.scalars(
+        select(RelayEvent.id).where(RelayEvent.kind == "treatment_started")
+    ).all()
+    for relayed, outcome in ((event_id, "not_wanted"), (signal.id, "consulted")):
+        record_outcome(
+            partner_treater.user, partner_case.id, relayed, outcome=outcome, outcome_on=today
+        )
+    db.session.commit()
+    assert started is not None
+    db.session.remove()
+
+    migrate.downgrade(database_url, "0025")
+    migrate.upgrade(database_url)
+
+    assert db.session.scalars(select(RelayEvent.kind)).all() == ["treatment_started"]
+    assert db.session.scalars(select(RelayOutcome.outcome)).all() == ["not_wanted"]

@@ -35,6 +35,10 @@ class Clinic(Model):
     urgent_tasks_to_manager: Mapped[bool] = mapped_column(default=False)
     # Relay a missed session only when this many in a row were missed (1: every one).
     missed_sessions_to_relay: Mapped[int] = mapped_column(default=1)
+    # A risk signal from the client's treater that the partner side has not acted on within
+    # this many hours (by its urgency) is escalated to the managers.
+    risk_signal_urgent_hours: Mapped[int] = mapped_column(default=4)
+    risk_signal_soon_hours: Mapped[int] = mapped_column(default=72)
     # The default contact plan (scheduling.plan): what accepting partner contact books.
     # First contact within this many days of the hand-over.
     plan_first_contact_days: Mapped[int] = mapped_column(default=5)

@@ -39,6 +39,9 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "contact_attempt_window_days": (1, 60),
     "small_count_threshold": (1, 50),
     "missed_sessions_to_relay": (1, 10),
+    # Hours a risk signal may wait for the partner side before the managers are told.
+    "risk_signal_urgent_hours": (1, 72),
+    "risk_signal_soon_hours": (1, 336),
     # The contact plan (scheduling.plan) and the reminders of a session.
     "plan_first_contact_days": (0, 60),
     "plan_letter_follow_up_days": (0, 60),
@@ -82,6 +85,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "small_count_threshold": 5,
     "urgent_tasks_to_manager": False,
     "missed_sessions_to_relay": 1,
+    "risk_signal_urgent_hours": 4,
+    "risk_signal_soon_hours": 72,
     "plan_first_contact_days": 5,
     "plan_letter_follow_up_days": 7,
     "plan_session_count": 3,

@@ -60,11 +60,13 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders
 from partnercontact.partner_side.service import audit, held_case_for, reference_of_id
 from partnercontact.policy import Permission, can
+from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
     from partnercontact.clinics.models import Clinic
 
+RISK_SIGNAL_OVERDUE = "risk_signal_overdue"
 # Why the treater escalates. Keys are stored; the pages show the labels.
 REASONS = {
     "risk_consultation": _l("Needs consultation on the risk"),
@@ -73,6 +75,9 @@ REASONS = {
     "suitability_disagreement": _l("Disagreement about suitability"),
     "no_treater_available": _l("No treater available, or too heavy a workload"),
     "other": _l("Something else"),
+    # Raised by the service itself: a risk signal from the client's treater waited past its
+    # deadline without being acted on (partnercontact.partner_side.risk_signals).
+    RISK_SIGNAL_OVERDUE: _l("A risk signal from the client's treater was not acted on in time"),
 }
 NORMAL = "normal"
 URGENT = "urgent"
@@ -127,7 +132,8 @@ class Escalation(Model):
     partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
     reason: Mapped[str] = mapped_column(String(32))
     urgency: Mapped[str] = mapped_column(String(16))
-    raised_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # None: raised by the service itself (RISK_SIGNAL_OVERDUE), not by a treater.
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -200,6 +206,48 @@ def raise_escalation(
     db.session.flush()
     audit(AuditAction.ESCALATION_RAISED, actor, partner_case)
     return escalation
+
+
+def escalate_unanswered_risk_signal(event_id: uuid.UUID, case_id: uuid.UUID) -> bool:
+    """At a risk signal's deadline: escalate it to the case's clinic's managers if nothing has
+    been recorded as done with it, and no escalation of an overdue signal on the case is open
+    already. True if it was escalated. Raised by the service, so it names no raiser."""
+    event = db.session.get(RelayEvent, event_id)
+    partner_case = db.session.get(PartnerCase, case_id)
+    if event is None or partner_case is None or partner_case.episode_id != event.episode_id:
+        return False
+    db.session.execute(
+        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
+    )
+    acted = select(RelayOutcome.id).where(
+        RelayOutcome.event_id == event.id, RelayOutcome.partner_case_id == partner_case.id
+    )
+    already = select(Escalation.id).where(
+        Escalation.partner_case_id == partner_case.id,
+        Escalation.reason == RISK_SIGNAL_OVERDUE,
+        Escalation.handled_at.is_(None),
+    )
+    if db.session.scalar(select(acted.exists() | already.exists())):
+        return False
+    escalation = Escalation(
+        id=uuid.uuid4(),
+        clinic_id=partner_case.clinic_id,
+        partner_case_id=partner_case.id,
+        reason=RISK_SIGNAL_OVERDUE,
+        urgency=URGENT if event.urgency == URGENT else NORMAL,
+        raised_by_id=None,
+        raised_at=_now(),
+    )
+    db.session.add(escalation)
+    db.session.flush()
+    record_event(
+        AuditAction.ESCALATION_RAISED,
+        actor_id=None,
+        clinic_id=partner_case.clinic_id,
+        resource_type="partner_case",
+        resource_id=str(partner_case.id),
+    )
+    return True
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Select, select
@@ -33,12 +33,18 @@ from partnercontact.partner_side.service import (
     not_on_case,
     reference_of_id,
 )
-from partnercontact.relay.kinds import CLOSING_OUTCOMES, OUTCOMES
+from partnercontact.relay.kinds import (
+    CLOSING_OUTCOMES,
+    RelayKind,
+    outcomes_for,
+    risk_signal_time,
+)
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
+    from partnercontact.clinics.models import Clinic
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,29 @@ class RelayedEvent:
     occurred_on: date
     # What was done with it, oldest first; the task is open while this is empty.
     outcomes: list[RelayOutcome]
+    # A risk signal's reason and urgency, and when the managers are told if nothing has been
+    # done with it (None for the other kinds).
+    reason: str | None = None
+    urgency: str | None = None
+    act_by: datetime | None = None
 
     @property
     def open(self) -> bool:
         return not self.outcomes
+
+    @property
+    def overdue(self) -> bool:
+        now = current_runtime().clock.now()
+        return self.open and self.act_by is not None and self.act_by <= now
+
+
+def _shown(event: RelayEvent, clinic: Clinic, outcomes: list[RelayOutcome]) -> RelayedEvent:
+    act_by = None
+    if event.kind == RelayKind.RISK_SIGNAL:
+        act_by = event.recorded_at + risk_signal_time(clinic, event.urgency)
+    return RelayedEvent(
+        event.id, event.kind, event.occurred_on, outcomes, event.reason, event.urgency, act_by
+    )
 
 
 @dataclass(frozen=True)
@@ -79,10 +104,9 @@ def relayed_events(actor: User, partner_case: PartnerCase) -> list[RelayedEvent]
         .order_by(RelayOutcome.recorded_at)
     ).all()
     events: dict[uuid.UUID, RelayedEvent] = {}
+    clinic = clinic_of(partner_case)
     for event, outcome in rows:
-        shown = events.setdefault(
-            event.id, RelayedEvent(event.id, event.kind, event.occurred_on, [])
-        )
+        shown = events.setdefault(event.id, _shown(event, clinic, []))
         if outcome is not None:
             shown.outcomes.append(outcome)
     audit(AuditAction.RELAY_EVENTS_VIEWED, actor, partner_case)
@@ -111,7 +135,7 @@ def relayed_event_for(actor: User, case_id: uuid.UUID, event_id: uuid.UUID) -> R
         .where(RelayOutcome.event_id == event.id, RelayOutcome.partner_case_id == partner_case.id)
         .order_by(RelayOutcome.recorded_at)
     ).all()
-    return RelayedEvent(event.id, event.kind, event.occurred_on, list(outcomes))
+    return _shown(event, clinic_of(partner_case), list(outcomes))
 
 
 class _Closing(Protocol):
@@ -192,7 +216,7 @@ def record_outcome(
     covers it."""
     partner_case = held_case_for(actor, case_id)
     event = event_in(partner_case, event_id)
-    if outcome not in OUTCOMES:
+    if outcome not in outcomes_for(event.kind):
         raise ContactInvalid(_l("Choose what came of it."), field="outcome")
     day = date_given(outcome_on, clinic_of(partner_case), "outcome_on")
     if day < event.occurred_on:

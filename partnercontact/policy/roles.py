@@ -24,6 +24,8 @@ class Permission(StrEnum):
     CONSENT_RECORD = "consent:record"
     PARTNER_DETAILS_HAND_OVER = "partner_details:hand_over"
     EPISODES_END = "episodes:end"
+    # A risk signal to the partner side: a reason and an urgency, for a consultation.
+    RISK_SIGNALS_RAISE = "risk_signals:raise"
     PARTNER_SIDE_VIEW = "partner_side:view"
     PARTNER_CASES_WORK = "partner_cases:work"
     THREAT_WARNINGS_CONFIRM = "threat_warnings:confirm"
@@ -67,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_RECORD,
             Permission.PARTNER_DETAILS_HAND_OVER,
             Permission.EPISODES_END,
+            Permission.RISK_SIGNALS_RAISE,
         }
     ),
     Role.PARTNER_TREATER: frozenset(

@@ -9,6 +9,7 @@ audit log records that it was withheld, and nothing crosses. Creating the same e
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,13 @@ from partnercontact.client_side.cases.models import TreatmentEpisode, TreatmentS
 from partnercontact.client_side.cases.service import audit
 from partnercontact.client_side.cases.status import EpisodeStatus
 from partnercontact.db import db
+from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.scheduling.kinds import RISK_SIGNAL_DEADLINE
 from partnercontact.relay.gate import may_cross
-from partnercontact.relay.kinds import RelayKind
+from partnercontact.relay.kinds import RelayKind, risk_signal_time
 from partnercontact.relay.models import RelayEvent
 from partnercontact.runtime import current_runtime
+from partnercontact.tasks.queue import schedule
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
@@ -35,8 +39,17 @@ ENDING_KINDS = {
 }
 
 
-def relay(actor: User, episode: TreatmentEpisode, kind: RelayKind, day: date) -> RelayEvent | None:
-    """Pass ``kind`` on to the partner side if the consent in force on ``day`` allows it."""
+def relay(
+    actor: User,
+    episode: TreatmentEpisode,
+    kind: RelayKind,
+    day: date,
+    *,
+    reason: str | None = None,
+    urgency: str | None = None,
+) -> RelayEvent | None:
+    """Pass ``kind`` on to the partner side if the consent in force on ``day`` allows it
+    (``reason`` and ``urgency``: a risk signal's, checked by its caller)."""
     if not may_cross(episode.id, kind, day):
         audit(AuditAction.RELAY_WITHHELD, actor, "episode", episode.id)
         return None
@@ -55,11 +68,35 @@ def relay(actor: User, episode: TreatmentEpisode, kind: RelayKind, day: date) ->
         occurred_on=day,
         recorded_by_id=actor.id,
         recorded_at=current_runtime().clock.now(),
+        reason=reason,
+        urgency=urgency,
     )
     db.session.add(event)
     db.session.flush()
     audit(AuditAction.RELAY_EVENT_CREATED, actor, "relay_event", event.id)
+    if kind == RelayKind.RISK_SIGNAL:
+        _check_at_deadline(actor, event)
     return event
+
+
+def partner_contact_of(episode_id: uuid.UUID) -> uuid.UUID | None:
+    """The id of the partner case on the episode, if partner contact was handed over; only
+    the id: the client side never loads the partner case itself."""
+    return db.session.scalar(select(PartnerCase.id).where(PartnerCase.episode_id == episode_id))
+
+
+def _check_at_deadline(actor: User, event: RelayEvent) -> None:
+    """At the signal's deadline (the clinic's hours for its urgency), the worker escalates it
+    to the managers unless the partner side has acted on it by then; once, by its key."""
+    clinic = actor.clinic
+    schedule(
+        RISK_SIGNAL_DEADLINE,
+        event.recorded_at + risk_signal_time(clinic, event.urgency),
+        f"{RISK_SIGNAL_DEADLINE}:{event.id}",
+        clinic_id=clinic.id,
+        partner_case_id=partner_contact_of(event.episode_id),
+        subject_id=event.id,
+    )
 
 
 def missed_in_a_row(episode: TreatmentEpisode, session: TreatmentSession) -> int:

@@ -3,10 +3,14 @@ did with it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partnercontact.i18n import _l
+
+if TYPE_CHECKING:
+    from partnercontact.clinics.models import Clinic
 
 
 class RelayKind(StrEnum):
@@ -16,6 +20,9 @@ class RelayKind(StrEnum):
     TREATMENT_COMPLETED = "treatment_completed"
     ENDED_BY_CLINIC = "ended_by_clinic"
     CONSENT_WITHDRAWN = "consent_withdrawn"
+    # The client's treater asks the partner side to act on a raised risk: a consultation
+    # between the treaters, never passed on to her as such.
+    RISK_SIGNAL = "risk_signal"
 
 
 # The kinds that say his treatment ended, one way or another.
@@ -24,7 +31,9 @@ ENDINGS: frozenset[RelayKind] = frozenset(
 )
 
 # The consent scope each kind needs on the event's date. A withdrawn consent has no scope to
-# ask: it always crosses, so the partner side knows to stop acting on it.
+# ask: it always crosses, so the partner side knows to stop acting on it. A risk signal
+# crosses whatever the scopes say: it is a consultation between the two treaters about a risk
+# to her, which the consent form tells the client, not news to pass on to her.
 SCOPE_NEEDED: dict[RelayKind, str | None] = {
     RelayKind.TREATMENT_STARTED: "tell_in_treatment",
     RelayKind.SESSION_MISSED: "tell_when_ended",
@@ -32,6 +41,7 @@ SCOPE_NEEDED: dict[RelayKind, str | None] = {
     RelayKind.TREATMENT_COMPLETED: "tell_when_ended",
     RelayKind.ENDED_BY_CLINIC: "tell_when_ended",
     RelayKind.CONSENT_WITHDRAWN: None,
+    RelayKind.RISK_SIGNAL: None,
 }
 
 # Keyed by the kind's value too: a RelayKind is the string it names.
@@ -42,10 +52,39 @@ LABELS: dict[str, Any] = {
     RelayKind.TREATMENT_COMPLETED: _l("Treatment completed"),
     RelayKind.ENDED_BY_CLINIC: _l("Treatment ended by the clinic"),
     RelayKind.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
+    RelayKind.RISK_SIGNAL: _l("Risk signal from the client's treater"),
 }
 
-# What the partner-contact treater did with an event: the task is "inform her if she wishes".
-OUTCOMES = {
+# Why the client's treater signals a risk: a closed list, the only thing besides the urgency
+# that a signal carries. Keys are stored; the pages show the labels.
+RISK_REASONS = {
+    "threats": _l("Threats against her"),
+    "escalating_control": _l("Escalating control"),
+    "separation": _l("A separation is near or has happened"),
+    "children_concern": _l("Concern for the children"),
+    "weapons": _l("Access to weapons"),
+    "new_violence": _l("New violence disclosed"),
+    "other_serious": _l("Another serious risk"),
+}
+URGENT = "urgent"
+SOON = "soon"
+RISK_URGENCIES = {
+    URGENT: _l("Urgent: act within hours"),
+    SOON: _l("Soon: act within days"),
+}
+
+
+def risk_signal_time(clinic: Clinic, urgency: str | None) -> timedelta:
+    """How long the partner side has to act on a risk signal of ``urgency`` before the
+    clinic's managers are told."""
+    hours = clinic.risk_signal_urgent_hours if urgency == URGENT else clinic.risk_signal_soon_hours
+    return timedelta(hours=hours)
+
+
+# What the partner-contact treater did with an event: the task is "inform her if she wishes"
+# (INFORM_OUTCOMES), or, for a risk signal, act on it with the client's treater
+# (RISK_SIGNAL_OUTCOMES); OUTCOMES is every key the table accepts.
+INFORM_OUTCOMES = {
     "informed_phone": _l("Informed by phone"),
     "informed_sms": _l("Informed by text message"),
     "informed_letter": _l("Informed by letter"),
@@ -53,6 +92,19 @@ OUTCOMES = {
     "not_wanted": _l("She did not want to be told"),
     "unreachable": _l("She could not be reached"),
 }
+RISK_SIGNAL_OUTCOMES = {
+    "consulted": _l("Talked it through with the client's treater"),
+    "safety_reviewed": _l("Her safety was reviewed with her"),
+    "unreachable": _l("She could not be reached"),
+}
+OUTCOMES = {**INFORM_OUTCOMES, **RISK_SIGNAL_OUTCOMES}
+
+
+def outcomes_for(kind: str) -> dict[str, Any]:
+    """What may be recorded as done with an event of ``kind``: a risk signal is never passed
+    on to her, so none of its outcomes says she was told of it."""
+    return RISK_SIGNAL_OUTCOMES if kind == RelayKind.RISK_SIGNAL else INFORM_OUTCOMES
+
 
 # How the closing of a partner contact went, once the client's treatment has ended.
 CLOSING_OUTCOMES = {

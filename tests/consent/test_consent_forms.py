@@ -74,3 +74,22 @@ def test_a_malformed_form_is_refused_naming_the_problem(tmp_path: Path, edit, me
     path.write_text(edit((CONSENTS_DIR / "v1.sv.toml").read_text()))
     with pytest.raises(ConsentFormError, match=message):
         parse_form(path)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "words"),
+    [
+        ("sv", "När risken ökar", "Oavsett vad du väljer nedan"),
+        ("en", "When the risk rises", "Whatever you choose below"),
+    ],
+)
+def test_the_form_tells_him_that_a_raised_risk_is_consulted_on_whatever_he_chooses(
+    language: str, heading: str, words: str
+) -> None:
+    # Risk signals cross whatever the scopes say; from version 2 the form says so.
+    form = form_in_force(language, date(2026, 12, 14))
+    assert form.version == 2
+    (section,) = [section for section in form.sections if section.heading == heading]
+    assert words in section.body
+    earlier = form_in_force(language, date(2026, 12, 13))
+    assert earlier.version == 1  # a published version is never changed

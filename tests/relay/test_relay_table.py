@@ -23,6 +23,9 @@ RELAY_EVENT_COLUMNS = {
     "occurred_on": "DATE",
     "recorded_by_id": "INTEGER",
     "recorded_at": "TIMESTAMP",
+    # A risk signal's: keys of closed lists, refused by the database outside them.
+    "reason": "VARCHAR(24)",
+    "urgency": "VARCHAR(8)",
 }
 RELAY_OUTCOME_COLUMNS = {
     "id": "UUID",

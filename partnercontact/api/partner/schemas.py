@@ -350,6 +350,17 @@ class RelayEventOut(Schema):
         required=True, metadata={"description": "Nothing recorded yet: inform her if she wishes"}
     )
     outcomes = fields.List(fields.Nested(RelayOutcomeOut), required=True)
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": "A risk signal's reason (a key of a closed list); else null"},
+    )
+    urgency = fields.String(
+        allow_none=True, metadata={"description": "A risk signal's urgency: urgent or soon"}
+    )
+    act_by = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "A risk signal's deadline, after which the managers are told"},
+    )
 
 
 class ClosingOut(Schema):

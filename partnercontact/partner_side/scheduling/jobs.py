@@ -25,6 +25,7 @@ from partnercontact.clinics.models import Clinic
 from partnercontact.crypto.service import load_data_keys
 from partnercontact.db import db
 from partnercontact.errors import DomainError
+from partnercontact.partner_side.escalations import escalate_unanswered_risk_signal
 from partnercontact.partner_side.messaging.models import SentLetter
 from partnercontact.partner_side.messaging.sms import queue_session_reminder
 from partnercontact.partner_side.models import ContactAttempt, PartnerCase, RiskAssessment
@@ -101,6 +102,16 @@ def session_to_book(task: ScheduledTask, now: datetime) -> str:
     if session is None or session.state != "to_book" or _closed(partner_case):
         return "not_needed"
     return raise_reminder(task, partner_case, now, session_id=session.id)
+
+
+@handles(kinds.RISK_SIGNAL_DEADLINE)
+def risk_signal_deadline(task: ScheduledTask, now: datetime) -> str:
+    """The partner side has not acted on a risk signal by its deadline: the managers are told
+    (once: the escalation stays open until a manager handles it)."""
+    if task.subject_id is None or task.partner_case_id is None:
+        return "not_needed"
+    escalated = escalate_unanswered_risk_signal(task.subject_id, task.partner_case_id)
+    return "escalated" if escalated else "not_needed"
 
 
 @handles(kinds.FIRST_CONTACT_DUE)

@@ -14,6 +14,8 @@ FIRST_CONTACT_UNANSWERED = "first_contact_unanswered"
 # Work without a reminder.
 SESSION_REMINDER_SMS = "session_reminder_sms"
 CLOSING_PLAN = "closing_plan"
+# At a risk signal's deadline: escalated to the managers unless the partner side acted on it.
+RISK_SIGNAL_DEADLINE = "risk_signal_deadline"
 RETENTION_PURGE = "retention_purge"
 
 REMINDERS = {
@@ -27,6 +29,7 @@ TASKS = {
     **REMINDERS,
     SESSION_REMINDER_SMS: _l("Text message reminding her of a session"),
     CLOSING_PLAN: _l("Closing and follow-up sessions when his treatment ended"),
+    RISK_SIGNAL_DEADLINE: _l("A risk signal's deadline"),
     RETENTION_PURGE: _l("Retention purge"),
 }
 # What a finished task did.
@@ -39,6 +42,7 @@ OUTCOMES = {
     "not_wanted": _l("She has not asked for reminders by text"),
     "purged": _l("Purged"),
     "planned": _l("Sessions planned"),
+    "escalated": _l("Escalated to the managers"),
 }
 
 declare_kinds(TASKS, OUTCOMES)

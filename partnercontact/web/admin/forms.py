@@ -78,6 +78,14 @@ class ClinicSettingsForm(FlaskForm):
         _l("Tell the partner side of missed sessions after this many in a row"),
         validators=[InputRequired(), NumberRange(min=1, max=10)],
     )
+    risk_signal_urgent_hours = IntegerField(
+        _l("An urgent risk signal waits at most this many hours before the managers are told"),
+        validators=[Optional()],
+    )
+    risk_signal_soon_hours = IntegerField(
+        _l("Any other risk signal waits at most this many hours before the managers are told"),
+        validators=[Optional()],
+    )
     small_count_threshold = IntegerField(
         _l("Statistics: hide counts below"),
         validators=[InputRequired(), NumberRange(min=1, max=50)],

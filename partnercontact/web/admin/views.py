@@ -38,6 +38,8 @@ SETTINGS_FIELDS = (
     "contact_attempts_required",
     "contact_attempt_window_days",
     "missed_sessions_to_relay",
+    "risk_signal_urgent_hours",
+    "risk_signal_soon_hours",
     "small_count_threshold",
     # The contact plan and reminders (scheduling.plan, scheduling.sessions).
     "plan_first_contact_days",

@@ -1,5 +1,12 @@
 # Each module adds its routes to the blueprint when imported.
-from partnercontact.web.client_side import ending, handover, printing, signed_copies, treatment
+from partnercontact.web.client_side import (
+    ending,
+    handover,
+    printing,
+    risk_signals,
+    signed_copies,
+    treatment,
+)
 from partnercontact.web.client_side.views import bp
 
-__all__ = ["bp", "ending", "handover", "printing", "signed_copies", "treatment"]
+__all__ = ["bp", "ending", "handover", "printing", "risk_signals", "signed_copies", "treatment"]

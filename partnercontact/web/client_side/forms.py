@@ -6,17 +6,19 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from partnercontact.client_side.cases.attendance import ATTENDANCE
 from partnercontact.client_side.consent.forms import SCOPE_LABELS
+from partnercontact.relay.kinds import RISK_REASONS, RISK_URGENCIES
 
 
 class ClientForm(FlaskForm):
@@ -145,4 +147,17 @@ class SessionForm(FlaskForm):
         choices=[SelectChoice("", _l("Choose…"))]
         + [SelectChoice(key, label) for key, label in ATTENDANCE.items()],
         validators=[DataRequired(message=_l("Choose whether he came."))],
+    )
+
+
+class RiskSignalForm(FlaskForm):
+    reason = RadioField(
+        _l("What have you heard?"),
+        choices=[SelectChoice(key, label) for key, label in RISK_REASONS.items()],
+        validators=[InputRequired(message=_l("Choose what the risk is."))],
+    )
+    urgency = RadioField(
+        _l("How urgent is it?"),
+        choices=[SelectChoice(key, label) for key, label in RISK_URGENCIES.items()],
+        validators=[InputRequired(message=_l("Choose how urgent it is."))],
     )

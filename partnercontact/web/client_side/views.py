@@ -20,6 +20,7 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
 from partnercontact.relay.handover import handovers_seen_by_client_side
+from partnercontact.relay.kinds import RISK_REASONS, RISK_URGENCIES
 from partnercontact.runtime import current_runtime
 from partnercontact.web.client_side.forms import (
     SCOPE_LABELS,
@@ -38,6 +39,8 @@ def _labels() -> dict[str, object]:
     return {
         "episode_label": lambda status: EPISODE_LABELS.get(status, status),
         "attendance_labels": ATTENDANCE,
+        "risk_reason_labels": RISK_REASONS,
+        "risk_urgency_labels": RISK_URGENCIES,
     }
 
 

@@ -18,14 +18,22 @@ from partnercontact.auth.models import User
 from partnercontact.partner_side import relay_inbox as tasks
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
-from partnercontact.relay.kinds import CLOSING_OUTCOMES, LABELS, OUTCOMES
+from partnercontact.relay.kinds import (
+    CLOSING_OUTCOMES,
+    INFORM_OUTCOMES,
+    LABELS,
+    OUTCOMES,
+    RISK_REASONS,
+    RISK_URGENCIES,
+    outcomes_for,
+)
 from partnercontact.web.partner_side.pages import case_form, choices
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import bp
 
 
 class OutcomeForm(FlaskForm):
-    outcome = SelectField(_l("What came of it"), choices=choices(OUTCOMES))
+    outcome = SelectField(_l("What came of it"), choices=choices(INFORM_OUTCOMES))
     outcome_on = DateField(_l("Date"), validators=[Optional()])
 
 
@@ -43,6 +51,8 @@ def _relay_labels() -> dict[str, object]:
     return {
         "relay_labels": LABELS,
         "relay_outcome_labels": OUTCOMES,
+        "risk_reason_labels": RISK_REASONS,
+        "risk_urgency_labels": RISK_URGENCIES,
         "closing_outcome_labels": CLOSING_OUTCOMES,
         "relay_tasks": lambda: tasks.open_tasks(current_user),
     }
@@ -66,6 +76,9 @@ def _relay(actor: User, partner_case: PartnerCase) -> dict[str, object]:
 @requires(Permission.PARTNER_CASES_WORK)
 def relay_outcome(case_id: uuid.UUID, event_id: uuid.UUID) -> Response | tuple[str, int]:
     form = OutcomeForm()
+    event = tasks.relayed_event_for(current_user, case_id, event_id)
+    # A risk signal is acted on with the client's treater, never passed on to her.
+    form.outcome.choices = choices(outcomes_for(event.kind))
     return case_form(
         "partner_side/relay/outcome.html",
         form,
@@ -80,7 +93,7 @@ def relay_outcome(case_id: uuid.UUID, event_id: uuid.UUID) -> Response | tuple[s
         done=_("What came of the event was recorded."),
         anchor="relay",
         today_field="outcome_on",
-        event=tasks.relayed_event_for(current_user, case_id, event_id),
+        event=event,
     )
 
 

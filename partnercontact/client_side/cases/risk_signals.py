@@ -1,0 +1,91 @@
+"""The client's treater signals a raised risk to the partner side.
+
+The handbook asks the two treaters to talk as soon as either hears that the violence
+escalates, that fear grows, that there is concern for children or that a separation is near;
+the client's treater often hears it first. A signal is a relay event of its own kind: a reason
+and an urgency from closed lists and nothing else, so no word of what he said crosses. It
+crosses whatever the consent lets her be told, because it is a consultation between the
+treaters and is never passed on to her as such (the consent form says so).
+
+Contracts:
+
+- only the client's own treater raises a signal (:func:`open_episode_of`): anyone else gets
+  the answer for a client that does not exist;
+- there must be a partner contact on the episode to signal to (:class:`Conflict` on
+  ``reason`` otherwise), and one signal a day per episode (a second is a :class:`Conflict`
+  on ``reason``: the first is with the partner side already);
+- a bad reason or urgency raises :class:`ClientInvalid` naming the field, before anything is
+  written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from partnercontact.client_side.cases.episodes import open_episode_of
+from partnercontact.client_side.cases.errors import ClientInvalid
+from partnercontact.clinics.clock import clinic_today
+from partnercontact.db import db
+from partnercontact.errors import Conflict
+from partnercontact.i18n import _l
+from partnercontact.relay.emit import partner_contact_of, relay
+from partnercontact.relay.kinds import RISK_REASONS, RISK_URGENCIES, RelayKind
+from partnercontact.relay.models import RelayEvent
+
+if TYPE_CHECKING:
+    from partnercontact.auth.models import User
+
+
+def raise_risk_signal(
+    actor: User, client_id: uuid.UUID, *, reason: str | None, urgency: str | None
+) -> RelayEvent:
+    """Signal a raised risk in the client's open episode to the partner side."""
+    episode = open_episode_of(actor, client_id, for_change=True)
+    if reason not in RISK_REASONS:
+        raise ClientInvalid(_l("Choose what the risk is."), field="reason")
+    if urgency not in RISK_URGENCIES:
+        raise ClientInvalid(_l("Choose how urgent it is."), field="urgency")
+    if partner_contact_of(episode.id) is None:
+        raise Conflict(
+            _l(
+                "No partner contact has been handed over for this client, so there is no "
+                "partner-contact treater to signal to. Talk to a manager."
+            ),
+            field="reason",
+        )
+    today = clinic_today(actor.clinic)
+    # The episode row is locked (open_episode_of), so two signals sent at once see each other.
+    sent_today = db.session.scalar(
+        select(RelayEvent.id).where(
+            RelayEvent.episode_id == episode.id,
+            RelayEvent.kind == RelayKind.RISK_SIGNAL,
+            RelayEvent.occurred_on == today,
+        )
+    )
+    if sent_today is not None:
+        raise Conflict(
+            _l(
+                "A risk signal was already sent today and the partner side has it. Call the "
+                "partner-contact treater if there is more to it."
+            ),
+            field="reason",
+        )
+    event = relay(actor, episode, RelayKind.RISK_SIGNAL, today, reason=reason, urgency=urgency)
+    assert event is not None  # a risk signal needs no scope: it always crosses
+    return event
+
+
+def risk_signals_sent(actor: User, client_id: uuid.UUID) -> list[RelayEvent]:
+    """The signals sent in the client's open episode, newest first: what the client's treater
+    sent, never what the partner side did with them."""
+    episode = open_episode_of(actor, client_id)
+    return list(
+        db.session.scalars(
+            select(RelayEvent)
+            .where(RelayEvent.episode_id == episode.id, RelayEvent.kind == RelayKind.RISK_SIGNAL)
+            .order_by(RelayEvent.recorded_at.desc())
+        )
+    )
