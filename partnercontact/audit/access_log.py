@@ -150,6 +150,8 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.RELAY_EVENT_CREATED: _l("Event relayed to the partner side"),
     AuditAction.RELAY_WITHHELD: _l("Event withheld from the partner side"),
     AuditAction.RELAY_EVENTS_VIEWED: _l("Relayed events opened"),
+    AuditAction.CONSULTATION_ASKED: _l("A consultation between the treaters asked for"),
+    AuditAction.CONSULTATION_HELD: _l("A consultation between the treaters recorded as held"),
     AuditAction.RELAY_OUTCOME_RECORDED: _l("Relayed event handled"),
     AuditAction.LETTER_PREVIEWED: _l("Letter previewed"),
     AuditAction.LETTER_SENT: _l("Letter sent"),

@@ -128,6 +128,8 @@ class AuditAction(StrEnum):
     RELAY_WITHHELD = "relay.withheld"
     RELAY_EVENTS_VIEWED = "relay.events_viewed"
     RELAY_OUTCOME_RECORDED = "relay.outcome_recorded"
+    CONSULTATION_ASKED = "relay.consultation_asked"
+    CONSULTATION_HELD = "relay.consultation_held"
 
     LETTER_PREVIEWED = "message.letter_previewed"
     LETTER_SENT = "message.letter_sent"

@@ -26,6 +26,8 @@ class Permission(StrEnum):
     EPISODES_END = "episodes:end"
     # A risk signal to the partner side: a reason and an urgency, for a consultation.
     RISK_SIGNALS_RAISE = "risk_signals:raise"
+    # Asking the partner-contact treater for a talk, and recording one as held.
+    CONSULTATIONS_CLIENT_SIDE = "consultations:client_side"
     PARTNER_SIDE_VIEW = "partner_side:view"
     PARTNER_CASES_WORK = "partner_cases:work"
     THREAT_WARNINGS_CONFIRM = "threat_warnings:confirm"
@@ -70,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PARTNER_DETAILS_HAND_OVER,
             Permission.EPISODES_END,
             Permission.RISK_SIGNALS_RAISE,
+            Permission.CONSULTATIONS_CLIENT_SIDE,
         }
     ),
     Role.PARTNER_TREATER: frozenset(

@@ -112,3 +112,15 @@ CLOSING_OUTCOMES = {
     "declined": _l("She did not want a closing session"),
     "unreachable": _l("She could not be reached"),
 }
+
+# Consultation requests between the two treaters, both ways: why one asks the other for a
+# talk. The same short list on both sides, and none of it says anything of her: a request
+# from the partner side must read the same whether she was reached, accepted or declined.
+CONSULTATION_REASONS = {
+    "risk": _l("Talk through the risk"),
+    "coordination": _l("Coordinate the work on the case"),
+    "ending": _l("Plan around the end of his treatment"),
+}
+CLIENT_SIDE = "client"
+PARTNER_SIDE = "partner"
+SIDES = (CLIENT_SIDE, PARTNER_SIDE)

@@ -13,11 +13,18 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnercontact.db import Model, UTCDateTime
-from partnercontact.relay.kinds import OUTCOMES, RISK_REASONS, RISK_URGENCIES, RelayKind
+from partnercontact.relay.kinds import (
+    CONSULTATION_REASONS,
+    OUTCOMES,
+    RISK_REASONS,
+    RISK_URGENCIES,
+    SIDES,
+    RelayKind,
+)
 
 
 def _one_of(column: str, values: Iterable[object]) -> str:
@@ -68,3 +75,44 @@ class RelayOutcome(Model):
     outcome_on: Mapped[date] = mapped_column()
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Consultation(Model):
+    """One treater asks the other for a talk about the episode's case, and when it was held.
+
+    The one thing that crosses from the partner side to the client side: that her treater asks
+    for a talk, with a reason from a closed list that says nothing of her. No column holds
+    free text, and nothing here depends on her answer or on whether she was reached."""
+
+    __tablename__ = "consultation"
+    __table_args__ = (
+        CheckConstraint(_one_of("asked_from", SIDES), name="asked_from"),
+        CheckConstraint(_one_of("reason", CONSULTATION_REASONS), name="reason"),
+        # Held means all three: the day, who recorded it, when; open means none of them.
+        CheckConstraint(
+            "(held_on IS NULL AND held_recorded_by_id IS NULL AND held_recorded_at IS NULL)"
+            " OR (held_on IS NOT NULL AND held_recorded_by_id IS NOT NULL"
+            " AND held_recorded_at IS NOT NULL)",
+            name="held",
+        ),
+        # One open request from each side at a time, even when two race past the services.
+        Index(
+            "ix_consultation_open_request",
+            "episode_id",
+            "asked_from",
+            unique=True,
+            sqlite_where=text("held_on IS NULL"),
+            postgresql_where=text("held_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_episode.id"), index=True)
+    # CLIENT_SIDE or PARTNER_SIDE: who asks.
+    asked_from: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(16))
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    held_on: Mapped[date | None] = mapped_column()
+    held_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    held_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

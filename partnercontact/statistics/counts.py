@@ -37,8 +37,8 @@ from partnercontact.partner_side.models import (
     SuitabilityDecision,
 )
 from partnercontact.partner_side.vocabulary import NO_CONTACT_REASONS
-from partnercontact.relay.kinds import RelayKind
-from partnercontact.relay.models import RelayEvent
+from partnercontact.relay.kinds import CLIENT_SIDE, PARTNER_SIDE, RelayKind
+from partnercontact.relay.models import Consultation, RelayEvent
 from partnercontact.statistics.periods import Period
 
 # The messages that offer her contact; a notice of a relayed event or a reminder does not.
@@ -48,7 +48,9 @@ OFFER_TEXTS = ("first_contact", "call_announcement")
 # housing, abroad) says where she is, so it is never broken down.
 NOT_BROKEN_DOWN = "not_broken_down"
 NOT_CONTACTED_REASONS = (*NO_CONTACT_REASONS, NOT_BROKEN_DOWN)
-RELAY_KINDS = tuple(kind.value for kind in RelayKind)
+# A risk signal is relayed too, but it is a consultation between the treaters, not news of
+# his treatment: it is counted with the consultations.
+RELAY_KINDS = tuple(kind.value for kind in RelayKind if kind != RelayKind.RISK_SIGNAL)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,11 @@ class PeriodCounts:
     relayed: dict[str, int]
     cases_with_children: int
     concern_reports: int
+    # Risk signals sent in the period; talks asked for in it by each side; talks held in it.
+    risk_signals: int
+    consultations_asked_by_client_side: int
+    consultations_asked_by_partner_side: int
+    consultations_held: int
     # Days from the client's consent to her first offer of contact, for each partner first
     # offered contact in the period.
     days_to_first_offer: tuple[int, ...]
@@ -101,6 +108,8 @@ class ClinicRows:
     children: Sequence[tuple[uuid.UUID, datetime]]
     concern_reports: Sequence[date]
     consent_signed: dict[uuid.UUID, date]
+    # (the side that asked, the day it asked, the day the talk was held or None)
+    consultations: Sequence[tuple[str, date, date | None]]
 
 
 def clinic_rows(clinic: Clinic, first: date, last: date) -> ClinicRows:
@@ -166,6 +175,7 @@ def clinic_rows(clinic: Clinic, first: date, last: date) -> ClinicRows:
             )
         ),
         consent_signed=_consent_signed_on(clinic.id),
+        consultations=_consultations(clinic),
     )
 
 
@@ -220,6 +230,24 @@ def count_period(clinic: Clinic, period: Period, rows: ClinicRows | None = None)
         relayed=_relayed(period, rows.relayed),
         cases_with_children=_cases_with_children(clinic, period, cases, rows.children),
         concern_reports=sum(1 for day in rows.concern_reports if period.contains(day)),
+        risk_signals=sum(
+            1
+            for kind, day in rows.relayed
+            if kind == RelayKind.RISK_SIGNAL and period.contains(day)
+        ),
+        consultations_asked_by_client_side=sum(
+            1
+            for side, asked, _ in rows.consultations
+            if side == CLIENT_SIDE and period.contains(asked)
+        ),
+        consultations_asked_by_partner_side=sum(
+            1
+            for side, asked, _ in rows.consultations
+            if side == PARTNER_SIDE and period.contains(asked)
+        ),
+        consultations_held=sum(
+            1 for _, _, held in rows.consultations if held is not None and period.contains(held)
+        ),
         days_to_first_offer=tuple(
             sorted(
                 (first_offer[case.id] - consent_signed[case.episode_id]).days
@@ -342,6 +370,18 @@ def _relay_events(clinic_id: int, first: date, last: date) -> list[tuple[str, da
             )
         )
     ]
+
+
+def _consultations(clinic: Clinic) -> list[tuple[str, date, date | None]]:
+    """Every consultation request on the clinic's episodes: its side, the local day it was
+    asked and the day its talk was held."""
+    rows = db.session.execute(
+        select(Consultation.asked_from, Consultation.asked_at, Consultation.held_on)
+        .join(TreatmentEpisode, TreatmentEpisode.id == Consultation.episode_id)
+        .join(Client, Client.id == TreatmentEpisode.client_id)
+        .where(Client.clinic_id == clinic.id)
+    )
+    return [(side, local_date(asked, clinic), held) for side, asked, held in rows]
 
 
 def _relayed(period: Period, events: Sequence[tuple[str, date]]) -> dict[str, int]:

@@ -68,6 +68,10 @@ LABELS: dict[str, object] = {
     f"relayed.{TOTAL}": _l("Relayed events, in all"),
     "children.cases": _l("Partner cases with children"),
     "children.concern_reports": _l("Concern reports made"),
+    "consultations.risk_signals": _l("Risk signals from the client's treater"),
+    "consultations.asked_by_client_side": _l("Talks asked for by the client's treater"),
+    "consultations.asked_by_partner_side": _l("Talks asked for by the partner-contact treater"),
+    "consultations.held": _l("Talks held"),
     "timing.median_days": _l("Median days from consent to first offer of contact"),
 }
 
@@ -129,6 +133,15 @@ SECTIONS: tuple[tuple[str, object, Measure, object], ...] = (
         _l(
             "Partner cases open during the period with at least one child recorded, and "
             "concern reports to the social services made in the period."
+        ),
+    ),
+    (
+        "consultations",
+        _l("Consultations between the treaters"),
+        Measure.COUNT,
+        _l(
+            "Risk signals the client's treaters sent in the period, talks either treater asked "
+            "the other for in it, and talks recorded as held in it."
         ),
     ),
     (
@@ -229,6 +242,10 @@ def cell_counts(counts: PeriodCounts) -> dict[str, int]:
     cells[f"relayed.{TOTAL}"] = sum(counts.relayed.values())
     cells["children.cases"] = counts.cases_with_children
     cells["children.concern_reports"] = counts.concern_reports
+    cells["consultations.risk_signals"] = counts.risk_signals
+    cells["consultations.asked_by_client_side"] = counts.consultations_asked_by_client_side
+    cells["consultations.asked_by_partner_side"] = counts.consultations_asked_by_partner_side
+    cells["consultations.held"] = counts.consultations_held
     return cells
 
 

@@ -19,7 +19,7 @@ from tests.web.canary import SeededCase, seed_case
 
 # What a treater finds under each tab, in the page's order.
 SECTIONS_BY_VIEW = {
-    "now": ["safety-steps", "relay", "urgent"],
+    "now": ["safety-steps", "relay", "consultations", "urgent"],
     "her": ["her-own", "details", "investigations"],
     "contact": ["safe_contact", "suitability", "answer", "attempts", "threat", "sends"],
     "texts": ["messages", "letters"],

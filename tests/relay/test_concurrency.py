@@ -75,3 +75,56 @@ def test_a_burst_of_status_updates_makes_one_change_and_one_event_each(
     kinds = Counter(db.session.scalars(select(RelayEvent.kind)))
     ending = "dropped_out" if episode.status == "dropped_out" else "treatment_completed"
     assert kinds == Counter({"treatment_started": 1, ending: 1})
+
+
+def _tabs(app: Flask, account, clock, count: int = 6) -> list:
+    browsers = []
+    for _ in range(count):
+        browser = app.test_client()
+        log_in(browser, account, clock)
+        browsers.append(browser)
+        clock.advance(seconds=31)  # a fresh one-time code for the next login
+    return browsers
+
+
+def test_a_burst_of_risk_signals_and_talk_requests_makes_one_of_each(
+    app: Flask, factory: Factory, clock
+) -> None:
+    from partnercontact.partner_side.scheduling.kinds import RISK_SIGNAL_DEADLINE
+    from partnercontact.partner_side.service import pick_up
+    from partnercontact.relay.models import Consultation
+    from partnercontact.tasks.models import ScheduledTask
+    from tests.partners.conftest import handed_over_case
+
+    client_treater, partner_treater = factory.client_treater(), factory.partner_treater()
+    case = handed_over_case(factory, clock, client_treater=client_treater)
+    pick_up(partner_treater.user, case.id)
+    db.session.commit()
+    client_id = db.session.scalar(
+        select(TreatmentEpisode.client_id).where(TreatmentEpisode.id == case.episode_id)
+    )
+    db.session.rollback()
+    his = _tabs(app, client_treater, clock)
+    hers = _tabs(app, partner_treater, clock)
+
+    signals = _burst(
+        app,
+        his,
+        f"/client/{client_id}/risk-signal",
+        [{"reason": "weapons", "urgency": "urgent"}] * 6,
+    )
+    asked_by_him = _burst(
+        app, his, f"/client/{client_id}/consultations/new", [{"reason": "risk"}] * 6
+    )
+    asked_by_her_treater = _burst(
+        app, hers, f"/partner/cases/{case.id}/consultations/new", [{"reason": "ending"}] * 6
+    )
+
+    assert signals == asked_by_him == asked_by_her_treater == Counter({302: 1, 409: 5})
+    db.session.rollback()
+    assert Counter(db.session.scalars(select(RelayEvent.kind))) == Counter({"risk_signal": 1})
+    deadlines = db.session.scalars(
+        select(ScheduledTask.id).where(ScheduledTask.kind == RISK_SIGNAL_DEADLINE)
+    ).all()
+    assert len(deadlines) == 1
+    assert sorted(db.session.scalars(select(Consultation.asked_from))) == ["client", "partner"]

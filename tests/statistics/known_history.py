@@ -140,6 +140,20 @@ def seed_known_history(factory: Factory, clock: FixedClock) -> Seeded:
     history.relayed(e[1], "treatment_started", d(2, 11))
     history.relayed(e[2], "treatment_started", d(2, 11))
 
+    # Consultations. Risk signals in March: 6 (E1-E6), in February: 1 (E7); none of them
+    # counts among the relayed events above. Talks asked for in March by the client side: 2
+    # (E1, E2), by the partner side: 5 (E3-E7), and one by the partner side in February (E8,
+    # held on 3 March). Held in March: E8's, E1's and E3's = 3; in February: none.
+    for n in range(1, 7):
+        history.risk_signal(e[n], d(3, 10 + n))
+    history.risk_signal(e[7], d(2, 24))
+    history.consultation(e[1], "client", d(3, 4), held_on=d(3, 6))
+    history.consultation(e[2], "client", d(3, 28))
+    history.consultation(e[3], "partner", d(3, 2), held_on=d(3, 9))
+    for n in (4, 5, 6, 7):
+        history.consultation(e[n], "partner", d(3, 20 + n))
+    history.consultation(e[8], "partner", d(2, 26), held_on=d(3, 3))
+
     # Another clinic's March counts nowhere here.
     other_clinic = factory.clinic("Grannmottagningen")
     other_manager = factory.manager(clinic=other_clinic)

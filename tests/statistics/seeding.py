@@ -27,7 +27,7 @@ from partnercontact.partner_side.models import (
     PartnerHandover,
     SuitabilityDecision,
 )
-from partnercontact.relay.models import RelayEvent
+from partnercontact.relay.models import Consultation, RelayEvent
 from partnercontact.runtime import current_runtime
 
 
@@ -210,6 +210,36 @@ class History:
                 created_at=noon(day),
                 sent_at=noon(day) if sent else None,
                 state_changed_at=noon(day),
+            )
+        )
+
+    def risk_signal(self, episode: TreatmentEpisode, day: date) -> None:
+        self._add(
+            RelayEvent(
+                episode_id=episode.id,
+                kind="risk_signal",
+                occurred_on=day,
+                recorded_by_id=self.treater.id,
+                recorded_at=noon(day),
+                reason="threats",
+                urgency="urgent",
+            )
+        )
+
+    def consultation(
+        self, episode: TreatmentEpisode, side: str, day: date, held_on: date | None = None
+    ) -> None:
+        self._add(
+            Consultation(
+                id=uuid.uuid4(),
+                episode_id=episode.id,
+                asked_from=side,
+                reason="coordination",
+                asked_by_id=self.treater.id,
+                asked_at=noon(day),
+                held_on=held_on,
+                held_recorded_by_id=self.treater.id if held_on else None,
+                held_recorded_at=noon(held_on) if held_on else None,
             )
         )
 

@@ -51,6 +51,13 @@ EXPECTED = {
     ("relayed", "total"): (Figure(31), H),
     ("children", "cases"): (Figure(5), H),
     ("children", "concern_reports"): (H, H),
+    # Risk signals 6 and 1; talks asked for 2 and 5 by the two sides (1 by the partner side in
+    # February); held 3 (none in February). No total is shown, so nothing follows from what
+    # is shown: only the small ones go.
+    ("consultations", "risk_signals"): (Figure(6), H),
+    ("consultations", "asked_by_client_side"): (H, H),
+    ("consultations", "asked_by_partner_side"): (Figure(5), H),
+    ("consultations", "held"): (H, H),
     ("timing", "median_days"): (Figure(6.5), Figure(5.0)),
 }
 

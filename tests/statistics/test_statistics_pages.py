@@ -53,12 +53,15 @@ def test_the_last_whole_month_shows_in_swedish_with_small_numbers_hidden(manager
     assert cells(page, "relayed.treatment_completed") == ["<5", "<5", "<5"]
     assert cells(page, "relayed.total") == ["31", "<5", "<5"]
     assert cells(page, "timing.median_days") == ["6.5", "5", "+1.5"]
+    assert cells(page, "consultations.risk_signals") == ["6", "<5", "<5"]
+    assert cells(page, "consultations.asked_by_client_side") == ["<5", "<5", "<5"]
+    assert "Risksignaler från klientens behandlare" in page
 
 
 def test_every_section_has_a_chart_that_draws_without_scripts(manager_client) -> None:
     page = text_of(manager_client.get("/management/statistics?period=2026-03"))
     sections = page.count('class="statistics-section"')
-    assert sections == 8
+    assert sections == 9
     charts = [
         ET.fromstring(page[start : page.index("</svg>", start) + len("</svg>")])  # noqa: S314
         for start in _all(page, "<svg")

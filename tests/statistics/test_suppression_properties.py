@@ -66,6 +66,10 @@ def period_counts(draw: st.DrawFn) -> PeriodCounts:
         relayed={kind: draw(COUNT) for kind in RELAY_KINDS},
         cases_with_children=draw(COUNT),
         concern_reports=draw(COUNT),
+        risk_signals=draw(COUNT),
+        consultations_asked_by_client_side=draw(COUNT),
+        consultations_asked_by_partner_side=draw(COUNT),
+        consultations_held=draw(COUNT),
         days_to_first_offer=tuple(draw(st.lists(st.integers(0, 30), max_size=8))),
     )
 
@@ -98,6 +102,10 @@ def consistent_counts(draw: st.DrawFn) -> PeriodCounts:
         relayed=relayed,
         cases_with_children=concern + draw(st.integers(0, 2)),
         concern_reports=concern,
+        risk_signals=draw(COUNT),
+        consultations_asked_by_client_side=draw(COUNT),
+        consultations_asked_by_partner_side=draw(COUNT),
+        consultations_held=draw(COUNT),
         days_to_first_offer=(),
     )
 

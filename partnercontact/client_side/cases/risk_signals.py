@@ -37,6 +37,7 @@ from partnercontact.relay.models import RelayEvent
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
+    from partnercontact.client_side.cases.models import Client
 
 
 def raise_risk_signal(
@@ -78,14 +79,15 @@ def raise_risk_signal(
     return event
 
 
-def risk_signals_sent(actor: User, client_id: uuid.UUID) -> list[RelayEvent]:
-    """The signals sent in the client's open episode, newest first: what the client's treater
-    sent, never what the partner side did with them."""
-    episode = open_episode_of(actor, client_id)
+def risk_signals_sent(client: Client) -> list[RelayEvent]:
+    """The signals sent in the client's episodes, newest first: what the client's treater sent,
+    never what the partner side did with them. For a page that has loaded (and audited) the
+    client through ``client_for``."""
+    episode_ids = [episode.id for episode in client.episodes]
     return list(
         db.session.scalars(
             select(RelayEvent)
-            .where(RelayEvent.episode_id == episode.id, RelayEvent.kind == RelayKind.RISK_SIGNAL)
+            .where(RelayEvent.episode_id.in_(episode_ids), RelayEvent.kind == RelayKind.RISK_SIGNAL)
             .order_by(RelayEvent.recorded_at.desc())
         )
     )

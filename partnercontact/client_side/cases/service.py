@@ -26,6 +26,8 @@ from partnercontact.db import db
 from partnercontact.i18n import _l
 from partnercontact.identifiers import normalise_personal_id, normalise_phone
 from partnercontact.policy import Permission, can
+from partnercontact.relay.kinds import PARTNER_SIDE
+from partnercontact.relay.models import Consultation
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -141,10 +143,12 @@ class ListedClient:
     created_at: datetime
     # The status of the client's newest episode.
     episode_status: str | None
+    # The partner-contact treater has asked for a talk that has not been held yet.
+    talk_asked: bool = False
 
 
 @functools.cache
-def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey, str]:
+def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey, str, bool]:
     # Built once: it is every client treater's landing page. The columns the list shows,
     # not whole records: each client's newest episode's status, the data key of its name.
     newest_status = (
@@ -153,6 +157,16 @@ def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey
         .order_by(TreatmentEpisode.opened_on.desc(), TreatmentEpisode.created_at.desc())
         .limit(1)
         .scalar_subquery()
+    )
+    talk_asked = (
+        select(Consultation.id)
+        .join(TreatmentEpisode, TreatmentEpisode.id == Consultation.episode_id)
+        .where(
+            TreatmentEpisode.client_id == Client.id,
+            Consultation.asked_from == PARTNER_SIDE,
+            Consultation.held_on.is_(None),
+        )
+        .exists()
     )
     return (
         select(
@@ -163,6 +177,7 @@ def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey
             cast("Column[bytes]", Client.__table__.c.name_ct),
             DataKey,
             newest_status.label("episode_status"),
+            talk_asked.label("talk_asked"),
         )
         .join(DataKey, DataKey.id == Client.data_key_id)
         .where(_treated_by_actor())
@@ -184,6 +199,7 @@ def clients_of(actor: User) -> list[ListedClient]:
             language=row.language,
             created_at=row.created_at,
             episode_status=row.episode_status,
+            talk_asked=bool(row.talk_asked),
         )
         for row in rows
     ]
@@ -196,10 +212,17 @@ def clients_of(actor: User) -> list[ListedClient]:
     return clients
 
 
+def not_the_actors() -> ClientNotFound:
+    """The answer for a client that is not the actor's, and for a record addressed by its id
+    that is not on the actor's client: the same error, message and field, so a 404 page
+    never tells the one from the other."""
+    return ClientNotFound(_l("There is no such client among yours."), field="client")
+
+
 def client_for(actor: User, client_id: uuid.UUID) -> Client:
     """One client ``actor`` treats, or :class:`ClientNotFound` (also for other people's)."""
     client = db.session.scalar(_visible_clients(actor).where(Client.id == client_id))
     if client is None:
-        raise ClientNotFound(_l("There is no such client among yours."), field="client")
+        raise not_the_actors()
     audit(AuditAction.CLIENT_VIEWED, actor, "client", client.id)
     return client

@@ -1,5 +1,6 @@
 # Each module adds its routes to the blueprint when imported.
 from partnercontact.web.client_side import (
+    consultations,
     ending,
     handover,
     printing,
@@ -9,4 +10,13 @@ from partnercontact.web.client_side import (
 )
 from partnercontact.web.client_side.views import bp
 
-__all__ = ["bp", "ending", "handover", "printing", "risk_signals", "signed_copies", "treatment"]
+__all__ = [
+    "bp",
+    "consultations",
+    "ending",
+    "handover",
+    "printing",
+    "risk_signals",
+    "signed_copies",
+    "treatment",
+]

@@ -24,11 +24,10 @@ TEMPLATE = "client_side/risk_signal.html"
 @requires(Permission.RISK_SIGNALS_RAISE)
 def risk_signal(client_id: uuid.UUID) -> Response | tuple[str, int]:
     form = RiskSignalForm()
-    sent = risk_signals_sent(current_user, client_id)
     if not form.is_submitted():
-        return page_about_client(TEMPLATE, form, client_id, sent=sent)
+        return page_about_client(TEMPLATE, form, client_id, risk_signals_of=risk_signals_sent)
     if not form.validate():
-        return page_about_client(TEMPLATE, form, client_id, 400, sent=sent)
+        return page_about_client(TEMPLATE, form, client_id, 400, risk_signals_of=risk_signals_sent)
     try:
         raise_risk_signal(
             current_user, client_id, reason=form.reason.data, urgency=form.urgency.data
@@ -36,7 +35,9 @@ def risk_signal(client_id: uuid.UUID) -> Response | tuple[str, int]:
     except DomainError as exc:
         db.session.rollback()
         error = show_on_form(form, exc)
-        return page_about_client(TEMPLATE, form, client_id, exc.status, error=error, sent=sent)
+        return page_about_client(
+            TEMPLATE, form, client_id, exc.status, error=error, risk_signals_of=risk_signals_sent
+        )
     return back_to_client(
         client_id,
         _(

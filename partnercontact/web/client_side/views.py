@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from partnercontact.client_side.cases import consultations
 from partnercontact.client_side.cases import service as cases
 from partnercontact.client_side.cases.attendance import ATTENDANCE
 from partnercontact.client_side.cases.errors import ClientInvalid
@@ -20,7 +21,7 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
 from partnercontact.relay.handover import handovers_seen_by_client_side
-from partnercontact.relay.kinds import RISK_REASONS, RISK_URGENCIES
+from partnercontact.relay.kinds import CONSULTATION_REASONS, RISK_REASONS, RISK_URGENCIES
 from partnercontact.runtime import current_runtime
 from partnercontact.web.client_side.forms import (
     SCOPE_LABELS,
@@ -41,6 +42,7 @@ def _labels() -> dict[str, object]:
         "attendance_labels": ATTENDANCE,
         "risk_reason_labels": RISK_REASONS,
         "risk_urgency_labels": RISK_URGENCIES,
+        "consultation_reason_labels": CONSULTATION_REASONS,
     }
 
 
@@ -87,6 +89,7 @@ def client(client_id: uuid.UUID) -> str:
         client=record,
         consents=consent.consents_of_client(current_user, client_id),
         handovers=handovers_seen_by_client_side(current_user, client_id),
+        consultations=consultations.consultations_of_client(record),
         open_statuses=OPEN,
         scope_labels=SCOPE_LABELS,
     )

@@ -3,6 +3,7 @@
 # Each module adds its routes and case-page sections when imported.
 from partnercontact.web.partner_side import (
     clinical,
+    consultations,
     contact,
     escalations,
     her_own,
@@ -19,6 +20,7 @@ from partnercontact.web.partner_side.views import bp
 __all__ = [
     "bp",
     "clinical",
+    "consultations",
     "contact",
     "escalations",
     "her_own",
