@@ -69,7 +69,7 @@ def test_a_manager_follows_up_without_seeing_anyones_details(
     assert int(in_treatment.inner_text()) >= CLIENTS
     dropouts = page.locator('tr[data-line="clients.dropouts"] td[data-period="current"]')
     expect(dropouts).to_have_text("<5")
-    expect(page.locator("figure.chart svg")).to_have_count(8)
+    expect(page.locator("figure.chart svg")).to_have_count(9)
     expect(page.locator("#share-asked")).to_be_visible()
     screenshot(page, f"{shot}-1-statistics")
     page.locator("#section-relayed").scroll_into_view_if_needed()

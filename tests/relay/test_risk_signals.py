@@ -102,6 +102,10 @@ def test_the_partner_treater_sees_the_signal_and_acts_on_it_with_the_clients_tre
     db.session.commit()
     (signal,) = _signals()
     log_in(client, held.partner_treater, clock)
+    home = text_of(client.get("/partner/"))
+    assert "Risksignal från klientens behandlare" in home
+    assert "prata igenom det med klientens behandlare" in home
+    assert "informera henne om hon vill" not in home  # it is never passed on to her
     case_page = text_of(client.get(f"/partner/cases/{held.case.id}"))
     assert "En separation är nära eller har skett" in case_page
     assert f'id="risk-signal-{signal.id}"' in case_page

@@ -14,33 +14,22 @@ from partnercontact.client_side.cases.consultations import (
     consultation_of_client,
     record_talk_held,
 )
-from partnercontact.db import db
-from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
-from partnercontact.runtime import current_runtime
 from partnercontact.web.client_side.forms import AskForConsultationForm, ConsultationHeldForm
-from partnercontact.web.client_side.views import back_to_client, bp, page_about_client
-from partnercontact.web.form_errors import show_on_form
-
-ASK_TEMPLATE = "client_side/consultation_ask.html"
-HELD_TEMPLATE = "client_side/consultation_held.html"
+from partnercontact.web.client_side.views import bp, client_form
 
 
 @bp.route("/<uuid:client_id>/consultations/new", methods=["GET", "POST"])
 @requires(Permission.CONSULTATIONS_CLIENT_SIDE)
 def ask_for_consultation(client_id: uuid.UUID) -> Response | tuple[str, int]:
     form = AskForConsultationForm()
-    if not form.is_submitted():
-        return page_about_client(ASK_TEMPLATE, form, client_id)
-    if not form.validate():
-        return page_about_client(ASK_TEMPLATE, form, client_id, 400)
-    try:
-        ask_partner_side(current_user, client_id, reason=form.reason.data)
-    except DomainError as exc:
-        db.session.rollback()
-        error = show_on_form(form, exc)
-        return page_about_client(ASK_TEMPLATE, form, client_id, exc.status, error=error)
-    return back_to_client(client_id, _("The partner-contact treater was asked for a talk."))
+    return client_form(
+        "client_side/consultation_ask.html",
+        form,
+        client_id,
+        lambda: ask_partner_side(current_user, client_id, reason=form.reason.data),
+        done=_("The partner-contact treater was asked for a talk."),
+    )
 
 
 @bp.route("/<uuid:client_id>/consultations/<uuid:consultation_id>", methods=["GET", "POST"])
@@ -49,18 +38,14 @@ def consultation_held(
     client_id: uuid.UUID, consultation_id: uuid.UUID
 ) -> Response | tuple[str, int]:
     form = ConsultationHeldForm()
-    entry = consultation_of_client(current_user, client_id, consultation_id)
-    if not form.is_submitted():
-        form.held_on.data = current_runtime().clock.now().date()
-        return page_about_client(HELD_TEMPLATE, form, client_id, entry=entry)
-    if not form.validate():
-        return page_about_client(HELD_TEMPLATE, form, client_id, 400, entry=entry)
-    try:
-        record_talk_held(current_user, client_id, consultation_id, held_on=form.held_on.data)
-    except DomainError as exc:
-        db.session.rollback()
-        error = show_on_form(form, exc)
-        return page_about_client(
-            HELD_TEMPLATE, form, client_id, exc.status, error=error, entry=entry
-        )
-    return back_to_client(client_id, _("The talk was recorded as held."))
+    return client_form(
+        "client_side/consultation_held.html",
+        form,
+        client_id,
+        lambda: record_talk_held(
+            current_user, client_id, consultation_id, held_on=form.held_on.data
+        ),
+        done=_("The talk was recorded as held."),
+        today_field="held_on",
+        entry=consultation_of_client(current_user, client_id, consultation_id),
+    )

@@ -10,38 +10,26 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from partnercontact.client_side.cases.risk_signals import raise_risk_signal, risk_signals_sent
-from partnercontact.db import db
-from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
 from partnercontact.web.client_side.forms import RiskSignalForm
-from partnercontact.web.client_side.views import back_to_client, bp, page_about_client
-from partnercontact.web.form_errors import show_on_form
-
-TEMPLATE = "client_side/risk_signal.html"
+from partnercontact.web.client_side.views import bp, client_form
 
 
 @bp.route("/<uuid:client_id>/risk-signal", methods=["GET", "POST"])
 @requires(Permission.RISK_SIGNALS_RAISE)
 def risk_signal(client_id: uuid.UUID) -> Response | tuple[str, int]:
     form = RiskSignalForm()
-    if not form.is_submitted():
-        return page_about_client(TEMPLATE, form, client_id, risk_signals_of=risk_signals_sent)
-    if not form.validate():
-        return page_about_client(TEMPLATE, form, client_id, 400, risk_signals_of=risk_signals_sent)
-    try:
-        raise_risk_signal(
-            current_user, client_id, reason=form.reason.data, urgency=form.urgency.data
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        error = show_on_form(form, exc)
-        return page_about_client(
-            TEMPLATE, form, client_id, exc.status, error=error, risk_signals_of=risk_signals_sent
-        )
-    return back_to_client(
+    return client_form(
+        "client_side/risk_signal.html",
+        form,
         client_id,
-        _(
+        lambda: raise_risk_signal(
+            current_user, client_id, reason=form.reason.data, urgency=form.urgency.data
+        ),
+        done=_(
             "The risk signal was sent to the partner-contact treater, who will contact you. "
             "Call them if it cannot wait."
         ),
+        # The page lists what was sent, for the client it has loaded.
+        risk_signals_of=risk_signals_sent,
     )

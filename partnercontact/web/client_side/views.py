@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -110,6 +112,35 @@ def back_to_client(client_id: uuid.UUID, message: str) -> Response:
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("client_side.client", client_id=client_id))
+
+
+def client_form(
+    template: str,
+    form: FlaskForm,
+    client_id: uuid.UUID,
+    save: Callable[[], object],
+    *,
+    done: str,
+    today_field: str | None = None,
+    **extra: Any,
+) -> Response | tuple[str, int]:
+    """The round trip of one form about a client: the empty form (``today_field`` set to
+    today), then on submit ``save`` (one service call reading the parsed form). A refusal
+    comes back on its field with the input kept; success returns to the client's page with
+    the message ``done``."""
+    if not form.is_submitted():
+        if today_field is not None:
+            form[today_field].data = current_runtime().clock.now().date()
+        return page_about_client(template, form, client_id, **extra)
+    if not form.validate():
+        return page_about_client(template, form, client_id, 400, **extra)
+    try:
+        save()
+    except DomainError as exc:
+        db.session.rollback()
+        error = show_on_form(form, exc)
+        return page_about_client(template, form, client_id, exc.status, error=error, **extra)
+    return back_to_client(client_id, done)
 
 
 @bp.route("/<uuid:client_id>/consent/new", methods=["GET", "POST"])
