@@ -1,4 +1,5 @@
-"""Risk signals: the client's treater asks the partner side to act on a raised risk
+"""Risk signals: the client's treater asks the partner side to act on a raised risk; the time
+the partner side has to act on relayed events and urgent tasks
 
 Revision ID: 0026
 Revises: 0025
@@ -76,6 +77,15 @@ def upgrade() -> None:
         "clinic",
         sa.Column("risk_signal_soon_hours", sa.Integer(), server_default="72", nullable=False),
     )
+    # ... and a relay task ("inform her if she wishes") or an urgent task.
+    op.add_column(
+        "clinic",
+        sa.Column("relay_task_hours", sa.Integer(), server_default="72", nullable=False),
+    )
+    op.add_column(
+        "clinic",
+        sa.Column("urgent_task_hours", sa.Integer(), server_default="24", nullable=False),
+    )
     # An escalation the service raises itself, at a risk signal's deadline, names no raiser.
     with op.batch_alter_table("escalation", schema=None) as batch_op:
         batch_op.alter_column("raised_by_id", existing_type=sa.Integer(), nullable=True)
@@ -85,6 +95,8 @@ def downgrade() -> None:
     op.execute("DELETE FROM escalation WHERE raised_by_id IS NULL")
     with op.batch_alter_table("escalation", schema=None) as batch_op:
         batch_op.alter_column("raised_by_id", existing_type=sa.Integer(), nullable=False)
+    op.drop_column("clinic", "urgent_task_hours")
+    op.drop_column("clinic", "relay_task_hours")
     op.drop_column("clinic", "risk_signal_soon_hours")
     op.drop_column("clinic", "risk_signal_urgent_hours")
     # What was done with a risk signal goes with the signals.

@@ -39,6 +39,9 @@ class Clinic(Model):
     # this many hours (by its urgency) is escalated to the managers.
     risk_signal_urgent_hours: Mapped[int] = mapped_column(default=4)
     risk_signal_soon_hours: Mapped[int] = mapped_column(default=72)
+    # Any other relayed event ("inform her if she wishes"), and an urgent task, likewise.
+    relay_task_hours: Mapped[int] = mapped_column(default=72)
+    urgent_task_hours: Mapped[int] = mapped_column(default=24)
     # The default contact plan (scheduling.plan): what accepting partner contact books.
     # First contact within this many days of the hand-over.
     plan_first_contact_days: Mapped[int] = mapped_column(default=5)

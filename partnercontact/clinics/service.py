@@ -42,6 +42,9 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     # Hours a risk signal may wait for the partner side before the managers are told.
     "risk_signal_urgent_hours": (1, 72),
     "risk_signal_soon_hours": (1, 336),
+    # Hours a relay task and an urgent task may wait before the managers are told.
+    "relay_task_hours": (1, 336),
+    "urgent_task_hours": (1, 168),
     # The contact plan (scheduling.plan) and the reminders of a session.
     "plan_first_contact_days": (0, 60),
     "plan_letter_follow_up_days": (0, 60),
@@ -87,6 +90,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "missed_sessions_to_relay": 1,
     "risk_signal_urgent_hours": 4,
     "risk_signal_soon_hours": 72,
+    "relay_task_hours": 72,
+    "urgent_task_hours": 24,
     "plan_first_contact_days": 5,
     "plan_letter_follow_up_days": 7,
     "plan_session_count": 3,

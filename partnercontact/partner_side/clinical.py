@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
@@ -50,6 +50,7 @@ from partnercontact.partner_side.models import (
     UrgentTask,
 )
 from partnercontact.partner_side.portal_tasks_models import PortalTask
+from partnercontact.partner_side.scheduling import kinds
 from partnercontact.partner_side.scheduling.plan import on_risk_assessed
 from partnercontact.partner_side.service import (
     audit,
@@ -63,6 +64,7 @@ from partnercontact.partner_side.vocabulary import CONCERN_REASONS, INSTRUMENTS,
 from partnercontact.policy import Permission, can
 from partnercontact.remembered import remembered_rows
 from partnercontact.runtime import current_runtime
+from partnercontact.tasks.queue import schedule
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
@@ -233,6 +235,19 @@ def open_urgent_tasks(
     ]
     db.session.add_all(tasks)
     db.session.flush()
+    # Not handled by the clinic's time for urgent tasks, the treater's task reaches the managers.
+    clinic = clinic_of(partner_case)
+    due_at = current_runtime().clock.now() + timedelta(hours=clinic.urgent_task_hours)
+    for task in tasks:
+        if task.for_role == FOR_PARTNER_TREATER:
+            schedule(
+                kinds.URGENT_TASK_DEADLINE,
+                due_at,
+                f"{kinds.URGENT_TASK_DEADLINE}:{task.id}",
+                clinic_id=partner_case.clinic_id,
+                partner_case_id=partner_case.id,
+                subject_id=task.id,
+            )
     return tasks
 
 

@@ -30,12 +30,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Select,
     String,
     Uuid,
     func,
@@ -51,12 +52,16 @@ from partnercontact.clinics.clock import clinic_zone
 from partnercontact.db import Model, UTCDateTime, db
 from partnercontact.errors import Conflict, DomainError, NotFound
 from partnercontact.i18n import _l
-from partnercontact.partner_side.clinical import open_manager_task_total, open_manager_tasks
+from partnercontact.partner_side.clinical import (
+    FOR_PARTNER_TREATER,
+    open_manager_task_total,
+    open_manager_tasks,
+)
 from partnercontact.partner_side.contact import (
     unconfirmed_threat_warning_count,
     unconfirmed_threat_warnings,
 )
-from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.models import PartnerCase, UrgentTask
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders
 from partnercontact.partner_side.service import audit, held_case_for, reference_of_id
 from partnercontact.policy import Permission, can
@@ -66,7 +71,11 @@ from partnercontact.runtime import current_runtime
 if TYPE_CHECKING:
     from partnercontact.clinics.models import Clinic
 
+# Raised by the service itself when something the partner side must act on waits past its time
+# (partner_side.scheduling.jobs): they name no raiser.
 RISK_SIGNAL_OVERDUE = "risk_signal_overdue"
+RELAY_TASK_OVERDUE = "relay_task_overdue"
+URGENT_TASK_OVERDUE = "urgent_task_overdue"
 # Why the treater escalates. Keys are stored; the pages show the labels.
 REASONS = {
     "risk_consultation": _l("Needs consultation on the risk"),
@@ -75,9 +84,9 @@ REASONS = {
     "suitability_disagreement": _l("Disagreement about suitability"),
     "no_treater_available": _l("No treater available, or too heavy a workload"),
     "other": _l("Something else"),
-    # Raised by the service itself: a risk signal from the client's treater waited past its
-    # deadline without being acted on (partnercontact.partner_side.risk_signals).
     RISK_SIGNAL_OVERDUE: _l("A risk signal from the client's treater was not acted on in time"),
+    RELAY_TASK_OVERDUE: _l("A relayed event was not acted on in time"),
+    URGENT_TASK_OVERDUE: _l("An urgent task was not handled in time"),
 }
 NORMAL = "normal"
 URGENT = "urgent"
@@ -208,33 +217,62 @@ def raise_escalation(
     return escalation
 
 
-def escalate_unanswered_risk_signal(event_id: uuid.UUID, case_id: uuid.UUID) -> bool:
-    """At a risk signal's deadline: escalate it to the case's clinic's managers if nothing has
-    been recorded as done with it, and no escalation of an overdue signal on the case is open
-    already. True if it was escalated. Raised by the service, so it names no raiser."""
+def escalate_unanswered_relay_event(event_id: uuid.UUID, case_id: uuid.UUID) -> bool:
+    """At a relayed event's time to act: escalate the case to its clinic's managers if nothing
+    has been recorded as done with the event. True if it was escalated."""
     event = db.session.get(RelayEvent, event_id)
     partner_case = db.session.get(PartnerCase, case_id)
     if event is None or partner_case is None or partner_case.episode_id != event.episode_id:
         return False
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
+    signal = event.kind == "risk_signal"
+    if partner_case.closed_on is not None and not signal:
+        return False  # the contact is closed: there is no one to inform any more
     acted = select(RelayOutcome.id).where(
         RelayOutcome.event_id == event.id, RelayOutcome.partner_case_id == partner_case.id
     )
+    if signal:
+        reason, urgency = RISK_SIGNAL_OVERDUE, URGENT if event.urgency == URGENT else NORMAL
+    else:
+        reason, urgency = RELAY_TASK_OVERDUE, NORMAL
+    return _escalated_by_the_service(partner_case, reason, urgency, done=acted)
+
+
+def escalate_unhandled_urgent_task(task_id: uuid.UUID) -> bool:
+    """At an urgent task's time to act: escalate its case to the managers if the partner
+    treater has not handled it. True if it was escalated."""
+    task = db.session.get(UrgentTask, task_id)
+    if task is None or task.for_role != FOR_PARTNER_TREATER:
+        return False
+    partner_case = db.session.get(PartnerCase, task.partner_case_id)
+    assert partner_case is not None  # a foreign key
+    handled = select(UrgentTask.id).where(
+        UrgentTask.id == task.id, UrgentTask.handled_at.is_not(None)
+    )
+    return _escalated_by_the_service(partner_case, URGENT_TASK_OVERDUE, URGENT, done=handled)
+
+
+def _escalated_by_the_service(
+    partner_case: PartnerCase, reason: str, urgency: str, *, done: Select[Any]
+) -> bool:
+    """Escalate ``partner_case`` for ``reason`` unless ``done`` finds a row (what was waiting
+    has been acted on) or an escalation for the reason is open already (once). Raised by the
+    service, so it names no raiser."""
+    db.session.execute(
+        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
+    )
     already = select(Escalation.id).where(
         Escalation.partner_case_id == partner_case.id,
-        Escalation.reason == RISK_SIGNAL_OVERDUE,
+        Escalation.reason == reason,
         Escalation.handled_at.is_(None),
     )
-    if db.session.scalar(select(acted.exists() | already.exists())):
+    if db.session.scalar(select(done.exists() | already.exists())):
         return False
     escalation = Escalation(
         id=uuid.uuid4(),
         clinic_id=partner_case.clinic_id,
         partner_case_id=partner_case.id,
-        reason=RISK_SIGNAL_OVERDUE,
-        urgency=URGENT if event.urgency == URGENT else NORMAL,
+        reason=reason,
+        urgency=urgency,
         raised_by_id=None,
         raised_at=_now(),
     )

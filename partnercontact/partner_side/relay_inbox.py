@@ -35,9 +35,8 @@ from partnercontact.partner_side.service import (
 )
 from partnercontact.relay.kinds import (
     CLOSING_OUTCOMES,
-    RelayKind,
     outcomes_for,
-    risk_signal_time,
+    time_to_act,
 )
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
@@ -54,8 +53,8 @@ class RelayedEvent:
     occurred_on: date
     # What was done with it, oldest first; the task is open while this is empty.
     outcomes: list[RelayOutcome]
-    # A risk signal's reason and urgency, and when the managers are told if nothing has been
-    # done with it (None for the other kinds).
+    # A risk signal's reason and urgency (None for the other kinds), and when the managers are
+    # told if nothing has been done with it.
     reason: str | None = None
     urgency: str | None = None
     act_by: datetime | None = None
@@ -71,9 +70,7 @@ class RelayedEvent:
 
 
 def _shown(event: RelayEvent, clinic: Clinic, outcomes: list[RelayOutcome]) -> RelayedEvent:
-    act_by = None
-    if event.kind == RelayKind.RISK_SIGNAL:
-        act_by = event.recorded_at + risk_signal_time(clinic, event.urgency)
+    act_by = event.recorded_at + time_to_act(clinic, event.kind, event.urgency)
     return RelayedEvent(
         event.id, event.kind, event.occurred_on, outcomes, event.reason, event.urgency, act_by
     )

@@ -21,9 +21,9 @@ from partnercontact.client_side.cases.service import audit
 from partnercontact.client_side.cases.status import EpisodeStatus
 from partnercontact.db import db
 from partnercontact.partner_side.models import PartnerCase
-from partnercontact.partner_side.scheduling.kinds import RISK_SIGNAL_DEADLINE
+from partnercontact.partner_side.scheduling.kinds import RELAY_DEADLINE
 from partnercontact.relay.gate import may_cross
-from partnercontact.relay.kinds import RelayKind, risk_signal_time
+from partnercontact.relay.kinds import RelayKind, time_to_act
 from partnercontact.relay.models import RelayEvent
 from partnercontact.runtime import current_runtime
 from partnercontact.tasks.queue import schedule
@@ -74,8 +74,7 @@ def relay(
     db.session.add(event)
     db.session.flush()
     audit(AuditAction.RELAY_EVENT_CREATED, actor, "relay_event", event.id)
-    if kind == RelayKind.RISK_SIGNAL:
-        _check_at_deadline(actor, event)
+    _check_at_deadline(actor, event)
     return event
 
 
@@ -86,15 +85,19 @@ def partner_contact_of(episode_id: uuid.UUID) -> uuid.UUID | None:
 
 
 def _check_at_deadline(actor: User, event: RelayEvent) -> None:
-    """At the signal's deadline (the clinic's hours for its urgency), the worker escalates it
-    to the managers unless the partner side has acted on it by then; once, by its key."""
+    """At the event's time to act (:func:`time_to_act`), the worker escalates it to the
+    managers unless the partner side has recorded what came of it; once, by its key. An event
+    on an episode without a partner contact has no one to act on it, and no deadline."""
+    case_id = partner_contact_of(event.episode_id)
+    if case_id is None:
+        return
     clinic = actor.clinic
     schedule(
-        RISK_SIGNAL_DEADLINE,
-        event.recorded_at + risk_signal_time(clinic, event.urgency),
-        f"{RISK_SIGNAL_DEADLINE}:{event.id}",
+        RELAY_DEADLINE,
+        event.recorded_at + time_to_act(clinic, event.kind, event.urgency),
+        f"{RELAY_DEADLINE}:{event.id}",
         clinic_id=clinic.id,
-        partner_case_id=partner_contact_of(event.episode_id),
+        partner_case_id=case_id,
         subject_id=event.id,
     )
 

@@ -74,9 +74,12 @@ RISK_URGENCIES = {
 }
 
 
-def risk_signal_time(clinic: Clinic, urgency: str | None) -> timedelta:
-    """How long the partner side has to act on a risk signal of ``urgency`` before the
-    clinic's managers are told."""
+def time_to_act(clinic: Clinic, kind: str, urgency: str | None = None) -> timedelta:
+    """How long the partner side has to act on a relayed event before the clinic's managers
+    are told: a risk signal by its urgency, any other event ("inform her if she wishes") by
+    the clinic's hours for relay tasks."""
+    if kind != RelayKind.RISK_SIGNAL:
+        return timedelta(hours=clinic.relay_task_hours)
     hours = clinic.risk_signal_urgent_hours if urgency == URGENT else clinic.risk_signal_soon_hours
     return timedelta(hours=hours)
 

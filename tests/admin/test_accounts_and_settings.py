@@ -262,16 +262,23 @@ def test_the_run_of_missed_sessions_to_relay_is_set_and_checked(
     assert db.session.get(Clinic, admin.user.clinic_id).missed_sessions_to_relay == 3
 
 
-def test_a_risk_signals_hours_are_set_and_checked(client, factory: Factory, clock) -> None:
+def test_the_hours_to_act_are_set_and_checked(client, factory: Factory, clock) -> None:
     admin = factory.admin()
     log_in(client, admin, clock)
     clinic = db.session.get(Clinic, admin.user.clinic_id)
     assert (clinic.risk_signal_urgent_hours, clinic.risk_signal_soon_hours) == (4, 72)
+    assert (clinic.relay_task_hours, clinic.urgent_task_hours) == (72, 24)
     assert 'id="risk_signal_urgent_hours"' in text_of(client.get("/admin/clinic"))
-    hours = {"risk_signal_urgent_hours": "2", "risk_signal_soon_hours": "48"}
+    hours = {
+        "risk_signal_urgent_hours": "2",
+        "risk_signal_soon_hours": "48",
+        "relay_task_hours": "96",
+        "urgent_task_hours": "12",
+    }
     assert submit(client, "/admin/clinic", {**SETTINGS, **hours}).status_code == 302
     db.session.refresh(clinic)
     assert (clinic.risk_signal_urgent_hours, clinic.risk_signal_soon_hours) == (2, 48)
+    assert (clinic.relay_task_hours, clinic.urgent_task_hours) == (96, 12)
     too_long = {**hours, "risk_signal_urgent_hours": "73"}
     response = submit(client, "/admin/clinic", {**SETTINGS, **too_long})
     assert response.status_code == 400

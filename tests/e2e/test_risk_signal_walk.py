@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from partnercontact.app import create_app
 from partnercontact.config import load_config
 from partnercontact.db import db
-from partnercontact.partner_side.scheduling.kinds import RISK_SIGNAL_DEADLINE
+from partnercontact.partner_side.scheduling.kinds import RELAY_DEADLINE
 from partnercontact.tasks.models import ScheduledTask
 from partnercontact.tasks.queue import dispatch_due
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
@@ -31,7 +31,7 @@ def _the_deadline_passes(served: Served) -> None:
     with app.app_context():
         db.session.execute(
             update(ScheduledTask)
-            .where(ScheduledTask.kind == RISK_SIGNAL_DEADLINE)
+            .where(ScheduledTask.kind == RELAY_DEADLINE)
             .values(due_at=datetime.now(UTC) - timedelta(minutes=1))
         )
         db.session.commit()
@@ -42,7 +42,7 @@ def _the_deadline_passes(served: Served) -> None:
             db.session.rollback()
             waiting = db.session.scalar(
                 select(ScheduledTask.id).where(
-                    ScheduledTask.kind == RISK_SIGNAL_DEADLINE, ScheduledTask.state == "pending"
+                    ScheduledTask.kind == RELAY_DEADLINE, ScheduledTask.state == "pending"
                 )
             )
             if waiting is None:

@@ -90,7 +90,7 @@ def _tabs(app: Flask, account, clock, count: int = 6) -> list:
 def test_a_burst_of_risk_signals_and_talk_requests_makes_one_of_each(
     app: Flask, factory: Factory, clock
 ) -> None:
-    from partnercontact.partner_side.scheduling.kinds import RISK_SIGNAL_DEADLINE
+    from partnercontact.partner_side.scheduling.kinds import RELAY_DEADLINE
     from partnercontact.partner_side.service import pick_up
     from partnercontact.relay.models import Consultation
     from partnercontact.tasks.models import ScheduledTask
@@ -124,7 +124,7 @@ def test_a_burst_of_risk_signals_and_talk_requests_makes_one_of_each(
     db.session.rollback()
     assert Counter(db.session.scalars(select(RelayEvent.kind))) == Counter({"risk_signal": 1})
     deadlines = db.session.scalars(
-        select(ScheduledTask.id).where(ScheduledTask.kind == RISK_SIGNAL_DEADLINE)
+        select(ScheduledTask.id).where(ScheduledTask.kind == RELAY_DEADLINE)
     ).all()
     assert len(deadlines) == 1
     assert sorted(db.session.scalars(select(Consultation.asked_from))) == ["client", "partner"]

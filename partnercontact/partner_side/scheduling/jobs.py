@@ -25,7 +25,10 @@ from partnercontact.clinics.models import Clinic
 from partnercontact.crypto.service import load_data_keys
 from partnercontact.db import db
 from partnercontact.errors import DomainError
-from partnercontact.partner_side.escalations import escalate_unanswered_risk_signal
+from partnercontact.partner_side.escalations import (
+    escalate_unanswered_relay_event,
+    escalate_unhandled_urgent_task,
+)
 from partnercontact.partner_side.messaging.models import SentLetter
 from partnercontact.partner_side.messaging.sms import queue_session_reminder
 from partnercontact.partner_side.models import ContactAttempt, PartnerCase, RiskAssessment
@@ -104,14 +107,22 @@ def session_to_book(task: ScheduledTask, now: datetime) -> str:
     return raise_reminder(task, partner_case, now, session_id=session.id)
 
 
-@handles(kinds.RISK_SIGNAL_DEADLINE)
-def risk_signal_deadline(task: ScheduledTask, now: datetime) -> str:
-    """The partner side has not acted on a risk signal by its deadline: the managers are told
-    (once: the escalation stays open until a manager handles it)."""
+@handles(kinds.RELAY_DEADLINE)
+def relay_deadline(task: ScheduledTask, now: datetime) -> str:
+    """The partner side has not acted on a relayed event (a risk signal, or "inform her if
+    she wishes") by its time: the managers are told, once."""
     if task.subject_id is None or task.partner_case_id is None:
         return "not_needed"
-    escalated = escalate_unanswered_risk_signal(task.subject_id, task.partner_case_id)
+    escalated = escalate_unanswered_relay_event(task.subject_id, task.partner_case_id)
     return "escalated" if escalated else "not_needed"
+
+
+@handles(kinds.URGENT_TASK_DEADLINE)
+def urgent_task_deadline(task: ScheduledTask, now: datetime) -> str:
+    """An urgent task is not handled by its time: the managers are told, once."""
+    if task.subject_id is None:
+        return "not_needed"
+    return "escalated" if escalate_unhandled_urgent_task(task.subject_id) else "not_needed"
 
 
 @handles(kinds.FIRST_CONTACT_DUE)

@@ -14,8 +14,10 @@ FIRST_CONTACT_UNANSWERED = "first_contact_unanswered"
 # Work without a reminder.
 SESSION_REMINDER_SMS = "session_reminder_sms"
 CLOSING_PLAN = "closing_plan"
-# At a risk signal's deadline: escalated to the managers unless the partner side acted on it.
-RISK_SIGNAL_DEADLINE = "risk_signal_deadline"
+# At a relayed event's time to act (a risk signal's, or "inform her if she wishes"), and at an
+# urgent task's: escalated to the managers, once, unless the partner side acted on it.
+RELAY_DEADLINE = "relay_deadline"
+URGENT_TASK_DEADLINE = "urgent_task_deadline"
 RETENTION_PURGE = "retention_purge"
 
 REMINDERS = {
@@ -29,7 +31,8 @@ TASKS = {
     **REMINDERS,
     SESSION_REMINDER_SMS: _l("Text message reminding her of a session"),
     CLOSING_PLAN: _l("Closing and follow-up sessions when his treatment ended"),
-    RISK_SIGNAL_DEADLINE: _l("A risk signal's deadline"),
+    RELAY_DEADLINE: _l("A relayed event's time to act"),
+    URGENT_TASK_DEADLINE: _l("An urgent task's time to act"),
     RETENTION_PURGE: _l("Retention purge"),
 }
 # What a finished task did.

@@ -86,6 +86,14 @@ class ClinicSettingsForm(FlaskForm):
         _l("Any other risk signal waits at most this many hours before the managers are told"),
         validators=[Optional()],
     )
+    relay_task_hours = IntegerField(
+        _l("Any other relayed event waits at most this many hours before the managers are told"),
+        validators=[Optional()],
+    )
+    urgent_task_hours = IntegerField(
+        _l("An urgent task waits at most this many hours before the managers are told"),
+        validators=[Optional()],
+    )
     small_count_threshold = IntegerField(
         _l("Statistics: hide counts below"),
         validators=[InputRequired(), NumberRange(min=1, max=50)],

@@ -40,6 +40,8 @@ SETTINGS_FIELDS = (
     "missed_sessions_to_relay",
     "risk_signal_urgent_hours",
     "risk_signal_soon_hours",
+    "relay_task_hours",
+    "urgent_task_hours",
     "small_count_threshold",
     # The contact plan and reminders (scheduling.plan, scheduling.sessions).
     "plan_first_contact_days",
