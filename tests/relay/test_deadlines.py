@@ -88,9 +88,7 @@ def test_a_relay_task_left_past_the_clinics_hours_escalates_once(
     assert len(_escalations(held.case, RELAY_TASK_OVERDUE)) == 1
 
 
-def test_a_relay_task_done_in_time_is_not_escalated(
-    app, held: HandedOver, clock
-) -> None:
+def test_a_relay_task_done_in_time_is_not_escalated(app, held: HandedOver, clock) -> None:
     sent = clock.now()
     event = _treatment_started(held, clock)
     record_outcome(
