@@ -57,6 +57,7 @@ from partnercontact.partner_side.service import (
     clinic_of,
     count_on_held_cases,
     held_case_for,
+    lock_case,
     not_on_case,
     reference_of,
 )
@@ -587,9 +588,7 @@ def save_safety_plan(
     )
     # Two saves of the same plan at once must not both become version n + 1: lock the case
     # row (PostgreSQL; SQLite serialises writers anyway) before reading the last version.
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
+    lock_case(partner_case)
     previous = db.session.scalar(
         select(func.max(SafetyPlan.version)).where(
             SafetyPlan.partner_case_id == partner_case.id, _same_plan(child_id)

@@ -13,11 +13,8 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from partnercontact.db import db
 from partnercontact.partner_side.models import PartnerCase
-from partnercontact.partner_side.service import held_case_for, not_on_case
+from partnercontact.partner_side.service import held_case_for, lock_case, not_on_case
 from partnercontact.relay import consultations
 from partnercontact.relay.consultations import ConsultationEntry
 from partnercontact.relay.kinds import PARTNER_SIDE
@@ -31,9 +28,7 @@ def ask_client_side(actor: User, case_id: uuid.UUID, *, reason: str | None) -> C
     """Ask the client's treater for a talk about the case."""
     partner_case = held_case_for(actor, case_id, audited=False)
     # Two requests sent at once must not both pass the check for an open one.
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
+    lock_case(partner_case)
     return consultations.ask(actor, partner_case.episode_id, PARTNER_SIDE, reason)
 
 

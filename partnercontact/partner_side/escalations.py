@@ -63,7 +63,7 @@ from partnercontact.partner_side.contact import (
 )
 from partnercontact.partner_side.models import PartnerCase, UrgentTask
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders
-from partnercontact.partner_side.service import audit, held_case_for, reference_of_id
+from partnercontact.partner_side.service import audit, held_case_for, lock_case, reference_of_id
 from partnercontact.policy import Permission, can
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
@@ -184,9 +184,7 @@ def raise_escalation(
         raise EscalationInvalid(_l("Choose how urgent it is."), field="urgency")
     # Two escalations sent at once must not both pass the check below: lock the case row
     # (PostgreSQL; SQLite serialises writers anyway). The unique index backs this up.
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
+    lock_case(partner_case)
     already = db.session.scalar(
         select(Escalation.id).where(
             Escalation.partner_case_id == partner_case.id,
@@ -257,9 +255,7 @@ def _escalated_by_the_service(
     """Escalate ``partner_case`` for ``reason`` unless ``done`` finds a row (what was waiting
     has been acted on) or an escalation for the reason is open already (once). Raised by the
     service, so it names no raiser."""
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
+    lock_case(partner_case)
     already = select(Escalation.id).where(
         Escalation.partner_case_id == partner_case.id,
         Escalation.reason == reason,

@@ -48,7 +48,7 @@ from partnercontact.partner_side.models import PartnerCase, SafeContactPlan
 from partnercontact.partner_side.portal_access import PortalIdentity, audit_her, case_of
 from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.rules import TIMED_CHANNELS, latest_plan
-from partnercontact.partner_side.service import audit, clinic_of, held_case_for
+from partnercontact.partner_side.service import audit, clinic_of, held_case_for, lock_case
 from partnercontact.partner_side.vocabulary import CHANNELS, WEEKDAYS
 from partnercontact.runtime import current_runtime
 
@@ -209,9 +209,7 @@ def _now() -> datetime:
 def _lock(partner_case: PartnerCase) -> None:
     """Hold the case's row until the transaction ends: plan versions and proposal numbers are
     handed out one at a time, and her change and her treater's decision do not interleave."""
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
+    lock_case(partner_case)
 
 
 def _new_version(

@@ -39,7 +39,7 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.portal_access import PortalIdentity, audit_her, case_of
 from partnercontact.partner_side.reach import current_reach, own_details
 from partnercontact.partner_side.rules import latest_plan
-from partnercontact.partner_side.service import audit, clinic_of, is_named_for
+from partnercontact.partner_side.service import audit, clinic_of, is_named_for, lock_case
 from partnercontact.phones import phone_index, receives_text_messages
 from partnercontact.runtime import current_runtime
 
@@ -127,9 +127,7 @@ def _clean_address(raw: str | None) -> str | None:
 
 def _lock(partner_case: PartnerCase) -> None:
     """One change of her details at a time: numbers are handed out in order."""
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
+    lock_case(partner_case)
 
 
 def _record(

@@ -41,7 +41,7 @@ from partnercontact.partner_side.portal_access import PortalIdentity, audit_her,
 from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.rules import wants_relay_notice
 from partnercontact.partner_side.scheduling.models import ContactSession
-from partnercontact.partner_side.service import clinic_of
+from partnercontact.partner_side.service import clinic_of, lock_case
 from partnercontact.runtime import current_runtime
 
 # "Call me": a day from today on, this many days ahead at most (two weeks).
@@ -120,9 +120,7 @@ def _lock(partner_case: PartnerCase) -> None:
     # Two requests of hers at the same moment (a double tap, two tabs) must not both find no
     # open request and both open one: the case row is locked first (PostgreSQL; SQLite has one
     # writer at a time anyway), so the second waits and then sees the first's task.
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
+    lock_case(partner_case)
 
 
 def days_ahead(identity: PortalIdentity, days: int) -> list[date]:

@@ -310,6 +310,14 @@ def partner_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -
     return partner_case
 
 
+def lock_case(partner_case: PartnerCase) -> None:
+    """Take the case's row lock for the rest of the transaction (PostgreSQL; SQLite serialises
+    writers anyway), so that two requests deciding on the same case see each other's work."""
+    db.session.execute(
+        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
+    )
+
+
 def held_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> PartnerCase:
     """A partner case ``actor`` holds: the only kind anything can be recorded on.
 

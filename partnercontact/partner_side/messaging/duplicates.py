@@ -34,7 +34,7 @@ from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
 from partnercontact.partner_side.messaging.models import SentLetter, SmsMessage
 from partnercontact.partner_side.models import PartnerCase
-from partnercontact.partner_side.service import clinic_of
+from partnercontact.partner_side.service import clinic_of, lock_case
 
 # The form field that confirms a second identical message.
 FIELD = "confirm_duplicate"
@@ -54,12 +54,6 @@ class DuplicateMessage(DomainError):
         self.previous_at = previous_at
 
 
-def _lock_case(partner_case: PartnerCase) -> None:
-    db.session.execute(
-        select(PartnerCase.id).where(PartnerCase.id == partner_case.id).with_for_update()
-    )
-
-
 def _since(partner_case: PartnerCase, now: datetime) -> datetime:
     return now - timedelta(minutes=clinic_of(partner_case).duplicate_message_minutes)
 
@@ -74,7 +68,7 @@ def check_sms_repeat(
 ) -> None:
     """Lock the case, then refuse a text message whose ``body`` went to her within the
     clinic's interval unless ``confirmed``. Writes nothing."""
-    _lock_case(partner_case)
+    lock_case(partner_case)
     if confirmed:
         return
     since = _since(partner_case, now)
@@ -120,7 +114,7 @@ def check_letter_repeat(
 ) -> None:
     """Lock the case, then refuse a letter of the same purpose, language and relayed event as
     one sent to her within the clinic's interval unless ``confirmed``. Writes nothing."""
-    _lock_case(partner_case)
+    lock_case(partner_case)
     if confirmed:
         return
     same_event = (
