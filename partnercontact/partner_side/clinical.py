@@ -218,8 +218,9 @@ def open_urgent_tasks(
     entries (one URGENT_TASK_OPENED per task) with its own actor."""
     if (risk_assessment_id is None) == (portal_task_id is None):
         raise ValueError("an urgent task names exactly one source")
+    clinic = clinic_of(partner_case)
     roles = [FOR_PARTNER_TREATER]
-    if clinic_of(partner_case).urgent_tasks_to_manager:
+    if clinic.urgent_tasks_to_manager:
         roles.append(FOR_MANAGER)
     tasks = [
         UrgentTask(
@@ -237,7 +238,6 @@ def open_urgent_tasks(
     db.session.add_all(tasks)
     db.session.flush()
     # Not handled by the clinic's time for urgent tasks, the treater's task reaches the managers.
-    clinic = clinic_of(partner_case)
     due_at = current_runtime().clock.now() + timedelta(hours=clinic.urgent_task_hours)
     for task in tasks:
         if task.for_role == FOR_PARTNER_TREATER:

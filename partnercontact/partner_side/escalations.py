@@ -65,6 +65,7 @@ from partnercontact.partner_side.models import PartnerCase, UrgentTask
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders
 from partnercontact.partner_side.service import audit, held_case_for, lock_case, reference_of_id
 from partnercontact.policy import Permission, can
+from partnercontact.relay.kinds import RelayKind
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.runtime import current_runtime
 
@@ -141,7 +142,7 @@ class Escalation(Model):
     partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
     reason: Mapped[str] = mapped_column(String(32))
     urgency: Mapped[str] = mapped_column(String(16))
-    # None: raised by the service itself (RISK_SIGNAL_OVERDUE), not by a treater.
+    # None: raised by the service itself (the *_OVERDUE reasons), not by a treater.
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -222,7 +223,7 @@ def escalate_unanswered_relay_event(event_id: uuid.UUID, case_id: uuid.UUID) -> 
     partner_case = db.session.get(PartnerCase, case_id)
     if event is None or partner_case is None or partner_case.episode_id != event.episode_id:
         return False
-    signal = event.kind == "risk_signal"
+    signal = event.kind == RelayKind.RISK_SIGNAL
     if partner_case.closed_on is not None and not signal:
         return False  # the contact is closed: there is no one to inform any more
     acted = select(RelayOutcome.id).where(

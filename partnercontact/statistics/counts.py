@@ -15,10 +15,10 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.client_side.cases.status import EpisodeStatus
@@ -175,7 +175,7 @@ def clinic_rows(clinic: Clinic, first: date, last: date) -> ClinicRows:
             )
         ),
         consent_signed=_consent_signed_on(clinic.id),
-        consultations=_consultations(clinic),
+        consultations=_consultations(clinic, first, last),
     )
 
 
@@ -198,6 +198,7 @@ def count_period(clinic: Clinic, period: Period, rows: ClinicRows | None = None)
     offered = {case_id for case_id, day in first_offer.items() if period.contains(day)}
     answers = rows.answers
     consent_signed = rows.consent_signed
+    asked = Counter(side for side, day, _ in rows.consultations if period.contains(day))
 
     return PeriodCounts(
         clients_in_treatment=len(set(open_in_period.values())),
@@ -235,16 +236,8 @@ def count_period(clinic: Clinic, period: Period, rows: ClinicRows | None = None)
             for kind, day in rows.relayed
             if kind == RelayKind.RISK_SIGNAL and period.contains(day)
         ),
-        consultations_asked_by_client_side=sum(
-            1
-            for side, asked, _ in rows.consultations
-            if side == CLIENT_SIDE and period.contains(asked)
-        ),
-        consultations_asked_by_partner_side=sum(
-            1
-            for side, asked, _ in rows.consultations
-            if side == PARTNER_SIDE and period.contains(asked)
-        ),
+        consultations_asked_by_client_side=asked[CLIENT_SIDE],
+        consultations_asked_by_partner_side=asked[PARTNER_SIDE],
         consultations_held=sum(
             1 for _, _, held in rows.consultations if held is not None and period.contains(held)
         ),
@@ -372,14 +365,23 @@ def _relay_events(clinic_id: int, first: date, last: date) -> list[tuple[str, da
     ]
 
 
-def _consultations(clinic: Clinic) -> list[tuple[str, date, date | None]]:
-    """Every consultation request on the clinic's episodes: its side, the local day it was
-    asked and the day its talk was held."""
+def _consultations(clinic: Clinic, first: date, last: date) -> list[tuple[str, date, date | None]]:
+    """The consultation requests on the clinic's episodes asked or held within ``first`` to
+    ``last``: each one's side, the local day it was asked and the day its talk was held."""
+    # Asked: a day's margin either side of the UTC instants, the local days decide below.
+    since = datetime.combine(first - timedelta(days=1), time.min, UTC)
+    until = datetime.combine(last + timedelta(days=2), time.min, UTC)
     rows = db.session.execute(
         select(Consultation.asked_from, Consultation.asked_at, Consultation.held_on)
         .join(TreatmentEpisode, TreatmentEpisode.id == Consultation.episode_id)
         .join(Client, Client.id == TreatmentEpisode.client_id)
-        .where(Client.clinic_id == clinic.id)
+        .where(
+            Client.clinic_id == clinic.id,
+            or_(
+                and_(Consultation.asked_at >= since, Consultation.asked_at < until),
+                and_(Consultation.held_on >= first, Consultation.held_on <= last),
+            ),
+        )
     )
     return [(side, local_date(asked, clinic), held) for side, asked, held in rows]
 

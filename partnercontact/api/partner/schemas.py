@@ -359,7 +359,7 @@ class RelayEventOut(Schema):
     )
     act_by = fields.DateTime(
         allow_none=True,
-        metadata={"description": "A risk signal's deadline, after which the managers are told"},
+        metadata={"description": "When the managers are told if nothing is recorded as done"},
     )
 
 

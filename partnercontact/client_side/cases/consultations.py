@@ -68,10 +68,10 @@ def consultations_of_client(client: Client) -> list[ConsultationEntry]:
     return consultations.entries_of([episode.id for episode in client.episodes])
 
 
-def consultation_of_client(
-    actor: User, client_id: uuid.UUID, consultation_id: uuid.UUID
-) -> ConsultationEntry:
-    for entry in consultations_of_client(client_for(actor, client_id)):
+def consultation_of_client(client: Client, consultation_id: uuid.UUID) -> ConsultationEntry:
+    """One request on the client's episodes, for a page that has loaded the client through
+    :func:`client_for`; any other id gets the answer for a client that is not the actor's."""
+    for entry in consultations_of_client(client):
         if entry.id == consultation_id:
             return entry
     raise not_the_actors()

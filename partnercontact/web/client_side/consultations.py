@@ -15,14 +15,14 @@ from partnercontact.client_side.cases.consultations import (
     record_talk_held,
 )
 from partnercontact.policy import Permission, requires
-from partnercontact.web.client_side.forms import AskForConsultationForm, ConsultationHeldForm
 from partnercontact.web.client_side.views import bp, client_form
+from partnercontact.web.consultation_forms import AskForTalkForm, TalkHeldForm
 
 
 @bp.route("/<uuid:client_id>/consultations/new", methods=["GET", "POST"])
 @requires(Permission.CONSULTATIONS_CLIENT_SIDE)
 def ask_for_consultation(client_id: uuid.UUID) -> Response | tuple[str, int]:
-    form = AskForConsultationForm()
+    form = AskForTalkForm()
     return client_form(
         "client_side/consultation_ask.html",
         form,
@@ -37,7 +37,7 @@ def ask_for_consultation(client_id: uuid.UUID) -> Response | tuple[str, int]:
 def consultation_held(
     client_id: uuid.UUID, consultation_id: uuid.UUID
 ) -> Response | tuple[str, int]:
-    form = ConsultationHeldForm()
+    form = TalkHeldForm()
     return client_form(
         "client_side/consultation_held.html",
         form,
@@ -46,6 +46,6 @@ def consultation_held(
             current_user, client_id, consultation_id, held_on=form.held_on.data
         ),
         done=_("The talk was recorded as held."),
-        today_field="held_on",
-        entry=consultation_of_client(current_user, client_id, consultation_id),
+        today_fields=("held_on",),
+        about=lambda client: {"entry": consultation_of_client(client, consultation_id)},
     )

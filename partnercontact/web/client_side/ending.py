@@ -26,5 +26,5 @@ def end(client_id: uuid.UUID) -> Response | tuple[str, int]:
             current_user, client_id, ended_on=form.ended_on.data, outcome=form.outcome.data or ""
         ),
         done=_("The treatment episode was ended."),
-        today_field="ended_on",
+        today_fields=("ended_on",),
     )

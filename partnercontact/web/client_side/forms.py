@@ -18,7 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from partnercontact.client_side.cases.attendance import ATTENDANCE
 from partnercontact.client_side.consent.forms import SCOPE_LABELS
-from partnercontact.relay.kinds import CONSULTATION_REASONS, RISK_REASONS, RISK_URGENCIES
+from partnercontact.relay.kinds import RISK_REASONS, RISK_URGENCIES
 
 
 class ClientForm(FlaskForm):
@@ -161,15 +161,3 @@ class RiskSignalForm(FlaskForm):
         choices=[SelectChoice(key, label) for key, label in RISK_URGENCIES.items()],
         validators=[InputRequired(message=_l("Choose how urgent it is."))],
     )
-
-
-class AskForConsultationForm(FlaskForm):
-    reason = RadioField(
-        _l("What is the talk about?"),
-        choices=[SelectChoice(key, label) for key, label in CONSULTATION_REASONS.items()],
-        validators=[InputRequired(message=_l("Choose what the talk is about."))],
-    )
-
-
-class ConsultationHeldForm(FlaskForm):
-    held_on = DateField(_l("The talk was held on"), validators=[Optional()])

@@ -30,6 +30,5 @@ def risk_signal(client_id: uuid.UUID) -> Response | tuple[str, int]:
             "The risk signal was sent to the partner-contact treater, who will contact you. "
             "Call them if it cannot wait."
         ),
-        # The page lists what was sent, for the client it has loaded.
-        risk_signals_of=risk_signals_sent,
+        about=lambda client: {"sent": risk_signals_sent(client)},
     )

@@ -12,26 +12,19 @@ from werkzeug.wrappers import Response
 
 from partnercontact.client_side.consent import documents
 from partnercontact.db import db
-from partnercontact.errors import DomainError
 from partnercontact.policy import Permission, requires
 from partnercontact.web.client_side.forms import SignedCopyForm
-from partnercontact.web.client_side.views import back_to_client, bp, page_about_client
+from partnercontact.web.client_side.views import bp, client_form
 from partnercontact.web.errors import ErrorResponse, error_response
-from partnercontact.web.form_errors import show_on_form
-
-TEMPLATE = "client_side/signed_copy.html"
 
 
 @bp.route("/<uuid:client_id>/consent/<uuid:consent_id>/signed-copy", methods=["GET", "POST"])
 @requires(Permission.CONSENT_RECORD)
 def attach_signed_copy(client_id: uuid.UUID, consent_id: uuid.UUID) -> Response | tuple[str, int]:
     form = SignedCopyForm()
-    if not form.is_submitted():
-        return page_about_client(TEMPLATE, form, client_id, consent_id=consent_id)
-    if not form.validate():
-        return page_about_client(TEMPLATE, form, client_id, 400, consent_id=consent_id)
-    upload = form.document.data
-    try:
+
+    def attach() -> None:
+        upload = form.document.data
         documents.attach_signed_copy(
             current_user,
             client_id,
@@ -40,13 +33,15 @@ def attach_signed_copy(client_id: uuid.UUID, consent_id: uuid.UUID) -> Response 
             declared_type=upload.mimetype,
             content=upload.read(documents.MAX_DOCUMENT_BYTES + 1),
         )
-    except DomainError as exc:
-        db.session.rollback()
-        error = show_on_form(form, exc)
-        return page_about_client(
-            TEMPLATE, form, client_id, exc.status, consent_id=consent_id, error=error
-        )
-    return back_to_client(client_id, _("The signed copy was attached."))
+
+    return client_form(
+        "client_side/signed_copy.html",
+        form,
+        client_id,
+        attach,
+        done=_("The signed copy was attached."),
+        about=lambda _client: {"consent_id": consent_id},
+    )
 
 
 @bp.errorhandler(RequestEntityTooLarge)

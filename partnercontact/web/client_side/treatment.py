@@ -25,7 +25,7 @@ def start(client_id: uuid.UUID) -> Response | tuple[str, int]:
         client_id,
         lambda: start_treatment(current_user, client_id, started_on=form.started_on.data),
         done=_("The treatment has started."),
-        today_field="started_on",
+        today_fields=("started_on",),
     )
 
 
@@ -44,5 +44,5 @@ def new_session(client_id: uuid.UUID) -> Response | tuple[str, int]:
             attendance=form.attendance.data or "",
         ),
         done=_("The session was recorded."),
-        today_field="held_on",
+        today_fields=("held_on",),
     )

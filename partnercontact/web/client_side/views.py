@@ -16,6 +16,7 @@ from partnercontact.client_side.cases import consultations
 from partnercontact.client_side.cases import service as cases
 from partnercontact.client_side.cases.attendance import ATTENDANCE
 from partnercontact.client_side.cases.errors import ClientInvalid
+from partnercontact.client_side.cases.models import Client
 from partnercontact.client_side.cases.status import LABELS as EPISODE_LABELS
 from partnercontact.client_side.cases.status import OPEN
 from partnercontact.client_side.consent import service as consent
@@ -100,9 +101,19 @@ def client(client_id: uuid.UUID) -> str:
 
 
 def page_about_client(
-    template: str, form: FlaskForm, client_id: uuid.UUID, status: int = 200, **extra: object
+    template: str,
+    form: FlaskForm,
+    client_id: uuid.UUID,
+    status: int = 200,
+    *,
+    about: Callable[[Client], dict[str, Any]] | None = None,
+    **extra: object,
 ) -> tuple[str, int]:
+    """A form page about one of the actor's clients; ``about`` gives what else the page shows
+    of the client it loaded (once, and audited once)."""
     record = cases.client_for(current_user, client_id)
+    if about is not None:
+        extra |= about(record)
     page = render_template(template, form=form, client=record, **extra)
     db.session.commit()
     return page, status
@@ -121,25 +132,25 @@ def client_form(
     save: Callable[[], object],
     *,
     done: str,
-    today_field: str | None = None,
-    **extra: Any,
+    today_fields: tuple[str, ...] = (),
+    about: Callable[[Client], dict[str, Any]] | None = None,
 ) -> Response | tuple[str, int]:
-    """The round trip of one form about a client: the empty form (``today_field`` set to
+    """The round trip of one form about a client: the empty form (``today_fields`` set to
     today), then on submit ``save`` (one service call reading the parsed form). A refusal
     comes back on its field with the input kept; success returns to the client's page with
-    the message ``done``."""
+    the message ``done``. ``about``: as for :func:`page_about_client`."""
     if not form.is_submitted():
-        if today_field is not None:
-            form[today_field].data = current_runtime().clock.now().date()
-        return page_about_client(template, form, client_id, **extra)
+        for name in today_fields:
+            form[name].data = current_runtime().clock.now().date()
+        return page_about_client(template, form, client_id, about=about)
     if not form.validate():
-        return page_about_client(template, form, client_id, 400, **extra)
+        return page_about_client(template, form, client_id, 400, about=about)
     try:
         save()
     except DomainError as exc:
         db.session.rollback()
         error = show_on_form(form, exc)
-        return page_about_client(template, form, client_id, exc.status, error=error, **extra)
+        return page_about_client(template, form, client_id, exc.status, error=error, about=about)
     return back_to_client(client_id, done)
 
 
@@ -147,14 +158,11 @@ def client_form(
 @requires(Permission.CONSENT_RECORD)
 def record_consent(client_id: uuid.UUID) -> Response | tuple[str, int]:
     form = ConsentRecordForm()
-    template = "client_side/consent_new.html"
-    if not form.is_submitted():
-        form.signed_on.data = current_runtime().clock.now().date()
-        return page_about_client(template, form, client_id)
-    if not form.validate():
-        return page_about_client(template, form, client_id, 400)
-    try:
-        consent.record_consent(
+    return client_form(
+        "client_side/consent_new.html",
+        form,
+        client_id,
+        lambda: consent.record_consent(
             current_user,
             client_id,
             language=form.language.data or "",
@@ -163,27 +171,21 @@ def record_consent(client_id: uuid.UUID) -> Response | tuple[str, int]:
             signed_on=form.signed_on.data,
             attested_details_given=bool(form.attested_details_given.data),
             verbal=bool(form.verbal.data),
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        return page_about_client(
-            template, form, client_id, exc.status, error=show_on_form(form, exc)
-        )
-    return back_to_client(client_id, _("The consent was recorded."))
+        ),
+        done=_("The consent was recorded."),
+        today_fields=("signed_on",),
+    )
 
 
 @bp.route("/<uuid:client_id>/consent/refusal", methods=["GET", "POST"])
 @requires(Permission.CONSENT_RECORD)
 def record_refusal(client_id: uuid.UUID) -> Response | tuple[str, int]:
     form = RefusalForm()
-    template = "client_side/consent_refusal.html"
-    if not form.is_submitted():
-        form.refused_on.data = form.team_decided_on.data = current_runtime().clock.now().date()
-        return page_about_client(template, form, client_id)
-    if not form.validate():
-        return page_about_client(template, form, client_id, 400)
-    try:
-        consent.record_refusal(
+    return client_form(
+        "client_side/consent_refusal.html",
+        form,
+        client_id,
+        lambda: consent.record_refusal(
             current_user,
             client_id,
             language=form.language.data or "",
@@ -191,13 +193,10 @@ def record_refusal(client_id: uuid.UUID) -> Response | tuple[str, int]:
             refused_on=form.refused_on.data,
             treatment_continues=form.treatment_continues.data == "yes",
             team_decided_on=form.team_decided_on.data,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        return page_about_client(
-            template, form, client_id, exc.status, error=show_on_form(form, exc)
-        )
-    return back_to_client(client_id, _("The refusal was recorded."))
+        ),
+        done=_("The refusal was recorded."),
+        today_fields=("refused_on", "team_decided_on"),
+    )
 
 
 @bp.route("/<uuid:client_id>/consent/<uuid:consent_id>/withdraw", methods=["GET", "POST"])
@@ -205,20 +204,14 @@ def record_refusal(client_id: uuid.UUID) -> Response | tuple[str, int]:
 def withdraw_consent(client_id: uuid.UUID, consent_id: uuid.UUID) -> Response | tuple[str, int]:
     """A confirmation page (GET) before the withdrawal (POST): it cannot be undone."""
     form = WithdrawalForm()
-    template = "client_side/consent_withdraw.html"
-    if not form.is_submitted():
-        form.withdrawn_on.data = current_runtime().clock.now().date()
-        return page_about_client(template, form, client_id, consent_id=consent_id)
-    if not form.validate():
-        return page_about_client(template, form, client_id, 400, consent_id=consent_id)
-    try:
-        consent.withdraw_consent(
+    return client_form(
+        "client_side/consent_withdraw.html",
+        form,
+        client_id,
+        lambda: consent.withdraw_consent(
             current_user, client_id, consent_id, withdrawn_on=form.withdrawn_on.data
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        error = show_on_form(form, exc)
-        return page_about_client(
-            template, form, client_id, exc.status, consent_id=consent_id, error=error
-        )
-    return back_to_client(client_id, _("The consent was withdrawn."))
+        ),
+        done=_("The consent was withdrawn."),
+        today_fields=("withdrawn_on",),
+        about=lambda _client: {"consent_id": consent_id},
+    )

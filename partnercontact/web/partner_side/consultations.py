@@ -6,13 +6,8 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import DateField, RadioField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional
 
 from partnercontact.auth.models import User
 from partnercontact.partner_side import consultations
@@ -20,23 +15,12 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.policy import Permission, requires
 from partnercontact.relay.consultations import ConsultationEntry
 from partnercontact.relay.kinds import CONSULTATION_REASONS
+from partnercontact.web.consultation_forms import AskForTalkForm, TalkHeldForm
 from partnercontact.web.partner_side.pages import case_form
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import bp
 
 ANCHOR = "consultations"
-
-
-class AskForm(FlaskForm):
-    reason = RadioField(
-        _l("What is the talk about?"),
-        choices=[SelectChoice(key, label) for key, label in CONSULTATION_REASONS.items()],
-        validators=[InputRequired(message=_l("Choose what the talk is about."))],
-    )
-
-
-class HeldForm(FlaskForm):
-    held_on = DateField(_l("The talk was held on"), validators=[Optional()])
 
 
 @bp.context_processor
@@ -58,7 +42,7 @@ def _consultations(actor: User, partner_case: PartnerCase) -> list[ConsultationE
 @bp.route("/cases/<uuid:case_id>/consultations/new", methods=["GET", "POST"])
 @requires(Permission.PARTNER_CASES_WORK)
 def ask_for_consultation(case_id: uuid.UUID) -> Response | tuple[str, int]:
-    form = AskForm()
+    form = AskForTalkForm()
     return case_form(
         "partner_side/consultations/ask.html",
         form,
@@ -72,7 +56,7 @@ def ask_for_consultation(case_id: uuid.UUID) -> Response | tuple[str, int]:
 @bp.route("/cases/<uuid:case_id>/consultations/<uuid:consultation_id>", methods=["GET", "POST"])
 @requires(Permission.PARTNER_CASES_WORK)
 def consultation_held(case_id: uuid.UUID, consultation_id: uuid.UUID) -> Response | tuple[str, int]:
-    form = HeldForm()
+    form = TalkHeldForm()
     entry = consultations.consultation_of_case(current_user, case_id, consultation_id)
     return case_form(
         "partner_side/consultations/held.html",
