@@ -14,6 +14,7 @@ from partnercontact.client_side.consent.models import Consent
 from partnercontact.client_side.consent.service import record_consent
 from partnercontact.clock import FixedClock
 from partnercontact.db import db
+from tests.ratings import rated
 
 CHANNELS = ("phone", "sms", "letter")
 # The smallest files that are what they say they are.
@@ -85,6 +86,7 @@ def accepted_contact(user: User, case_id: uuid.UUID, clock: FixedClock) -> None:
         user,
         case_id,
         instrument="freda_danger",
+        ratings=rated("freda_danger"),
         assessed_on=today,
         level="moderate",
         next_review_on=today + timedelta(days=60),

@@ -65,6 +65,11 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.EPISODE_STARTED: _l("Treatment started"),
     AuditAction.EPISODE_ENDED: _l("Treatment ended"),
     AuditAction.SESSION_RECORDED: _l("Treatment session recorded"),
+    AuditAction.CLIENT_RISK_ASSESSMENT_RECORDED: _l("Risk assessment of the client recorded"),
+    AuditAction.CLIENT_RISK_ASSESSMENT_VIEWED: _l("Risk assessment of the client opened"),
+    AuditAction.CLIENT_CONCERN_REPORT_RECORDED: _l(
+        "Concern report by the client's treater recorded"
+    ),
     AuditAction.CONSENT_RECORDED: _l("Consent recorded"),
     AuditAction.CONSENT_REFUSED: _l("Refusal recorded"),
     AuditAction.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
@@ -136,6 +141,7 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.PORTAL_SESSION_MOVE_ASKED: _l("Session move asked for by her"),
     AuditAction.PORTAL_TOLD_WHEN_ENDED_ASKED: _l("Asked by her to be told when his treatment ends"),
     AuditAction.RISK_ASSESSMENT_RECORDED: _l("Risk assessment recorded"),
+    AuditAction.RISK_ASSESSMENT_VIEWED: _l("Risk assessment opened"),
     AuditAction.URGENT_TASK_OPENED: _l("Urgent task opened"),
     AuditAction.URGENT_TASK_HANDLED: _l("Urgent task handled"),
     AuditAction.CHILD_RECORDED: _l("Child recorded"),

@@ -36,6 +36,9 @@ class AuditAction(StrEnum):
     EPISODE_STARTED = "episode.started"
     EPISODE_ENDED = "episode.ended"
     SESSION_RECORDED = "episode.session_recorded"
+    CLIENT_RISK_ASSESSMENT_RECORDED = "client.risk_assessment_recorded"
+    CLIENT_RISK_ASSESSMENT_VIEWED = "client.risk_assessment_viewed"
+    CLIENT_CONCERN_REPORT_RECORDED = "client.concern_report_recorded"
 
     CONSENT_RECORDED = "consent.recorded"
     CONSENT_REFUSED = "consent.refused"
@@ -112,6 +115,7 @@ class AuditAction(StrEnum):
     OWN_DETAILS_REMOVED = "partner.own_details_removed"
     OWN_DETAILS_VIEWED = "partner.own_details_viewed"
     RISK_ASSESSMENT_RECORDED = "partner.risk_assessment_recorded"
+    RISK_ASSESSMENT_VIEWED = "partner.risk_assessment_viewed"
     URGENT_TASK_OPENED = "partner.urgent_task_opened"
     URGENT_TASK_HANDLED = "partner.urgent_task_handled"
     CHILD_RECORDED = "partner.child_recorded"

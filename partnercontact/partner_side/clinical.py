@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 
+from partnercontact.assessments.instruments import INSTRUMENTS, checked_ratings, sealed_form
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
 from partnercontact.clinics.clock import clinic_today
@@ -61,7 +63,7 @@ from partnercontact.partner_side.service import (
     not_on_case,
     reference_of,
 )
-from partnercontact.partner_side.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
+from partnercontact.partner_side.vocabulary import CONCERN_REASONS, RISK_LEVELS
 from partnercontact.policy import Permission, can
 from partnercontact.remembered import remembered_rows
 from partnercontact.runtime import current_runtime
@@ -147,11 +149,13 @@ def record_risk_assessment(
     *,
     instrument: str,
     assessed_on: date | None,
+    ratings: Mapping[str, str | None],
     level: str,
     next_review_on: date | None,
     notes: str | None,
 ) -> RiskAssessment:
-    """Record a risk assessment on a case ``actor`` holds.
+    """Record a risk assessment on a case ``actor`` holds, every item of the instrument
+    rated (:func:`~partnercontact.assessments.instruments.checked_ratings`).
 
     ``assessed_on`` may not lie in the future; ``next_review_on`` is optional and must come
     after it. A "high" result opens an urgent task for the partner treater and, when the
@@ -160,12 +164,14 @@ def record_risk_assessment(
     partner_case = held_case_for(actor, case_id)
     if instrument not in INSTRUMENTS:
         raise ClinicalRecordInvalid(_l("Choose the instrument used."), field="instrument")
+    chosen = INSTRUMENTS[instrument]
     assessed_on = _past_date(
         assessed_on,
         field="assessed_on",
         today=clinic_today(actor.clinic),
         missing=_l("Enter the date of the assessment."),
     )
+    checked = checked_ratings(chosen, ratings)
     if level not in RISK_LEVELS:
         raise ClinicalRecordInvalid(_l("Choose the risk level."), field="level")
     if next_review_on is not None and next_review_on <= assessed_on:
@@ -183,9 +189,11 @@ def record_risk_assessment(
     assessment = RiskAssessment(
         **_stamp(actor, partner_case),
         instrument=instrument,
+        instrument_version=chosen.version,
         assessed_on=assessed_on,
         level=level,
         next_review_on=next_review_on,
+        ratings=sealed_form(checked),
         notes=clean_notes or None,
     )
     db.session.add(assessment)
@@ -275,6 +283,17 @@ def risk_overview(actor: User, partner_case: PartnerCase) -> RiskOverview:
         if review is not None and review < clinic_today(actor.clinic):
             overdue = review
     return RiskOverview(assessments, overdue)
+
+
+def risk_assessment_of_case(
+    actor: User, partner_case: PartnerCase, assessment_id: uuid.UUID
+) -> RiskAssessment:
+    """One assessment of a case ``actor`` holds, with its ratings; audited as opened."""
+    assessment = db.session.get(RiskAssessment, assessment_id)
+    if assessment is None or assessment.partner_case_id != partner_case.id:
+        raise not_on_case()
+    audit(AuditAction.RISK_ASSESSMENT_VIEWED, actor, partner_case)
+    return assessment
 
 
 @dataclass(frozen=True)

@@ -260,9 +260,14 @@ class RiskAssessment(_PartnerRecord, Model):
     __tablename__ = "risk_assessment"
 
     instrument: Mapped[str] = mapped_column(String(32))
+    # The version of the instrument's item list the ratings follow; None before items were
+    # recorded (partnercontact.assessments.instruments).
+    instrument_version: Mapped[int | None] = mapped_column()
     assessed_on: Mapped[date] = mapped_column()
     level: Mapped[str] = mapped_column(String(16))
     next_review_on: Mapped[date | None] = mapped_column()
+    # Item key -> rating, as JSON.
+    ratings = encrypted("ratings")
     notes = encrypted("notes")
 
 

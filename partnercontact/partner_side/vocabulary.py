@@ -6,6 +6,9 @@ stores the key, the pages show the label.
 
 from __future__ import annotations
 
+from partnercontact.assessments.concerns import CONCERN_REASONS as CONCERN_REASONS
+from partnercontact.assessments.instruments import RISK_LEVELS as RISK_LEVELS
+from partnercontact.assessments.instruments import instrument_labels
 from partnercontact.i18n import _l
 
 # The partner's answer to the offer of contact.
@@ -50,28 +53,9 @@ ATTEMPT_OUTCOMES = {
     "wrong_number": _l("Wrong number"),
 }
 
-INSTRUMENTS = {
-    "freda_short": _l("FREDA short questions"),
-    "freda_description": _l("FREDA description"),
-    "freda_danger": _l("FREDA danger assessment"),
-    "sara": _l("SARA"),
-    "sam": _l("SAM"),
-    "clinical": _l("Clinical assessment"),
-}
-RISK_LEVELS = {
-    "low": _l("Low"),
-    "moderate": _l("Moderate"),
-    "high": _l("High"),
-}
-
-CONCERN_REASONS = {
-    "physical_violence": _l("Physical violence against the child"),
-    "psychological_violence": _l("Psychological violence against the child"),
-    "sexual_abuse": _l("Sexual abuse"),
-    "neglect": _l("Neglect"),
-    "witnessing_violence": _l("The child witnesses violence"),
-    "other": _l("Other"),
-}
+# The instruments and their items, the risk levels and the reasons for a concern report are
+# shared with the client side's records (partnercontact.assessments).
+INSTRUMENTS = instrument_labels()
 
 WEEKDAYS = {
     "1": _l("Monday"),

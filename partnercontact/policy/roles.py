@@ -28,6 +28,8 @@ class Permission(StrEnum):
     RISK_SIGNALS_RAISE = "risk_signals:raise"
     # Asking the partner-contact treater for a talk, and recording one as held.
     CONSULTATIONS_CLIENT_SIDE = "consultations:client_side"
+    # Risk assessments of the client, and concern reports the client's treater made.
+    CLIENT_RECORDS_CLINICAL = "client_records:clinical"
     PARTNER_SIDE_VIEW = "partner_side:view"
     PARTNER_CASES_WORK = "partner_cases:work"
     THREAT_WARNINGS_CONFIRM = "threat_warnings:confirm"
@@ -73,6 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EPISODES_END,
             Permission.RISK_SIGNALS_RAISE,
             Permission.CONSULTATIONS_CLIENT_SIDE,
+            Permission.CLIENT_RECORDS_CLINICAL,
         }
     ),
     Role.PARTNER_TREATER: frozenset(

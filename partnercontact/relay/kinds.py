@@ -65,7 +65,12 @@ RISK_REASONS = {
     "weapons": _l("Access to weapons"),
     "new_violence": _l("New violence disclosed"),
     "other_serious": _l("Another serious risk"),
+    # Sent by the service itself when the client's treater records an assessment rated high.
+    "high_assessment": _l("A risk assessment of the client came out high"),
 }
+HIGH_ASSESSMENT = "high_assessment"
+# What the client's treater chooses from when signalling by hand.
+RISK_REASONS_BY_HAND = {key: label for key, label in RISK_REASONS.items() if key != HIGH_ASSESSMENT}
 URGENT = "urgent"
 SOON = "soon"
 RISK_URGENCIES = {

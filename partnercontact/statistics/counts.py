@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
+from partnercontact.client_side.cases.concern_reports import client_concern_report_days
 from partnercontact.client_side.cases.models import Client, TreatmentEpisode
 from partnercontact.client_side.cases.status import EpisodeStatus
 from partnercontact.client_side.consent.models import Consent
@@ -71,6 +72,7 @@ class PeriodCounts:
     relayed: dict[str, int]
     cases_with_children: int
     concern_reports: int
+    client_concern_reports: int
     # Risk signals sent in the period; talks asked for in it by each side; talks held in it.
     risk_signals: int
     consultations_asked_by_client_side: int
@@ -107,6 +109,7 @@ class ClinicRows:
     relayed: Sequence[tuple[str, date]]
     children: Sequence[tuple[uuid.UUID, datetime]]
     concern_reports: Sequence[date]
+    client_concern_reports: Sequence[date]
     consent_signed: dict[uuid.UUID, date]
     # (the side that asked, the day it asked, the day the talk was held or None)
     consultations: Sequence[tuple[str, date, date | None]]
@@ -174,6 +177,7 @@ def clinic_rows(clinic: Clinic, first: date, last: date) -> ClinicRows:
                 )
             )
         ),
+        client_concern_reports=client_concern_report_days(clinic.id, first, last),
         consent_signed=_consent_signed_on(clinic.id),
         consultations=_consultations(clinic, first, last),
     )
@@ -231,6 +235,9 @@ def count_period(clinic: Clinic, period: Period, rows: ClinicRows | None = None)
         relayed=_relayed(period, rows.relayed),
         cases_with_children=_cases_with_children(clinic, period, cases, rows.children),
         concern_reports=sum(1 for day in rows.concern_reports if period.contains(day)),
+        client_concern_reports=sum(
+            1 for day in rows.client_concern_reports if period.contains(day)
+        ),
         risk_signals=sum(
             1
             for kind, day in rows.relayed

@@ -68,6 +68,7 @@ LABELS: dict[str, object] = {
     f"relayed.{TOTAL}": _l("Relayed events, in all"),
     "children.cases": _l("Partner cases with children"),
     "children.concern_reports": _l("Concern reports made"),
+    "children.client_concern_reports": _l("Concern reports made by the client's treaters"),
     "consultations.risk_signals": _l("Risk signals from the client's treater"),
     "consultations.asked_by_client_side": _l("Talks asked for by the client's treater"),
     "consultations.asked_by_partner_side": _l("Talks asked for by the partner-contact treater"),
@@ -132,7 +133,8 @@ SECTIONS: tuple[tuple[str, object, Measure, object], ...] = (
         Measure.COUNT,
         _l(
             "Partner cases open during the period with at least one child recorded, and "
-            "concern reports to the social services made in the period."
+            "concern reports to the social services made in the period by the partner-contact "
+            "treaters and by the client's treaters."
         ),
     ),
     (
@@ -242,6 +244,7 @@ def cell_counts(counts: PeriodCounts) -> dict[str, int]:
     cells[f"relayed.{TOTAL}"] = sum(counts.relayed.values())
     cells["children.cases"] = counts.cases_with_children
     cells["children.concern_reports"] = counts.concern_reports
+    cells["children.client_concern_reports"] = counts.client_concern_reports
     cells["consultations.risk_signals"] = counts.risk_signals
     cells["consultations.asked_by_client_side"] = counts.consultations_asked_by_client_side
     cells["consultations.asked_by_partner_side"] = counts.consultations_asked_by_partner_side

@@ -22,6 +22,7 @@ from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.helpers import api_token, log_in, sample_url, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
+from tests.ratings import rated
 
 PREFIX = "/api/v1/partner-cases"
 
@@ -292,16 +293,38 @@ def test_risk_children_plans_concerns_and_escalations(api: Api, held: HandedOver
     _refused(
         api.post(
             f"{case}/risk-assessments",
-            {"instrument": "sara", "assessed_on": today, "level": "high", "next_review_on": today},
+            {
+                "instrument": "sara",
+                "assessed_on": today,
+                "ratings": rated("sara"),
+                "level": "high",
+                "next_review_on": today,
+            },
         ),
         400,
         "next_review_on",
     )
+    unrated = {**rated("sara"), "denial": None}
+    _refused(
+        api.post(
+            f"{case}/risk-assessments",
+            {"instrument": "sara", "assessed_on": today, "ratings": unrated, "level": "high"},
+        ),
+        400,
+        "item_denial",
+    )
     risk = api.post(
         f"{case}/risk-assessments",
-        {"instrument": "sara", "assessed_on": today, "level": "high", "notes": "Eskalerande."},
+        {
+            "instrument": "sara",
+            "assessed_on": today,
+            "ratings": {**rated("sara"), "escalation": "present"},
+            "level": "high",
+            "notes": "Eskalerande.",
+        },
     )
     assert risk.status_code == 201 and risk.get_json()["urgent_task_opened"] is True
+    assert risk.get_json()["ratings"]["escalation"] == "present"
     [task] = [
         t for t in api.get(case).get_json()["urgent_tasks"] if t["for_role"] == "partner_treater"
     ]

@@ -35,6 +35,7 @@ from tests.load.conftest import Databases
 from tests.load.traffic import Caller, Locks, Operation, gunicorn, run_each_once
 from tests.load.traffic import run_operations as run_load
 from tests.load.world import World, seed
+from tests.ratings import rated
 
 pytestmark = pytest.mark.load
 
@@ -171,8 +172,10 @@ def add_book_and_cancel_session(c: Caller) -> None:
 
 def record_risk_assessment(c: Caller) -> None:
     assessed = _today() - timedelta(days=1)
+    instrument = c.pick(["freda_danger", "sara", "sam"])
     body = {
-        "instrument": c.pick(["freda_danger", "sara", "sam"]),
+        "instrument": instrument,
+        "ratings": rated(instrument),
         "assessed_on": assessed.isoformat(),
         "level": c.pick(["low", "moderate"]),
         "next_review_on": (assessed + timedelta(days=60)).isoformat(),
@@ -191,6 +194,7 @@ def review_before_assessment(c: Caller) -> None:
     assessed = _today() - timedelta(days=1)
     body = {
         "instrument": "sara",
+        "ratings": rated("sara"),
         "assessed_on": assessed.isoformat(),
         "level": "low",
         "next_review_on": (assessed - timedelta(days=1)).isoformat(),

@@ -22,6 +22,7 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.service import latest_note
 from partnercontact.web.partner_side.sections import VIEWS
 from tests.helpers import log_in, sql_statements, text_of
+from tests.ratings import rated
 from tests.web.canary import PORTAL_LOGINS, seed_case
 
 CAP = 15
@@ -81,7 +82,8 @@ def _more_of_everything(holder: User, case_id: uuid.UUID, clock: FixedClock) -> 
     contact.record_threat_warning(holder, case_id, reason="KanarieAndraHot")
     sending.record_send_decision(holder, case_id, "sms", "KanarieAndraUtskick")
     clinical.record_risk_assessment(
-        holder, case_id, instrument="freda_danger", assessed_on=now.date(), level="low",
+        holder, case_id, instrument="freda_danger", ratings=rated("freda_danger"),
+        assessed_on=now.date(), level="low",
         next_review_on=now.date() + timedelta(days=30), notes="KanarieAndraRisk",
     )  # fmt: skip
     child = clinical.record_child(

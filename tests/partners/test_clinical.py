@@ -26,6 +26,7 @@ from partnercontact.partner_side.models import (
 from partnercontact.partner_side.service import PartnerCaseNotFound, pick_up
 from tests.factories import Factory
 from tests.partners.conftest import HandedOver, handed_over_case
+from tests.ratings import rated
 
 TODAY = date(2026, 1, 15)  # the FixedClock's date
 NOTES = "Hotade med kniv i köket; Maja rädd för barnens skull"
@@ -54,6 +55,7 @@ def _events(action: AuditAction) -> list[AuditEvent]:
 def _assess(actor, case_id: uuid.UUID, **changes: object) -> RiskAssessment:
     values: dict[str, object] = {
         "instrument": "freda_danger",
+        "ratings": rated("freda_danger"),
         "assessed_on": TODAY,
         "level": "moderate",
         "next_review_on": TODAY + timedelta(days=30),
@@ -550,6 +552,7 @@ def _writers(case_id: uuid.UUID, child_id: uuid.UUID, task_id: uuid.UUID):  # ty
             actor,
             case_id,
             instrument="sara",
+            ratings=rated("sara"),
             assessed_on=TODAY,
             level="high",
             next_review_on=None,

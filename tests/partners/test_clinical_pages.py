@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from partnercontact.assessments.instruments import INSTRUMENTS
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.clinics.service import update_settings
 from partnercontact.db import db
@@ -24,6 +25,7 @@ from partnercontact.partner_side.service import pick_up
 from tests.factories import Account, Factory
 from tests.helpers import case_view, csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver
+from tests.ratings import rated_form
 
 NOTES = "Hotade med kniv i köket"
 HANDLING = "Ringde henne samma dag"
@@ -32,8 +34,9 @@ PLAN_TWO = "Andra planen: skyddat boende vid behov"
 BOARD = "Socialnämnden i Lindvik"
 TODAY = "2026-01-15"
 
+RISK_NEW = "risk-assessments/new?instrument=freda_danger"
 RISK = {
-    "instrument": "freda_danger",
+    **rated_form("freda_danger"),
     "assessed_on": TODAY,
     "level": "moderate",
     "next_review_on": "2026-02-15",
@@ -85,7 +88,7 @@ def test_the_case_page_has_the_clinical_sections(holder: FlaskClient, held: Hand
 
 
 def test_a_risk_assessment_through_its_page(holder: FlaskClient, held: HandedOver) -> None:
-    page = f"{_case(held)}/risk-assessments/new"
+    page = f"{_case(held)}/{RISK_NEW}"
     form = holder.get(page)
     assert form.status_code == 200 and f'value="{TODAY}"' in text_of(form)
     response = submit(holder, page, RISK)
@@ -101,8 +104,8 @@ def test_a_risk_assessment_through_its_page(holder: FlaskClient, held: HandedOve
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"instrument": ""}, "instrument"),
-        ({"instrument": "tarot"}, "instrument"),
+        ({"item_weapon_used": ""}, "item_weapon_used"),
+        ({"item_strangling": "maybe"}, "item_strangling"),
         ({"assessed_on": ""}, "assessed_on"),
         ({"assessed_on": "2026-01-16"}, "assessed_on"),
         ({"assessed_on": "15/1"}, "assessed_on"),
@@ -113,7 +116,7 @@ def test_a_risk_assessment_through_its_page(holder: FlaskClient, held: HandedOve
 def test_bad_risk_input_on_the_page(
     holder: FlaskClient, held: HandedOver, changes: dict, field: str
 ) -> None:
-    response = submit(holder, f"{_case(held)}/risk-assessments/new", {**RISK, **changes})
+    response = submit(holder, f"{_case(held)}/{RISK_NEW}", {**RISK, **changes})
     assert response.status_code == 400
     page = text_of(response)
     assert f'id="{field}-error"' in page
@@ -121,10 +124,42 @@ def test_bad_risk_input_on_the_page(
     assert _count(RiskAssessment) == 0
 
 
+@pytest.mark.parametrize("instrument", ["", "tarot"])
+def test_an_unknown_instrument_is_refused_with_the_choice_again(
+    holder: FlaskClient, held: HandedOver, instrument: str
+) -> None:
+    page = f"{_case(held)}/risk-assessments/new?instrument={instrument}"
+    response = submit(holder, page, RISK)
+    assert response.status_code == 400
+    assert 'id="instrument-error"' in text_of(response)
+    assert _count(RiskAssessment) == 0
+
+
+def test_the_form_asks_for_the_instrument_first_then_every_item(
+    holder: FlaskClient, held: HandedOver
+) -> None:
+    chooser = text_of(holder.get(f"{_case(held)}/risk-assessments/new"))
+    assert 'name="instrument"' in chooser and 'name="item_' not in chooser
+    form = text_of(holder.get(f"{_case(held)}/risk-assessments/new?instrument=sam"))
+    for item in INSTRUMENTS["sam"].items:
+        assert f'name="item_{item.key}"' in form
+    assert 'name="item_strangling"' not in form  # FREDA's, not SAM's
+
+
+def test_a_recorded_assessment_shows_its_ratings(holder: FlaskClient, held: HandedOver) -> None:
+    ratings = {**RISK, "item_strangling": "yes", "item_threat_to_kill": "yes"}
+    submit(holder, f"{_case(held)}/{RISK_NEW}", ratings)
+    stored = db.session.scalar(select(RiskAssessment))
+    section = text_of(holder.get(case_view(held.case.id, "risk")))
+    assert "2 av 14 frågor" in section
+    page = text_of(holder.get(f"{_case(held)}/risk-assessments/{stored.id}"))
+    assert "Han har försökt strypa henne" in page and NOTES in page
+
+
 def test_an_overdue_review_shows_on_the_case_page(
     app: Flask, holder: FlaskClient, held: HandedOver, clock
 ) -> None:
-    submit(holder, f"{_case(held)}/risk-assessments/new", {**RISK, "next_review_on": "2026-01-20"})
+    submit(holder, f"{_case(held)}/{RISK_NEW}", {**RISK, "next_review_on": "2026-01-20"})
     assert 'id="risk-review-overdue"' not in text_of(holder.get(case_view(held.case.id, "risk")))
     clock.advance(days=6)
     later = _logged_in(app, held.partner_treater, clock)  # a new session, days later
@@ -135,7 +170,7 @@ def test_a_high_risk_opens_tasks_the_holder_handles(
     app: Flask, holder: FlaskClient, held: HandedOver, factory: Factory
 ) -> None:
     assert 'id="urgent-task-count"' not in text_of(holder.get("/partner/"))
-    response = submit(holder, f"{_case(held)}/risk-assessments/new", {**RISK, "level": "high"})
+    response = submit(holder, f"{_case(held)}/{RISK_NEW}", {**RISK, "level": "high"})
     assert response.status_code == 302 and response.headers["Location"].endswith("#urgent")
     task = db.session.scalar(select(UrgentTask))
     assert task.for_role == "partner_treater" and _count(UrgentTask) == 1
@@ -158,7 +193,7 @@ def test_the_managers_urgent_pages_show_no_notes(
     app: Flask, holder: FlaskClient, held: HandedOver, factory: Factory, clock
 ) -> None:
     _managers_get_tasks(factory)
-    submit(holder, f"{_case(held)}/risk-assessments/new", {**RISK, "level": "high"})
+    submit(holder, f"{_case(held)}/{RISK_NEW}", {**RISK, "level": "high"})
     assert _count(UrgentTask) == 2
     task = db.session.scalar(select(UrgentTask).where(UrgentTask.for_role == "manager"))
     manager = _logged_in(app, factory.manager(), clock)
@@ -199,7 +234,7 @@ def test_partner_treaters_get_no_manager_tasks(
     holder: FlaskClient, held: HandedOver, factory: Factory
 ) -> None:
     _managers_get_tasks(factory)
-    submit(holder, f"{_case(held)}/risk-assessments/new", {**RISK, "level": "high"})
+    submit(holder, f"{_case(held)}/{RISK_NEW}", {**RISK, "level": "high"})
     task = db.session.scalar(select(UrgentTask).where(UrgentTask.for_role == "manager"))
     listing = holder.get("/management/urgent")
     assert listing.status_code == 403 and held.case.id.hex[:8] not in text_of(listing)
@@ -214,7 +249,7 @@ def test_partner_treaters_get_no_manager_tasks(
 
 
 WRITES = [
-    ("risk-assessments/new", RISK),
+    (RISK_NEW, RISK),
     ("children/new", {"label": "Liv", "age": "7"}),
     ("safety-plan", {"content": PLAN_ONE}),
     ("concern-reports/new", {"reported_on": TODAY, "board": BOARD, "reason": "neglect"}),
@@ -335,7 +370,7 @@ def test_concern_reports_through_their_page(holder: FlaskClient, held: HandedOve
 def test_nothing_of_it_reaches_the_client_side(
     app: Flask, holder: FlaskClient, held: HandedOver, clock
 ) -> None:
-    submit(holder, f"{_case(held)}/risk-assessments/new", {**RISK, "level": "high"})
+    submit(holder, f"{_case(held)}/{RISK_NEW}", {**RISK, "level": "high"})
     submit(holder, f"{_case(held)}/safety-plan", {"content": PLAN_ONE})
     submit(
         holder,

@@ -23,6 +23,7 @@ from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Factory
 from tests.helpers import sql_statements
 from tests.partners.conftest import HandedOver, handed_over_case
+from tests.ratings import rated
 
 TODAY = date(2026, 1, 15)  # the FixedClock's date
 
@@ -322,6 +323,7 @@ def test_the_task_list_gathers_everything_open_urgent_first_then_oldest(
         treater,
         held.case.id,
         instrument="freda_danger",
+        ratings=rated("freda_danger"),
         assessed_on=clock.now().date(),
         level="high",
         next_review_on=None,

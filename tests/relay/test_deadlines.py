@@ -31,6 +31,7 @@ from partnercontact.relay.models import RelayEvent
 from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Factory
 from tests.partners.conftest import HandedOver, handed_over_case
+from tests.ratings import rated
 
 TELLING = ["contact_letter", "contact_phone", "tell_in_treatment", "tell_when_ended"]
 
@@ -112,6 +113,7 @@ def test_an_urgent_task_left_unhandled_escalates_once_and_a_handled_one_does_not
         held.partner_treater.user,
         held.case.id,
         instrument="freda_danger",
+        ratings=rated("freda_danger"),
         assessed_on=opened.date(),
         level="high",
         next_review_on=None,
@@ -137,6 +139,7 @@ def test_an_urgent_task_left_unhandled_escalates_once_and_a_handled_one_does_not
         held.partner_treater.user,
         other.id,
         instrument="freda_danger",
+        ratings=rated("freda_danger"),
         assessed_on=clock.now().date(),
         level="high",
         next_review_on=None,

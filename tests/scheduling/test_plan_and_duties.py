@@ -18,6 +18,7 @@ from partnercontact.partner_side.scheduling.models import StaffReminder
 from partnercontact.tasks.queue import dispatch_due
 from tests.messaging.sending import held_for_sms
 from tests.partners.conftest import handed_over_case
+from tests.ratings import rated
 from tests.scheduling.building import accepted, book, sessions, tasks_of, utc
 
 
@@ -148,6 +149,7 @@ def test_a_risk_review_reminds_unless_a_newer_assessment_came_first(app, factory
             held.holder.user,
             held.case.id,
             instrument="freda_short",
+            ratings=rated("freda_short"),
             assessed_on=clock.now().date(),
             level="moderate",
             next_review_on=review,

@@ -102,6 +102,13 @@ def seed_known_history(factory: Factory, clock: FixedClock) -> Seeded:
     history.child(p[6], d(2, 26))
     history.concern_report(p[1], d(3, 12))
     history.concern_report(p[2], d(3, 13))
+    # Concern reports by the client's treaters: 6 in March (from its first day to its last),
+    # 2 in February, and one on 1 April that counts in neither.
+    for n, day in enumerate((1, 5, 9, 14, 20, 31), start=1):
+        history.client_concern_report(e[n], d(3, day))
+    history.client_concern_report(e[1], d(2, 28))
+    history.client_concern_report(e[2], d(2, 3))
+    history.client_concern_report(e[3], d(4, 1))
 
     # Not contacted, decided in March: 6 long without contact, 5 controlling pattern, 1 in
     # sheltered housing, and one protected partner in sheltered housing counted as "not
@@ -163,5 +170,6 @@ def seed_known_history(factory: Factory, clock: FixedClock) -> Seeded:
         case = elsewhere.partner_case(episode, elsewhere.consent(episode, d(3, 3)), d(3, 4))
         elsewhere.attempt(case, d(3, 5), "reached")
         elsewhere.relayed(episode, "dropped_out", d(3, 6))
+        elsewhere.client_concern_report(episode, d(3, 7))
     db.session.commit()
     return Seeded(manager=manager, other_manager=other_manager)

@@ -12,7 +12,11 @@ import uuid
 from datetime import UTC, date, datetime, time
 
 from partnercontact.auth.models import User
-from partnercontact.client_side.cases.models import Client, TreatmentEpisode
+from partnercontact.client_side.cases.models import (
+    Client,
+    ClientConcernReport,
+    TreatmentEpisode,
+)
 from partnercontact.client_side.consent.models import Consent
 from partnercontact.clinics.models import Clinic
 from partnercontact.crypto.service import create_data_key, seal_bytes
@@ -167,6 +171,20 @@ class History:
             reported_on=day,
             board="Socialnämnden i Lindvik",
             reason="witnessing_violence",
+        )
+
+    def client_concern_report(self, episode: TreatmentEpisode, day: date) -> None:
+        self._add(
+            ClientConcernReport(
+                id=uuid.uuid4(),
+                client_id=episode.client_id,
+                clinic_id=self.clinic.id,
+                reported_on=day,
+                board="Socialnämnden i Lindvik",
+                reason="neglect",
+                recorded_by_id=self.treater.id,
+                recorded_at=noon(day),
+            )
         )
 
     def letter(self, case: PartnerCase, day: date, purpose: str) -> None:

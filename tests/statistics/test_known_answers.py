@@ -51,6 +51,7 @@ EXPECTED = {
     ("relayed", "total"): (Figure(31), H),
     ("children", "cases"): (Figure(5), H),
     ("children", "concern_reports"): (H, H),
+    ("children", "client_concern_reports"): (Figure(6), H),
     # Risk signals 6 and 1; talks asked for 2 and 5 by the two sides (1 by the partner side in
     # February); held 3 (none in February). No total is shown, so nothing follows from what
     # is shown: only the small ones go.

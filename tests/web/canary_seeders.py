@@ -24,6 +24,7 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling import sessions
 from partnercontact.partner_side.service import latest_note, mark_protected
 from partnercontact.runtime import current_runtime
+from tests.ratings import rated
 from tests.web.canary import ESCALATION, HER, PARTNER, PORTAL_LOGINS, SEEDERS
 
 Marker = Callable[[str], str]
@@ -135,6 +136,7 @@ def clinical_work(holder: User, partner_case: PartnerCase, marker: Marker) -> di
         holder,
         case_id,
         instrument="freda_danger",
+        ratings=rated("freda_danger"),
         assessed_on=today,
         level="high",
         next_review_on=today + timedelta(days=30),

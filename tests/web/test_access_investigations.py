@@ -22,6 +22,7 @@ from partnercontact.partner_side.service import partner_case_for, pick_up
 from tests.factories import Account, Factory
 from tests.helpers import case_view, log_in, submit, text_of
 from tests.partners.conftest import handed_over_case
+from tests.ratings import rated
 
 LOG = "/management/access-log"
 NEW = "/management/access-log/investigations/new"
@@ -99,6 +100,7 @@ def never_contacted(holder: Account, case_id: uuid.UUID, clock) -> None:
             holder.user,
             case_id,
             instrument="freda_danger",
+            ratings=rated("freda_danger"),
             assessed_on=clock.now().date(),
             level="moderate",
             next_review_on=clock.now().date() + timedelta(days=60),

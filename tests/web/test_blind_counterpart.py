@@ -27,6 +27,7 @@ from partnercontact.relay.handover import PartnerDetails, hand_over
 from tests.cases_built import client_of, first_steps_taken, signed_consent_of
 from tests.factories import Account, Factory
 from tests.helpers import log_in, masked, sample_url
+from tests.ratings import rated
 
 SAME_PARTNER = PartnerDetails(
     name="Lika Partnersson",
@@ -106,6 +107,7 @@ def test_an_accepting_and_a_declining_partner_look_the_same_from_the_client_side
         holder,
         accepting[2],
         instrument="freda_danger",
+        ratings=rated("freda_danger"),
         assessed_on=today,
         level="high",
         next_review_on=None,

@@ -23,6 +23,7 @@ from partnercontact.tasks.queue import dispatch_due
 from tests.factories import Account, Factory
 from tests.helpers import case_view, csrf_token, log_in, submit, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
+from tests.ratings import rated
 
 NOTES = "Hotade med kniv i köket"
 THREAT = "Han har skaffat ett vapen"
@@ -143,6 +144,7 @@ def test_the_manager_handles_escalations_urgent_first_beside_the_other_tasks(
         treater,
         held.case.id,
         instrument="freda_danger",
+        ratings=rated("freda_danger"),
         assessed_on=clock.now().date(),
         level="high",
         next_review_on=None,

@@ -50,6 +50,7 @@ def record_risk_assessment(body: dict[str, Any], case_id: uuid.UUID) -> RiskAsse
         case_id,
         instrument=body["instrument"] or "",
         assessed_on=body["assessed_on"],
+        ratings=body["ratings"],
         level=body["level"] or "",
         next_review_on=body["next_review_on"],
         notes=body["notes"],

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, pre_dump, validate
 
 from partnercontact.api.fields import Boolean, Moment, Text, choice, choices, day
 from partnercontact.api.output import Shown
+from partnercontact.assessments.instruments import from_sealed
 from partnercontact.partner_side import clinical, contact, escalations, rules
 from partnercontact.partner_side import relay_inbox as tasks
 from partnercontact.partner_side import service as partners
@@ -233,6 +234,10 @@ class RiskAssessmentOut(Schema):
     level = fields.String(required=True)
     next_review_on = fields.Date(allow_none=True)
     notes = fields.String(allow_none=True)
+    ratings = fields.Method("_ratings", metadata={"description": "Item key to rating"})
+
+    def _ratings(self, assessment: RiskAssessment) -> dict[str, str]:
+        return from_sealed(assessment.ratings)
 
 
 class RiskOut(Schema):
@@ -592,6 +597,16 @@ class SendDecisionIn(Schema):
 class RiskAssessmentIn(Schema):
     instrument = choice(INSTRUMENTS, "The instrument used")
     assessed_on = day("The date of the assessment")
+    ratings = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(allow_none=True),
+        load_default=dict,
+        metadata={
+            "description": "Every item of the instrument rated: item key to a key of the "
+            "instrument's scale. A missing or unknown rating is refused naming the item "
+            "(field item_<key>)"
+        },
+    )
     level = choice(RISK_LEVELS, "The risk level; high opens an urgent task")
     next_review_on = day("The next review, after the assessment (optional)", allow_none=True)
     notes = Text(load_default=None, allow_none=True, max_length=clinical.MAX_NOTES, multiline=True)

@@ -14,6 +14,8 @@ Contracts:
 - there must be a partner contact on the episode to signal to (:class:`Conflict` on
   ``reason`` otherwise), and one signal a day per episode (a second is a :class:`Conflict`
   on ``reason``: the first is with the partner side already);
+- an assessment rated high sends its own urgent signal under the same two rules, with the
+  one reason a treater never picks by hand (:mod:`.risk_assessments`);
 - a bad reason or urgency raises :class:`ClientInvalid` naming the field, before anything is
   written.
 """
@@ -32,12 +34,22 @@ from partnercontact.db import db
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
 from partnercontact.relay.emit import partner_contact_of, relay
-from partnercontact.relay.kinds import RISK_REASONS, RISK_URGENCIES, RelayKind
+from partnercontact.relay.kinds import RISK_REASONS_BY_HAND, RISK_URGENCIES, RelayKind
 from partnercontact.relay.models import RelayEvent
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
-    from partnercontact.client_side.cases.models import Client
+    from partnercontact.client_side.cases.models import Client, TreatmentEpisode
+
+
+NO_PARTNER_CONTACT = _l(
+    "No partner contact has been handed over for this client, so there is no "
+    "partner-contact treater to signal to. Talk to a manager."
+)
+SENT_TODAY = _l(
+    "A risk signal was already sent today and the partner side has it. Call the "
+    "partner-contact treater if there is more to it."
+)
 
 
 def raise_risk_signal(
@@ -45,35 +57,36 @@ def raise_risk_signal(
 ) -> RelayEvent:
     """Signal a raised risk in the client's open episode to the partner side."""
     episode = open_episode_of(actor, client_id, for_change=True)
-    if reason not in RISK_REASONS:
+    if reason not in RISK_REASONS_BY_HAND:
         raise ClientInvalid(_l("Choose what the risk is."), field="reason")
     if urgency not in RISK_URGENCIES:
         raise ClientInvalid(_l("Choose how urgent it is."), field="urgency")
+    why_not = why_no_signal(actor, episode)
+    if why_not is not None:
+        raise Conflict(why_not, field="reason")
+    return send_signal(actor, episode, reason, urgency)
+
+
+def why_no_signal(actor: User, episode: TreatmentEpisode) -> object | None:
+    """Why no signal can be sent in ``episode`` now (a message), or None when one can. The
+    caller holds the episode's lock (``open_episode_of(for_change=True)``), so two signals
+    sent at once see each other."""
     if partner_contact_of(episode.id) is None:
-        raise Conflict(
-            _l(
-                "No partner contact has been handed over for this client, so there is no "
-                "partner-contact treater to signal to. Talk to a manager."
-            ),
-            field="reason",
-        )
-    today = clinic_today(actor.clinic)
-    # The episode row is locked (open_episode_of), so two signals sent at once see each other.
+        return NO_PARTNER_CONTACT
     sent_today = db.session.scalar(
         select(RelayEvent.id).where(
             RelayEvent.episode_id == episode.id,
             RelayEvent.kind == RelayKind.RISK_SIGNAL,
-            RelayEvent.occurred_on == today,
+            RelayEvent.occurred_on == clinic_today(actor.clinic),
         )
     )
-    if sent_today is not None:
-        raise Conflict(
-            _l(
-                "A risk signal was already sent today and the partner side has it. Call the "
-                "partner-contact treater if there is more to it."
-            ),
-            field="reason",
-        )
+    return SENT_TODAY if sent_today is not None else None
+
+
+def send_signal(actor: User, episode: TreatmentEpisode, reason: str, urgency: str) -> RelayEvent:
+    """Send a signal :func:`why_no_signal` has allowed, with checked ``reason`` and
+    ``urgency``."""
+    today = clinic_today(actor.clinic)
     event = relay(actor, episode, RelayKind.RISK_SIGNAL, today, reason=reason, urgency=urgency)
     assert event is not None  # a risk signal needs no scope: it always crosses
     return event

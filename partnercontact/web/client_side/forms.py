@@ -16,9 +16,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from partnercontact.assessments.concerns import CONCERN_REASONS
 from partnercontact.client_side.cases.attendance import ATTENDANCE
 from partnercontact.client_side.consent.forms import SCOPE_LABELS
-from partnercontact.relay.kinds import RISK_REASONS, RISK_URGENCIES
+from partnercontact.relay.kinds import RISK_REASONS_BY_HAND, RISK_URGENCIES
 
 
 class ClientForm(FlaskForm):
@@ -153,11 +154,21 @@ class SessionForm(FlaskForm):
 class RiskSignalForm(FlaskForm):
     reason = RadioField(
         _l("What have you heard?"),
-        choices=[SelectChoice(key, label) for key, label in RISK_REASONS.items()],
+        choices=[SelectChoice(key, label) for key, label in RISK_REASONS_BY_HAND.items()],
         validators=[InputRequired(message=_l("Choose what the risk is."))],
     )
     urgency = RadioField(
         _l("How urgent is it?"),
         choices=[SelectChoice(key, label) for key, label in RISK_URGENCIES.items()],
         validators=[InputRequired(message=_l("Choose how urgent it is."))],
+    )
+
+
+class ConcernReportForm(FlaskForm):
+    reported_on = DateField(_l("Date the report was made"), validators=[Optional()])
+    board = StringField(_l("Social welfare board"))
+    reason = RadioField(
+        _l("Reason"),
+        choices=[SelectChoice(key, label) for key, label in CONCERN_REASONS.items()],
+        validate_choice=False,
     )

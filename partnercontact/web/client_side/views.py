@@ -12,9 +12,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from partnercontact.client_side.cases import consultations
+from partnercontact.assessments.concerns import CONCERN_REASONS
+from partnercontact.assessments.instruments import RISK_LEVELS, instrument_labels
+from partnercontact.client_side.cases import consultations, risk_assessments
 from partnercontact.client_side.cases import service as cases
 from partnercontact.client_side.cases.attendance import ATTENDANCE
+from partnercontact.client_side.cases.concern_reports import client_concern_reports
 from partnercontact.client_side.cases.errors import ClientInvalid
 from partnercontact.client_side.cases.models import Client
 from partnercontact.client_side.cases.status import LABELS as EPISODE_LABELS
@@ -46,6 +49,9 @@ def _labels() -> dict[str, object]:
         "risk_reason_labels": RISK_REASONS,
         "risk_urgency_labels": RISK_URGENCIES,
         "consultation_reason_labels": CONSULTATION_REASONS,
+        "instrument_labels": instrument_labels(),
+        "risk_level_labels": RISK_LEVELS,
+        "concern_reason_labels": CONCERN_REASONS,
     }
 
 
@@ -93,6 +99,8 @@ def client(client_id: uuid.UUID) -> str:
         consents=consent.consents_of_client(current_user, client_id),
         handovers=handovers_seen_by_client_side(current_user, client_id),
         consultations=consultations.consultations_of_client(record),
+        risk=risk_assessments.client_risk(current_user, record),
+        concern_reports=client_concern_reports(record),
         open_statuses=OPEN,
         scope_labels=SCOPE_LABELS,
     )
@@ -102,7 +110,7 @@ def client(client_id: uuid.UUID) -> str:
 
 def page_about_client(
     template: str,
-    form: FlaskForm,
+    form: FlaskForm | None,
     client_id: uuid.UUID,
     status: int = 200,
     *,
@@ -129,16 +137,17 @@ def client_form(
     template: str,
     form: FlaskForm,
     client_id: uuid.UUID,
-    save: Callable[[], object],
+    save: Callable[[], Any],
     *,
-    done: str,
+    done: str | Callable[[Any], str],
     today_fields: tuple[str, ...] = (),
     about: Callable[[Client], dict[str, Any]] | None = None,
 ) -> Response | tuple[str, int]:
     """The round trip of one form about a client: the empty form (``today_fields`` set to
     today), then on submit ``save`` (one service call reading the parsed form). A refusal
     comes back on its field with the input kept; success returns to the client's page with
-    the message ``done``. ``about``: as for :func:`page_about_client`."""
+    the message ``done`` (or ``done`` of what ``save`` returned). ``about``: as for
+    :func:`page_about_client`."""
     if not form.is_submitted():
         for name in today_fields:
             form[name].data = current_runtime().clock.now().date()
@@ -146,12 +155,12 @@ def client_form(
     if not form.validate():
         return page_about_client(template, form, client_id, 400, about=about)
     try:
-        save()
+        saved = save()
     except DomainError as exc:
         db.session.rollback()
         error = show_on_form(form, exc)
         return page_about_client(template, form, client_id, exc.status, error=error, about=about)
-    return back_to_client(client_id, done)
+    return back_to_client(client_id, done if isinstance(done, str) else done(saved))
 
 
 @bp.route("/<uuid:client_id>/consent/new", methods=["GET", "POST"])

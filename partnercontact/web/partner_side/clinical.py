@@ -8,7 +8,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,16 +18,23 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from partnercontact.assessments.instruments import INSTRUMENTS, present_count, rated_sections
 from partnercontact.auth.models import User
 from partnercontact.clinics import clock
 from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.partner_side import clinical
 from partnercontact.partner_side import service as partners
-from partnercontact.partner_side.models import PartnerCase
-from partnercontact.partner_side.vocabulary import CONCERN_REASONS, INSTRUMENTS, RISK_LEVELS
+from partnercontact.partner_side.models import PartnerCase, RiskAssessment
+from partnercontact.partner_side.vocabulary import CONCERN_REASONS, RISK_LEVELS
+from partnercontact.partner_side.vocabulary import INSTRUMENTS as INSTRUMENT_LABELS
 from partnercontact.policy import Permission, requires
-from partnercontact.web.partner_side.pages import choices, form_page, form_refused
+from partnercontact.web.assessment_forms import (
+    assessment_form,
+    chosen_instrument,
+    instrument_choice,
+)
+from partnercontact.web.partner_side.pages import case_form, choices, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
 
@@ -35,29 +42,16 @@ from partnercontact.web.partner_side.views import back_to_case, bp
 @bp.context_processor
 def _clinical_labels() -> dict[str, object]:
     return {
-        "instrument_labels": INSTRUMENTS,
+        "instrument_labels": INSTRUMENT_LABELS,
         "risk_level_labels": RISK_LEVELS,
         "concern_reason_labels": CONCERN_REASONS,
+        "present_count": present_count,
         # Timestamps are stored in UTC; pages show the date where the clinic is.
         "clinic_date": lambda moment: clock.local_date(moment, current_user.clinic),
     }
 
 
 # --- forms: they parse; the service decides -------------------------------------------------
-
-
-class RiskAssessmentForm(FlaskForm):
-    instrument = SelectField(
-        _l("Instrument"),
-        choices=choices(INSTRUMENTS),
-    )
-    assessed_on = DateField(_l("Date of the assessment"), validators=[Optional()])
-    level = SelectField(
-        _l("Risk level"),
-        choices=choices(RISK_LEVELS),
-    )
-    next_review_on = DateField(_l("Next review (optional)"), validators=[Optional()])
-    notes = TextAreaField(_l("Notes"))
 
 
 class HandlingForm(FlaskForm):
@@ -113,36 +107,66 @@ def _today() -> date:
 # --- risk assessments ---------------------------------------------------------------------------
 
 RISK_TEMPLATE = "partner_side/clinical/risk_new.html"
+ALL_INSTRUMENTS = tuple(INSTRUMENTS)
 
 
 @bp.route("/cases/<uuid:case_id>/risk-assessments/new", methods=["GET", "POST"])
 @requires(Permission.PARTNER_CASES_WORK)
 def record_risk_assessment(case_id: uuid.UUID) -> Response | tuple[str, int]:
-    form = RiskAssessmentForm()
-    if not form.is_submitted():
-        form.assessed_on.data = _today()
-        return form_page(RISK_TEMPLATE, form, case_id)
-    if not form.validate():
-        return form_page(RISK_TEMPLATE, form, case_id, 400)
-    try:
-        assessment = clinical.record_risk_assessment(
+    """First the instrument (in the address, ``?instrument=``), then its items."""
+    asked = request.args.get("instrument")
+    instrument = chosen_instrument(asked, ALL_INSTRUMENTS)
+    if instrument is None:
+        choice = instrument_choice(ALL_INSTRUMENTS)
+        if asked is None and request.method == "GET":
+            return form_page(RISK_TEMPLATE, choice, case_id, choice=choice)
+        choice.instrument.errors = [_("Choose the instrument used.")]
+        return form_page(RISK_TEMPLATE, choice, case_id, 400, choice=choice)
+    form = assessment_form(instrument)
+
+    def save() -> RiskAssessment:
+        return clinical.record_risk_assessment(
             current_user,
             case_id,
-            instrument=form.instrument.data or "",
+            instrument=instrument.key,
             assessed_on=form.assessed_on.data,
+            ratings=form.ratings(),
             level=form.level.data or "",
             next_review_on=form.next_review_on.data,
             notes=form.notes.data,
         )
-    except DomainError as exc:
-        return form_refused(RISK_TEMPLATE, form, case_id, exc)
-    if assessment.level == clinical.HIGH:
-        return back_to_case(
-            case_id,
-            _("The risk assessment was recorded. The high risk opened an urgent task."),
-            "urgent",
-        )
-    return back_to_case(case_id, _("The risk assessment was recorded."), "risk")
+
+    high = form.is_submitted() and form.level.data == clinical.HIGH
+    return case_form(
+        RISK_TEMPLATE,
+        form,
+        case_id,
+        save,
+        done=_("The risk assessment was recorded. The high risk opened an urgent task.")
+        if high
+        else _("The risk assessment was recorded."),
+        anchor="urgent" if high else "risk",
+        today_field="assessed_on",
+        choice=None,
+    )
+
+
+@bp.route("/cases/<uuid:case_id>/risk-assessments/<uuid:assessment_id>")
+@requires(Permission.PARTNER_CASES_WORK)
+def risk_assessment(case_id: uuid.UUID, assessment_id: uuid.UUID) -> str:
+    partner_case = partners.held_case_for(current_user, case_id)
+    assessment = clinical.risk_assessment_of_case(current_user, partner_case, assessment_id)
+    page = render_template(
+        "partner_side/clinical/risk_view.html",
+        case=partner_case,
+        reference=partners.reference_of(partner_case),
+        assessment=assessment,
+        sections=rated_sections(
+            assessment.instrument, assessment.instrument_version, assessment.ratings
+        ),
+    )
+    db.session.commit()
+    return page
 
 
 @case_section(
