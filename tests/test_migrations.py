@@ -205,3 +205,47 @@ def test_0026_down_and_up_keeps_the_relay_and_its_outcomes(
 
     assert db.session.scalars(select(RelayEvent.kind)).all() == ["treatment_started"]
     assert db.session.scalars(select(RelayOutcome.outcome)).all() == ["not_wanted"]
+
+
+def test_0028_down_and_up_keeps_the_signals_a_high_assessment_sent(
+    app, factory, clock: FixedClock, database_url: str
+) -> None:
+    """Going down, the client side's assessments and concern reports go and a signal a high
+    assessment sent keeps crossing as "another serious risk"; coming up again, a new high
+    assessment signals as before."""
+    from partnercontact.client_side.cases.risk_assessments import record_client_assessment
+    from partnercontact.relay.models import RelayEvent
+    from tests.partners.conftest import handed_over_case
+    from tests.ratings import rated
+
+    from partnercontact.auth.models import User
+
+    client_treater = factory.client_treater()
+    partner_case = handed_over_case(factory, clock, client_treater=client_treater)
+    client_id = db.session.get(TreatmentEpisode, partner_case.episode_id).client_id
+    treater_id = client_treater.user.id
+
+    def assess() -> None:
+        record_client_assessment(
+            db.session.get_one(User, treater_id),
+            client_id,
+            instrument="sara",
+            assessed_on=clock.now().date(),
+            ratings=rated("sara", "present"),
+            level="high",
+            next_review_on=None,
+            notes=None,
+        )
+        db.session.commit()
+        db.session.remove()
+
+    assess()
+    migrate.downgrade(database_url, "0027")
+    assert db.session.scalars(select(RelayEvent.reason)).all() == ["other_serious"]
+    assert "client_risk_assessment" not in inspect(db.engine).get_table_names()
+    db.session.remove()
+    migrate.upgrade(database_url)
+    clock.advance(days=1)  # one signal a day
+    assess()
+    reasons = db.session.scalars(select(RelayEvent.reason).order_by(RelayEvent.recorded_at))
+    assert reasons.all() == ["other_serious", "high_assessment"]

@@ -1,4 +1,5 @@
-"""A raised risk in the browser: the client's treater signals it (a reason and an urgency),
+"""A raised risk in the browser: the client's treater records a SARA assessment rated high,
+which signals the partner side by itself (a reason and an urgency, nothing of the ratings);
 the partner-contact treater finds the urgent signal on the case and asks for a talk; left
 unanswered past its time, it reaches the managers as an escalation that names no detail; the
 talk is recorded as held on the client's side."""
@@ -14,6 +15,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
 from partnercontact.app import create_app
+from partnercontact.assessments.instruments import INSTRUMENTS
 from partnercontact.config import load_config
 from partnercontact.db import db
 from partnercontact.partner_side.scheduling.kinds import RELAY_DEADLINE
@@ -23,6 +25,9 @@ from tests.e2e.conftest import Served, screenshot, verify_audit_log
 from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, words
 
 pytestmark = pytest.mark.e2e
+
+# What he told his treater: a weapon at hand, and a separation under way.
+PRESENT = {"weapons_or_death_threats", "relationship_problems", "escalation"}
 
 
 def _the_deadline_passes(served: Served) -> None:
@@ -67,22 +72,28 @@ def test_a_raised_risk_reaches_the_partner_side_and_an_unanswered_one_the_manage
     case_url = page.url.split("#")[0].split("?")[0]
     page.get_by_role("button", name=t("Log out")).click()
 
-    # The client's treater hears of weapons, and signals it.
+    # The client's treater assesses him with SARA, item by item, and rates the risk high.
     log_in_as(page, served, "client_treater", language)
     page.goto(served.url + "/client/")
     page.get_by_role("link", name=client).click()
-    page.get_by_role("link", name=t("Signal a raised risk…")).click()
-    page.get_by_role("button", name=t("Send the signal")).click()
-    expect(page.locator("#reason-error")).to_have_text(t("Choose what the risk is."))  # no choice
-    page.get_by_label(t("Access to weapons")).check()
-    page.get_by_label(t("Urgent: act within hours")).check()
+    page.get_by_role("link", name=t("Record a risk assessment…")).click()
+    page.get_by_label(t("Instrument")).select_option("sara")
+    page.get_by_role("button", name=t("Continue")).click()
+    page.get_by_role("button", name=t("Save")).click()  # nothing rated yet
+    expect(page.locator("#item_family_violence_before-error")).to_contain_text(
+        t("Has been violent towards family members before")
+    )
+    for item in INSTRUMENTS["sara"].items:
+        rating = "Present" if item.key in PRESENT else "Absent"
+        page.locator(f"#item_{item.key}").get_by_label(t(rating), exact=True).check()
+    page.locator("#level").get_by_label(t("High"), exact=True).check()
     screenshot(page, f"{shot}-1-client-side")
-    page.get_by_role("button", name=t("Send the signal")).click()
+    page.get_by_role("button", name=t("Save")).click()
     expect(
         page.get_by_text(
             t(
-                "The risk signal was sent to the partner-contact treater, who will contact "
-                "you. Call them if it cannot wait."
+                "The risk assessment was recorded. Its high risk went to the partner-contact "
+                "treater as an urgent risk signal: talk to them today."
             )
         )
     ).to_be_visible()
@@ -93,7 +104,7 @@ def test_a_raised_risk_reaches_the_partner_side_and_an_unanswered_one_the_manage
     page.goto(case_url)
     events = page.locator("#relay-events")
     signal = events.locator("tr", has_text=t("Risk signal from the client's treater"))
-    expect(signal).to_contain_text(t("Access to weapons"))
+    expect(signal).to_contain_text(t("A risk assessment of the client came out high"))
     expect(signal).to_contain_text(t("Urgent: act within hours"))
     page.get_by_role("link", name=t("Ask the client's treater for a talk…")).click()
     page.get_by_label(t("Talk through the risk")).check()
@@ -111,7 +122,13 @@ def test_a_raised_risk_reaches_the_partner_side_and_an_unanswered_one_the_manage
         t("A risk signal from the client's treater was not acted on in time")
     )
     content = page.content()
-    for detail in (partner, client, "070-444 55 66", "Påhittevägen 9", t("Access to weapons")):
+    for detail in (
+        partner,
+        client,
+        "070-444 55 66",
+        "Påhittevägen 9",
+        t("A risk assessment of the client came out high"),
+    ):
         assert detail not in content, detail
     screenshot(page, f"{shot}-3-manager")
     page.get_by_role("button", name=t("Log out")).click()
@@ -128,6 +145,7 @@ def test_a_raised_risk_reaches_the_partner_side_and_an_unanswered_one_the_manage
 
     actions = audit_actions(served)
     for tag in (
+        "client.risk_assessment_recorded",
         "relay.event_created",
         "relay.consultation_asked",
         "partner.escalation_raised",

@@ -128,3 +128,41 @@ def test_a_burst_of_risk_signals_and_talk_requests_makes_one_of_each(
     ).all()
     assert len(deadlines) == 1
     assert sorted(db.session.scalars(select(Consultation.asked_from))) == ["client", "partner"]
+
+
+def test_a_burst_of_high_assessments_records_each_and_signals_once(
+    app: Flask, factory: Factory, clock
+) -> None:
+    from partnercontact.client_side.cases.models import ClientRiskAssessment
+    from tests.partners.conftest import handed_over_case
+    from tests.ratings import rated_form
+
+    client_treater = factory.client_treater()
+    case = handed_over_case(factory, clock, client_treater=client_treater)
+    db.session.commit()
+    client_id = db.session.scalar(
+        select(TreatmentEpisode.client_id).where(TreatmentEpisode.id == case.episode_id)
+    )
+    db.session.rollback()
+    form = {
+        **rated_form("sara", "present"),
+        "assessed_on": clock.now().date().isoformat(),
+        "level": "high",
+    }
+
+    statuses = _burst(
+        app,
+        _tabs(app, client_treater, clock),
+        f"/client/{client_id}/risk-assessments/new?instrument=sara",
+        [form] * 6,
+    )
+
+    # Each tab's assessment is its own record (SQLite, with one writer, may turn some away
+    # with "try again"); the partner side gets one signal, from the first.
+    assert set(statuses) <= {302, 409} and statuses[302] >= 1
+    db.session.rollback()
+    signals = db.session.scalars(select(RelayEvent.id).where(RelayEvent.kind == "risk_signal"))
+    (signal_id,) = signals.all()
+    linked = db.session.scalars(select(ClientRiskAssessment.risk_signal_id)).all()
+    assert len(linked) == statuses[302]
+    assert [link for link in linked if link is not None] == [signal_id]

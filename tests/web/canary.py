@@ -18,7 +18,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from partnercontact.auth.models import User
+from partnercontact.client_side.cases.concern_reports import record_client_concern_report
 from partnercontact.client_side.cases.models import TreatmentEpisode
+from partnercontact.client_side.cases.risk_assessments import record_client_assessment
 from partnercontact.client_side.cases.service import register_client
 from partnercontact.db import db
 from partnercontact.identifiers import luhn_ok
@@ -26,9 +28,11 @@ from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.service import pick_up
 from partnercontact.policy import Role
 from partnercontact.relay.handover import PartnerDetails, hand_over
+from partnercontact.runtime import current_runtime
 from tests.cases_built import signed_consent_of
 from tests.factories import Account, Factory
 from tests.helpers import log_in, sample_url, use_api_token
+from tests.ratings import rated
 
 # Sides of the wall a string can belong to.
 CLIENT = "client"
@@ -84,6 +88,28 @@ def seed_partner_side(holder: User, partner_case: PartnerCase, tag: str) -> dict
     return markers
 
 
+def seed_client_side(
+    treater: User, client_id: uuid.UUID, marker: Callable[[str], str]
+) -> dict[str, str]:
+    """The client treater's own clinical records, each text field holding a canary."""
+    today = current_runtime().clock.now().date()
+    record_client_assessment(
+        treater,
+        client_id,
+        instrument="sam",
+        assessed_on=today,
+        ratings=rated("sam"),
+        level="moderate",
+        next_review_on=None,
+        notes=marker("Klientrisk"),
+    )
+    record_client_concern_report(
+        treater, client_id, reported_on=today, board=marker("Klientnamnd"), reason="neglect"
+    )
+    db.session.commit()
+    return {marker("Klientrisk"): CLIENT, marker("Klientnamnd"): CLIENT}
+
+
 def seed_case(
     factory: Factory,
     clock,
@@ -131,6 +157,7 @@ def seed_case(
     db.session.commit()
     markers |= {marker("Partnernamn"): PARTNER, partner_phone[1:]: PARTNER}
     markers[marker("Adress")] = PARTNER
+    markers |= seed_client_side(client_treater.user, client.id, marker)
     partner_case = db.session.scalar(
         select(PartnerCase)
         .join(TreatmentEpisode, TreatmentEpisode.id == PartnerCase.episode_id)
