@@ -265,14 +265,17 @@ def test_the_review_date_reminds_the_treater_on_the_client_page(
         _sara("low", next_review_on=review_on.isoformat()),
     )
     assert 'id="risk-review-due"' not in text_of(client.get(f"/client/{client_id}"))
+    assert "Riskbedömning ska göras" not in text_of(client.get("/client/"))
     clock.advance(days=14)
     later = app.test_client()
     log_in(later, held.client_treater, clock)
     page = text_of(later.get(f"/client/{client_id}"))
     assert 'id="risk-review-due"' in page and review_on.isoformat() in page
+    assert "Riskbedömning ska göras" in text_of(later.get("/client/"))  # on his list too
     # A new assessment answers the reminder.
     submit(later, f"/client/{client_id}/{SARA_NEW}", _sara("low"))
     assert 'id="risk-review-due"' not in text_of(later.get(f"/client/{client_id}"))
+    assert "Riskbedömning ska göras" not in text_of(later.get("/client/"))
 
 
 # --- concern reports ----------------------------------------------------------------------------

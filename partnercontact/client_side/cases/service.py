@@ -18,8 +18,9 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.client_side.cases.errors import ClientInvalid, ClientNotFound
-from partnercontact.client_side.cases.models import Client, TreatmentEpisode
-from partnercontact.client_side.cases.status import EpisodeStatus
+from partnercontact.client_side.cases.models import Client, ClientRiskAssessment, TreatmentEpisode
+from partnercontact.client_side.cases.status import OPEN, EpisodeStatus
+from partnercontact.clinics.clock import clinic_today
 from partnercontact.crypto.models import DataKey
 from partnercontact.crypto.service import create_data_key
 from partnercontact.db import db
@@ -145,10 +146,12 @@ class ListedClient:
     episode_status: str | None
     # The partner-contact treater has asked for a talk that has not been held yet.
     talk_asked: bool = False
+    # The newest risk assessment's review date has come, in an open episode.
+    risk_review_due: bool = False
 
 
 @functools.cache
-def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey, str, bool]:
+def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey, str, bool, bool]:
     # Built once: it is every client treater's landing page. The columns the list shows,
     # not whole records: each client's newest episode's status, the data key of its name.
     newest_status = (
@@ -168,6 +171,13 @@ def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey
         )
         .exists()
     )
+    next_review = (
+        select(ClientRiskAssessment.next_review_on)
+        .where(ClientRiskAssessment.client_id == Client.id)
+        .order_by(ClientRiskAssessment.assessed_on.desc(), ClientRiskAssessment.recorded_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return (
         select(
             Client.id,
@@ -178,6 +188,7 @@ def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey
             DataKey,
             newest_status.label("episode_status"),
             talk_asked.label("talk_asked"),
+            (next_review <= bindparam("today")).label("risk_review_due"),
         )
         .join(DataKey, DataKey.id == Client.data_key_id)
         .where(_treated_by_actor())
@@ -188,7 +199,8 @@ def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey
 def clients_of(actor: User) -> list[ListedClient]:
     """The clients ``actor`` treats, newest first, each with the status of its newest episode,
     in one statement however many there are. Opening the list is audited as one read."""
-    rows = db.session.execute(_client_list(), _treater_parameters(actor)).all()
+    parameters = _treater_parameters(actor) | {"today": clinic_today(actor.clinic)}
+    rows = db.session.execute(_client_list(), parameters).all()
     table = Client.__table__.name
     clients = [
         ListedClient(
@@ -200,6 +212,7 @@ def clients_of(actor: User) -> list[ListedClient]:
             created_at=row.created_at,
             episode_status=row.episode_status,
             talk_asked=bool(row.talk_asked),
+            risk_review_due=bool(row.risk_review_due) and row.episode_status in OPEN,
         )
         for row in rows
     ]
