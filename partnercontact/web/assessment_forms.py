@@ -4,8 +4,10 @@ and notes. The forms parse; the services check every item and name the one at fa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TextAreaField
@@ -40,6 +42,30 @@ def instrument_choice(keys: tuple[str, ...]) -> InstrumentChoiceForm:
 
 def chosen_instrument(value: str | None, keys: tuple[str, ...]) -> Instrument | None:
     return INSTRUMENTS[value] if value in keys and value is not None else None
+
+
+@dataclass(frozen=True)
+class InstrumentAsked:
+    """The instrument the address names, or the choice to show instead and its status."""
+
+    instrument: Instrument | None
+    choice: InstrumentChoiceForm | None = None
+    status: int = 200
+
+
+def instrument_asked(keys: tuple[str, ...]) -> InstrumentAsked:
+    """The instrument of ``?instrument=`` among ``keys``. Without one, the choice: a first
+    look gets it plainly, a name not offered (or a form sent without one) gets it with the
+    error on its field."""
+    asked = request.args.get("instrument")
+    instrument = chosen_instrument(asked, keys)
+    if instrument is not None:
+        return InstrumentAsked(instrument)
+    choice = instrument_choice(keys)
+    if asked is None and request.method == "GET":
+        return InstrumentAsked(None, choice)
+    choice.instrument.errors = [str(_l("Choose the instrument used."))]
+    return InstrumentAsked(None, choice, 400)
 
 
 class AssessmentForm(FlaskForm):

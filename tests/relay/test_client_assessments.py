@@ -3,7 +3,6 @@ partner side by itself. And the concern reports the client's treater makes."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,47 +17,22 @@ from partnercontact.client_side.cases.errors import ClientInvalid
 from partnercontact.client_side.cases.models import (
     ClientConcernReport,
     ClientRiskAssessment,
-    TreatmentEpisode,
 )
 from partnercontact.client_side.cases.risk_assessments import record_client_assessment
 from partnercontact.client_side.cases.risk_signals import raise_risk_signal
 from partnercontact.db import db
 from partnercontact.errors import NotFound
-from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.relay_inbox import relayed_events
-from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.models import RelayEvent
-from tests.cases_built import client_of, first_steps_taken
+from tests.cases_built import client_of
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of
-from tests.partners.conftest import HandedOver, handed_over_case
+from tests.partners.conftest import HandedOver
 from tests.ratings import rated, rated_form
+from tests.relay.conftest import client_id_of
 
-NO_TELLING = ["contact_letter", "contact_phone", "contact_sms"]
 NOTES = "Sade att han vet var hon bor nu och att han har kvar jaktgeväret"
 SARA_NEW = "risk-assessments/new?instrument=sara"
-
-
-@pytest.fixture
-def held(factory: Factory, clock) -> HandedOver:
-    """A partner case picked up by its treater, under a consent that lets her be told nothing
-    of his treatment."""
-    client_treater = factory.client_treater()
-    case = handed_over_case(factory, clock, client_treater=client_treater, scopes=NO_TELLING)
-    held = HandedOver(client_treater, factory.partner_treater(), case)
-    pick_up(held.partner_treater.user, case.id)
-    first_steps_taken(held.partner_treater.user, case.id, clock)
-    db.session.commit()
-    return held
-
-
-def _client_id(case: PartnerCase) -> uuid.UUID:
-    client_id = db.session.scalar(
-        select(TreatmentEpisode.client_id).where(TreatmentEpisode.id == case.episode_id)
-    )
-    assert client_id is not None
-    db.session.rollback()
-    return client_id
 
 
 def _signals() -> list[RelayEvent]:
@@ -88,7 +62,7 @@ def test_a_high_sara_signals_the_partner_side_whatever_the_consent_says(
     app, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     log_in(client, held.client_treater, clock)
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     chooser = text_of(client.get(f"/client/{client_id}/risk-assessments/new"))
     assert 'value="sara"' in chooser and 'value="freda_danger"' not in chooser  # his, not hers
 
@@ -114,7 +88,7 @@ def test_the_ratings_and_notes_are_sealed_and_the_log_holds_no_content(
     app, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     log_in(client, held.client_treater, clock)
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     submit(client, f"/client/{client_id}/{SARA_NEW}", _sara("moderate"))
     (assessment,) = _assessments()
     assert _signals() == []  # only a high result signals
@@ -150,7 +124,7 @@ def test_every_item_is_checked_and_a_bad_one_is_named(
     app, held: HandedOver, clock, client: FlaskClient, changes: dict, field: str
 ) -> None:
     log_in(client, held.client_treater, clock)
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     response = submit(client, f"/client/{client_id}/{SARA_NEW}", {**_sara("high"), **changes})
     assert response.status_code == 400
     page = text_of(response)
@@ -162,7 +136,7 @@ def test_every_item_is_checked_and_a_bad_one_is_named(
 def test_the_service_names_the_item_and_refuses_items_of_no_instrument(
     held: HandedOver, clock
 ) -> None:
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     values = {
         "instrument": "sam",
         "assessed_on": clock.now().date(),
@@ -199,7 +173,7 @@ def test_the_service_names_the_item_and_refuses_items_of_no_instrument(
 def test_only_the_clients_own_treater_assesses_or_reads(
     app, factory: Factory, held: HandedOver, clock, client: FlaskClient
 ) -> None:
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     assessment = record_client_assessment(
         held.client_treater.user,
         client_id,
@@ -237,7 +211,7 @@ def test_a_high_result_sends_no_second_signal_the_same_day_and_none_without_part
     app, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     treater = held.client_treater.user
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     raise_risk_signal(treater, client_id, reason="threats", urgency="soon")
     db.session.commit()
     log_in(client, held.client_treater, clock)
@@ -257,7 +231,7 @@ def test_the_review_date_reminds_the_treater_on_the_client_page(
     app, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     log_in(client, held.client_treater, clock)
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     review_on = clock.now().date() + timedelta(days=14)
     submit(
         client,
@@ -287,7 +261,7 @@ def test_a_concern_report_is_recorded_and_shown_to_the_clients_treater_only(
     app, factory: Factory, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     log_in(client, held.client_treater, clock)
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     page = f"/client/{client_id}/concern-reports/new"
     today = clock.now().date().isoformat()
     response = submit(
@@ -323,7 +297,7 @@ def test_a_bad_concern_report_names_its_field_and_writes_nothing(
     app, held: HandedOver, clock, client: FlaskClient, changes: dict, field: str
 ) -> None:
     log_in(client, held.client_treater, clock)
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     form = {"reported_on": clock.now().date().isoformat(), "board": BOARD, "reason": "neglect"}
     response = submit(client, f"/client/{client_id}/concern-reports/new", {**form, **changes})
     assert response.status_code == 400

@@ -14,18 +14,17 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from partnercontact.client_side.cases.consultations import ask_partner_side
-from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.errors import NotFound
 from partnercontact.partner_side.consultations import ask_client_side
 from partnercontact.partner_side.contact import record_answer
-from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.models import Consultation
 from tests.cases_built import first_steps_taken
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of
 from tests.partners.conftest import HandedOver, handed_over_case
+from tests.relay.conftest import client_id_of
 from tests.web.test_blind_counterpart import _client_side_pages, _twin
 
 # No column may hold free text: what crosses is a side, a reason, dates and who recorded them.
@@ -52,15 +51,6 @@ def held(factory: Factory, clock) -> HandedOver:
     return held
 
 
-def _client_id(case: PartnerCase) -> uuid.UUID:
-    client_id = db.session.scalar(
-        select(TreatmentEpisode.client_id).where(TreatmentEpisode.id == case.episode_id)
-    )
-    assert client_id is not None
-    db.session.rollback()
-    return client_id
-
-
 def _rows() -> list[Consultation]:
     db.session.rollback()
     return list(db.session.scalars(select(Consultation).order_by(Consultation.asked_at)))
@@ -75,7 +65,7 @@ def test_the_consultation_table_has_exactly_its_columns(app) -> None:
 def test_the_client_treater_asks_and_the_partner_treater_records_the_talk(
     app: Flask, held: HandedOver, clock
 ) -> None:
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     clients_browser = app.test_client()
     log_in(clients_browser, held.client_treater, clock)
     asked = submit(clients_browser, f"/client/{client_id}/consultations/new", {"reason": "risk"})
@@ -120,7 +110,7 @@ def test_the_partner_treater_asks_and_the_client_treater_sees_it_waiting(
     clients_browser = app.test_client()
     log_in(clients_browser, held.client_treater, clock)
     assert "Ett samtal är begärt" in text_of(clients_browser.get("/client/"))
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     client_page = text_of(clients_browser.get(f"/client/{client_id}"))
     assert "Samordna arbetet med ärendet" in client_page
     today = clock.now().date().isoformat()
@@ -134,7 +124,7 @@ def test_the_partner_treater_asks_and_the_client_treater_sees_it_waiting(
 def test_only_the_clients_treater_and_the_cases_holder_take_part(
     app: Flask, factory: Factory, held: HandedOver, clock
 ) -> None:
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     with pytest.raises(NotFound):
         ask_partner_side(factory.client_treater().user, client_id, reason="risk")
     db.session.rollback()

@@ -13,44 +13,19 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 import partnercontact.partner_side.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
-from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.client_side.cases.risk_signals import raise_risk_signal
 from partnercontact.db import db
 from partnercontact.errors import NotFound
 from partnercontact.partner_side.escalations import RISK_SIGNAL_OVERDUE, Escalation
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.relay_inbox import record_outcome, relayed_events
-from partnercontact.partner_side.service import pick_up
 from partnercontact.relay.models import RelayEvent, RelayOutcome
 from partnercontact.tasks.queue import dispatch_due
-from tests.cases_built import client_of, first_steps_taken
+from tests.cases_built import client_of
 from tests.factories import Factory
 from tests.helpers import log_in, submit, text_of
-from tests.partners.conftest import HandedOver, handed_over_case
-
-NO_TELLING = ["contact_letter", "contact_phone", "contact_sms"]
-
-
-@pytest.fixture
-def held(factory: Factory, clock) -> HandedOver:
-    """A partner case picked up by its treater, under a consent that lets her be told nothing
-    of his treatment."""
-    client_treater = factory.client_treater()
-    case = handed_over_case(factory, clock, client_treater=client_treater, scopes=NO_TELLING)
-    held = HandedOver(client_treater, factory.partner_treater(), case)
-    pick_up(held.partner_treater.user, case.id)
-    first_steps_taken(held.partner_treater.user, case.id, clock)
-    db.session.commit()
-    return held
-
-
-def _client_id(case: PartnerCase) -> uuid.UUID:
-    client_id = db.session.scalar(
-        select(TreatmentEpisode.client_id).where(TreatmentEpisode.id == case.episode_id)
-    )
-    assert client_id is not None
-    db.session.rollback()  # no read left open while the pages write
-    return client_id
+from tests.partners.conftest import HandedOver
+from tests.relay.conftest import client_id_of
 
 
 def _signals() -> list[RelayEvent]:
@@ -73,7 +48,7 @@ def test_a_risk_signal_crosses_whatever_the_consent_lets_her_be_told(
     app, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     log_in(client, held.client_treater, clock)
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     page = f"/client/{client_id}/risk-signal"
     assert 'id="raise-risk-signal"' in text_of(client.get(f"/client/{client_id}"))
 
@@ -97,7 +72,7 @@ def test_the_partner_treater_sees_the_signal_and_acts_on_it_with_the_clients_tre
     app, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     raise_risk_signal(
-        held.client_treater.user, _client_id(held.case), reason="separation", urgency="soon"
+        held.client_treater.user, client_id_of(held.case), reason="separation", urgency="soon"
     )
     db.session.commit()
     (signal,) = _signals()
@@ -127,7 +102,7 @@ def test_only_the_clients_own_treater_can_raise_one(
     app, factory: Factory, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     other = factory.client_treater()
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     with pytest.raises(NotFound):
         raise_risk_signal(other.user, client_id, reason="threats", urgency="urgent")
     db.session.rollback()
@@ -148,7 +123,7 @@ def test_bad_input_names_the_field_and_writes_nothing(
     app, held: HandedOver, clock, client: FlaskClient
 ) -> None:
     log_in(client, held.client_treater, clock)
-    page = f"/client/{_client_id(held.case)}/risk-signal"
+    page = f"/client/{client_id_of(held.case)}/risk-signal"
     missing = submit(client, page, {"reason": "weapons"})
     assert missing.status_code == 400 and "Välj hur brådskande det är." in text_of(missing)
     made_up = submit(client, page, {"reason": "he said she should call", "urgency": "urgent"})
@@ -159,7 +134,7 @@ def test_bad_input_names_the_field_and_writes_nothing(
 def test_one_signal_a_day_and_only_where_partner_contact_was_handed_over(
     app, factory: Factory, held: HandedOver, clock
 ) -> None:
-    client_id = _client_id(held.case)
+    client_id = client_id_of(held.case)
     raise_risk_signal(held.client_treater.user, client_id, reason="threats", urgency="urgent")
     db.session.commit()
     with pytest.raises(Exception) as again:
@@ -182,7 +157,7 @@ def test_an_unhandled_signal_escalates_to_the_managers_at_its_deadline_once(
 ) -> None:
     raised_at = clock.now()
     raise_risk_signal(
-        held.client_treater.user, _client_id(held.case), reason="new_violence", urgency="urgent"
+        held.client_treater.user, client_id_of(held.case), reason="new_violence", urgency="urgent"
     )
     db.session.commit()
 
@@ -209,7 +184,7 @@ def test_an_unhandled_signal_escalates_to_the_managers_at_its_deadline_once(
 def test_a_signal_acted_on_in_time_is_not_escalated(app, held: HandedOver, clock) -> None:
     raised_at = clock.now()
     raise_risk_signal(
-        held.client_treater.user, _client_id(held.case), reason="threats", urgency="soon"
+        held.client_treater.user, client_id_of(held.case), reason="threats", urgency="soon"
     )
     db.session.commit()
     (signal,) = _signals()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -20,11 +19,7 @@ from partnercontact.client_side.cases import concern_reports, risk_assessments
 from partnercontact.client_side.cases.models import Client
 from partnercontact.client_side.cases.risk_assessments import Recorded
 from partnercontact.policy import Permission, requires
-from partnercontact.web.assessment_forms import (
-    assessment_form,
-    chosen_instrument,
-    instrument_choice,
-)
+from partnercontact.web.assessment_forms import assessment_form, instrument_asked
 from partnercontact.web.client_side.forms import ConcernReportForm
 from partnercontact.web.client_side.views import bp, client_form, page_about_client
 
@@ -47,14 +42,12 @@ def _recorded(recorded: Recorded) -> str:
 @requires(Permission.CLIENT_RECORDS_CLINICAL)
 def record_risk_assessment(client_id: uuid.UUID) -> Response | tuple[str, int]:
     """First the instrument (in the address, ``?instrument=``), then its items."""
-    asked = request.args.get("instrument")
-    instrument = chosen_instrument(asked, CLIENT_SIDE_INSTRUMENTS)
-    if instrument is None:
-        choice = instrument_choice(CLIENT_SIDE_INSTRUMENTS)
-        if asked is None and request.method == "GET":
-            return page_about_client(ASSESSMENT_TEMPLATE, choice, client_id, choice=choice)
-        choice.instrument.errors = [_("Choose the instrument used.")]
-        return page_about_client(ASSESSMENT_TEMPLATE, choice, client_id, 400, choice=choice)
+    asked = instrument_asked(CLIENT_SIDE_INSTRUMENTS)
+    if asked.instrument is None:
+        return page_about_client(
+            ASSESSMENT_TEMPLATE, asked.choice, client_id, asked.status, choice=asked.choice
+        )
+    instrument = asked.instrument
     form = assessment_form(instrument)
     return client_form(
         ASSESSMENT_TEMPLATE,
@@ -72,9 +65,6 @@ def record_risk_assessment(client_id: uuid.UUID) -> Response | tuple[str, int]:
         ),
         done=_recorded,
         today_fields=("assessed_on",),
-        about=lambda client: {
-            "other_instrument": url_for("client_side.record_risk_assessment", client_id=client.id)
-        },
     )
 
 

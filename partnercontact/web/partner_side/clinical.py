@@ -8,7 +8,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,11 +29,7 @@ from partnercontact.partner_side.models import PartnerCase, RiskAssessment
 from partnercontact.partner_side.vocabulary import CONCERN_REASONS, RISK_LEVELS
 from partnercontact.partner_side.vocabulary import INSTRUMENTS as INSTRUMENT_LABELS
 from partnercontact.policy import Permission, requires
-from partnercontact.web.assessment_forms import (
-    assessment_form,
-    chosen_instrument,
-    instrument_choice,
-)
+from partnercontact.web.assessment_forms import assessment_form, instrument_asked
 from partnercontact.web.partner_side.pages import case_form, choices, form_page, form_refused
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
@@ -114,14 +110,10 @@ ALL_INSTRUMENTS = tuple(INSTRUMENTS)
 @requires(Permission.PARTNER_CASES_WORK)
 def record_risk_assessment(case_id: uuid.UUID) -> Response | tuple[str, int]:
     """First the instrument (in the address, ``?instrument=``), then its items."""
-    asked = request.args.get("instrument")
-    instrument = chosen_instrument(asked, ALL_INSTRUMENTS)
-    if instrument is None:
-        choice = instrument_choice(ALL_INSTRUMENTS)
-        if asked is None and request.method == "GET":
-            return form_page(RISK_TEMPLATE, choice, case_id, choice=choice)
-        choice.instrument.errors = [_("Choose the instrument used.")]
-        return form_page(RISK_TEMPLATE, choice, case_id, 400, choice=choice)
+    asked = instrument_asked(ALL_INSTRUMENTS)
+    if asked.instrument is None:
+        return form_page(RISK_TEMPLATE, asked.choice, case_id, asked.status, choice=asked.choice)
+    instrument = asked.instrument
     form = assessment_form(instrument)
 
     def save() -> RiskAssessment:
