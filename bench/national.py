@@ -511,6 +511,7 @@ def _run_timeline(
 ) -> None:  # fmt: skip
     """Every step of every case at its own moment, in the order of time (the clock only moves
     forward)."""
+    from partnercontact.assessments.instruments import INSTRUMENTS
     from partnercontact.client_side.cases.models import TreatmentEpisode
     from partnercontact.clinics.clock import local_date
     from partnercontact.db import db
@@ -608,6 +609,7 @@ def _run_timeline(
             # A high risk result: the manager's urgent consultation.
             clinical.record_risk_assessment(
                 holder, case_id, instrument="freda_danger", assessed_on=clock.now().date(),
+                ratings={item.key: "yes" for item in INSTRUMENTS["freda_danger"].items},
                 level="high", next_review_on=None, notes="Hot har eskalerat senaste veckan.",
             )  # fmt: skip
         clinical.save_safety_plan(

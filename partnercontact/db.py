@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, Select, event, func, select
+from sqlalchemy import ColumnElement, DateTime, MetaData, Select, event, func, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -83,3 +84,21 @@ def count_rows(query: Select[*tuple[Any, ...]]) -> int:
     """How many rows ``query`` returns, counted by the database: a menu's count goes
     through the same scoped query as its list without loading the list."""
     return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def take_write_lock(model: type[Any], *conditions: ColumnElement[bool]) -> None:
+    """Before reading the rows of ``model`` meeting ``conditions`` to decide on a change:
+    on SQLite, which has no row locks and reads outside a transaction, a write that changes
+    nothing takes the database's one writer lock, so two requests deciding at once decide one
+    after the other. The caller then reads the rows ``with_for_update()`` (the row locks on
+    PostgreSQL) and ``populate_existing``. Losing the race on SQLite surfaces as "database is
+    locked", which the web answers with 409."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    key = sa_inspect(model).primary_key[0]
+    db.session.execute(
+        update(model)
+        .where(*conditions)
+        .values({key.name: key})
+        .execution_options(synchronize_session=False)
+    )

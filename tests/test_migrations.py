@@ -213,12 +213,11 @@ def test_0028_down_and_up_keeps_the_signals_a_high_assessment_sent(
     """Going down, the client side's assessments and concern reports go and a signal a high
     assessment sent keeps crossing as "another serious risk"; coming up again, a new high
     assessment signals as before."""
+    from partnercontact.auth.models import User
     from partnercontact.client_side.cases.risk_assessments import record_client_assessment
     from partnercontact.relay.models import RelayEvent
     from tests.partners.conftest import handed_over_case
     from tests.ratings import rated
-
-    from partnercontact.auth.models import User
 
     client_treater = factory.client_treater()
     partner_case = handed_over_case(factory, clock, client_treater=client_treater)

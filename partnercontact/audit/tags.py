@@ -18,12 +18,16 @@ class AuditAction(StrEnum):
     AUTH_LOGOUT = "auth.logout"
     AUTH_TOTP_ENROLLED = "auth.totp_enrolled"
     AUTH_TOTP_FAILED = "auth.totp_failed"
+    AUTH_RECOVERY_CODE_USED = "auth.recovery_code_used"
+    AUTH_RECOVERY_CODES_ISSUED = "auth.recovery_codes_issued"
     AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105  (a tag, not a password)
     API_TOKEN_ISSUED = "auth.api_token_issued"  # noqa: S105  (a tag, not a token)
     API_TOKEN_REVOKED = "auth.api_token_revoked"  # noqa: S105
 
     USER_CREATED = "user.created"
     USER_DISABLED = "user.disabled"
+    USER_REACTIVATED = "user.reactivated"
+    USER_UNLOCKED = "user.unlocked"
     USER_MFA_RESET = "user.mfa_reset"
     USER_ROLE_CHANGED = "user.role_changed"
     USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105  (a tag, not a password)
@@ -32,6 +36,7 @@ class AuditAction(StrEnum):
 
     CLIENT_REGISTERED = "client.registered"
     CLIENT_VIEWED = "client.viewed"
+    CLIENT_REASSIGNED = "client.reassigned"
     EPISODE_OPENED = "episode.opened"
     EPISODE_STARTED = "episode.started"
     EPISODE_ENDED = "episode.ended"
@@ -57,6 +62,7 @@ class AuditAction(StrEnum):
     PARTNER_INBOX_VIEWED = "partner.inbox_viewed"
     PARTNER_CASE_VIEWED = "partner.case_viewed"
     PARTNER_CASE_ASSIGNED = "partner.case_assigned"
+    PARTNER_CASE_REASSIGNED = "partner.case_reassigned"
     PARTNER_DETAILS_VIEWED = "partner.details_viewed"
     PARTNER_PROTECTED_MARKED = "partner.protected_marked"
     PARTNER_PROTECTED_ACCESS_GRANTED = "partner.protected_access_granted"

@@ -7,6 +7,7 @@ after catching :class:`LoginFailed` too.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from functools import cache
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -25,7 +26,7 @@ from partnercontact.auth.errors import (
     SecondFactorFailed,
     UsernameTaken,
 )
-from partnercontact.auth.models import User
+from partnercontact.auth.models import RecoveryCode, User
 from partnercontact.auth.sessions import end_sessions_of_user
 from partnercontact.auth.tokens import revoke_all_tokens
 from partnercontact.clinics.models import Clinic
@@ -250,6 +251,14 @@ def check_second_factor(user: User, code: str) -> None:
     if not user.is_active or not secret or not _claim_attempt(user, now):
         _audit(AuditAction.AUTH_TOTP_FAILED, user, outcome=Outcome.DENIED)
         raise SecondFactorFailed(_l("The code was not accepted."), field="code")
+    if user.has_second_factor and _looks_like_recovery_code(code):
+        if not _use_recovery_code(user, code, now):
+            _audit(AuditAction.AUTH_TOTP_FAILED, user, outcome=Outcome.DENIED)
+            _register_failure(user, now)
+            raise SecondFactorFailed(_l("The code was not accepted."), field="code")
+        _release_attempt(user)
+        _audit(AuditAction.AUTH_RECOVERY_CODE_USED, user)
+        return
     step = _matching_step(secret, code, now)
     # The step is taken in one conditional UPDATE, not checked in Python and then written:
     # two logins sending the same code at once would both pass such a check. Only one
@@ -279,6 +288,7 @@ def requires_second_factor(user: User) -> bool:
 def complete_login(user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
+    user.last_login_at = current_runtime().clock.now()
     _audit(AuditAction.AUTH_LOGIN_SUCCEEDED, user)
 
 
@@ -299,11 +309,87 @@ def provisioning_uri(user: User) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
 
 
-def confirm_enrolment(user: User, code: str) -> None:
+def confirm_enrolment(user: User, code: str) -> list[str]:
+    """Confirm the new second factor with a code from it; returns the account's recovery
+    codes, to be shown once."""
     check_second_factor(user, code)
     user.totp_enrolled_at = current_runtime().clock.now()
     _end_access(None, user)
     _audit(AuditAction.AUTH_TOTP_ENROLLED, user)
+    return _new_recovery_codes(user)
+
+
+RECOVERY_CODES = 10
+# No 0/o, 1/l/i: a code is read off paper and typed.
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def _recovery_hash(code: str) -> str:
+    clean = code.strip().lower().replace("-", "").replace(" ", "")
+    return hashlib.sha256(f"recovery:{clean}".encode()).hexdigest()
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Replace the account's recovery codes with ten new ones and return them: 50 random
+    bits each, in two groups of five."""
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    now = current_runtime().clock.now()
+    codes: list[str] = []
+    while len(codes) < RECOVERY_CODES:
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+        if _looks_like_recovery_code(raw):  # digits alone would read as an app's code
+            codes.append(f"{raw[:5]}-{raw[5:]}")
+    db.session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=_recovery_hash(code), created_at=now)
+        for code in codes
+    )
+    db.session.flush()
+    return codes
+
+
+def regenerate_recovery_codes(user: User, *, password: str) -> list[str]:
+    """New recovery codes for the user's own account, after the password again; the old ones
+    stop working."""
+    if not user.has_second_factor:
+        raise AccountInvalid(_l("Set up a second factor first."), field="password")
+    if not _password_matches(user.password_hash, password):
+        _audit(AuditAction.AUTH_RECOVERY_CODES_ISSUED, user, outcome=Outcome.DENIED)
+        raise AccountInvalid(_l("The password is not correct."), field="password")
+    codes = _new_recovery_codes(user)
+    _audit(AuditAction.AUTH_RECOVERY_CODES_ISSUED, user)
+    return codes
+
+
+def unused_recovery_codes(user: User) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(RecoveryCode.id)).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def _looks_like_recovery_code(code: str) -> bool:
+    return any(character.isalpha() for character in code)
+
+
+def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
+    """Spend one of the account's recovery codes: one conditional UPDATE, so two logins
+    sending the same code at once cannot both use it."""
+    result = db.session.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _recovery_hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
 
 
 def _end_access(actor: User | None, user: User) -> None:
@@ -345,6 +431,43 @@ def disable_user(actor: User | None, user: User) -> None:
         user.disabled_at = current_runtime().clock.now()
     end_sessions_of_user(user.id)
     _audit(AuditAction.USER_DISABLED, user, actor)
+
+
+def unlock_user(actor: User | None, user: User) -> None:
+    """Open an account locked after failed logins before its lockout ends."""
+    _same_clinic(actor, user)
+    if account_status(user) != LOCKED:
+        raise AccountInvalid(_l("The account is not locked."), field="user")
+    _update_user(user, locked_until=None, failed_logins=0)
+    _audit(AuditAction.USER_UNLOCKED, user, actor)
+
+
+def reactivate_user(actor: User | None, user: User) -> None:
+    """Let a disabled account log in again. It keeps its role and second factor; the
+    password is the one it had."""
+    _same_clinic(actor, user)
+    if user.disabled_at is None:
+        raise AccountInvalid(_l("The account is not disabled."), field="user")
+    _update_user(user, disabled_at=None, locked_until=None, failed_logins=0)
+    _audit(AuditAction.USER_REACTIVATED, user, actor)
+
+
+DISABLED = "disabled"
+LOCKED = "locked"
+NEVER_LOGGED_IN = "never_logged_in"
+ACTIVE = "active"
+
+
+def account_status(user: User) -> str:
+    """What stands in the account's way, the first that applies: disabled, locked (until its
+    lockout ends), never logged in, or active."""
+    if user.disabled_at is not None:
+        return DISABLED
+    if user.locked_until is not None and user.locked_until > current_runtime().clock.now():
+        return LOCKED
+    if user.last_login_at is None:
+        return NEVER_LOGGED_IN
+    return ACTIVE
 
 
 def reset_second_factor(actor: User | None, user: User) -> None:

@@ -42,6 +42,9 @@ class Clinic(Model):
     # Any other relayed event ("inform her if she wishes"), and an urgent task, likewise.
     relay_task_hours: Mapped[int] = mapped_column(default=72)
     urgent_task_hours: Mapped[int] = mapped_column(default=24)
+    # A treater who has not logged in for this many days is away: the cases they hold show on
+    # the managers' list of cases that wait for someone to act.
+    treater_absent_days: Mapped[int] = mapped_column(default=21)
     # The default contact plan (scheduling.plan): what accepting partner contact books.
     # First contact within this many days of the hand-over.
     plan_first_contact_days: Mapped[int] = mapped_column(default=5)

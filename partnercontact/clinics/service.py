@@ -45,6 +45,7 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     # Hours a relay task and an urgent task may wait before the managers are told.
     "relay_task_hours": (1, 336),
     "urgent_task_hours": (1, 168),
+    "treater_absent_days": (3, 365),
     # The contact plan (scheduling.plan) and the reminders of a session.
     "plan_first_contact_days": (0, 60),
     "plan_letter_follow_up_days": (0, 60),
@@ -92,6 +93,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "risk_signal_soon_hours": 72,
     "relay_task_hours": 72,
     "urgent_task_hours": 24,
+    "treater_absent_days": 21,
     "plan_first_contact_days": 5,
     "plan_letter_follow_up_days": 7,
     "plan_session_count": 3,

@@ -48,6 +48,8 @@ class Permission(StrEnum):
     ACCESS_LOG_INVESTIGATE = "access_log:investigate"
     # Whether the audit log's nightly check found it intact (an alert when it did not).
     AUDIT_STATUS_VIEW = "audit_status:view"
+    # Moving a client or a partner case to another treater, and seeing whose cases wait for one.
+    CASES_REASSIGN = "cases:reassign"
     # Cases the partner side escalated to the clinic's managers.
     ESCALATIONS_HANDLE = "escalations:handle"
     # The clinic's stop switch for every letter and text message.
@@ -101,6 +103,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SAFETY_OVERRIDES_DECIDE,
             Permission.URGENT_TASKS_HANDLE,
             Permission.OUTBOUND_HALT,
+            Permission.CASES_REASSIGN,
             Permission.REMINDERS_VIEW,
         }
     ),

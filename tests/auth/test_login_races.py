@@ -68,6 +68,26 @@ def test_two_logins_at_once_with_one_code_give_one_session(
     assert _count("auth.totp_failed") == 1
 
 
+def test_one_recovery_code_sent_by_several_logins_at_once_opens_one_session(
+    app: Flask, factory: Factory, clock
+) -> None:
+    account = factory.client_treater()
+    (code, *_) = accounts.regenerate_recovery_codes(account.user, password=account.password)
+    db.session.commit()
+    browsers = [app.test_client() for _ in range(4)]
+    for browser in browsers:
+        response = submit(
+            browser, "/login", {"username": account.username, "password": account.password}
+        )
+        assert response.headers["Location"].endswith("/login/code")
+
+    statuses = _burst(browsers, "/login/code", [{"code": code}] * 4)
+
+    assert statuses == Counter({302: 1, 401: 3})
+    assert _count("auth.recovery_code_used") == 1
+    assert _count("auth.login_succeeded") == 1
+
+
 def test_a_burst_of_wrong_passwords_locks_after_the_allowed_number_and_checks_no_more(
     app: Flask, factory: Factory, clock, monkeypatch
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.walks import hand_over_a_case, log_in_as, open_case_part, words
+from tests.e2e.walks import hand_over_a_case, log_in_as, open_case_part, rate_every_item, words
 
 pytestmark = pytest.mark.e2e
 
@@ -58,8 +58,8 @@ def test_a_partner_treater_works_a_case(page: Page, served: Served, language: st
 
     open_case_part(page, language, "Risk and safety")
     page.get_by_role("link", name=t("Record a risk assessment…")).click()
-    page.get_by_label(t("Instrument")).select_option(label=t("FREDA danger assessment"))
-    page.get_by_label(t("Risk level")).select_option(label=t("Moderate"))
+    rate_every_item(page, language, "freda_danger", present=frozenset({"follows_her"}))
+    page.locator("#level").get_by_label(t("Moderate"), exact=True).check()
     page.get_by_label(t("Notes")).fill("Bedömd tillsammans med partnern.")
     page.get_by_role("button", name=t("Save")).click()
     expect(page.get_by_text(t("The risk assessment was recorded."))).to_be_visible()

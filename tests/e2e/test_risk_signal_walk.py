@@ -15,19 +15,18 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
 from partnercontact.app import create_app
-from partnercontact.assessments.instruments import INSTRUMENTS
 from partnercontact.config import load_config
 from partnercontact.db import db
 from partnercontact.partner_side.scheduling.kinds import RELAY_DEADLINE
 from partnercontact.tasks.models import ScheduledTask
 from partnercontact.tasks.queue import dispatch_due
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
-from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, words
+from tests.e2e.walks import audit_actions, hand_over_a_case, log_in_as, rate_every_item, words
 
 pytestmark = pytest.mark.e2e
 
 # What he told his treater: a weapon at hand, and a separation under way.
-PRESENT = {"weapons_or_death_threats", "relationship_problems", "escalation"}
+PRESENT = frozenset({"weapons_or_death_threats", "relationship_problems", "escalation"})
 
 
 def _the_deadline_passes(served: Served) -> None:
@@ -83,9 +82,8 @@ def test_a_raised_risk_reaches_the_partner_side_and_an_unanswered_one_the_manage
     expect(page.locator("#item_family_violence_before-error")).to_contain_text(
         t("Has been violent towards family members before")
     )
-    for item in INSTRUMENTS["sara"].items:
-        rating = "Present" if item.key in PRESENT else "Absent"
-        page.locator(f"#item_{item.key}").get_by_label(t(rating), exact=True).check()
+    page.get_by_role("link", name=t("Another instrument")).click()
+    rate_every_item(page, language, "sara", present=PRESENT)
     page.locator("#level").get_by_label(t("High"), exact=True).check()
     screenshot(page, f"{shot}-1-client-side")
     page.get_by_role("button", name=t("Save")).click()

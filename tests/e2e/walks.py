@@ -1,15 +1,21 @@
-"""Steps the browser walks share: logging in as a demo user, handing a case over, and the
-interface's words in either language."""
+"""Steps the browser walks share: logging in as a demo user or as a new account, handing a
+case over, and the interface's words in either language."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from functools import cache
 
+import pyotp
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page
 from sqlalchemy import create_engine, text
 
+from partnercontact.assessments.instruments import INSTRUMENTS
 from partnercontact.config import PROJECT_ROOT
+from partnercontact.demo import DEMO_CLINIC
 from tests.cases_built import PDF
 from tests.e2e.conftest import Served
 
@@ -129,3 +135,77 @@ def open_case_part(page: Page, language: str, part: str) -> None:
     t = words(language)
     tabs = page.get_by_role("navigation", name=t("Parts of the case"))
     tabs.get_by_role("link", name=t(part), exact=True).click()
+
+
+def new_account(served: Served, username: str, role: str, name: str) -> str:
+    """An account made as an administrator makes one (`partnercontact users create`);
+    returns its one-time password."""
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "partnercontact.cli",
+            "users",
+            "create",
+            "--clinic",
+            DEMO_CLINIC,
+            "--username",
+            username,
+            "--name",
+            name,
+            "--role",
+            role,
+        ],
+        env=served.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"one-time password: (\S+)", made.stdout)
+    assert found is not None, made.stdout
+    return found.group(1)
+
+
+def first_login(page: Page, served: Served, username: str, one_time_password: str) -> None:
+    """A new account's first login, as its owner does it: the one-time password, the second
+    factor set up from the page's key, the recovery codes kept, a password of their own, and
+    back in with a recovery code (the app's code of this half-minute is spent)."""
+    page.goto(served.url + "/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(one_time_password)
+    page.locator("main button.primary[type=submit]").click()
+    link = page.locator("code.uri").text_content() or ""
+    secret = re.search(r"secret=([A-Z2-7]+)", link)
+    assert secret is not None, link
+    page.locator("#code").fill(pyotp.TOTP(secret.group(1)).now())
+    page.locator("main button.primary[type=submit]").click()
+    codes = page.locator("#recovery-codes li code").all_text_contents()
+    page.locator("#recovery-codes ~ .actions a").click()
+    own = f"{username}-own-password"
+    page.locator("#current_password").fill(one_time_password)
+    page.locator("#new_password").fill(own)
+    page.locator("#repeat_password").fill(own)
+    page.locator("form[action$='/account/password'] button[type=submit]").click()
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(own)
+    page.locator("main button.primary[type=submit]").click()
+    page.locator("#code").fill(codes[0])
+    page.locator("main button.primary[type=submit]").click()
+
+
+def rate_every_item(
+    page: Page, language: str, instrument: str, *, present: frozenset[str] = frozenset()
+) -> None:
+    """On a new assessment's page: choose ``instrument``, then rate each item, the ones in
+    ``present`` at the top of its scale (present, yes, often) and the rest at the bottom."""
+    t = words(language)
+    chosen = INSTRUMENTS[instrument]
+    page.get_by_label(t("Instrument")).select_option(instrument)
+    page.get_by_role("button", name=t("Continue")).click()
+    lowest, highest = (
+        list(chosen.scale)[0],
+        [key for key in chosen.scale if key in chosen.present][-1],
+    )
+    for item in chosen.items:
+        rating = highest if item.key in present else lowest
+        page.locator(f"#item_{item.key} input[value='{rating}']").check()

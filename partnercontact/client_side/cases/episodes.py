@@ -11,12 +11,12 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.client_side.cases.service import client_for
 from partnercontact.client_side.cases.status import OPEN
-from partnercontact.db import db
+from partnercontact.db import db, take_write_lock
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
 
@@ -50,15 +50,7 @@ def open_episode_of(
 
 def lock_episode(episode_id: uuid.UUID) -> TreatmentEpisode:
     """Take the episode's write lock and return it as it now stands."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks; a write that changes nothing takes its one writer lock.
-        # Losing that race surfaces as "database is locked", which the web answers with 409.
-        db.session.execute(
-            update(TreatmentEpisode)
-            .where(TreatmentEpisode.id == episode_id)
-            .values(status=TreatmentEpisode.status)
-            .execution_options(synchronize_session=False)
-        )
+    take_write_lock(TreatmentEpisode, TreatmentEpisode.id == episode_id)
     return db.session.scalars(
         select(TreatmentEpisode)
         .where(TreatmentEpisode.id == episode_id)

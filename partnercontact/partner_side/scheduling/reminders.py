@@ -76,35 +76,61 @@ def _managers_of(clinic_ids: Collection[int]) -> dict[int, list[int]]:
     return managers
 
 
-def _needs_managers(partner_case: PartnerCase, managers_too: bool) -> bool:
-    return managers_too or partner_case.treater_id is None
+def _disabled_among(user_ids: Collection[int | None]) -> set[int]:
+    """Which of the accounts are disabled, in one query: a reminder never goes to one."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(select(User.id).where(User.id.in_(ids), User.disabled_at.is_not(None)))
+    )
+
+
+def _holder(partner_case: PartnerCase, disabled: Collection[int]) -> int | None:
+    """Who holds the case and can act on it: nobody while its holder's account is disabled."""
+    holder = partner_case.treater_id
+    return None if holder is None or holder in disabled else holder
+
+
+def _needs_managers(
+    partner_case: PartnerCase, managers_too: bool, disabled: Collection[int]
+) -> bool:
+    return managers_too or _holder(partner_case, disabled) is None
 
 
 def _recipients_among(
-    partner_case: PartnerCase, managers_too: bool, managers: Sequence[int]
+    partner_case: PartnerCase,
+    managers_too: bool,
+    managers: Sequence[int],
+    disabled: Collection[int],
 ) -> list[int]:
-    ids = [partner_case.treater_id] if partner_case.treater_id is not None else []
-    if _needs_managers(partner_case, managers_too):
+    holder = _holder(partner_case, disabled)
+    ids = [holder] if holder is not None else []
+    if _needs_managers(partner_case, managers_too, disabled):
         ids += [manager for manager in managers if manager not in ids]
     return ids
 
 
 def recipients(partner_case: PartnerCase, *, managers_too: bool) -> list[int]:
-    """The case's treater; the clinic's managers as well, or instead while nobody holds it."""
+    """The case's treater; the clinic's managers as well, or instead while nobody who can act
+    holds it (nobody, or a disabled account)."""
+    disabled = _disabled_among([partner_case.treater_id])
     managers: list[int] = []
-    if _needs_managers(partner_case, managers_too):
+    if _needs_managers(partner_case, managers_too, disabled):
         managers = _managers_of([partner_case.clinic_id])[partner_case.clinic_id]
-    return _recipients_among(partner_case, managers_too, managers)
+    return _recipients_among(partner_case, managers_too, managers, disabled)
 
 
 def raise_reminders(wanted: Sequence[ReminderWanted], now: datetime) -> None:
     """The reminders of many tasks, each as :func:`raise_reminder` raises them: the managers
-    they need looked up in one query, every reminder written in one insert."""
+    they need and the disabled holders looked up in one query each, every reminder written
+    in one insert."""
+    disabled = _disabled_among({item.partner_case.treater_id for item in wanted})
     managers = _managers_of(
         {
             item.partner_case.clinic_id
             for item in wanted
-            if _needs_managers(item.partner_case, item.managers_too)
+            if _needs_managers(item.partner_case, item.managers_too, disabled)
         }
     )
     rows = [
@@ -121,7 +147,10 @@ def raise_reminders(wanted: Sequence[ReminderWanted], now: datetime) -> None:
         }
         for item in wanted
         for user_id in _recipients_among(
-            item.partner_case, item.managers_too, managers.get(item.partner_case.clinic_id, [])
+            item.partner_case,
+            item.managers_too,
+            managers.get(item.partner_case.clinic_id, []),
+            disabled,
         )
     ]
     if rows:

@@ -94,6 +94,10 @@ class ClinicSettingsForm(FlaskForm):
         _l("An urgent task waits at most this many hours before the managers are told"),
         validators=[Optional()],
     )
+    treater_absent_days = IntegerField(
+        _l("A treater who has not logged in for this many days is away"),
+        validators=[Optional()],
+    )
     small_count_threshold = IntegerField(
         _l("Statistics: hide counts below"),
         validators=[InputRequired(), NumberRange(min=1, max=50)],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -42,6 +43,7 @@ SETTINGS_FIELDS = (
     "risk_signal_soon_hours",
     "relay_task_hours",
     "urgent_task_hours",
+    "treater_absent_days",
     "small_count_threshold",
     # The contact plan and reminders (scheduling.plan, scheduling.sessions).
     "plan_first_contact_days",
@@ -114,11 +116,36 @@ ACTIONS = {
     "disable": accounts.disable_user,
     "reset-second-factor": accounts.reset_second_factor,
     "reset-password": accounts.reset_password,
+    "unlock": accounts.unlock_user,
+    "reactivate": accounts.reactivate_user,
+}
+DONE = {
+    "disable": _l("The account was disabled."),
+    "reset-second-factor": _l(
+        "The second factor was reset. The user sets up a new one at next login."
+    ),
+    "unlock": _l("The account was unlocked. The user can log in again."),
+    "reactivate": _l("The account was reactivated. The user logs in with their password."),
+}
+STATUS_LABELS = {
+    accounts.ACTIVE: _l("Active"),
+    accounts.DISABLED: _l("Disabled"),
+    accounts.LOCKED: _l("Locked after failed logins"),
+    accounts.NEVER_LOGGED_IN: _l("Never logged in"),
 }
 
 
+@bp.context_processor
+def _account_labels() -> dict[str, object]:
+    return {
+        "account_status": accounts.account_status,
+        "status_labels": STATUS_LABELS,
+    }
+
+
 @bp.route(
-    "/users/<int:user_id>/<any(disable, 'reset-second-factor', 'reset-password'):action>",
+    "/users/<int:user_id>/<any(disable, 'reset-second-factor', 'reset-password', unlock,"
+    " reactivate):action>",
     methods=["GET", "POST"],
 )
 @requires(Permission.USERS_MANAGE)
@@ -139,12 +166,7 @@ def user_action(user_id: int, action: str) -> Response | str | tuple[str, int]:
             # The new password is in this one response only (which no cache keeps), never in
             # a flash message: those are stored with the session until shown.
             return render_template("admin/one_time_password.html", user=user, password=result)
-        flash(
-            _("The account was disabled.")
-            if action == "disable"
-            else _("The second factor was reset. The user sets up a new one at next login."),
-            "success",
-        )
+        flash(str(DONE[action]), "success")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/confirm.html", user=user, action=action, form=form)
 

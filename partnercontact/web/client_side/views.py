@@ -20,6 +20,7 @@ from partnercontact.client_side.cases.attendance import ATTENDANCE
 from partnercontact.client_side.cases.concern_reports import client_concern_reports
 from partnercontact.client_side.cases.errors import ClientInvalid
 from partnercontact.client_side.cases.models import Client
+from partnercontact.client_side.cases.reassignment import clients_moved_to
 from partnercontact.client_side.cases.status import LABELS as EPISODE_LABELS
 from partnercontact.client_side.cases.status import OPEN
 from partnercontact.client_side.consent import service as consent
@@ -59,7 +60,8 @@ def _labels() -> dict[str, object]:
 @requires(Permission.CLIENT_SIDE_VIEW)
 def home() -> str:
     clients = cases.clients_of(current_user)
-    page = render_template("client_side/home.html", clients=clients)
+    moved = clients_moved_to(current_user, [client.id for client in clients])
+    page = render_template("client_side/home.html", clients=clients, moved_to_me=moved)
     db.session.commit()  # the audit entry of the read
     return page
 

@@ -26,6 +26,7 @@ from partnercontact.partner_side.scheduling.kinds import REMINDERS
 from partnercontact.partner_side.vocabulary import RISK_LEVELS
 from partnercontact.policy import Permission, requires
 from partnercontact.web.form_errors import show_on_form
+from partnercontact.web.management.staffing import waiting_for_a_treater
 from partnercontact.web.management.views import bp
 
 HANDLE_TEMPLATE = "management/escalation_handle.html"
@@ -57,7 +58,7 @@ def _task_labels() -> dict[str, object]:
 @requires(Permission.ESCALATIONS_HANDLE)
 def tasks() -> str:
     items = escalations.manager_task_list(current_user)
-    page = render_template("management/tasks.html", items=items)
+    page = render_template("management/tasks.html", items=items, **waiting_for_a_treater())
     db.session.commit()  # the audit entry of the read
     return page
 

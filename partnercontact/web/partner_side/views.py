@@ -16,6 +16,7 @@ from partnercontact.db import db
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side import waiting
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.reassignment import cases_moved_to
 from partnercontact.partner_side.vocabulary import ANSWERS
 from partnercontact.policy import Permission, requires
 from partnercontact.remembered import remembering
@@ -41,7 +42,10 @@ def _labels() -> dict[str, object]:
 @requires(Permission.PARTNER_SIDE_VIEW)
 def home() -> str:
     items, waiting_for_me = waiting.inbox_and_waiting(current_user)
-    page = render_template("partner_side/home.html", items=items, waiting_for_me=waiting_for_me)
+    moved = cases_moved_to(current_user, [item.case_id for item in items])
+    page = render_template(
+        "partner_side/home.html", items=items, waiting_for_me=waiting_for_me, moved_to_me=moved
+    )
     db.session.commit()  # the audit entry of the read
     return page
 

@@ -23,6 +23,8 @@ class LoginForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
+    """The code of a new second factor, while setting it up: its six digits."""
+
     code = StringField(
         _l("Six-digit code"),
         validators=[
@@ -33,6 +35,25 @@ class CodeForm(FlaskForm):
             ),
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class LoginCodeForm(FlaskForm):
+    """The second step of a login: the app's six digits, or one of the recovery codes."""
+
+    code = StringField(
+        _l("Six-digit code or recovery code"),
+        validators=[
+            DataRequired(),
+            Regexp(
+                r"^\s*(\d{3}\s?\d{3}|[A-Za-z0-9]{5}[-\s]?[A-Za-z0-9]{5})\s*$",
+                message=_l(
+                    "Enter the six digits from your authenticator app, or one of your "
+                    "recovery codes."
+                ),
+            ),
+        ],
+        render_kw={"autocomplete": "one-time-code"},
     )
 
 

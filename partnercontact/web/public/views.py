@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timedelta
 
 import segno
@@ -22,7 +21,7 @@ from partnercontact.db import db
 from partnercontact.policy import public
 from partnercontact.runtime import current_runtime
 from partnercontact.web.navigation import landing_url
-from partnercontact.web.public.forms import CodeForm, LanguageForm, LoginForm
+from partnercontact.web.public.forms import CodeForm, LanguageForm, LoginCodeForm, LoginForm
 from partnercontact.web.safety import safe_next
 
 bp = Blueprint("public", __name__, template_folder="templates")
@@ -57,7 +56,8 @@ def _pending_user(stage: str) -> User | None:
     return user
 
 
-def _finish_login(user: User) -> Response:
+def _log_in(user: User) -> str:
+    """Log ``user`` in; returns where they were going."""
     next_url = (session.get("pending") or {}).get("next")
     locale = session.get("locale")
     # A fresh session id at login: a session id planted before login is worthless after it.
@@ -68,7 +68,11 @@ def _finish_login(user: User) -> Response:
     login_user(user)
     accounts.complete_login(user)
     db.session.commit()
-    return redirect(safe_next(next_url) or landing_url(user))
+    return safe_next(next_url) or landing_url(user)
+
+
+def _finish_login(user: User) -> Response:
+    return redirect(_log_in(user))
 
 
 @bp.route("/")
@@ -117,7 +121,7 @@ def login_code() -> Response | tuple[str, int] | str:
     user = _pending_user(STAGE_CODE)
     if user is None:
         return redirect(url_for("public.login"))
-    form = CodeForm()
+    form = LoginCodeForm()
     if request.method == "POST":
         if not form.validate():
             return render_template("public/code.html", form=form), 400
@@ -132,8 +136,9 @@ def login_code() -> Response | tuple[str, int] | str:
 
 
 def qr_data_uri(uri: str) -> str:
-    svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    # An SVG shown through <img> is a document of its own: without its namespace a browser
+    # draws nothing. segno's data URI carries it (svg_inline, meant for embedding, does not).
+    return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#111", light="#fff", border=4)
 
 
 def secret_of(uri: str) -> str:
@@ -157,12 +162,13 @@ def login_enrol() -> Response | tuple[str, int] | str:
         if not form.validate():
             return render_template("public/enrol.html", **page), 400
         try:
-            accounts.confirm_enrolment(user, form.code.data or "")
+            codes = accounts.confirm_enrolment(user, form.code.data or "")
         except SecondFactorFailed as exc:
             db.session.commit()
             form.code.data = ""
             return render_template("public/enrol.html", **page, error=exc.message), 401
-        return _finish_login(user)
+        # Shown in this one response only, never stored in the session.
+        return render_template("recovery_codes.html", codes=codes, onward=_log_in(user))
     return render_template("public/enrol.html", **page)
 
 

@@ -1,0 +1,107 @@
+"""Moving a client or a partner case to another treater, and the list of those whose treater
+cannot act (on the managers' task page). A manager sees references, treaters' names and
+dates; the services select nothing else."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
+
+from partnercontact.auth.models import User
+from partnercontact.client_side.cases import reassignment as clients
+from partnercontact.db import db
+from partnercontact.errors import DomainError
+from partnercontact.partner_side import reassignment as cases
+from partnercontact.policy import Permission, requires
+from partnercontact.staffing.models import REASSIGNMENT_REASONS
+from partnercontact.web.form_errors import show_on_form
+from partnercontact.web.management.views import bp
+
+MOVE_TEMPLATE = "management/move.html"
+
+
+class MoveForm(FlaskForm):
+    # The services check both choices and name the field in their own words.
+    to_user_id = SelectField(_l("Move to"), validate_choice=False)
+    reason = RadioField(
+        _l("Why"),
+        choices=[SelectChoice(key, label) for key, label in REASSIGNMENT_REASONS.items()],
+        validate_choice=False,
+    )
+
+
+def _move_form(treaters: list[User]) -> MoveForm:
+    form = MoveForm()
+    form.to_user_id.choices = [
+        SelectChoice("", _l("Choose…")),
+        *(SelectChoice(str(user.id), user.display_name) for user in treaters),
+    ]
+    return form
+
+
+def _user_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _move(
+    form: MoveForm,
+    subject: dict[str, Any],
+    move: Callable[[int | None, str | None], object],
+    done: str,
+) -> Response | tuple[str, int]:
+    """The round trip of a move: the form, then the move, a refusal back on its field."""
+    if not form.is_submitted():
+        page = render_template(MOVE_TEMPLATE, form=form, **subject)
+        db.session.commit()
+        return page, 200
+    try:
+        move(_user_id(form.to_user_id.data), form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        error = show_on_form(form, exc)
+        return render_template(MOVE_TEMPLATE, form=form, error=error, **subject), exc.status
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("management.tasks", _anchor="waiting-for-a-treater"))
+
+
+@bp.route("/partner-cases/<uuid:case_id>/move", methods=["GET", "POST"])
+@requires(Permission.CASES_REASSIGN)
+def move_partner_case(case_id: uuid.UUID) -> Response | tuple[str, int]:
+    shown = cases.case_to_move(current_user, case_id)
+    return _move(
+        _move_form(shown.treaters),
+        {"reference": shown.reference, "holder": shown.holder_name, "side": "partner"},
+        lambda to, why: cases.reassign_case(current_user, case_id, to_user_id=to, reason=why),
+        _("The partner case was moved. Its new treater finds it on their list."),
+    )
+
+
+@bp.route("/clients/<uuid:client_id>/move", methods=["GET", "POST"])
+@requires(Permission.CASES_REASSIGN)
+def move_client(client_id: uuid.UUID) -> Response | tuple[str, int]:
+    shown = clients.client_to_move(current_user, client_id)
+    return _move(
+        _move_form(shown.treaters),
+        {"reference": shown.reference, "holder": shown.treater_name, "side": "client"},
+        lambda to, why: clients.reassign_client(current_user, client_id, to_user_id=to, reason=why),
+        _("The client was moved. His new treater finds him on their list."),
+    )
+
+
+def waiting_for_a_treater() -> dict[str, object]:
+    """For the managers' task page: the cases and clients whose treater cannot act."""
+    return {
+        "waiting_cases": cases.cases_without_an_active_holder(current_user),
+        "waiting_clients": clients.clients_without_an_active_treater(current_user),
+    }
