@@ -217,6 +217,8 @@ def test_a_client_moves_with_his_open_episode_to_another_client_treater(
     assert world.old.user.display_name not in form  # no partner treater, and not the holder
     to = str(colleague.user.id)
     db.session.rollback()
+    unsaid = submit(manager, page, {"to_user_id": to, "reason": "he is tired of him"})
+    assert unsaid.status_code == 400 and 'id="reason-error"' in text_of(unsaid)
 
     moved = submit(manager, page, {"to_user_id": to, "reason": "left"})
 

@@ -124,6 +124,8 @@ def reassign_client(
                 field="to_user_id",
             )
         raise ClientInvalid(_l("Choose one of the clinic's client treaters."), field="to_user_id")
+    if reason not in REASSIGNMENT_REASONS:
+        raise ClientInvalid(_l("Choose why the client moves."), field="reason")
     previous = client.treater_id
     client.treater_id = target.id
     for episode in _open_episodes(client):
