@@ -47,6 +47,8 @@ class HandoverStamp:
 
     kind: str
     handed_over_on: date
+    # Which of the client's treatment periods it was made in.
+    episode_id: uuid.UUID
 
 
 def _validated(details: PartnerDetails) -> PartnerDetails:
@@ -170,7 +172,9 @@ def hand_over(actor: User, client_id: uuid.UUID, details: PartnerDetails) -> Han
         resource_type="partner_handover",
         resource_id=str(note.id),
     )
-    return HandoverStamp(kind=note.kind, handed_over_on=note.handed_over_on)
+    return HandoverStamp(
+        kind=note.kind, handed_over_on=note.handed_over_on, episode_id=note.episode_id
+    )
 
 
 def handovers_seen_by_client_side(actor: User, client_id: uuid.UUID) -> list[HandoverStamp]:
@@ -178,8 +182,11 @@ def handovers_seen_by_client_side(actor: User, client_id: uuid.UUID) -> list[Han
     client = client_for(actor, client_id)
     episode_ids = [episode.id for episode in client.episodes]
     rows = db.session.execute(
-        select(PartnerHandover.kind, PartnerHandover.handed_over_on)
+        select(PartnerHandover.kind, PartnerHandover.handed_over_on, PartnerHandover.episode_id)
         .where(PartnerHandover.episode_id.in_(episode_ids))
         .order_by(PartnerHandover.recorded_at)
     )
-    return [HandoverStamp(kind=kind, handed_over_on=on) for kind, on in rows]
+    return [
+        HandoverStamp(kind=kind, handed_over_on=on, episode_id=episode_id)
+        for kind, on, episode_id in rows
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask_login import current_user
 
@@ -31,7 +32,7 @@ def list_clients() -> list[cases.ListedClient]:
 @blp.arguments(ClientIn)
 @blp.response(201, ClientOut)
 @answers(blp, 400, DENIED, INVALID)
-def register_client(body: dict[str, str | None]) -> Shown:
+def register_client(body: dict[str, Any]) -> Shown:
     """Register a client you treat; the client's first episode opens in assessment."""
     client = cases.register_client(
         current_user,
@@ -39,6 +40,7 @@ def register_client(body: dict[str, str | None]) -> Shown:
         personal_id=body["personal_id"],
         phone=body["phone"] or "",
         language=body["language"] or "",
+        opened_on=body["opened_on"],
     )
     return Shown(client, handovers=[])
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_dump, validate
 
-from partnercontact.api.fields import Boolean, Text
+from partnercontact.api.fields import Boolean, Text, day
 from partnercontact.api.output import Shown
 from partnercontact.client_side.cases.attendance import ATTENDANCE
 from partnercontact.client_side.cases.models import Client
@@ -83,6 +83,7 @@ class ClientIn(Schema):
     personal_id = Text(load_default=None, allow_none=True, max_length=20)
     phone = Text(required=True, max_length=40)
     language = Text(required=True, max_length=8, metadata={"example": "sv"})
+    opened_on = day("The first meeting, when not today (moving a caseload in)", allow_none=True)
 
 
 # --- consents -----------------------------------------------------------------------------------

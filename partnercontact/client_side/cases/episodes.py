@@ -9,16 +9,21 @@ the first change and is refused.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from partnercontact.client_side.cases.models import TreatmentEpisode
-from partnercontact.client_side.cases.service import client_for
-from partnercontact.client_side.cases.status import OPEN
+from partnercontact.audit.tags import AuditAction
+from partnercontact.client_side.cases.errors import ClientInvalid
+from partnercontact.client_side.cases.models import Client, TreatmentEpisode
+from partnercontact.client_side.cases.service import audit, client_for
+from partnercontact.client_side.cases.status import OPEN, EpisodeStatus
+from partnercontact.clinics.clock import clinic_today
 from partnercontact.db import db, take_write_lock
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
+from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
@@ -57,3 +62,44 @@ def lock_episode(episode_id: uuid.UUID) -> TreatmentEpisode:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+
+
+def open_new_episode(
+    actor: User, client_id: uuid.UUID, *, opened_on: date | None
+) -> TreatmentEpisode:
+    """A new treatment period for a client whose last one has ended (he came back after a
+    dropout, or for a new course). It starts in assessment with no consent and no partner
+    contact: a consent given in an earlier period never carries over, and a partner case
+    belongs to the period it was handed over in. Only his own treater opens one."""
+    client = client_for(actor, client_id)
+    # Two at once: one opens, the other sees it and is told.
+    take_write_lock(Client, Client.id == client.id)
+    db.session.execute(select(Client.id).where(Client.id == client.id).with_for_update())
+    db.session.refresh(client, ["episodes"])
+    if any(episode.status in OPEN for episode in client.episodes):
+        raise Conflict(
+            _l("The client has an open treatment period: end it before opening a new one."),
+            field="opened_on",
+        )
+    if opened_on is None:
+        raise ClientInvalid(_l("Enter the date the new period opened."), field="opened_on")
+    if opened_on > clinic_today(actor.clinic):
+        raise ClientInvalid(_l("The date cannot be in the future."), field="opened_on")
+    last_ended = max((e.ended_on for e in client.episodes if e.ended_on is not None), default=None)
+    if last_ended is not None and opened_on < last_ended:
+        raise ClientInvalid(
+            _l("The new period cannot open before the last one ended (%(day)s).", day=last_ended),
+            field="opened_on",
+        )
+    episode = TreatmentEpisode(
+        id=uuid.uuid4(),
+        client=client,
+        treater_id=client.treater_id,
+        status=EpisodeStatus.ASSESSMENT,
+        opened_on=opened_on,
+        created_at=current_runtime().clock.now(),
+    )
+    db.session.add(episode)
+    db.session.flush()
+    audit(AuditAction.EPISODE_OPENED, actor, "episode", episode.id)
+    return episode

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select
@@ -51,10 +51,22 @@ def audit(action: AuditAction, actor: User, resource_type: str, resource_id: uui
     )
 
 
+# How far back a first episode may open: a clinic moving its current caseload in registers
+# its clients with the dates they really came.
+MAX_YEARS_BACK = 5
+
+
 def register_client(
-    actor: User, *, name: str, personal_id: str | None, phone: str, language: str
+    actor: User,
+    *,
+    name: str,
+    personal_id: str | None,
+    phone: str,
+    language: str,
+    opened_on: date | None = None,
 ) -> Client:
-    """Register a client treated by ``actor`` and open the client's first episode.
+    """Register a client treated by ``actor`` and open the client's first episode, today or
+    on ``opened_on`` (not in the future, at most five years back).
 
     Validates everything before writing anything, so a refusal leaves no trace but its
     message, which names the field at fault.
@@ -83,6 +95,13 @@ def register_client(
         ) from None
     if language not in LANGUAGES:
         raise ClientInvalid(_l("Choose a language."), field="language")
+    today = clinic_today(actor.clinic)
+    if opened_on is not None and opened_on > today:
+        raise ClientInvalid(_l("The date cannot be in the future."), field="opened_on")
+    if opened_on is not None and opened_on < today.replace(year=today.year - MAX_YEARS_BACK):
+        raise ClientInvalid(
+            _l("The first meeting can be at most five years back."), field="opened_on"
+        )
 
     now = runtime.clock.now()
     data_key = create_data_key("case", keyring=runtime.keyring, clock=runtime.clock)
@@ -102,7 +121,7 @@ def register_client(
         client=client,
         treater_id=actor.id,
         status=EpisodeStatus.ASSESSMENT,
-        opened_on=now.date(),
+        opened_on=opened_on or today,
         created_at=now,
     )
     db.session.add_all([client, episode])

@@ -28,6 +28,7 @@ class ClientForm(FlaskForm):
         _l("Personal identity number (optional)"), validators=[Optional(), Length(max=20)]
     )
     phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=30)])
+    opened_on = DateField(_l("First meeting (if not today)"), validators=[Optional()])
     language = SelectField(
         _l("Language"),
         choices=[
@@ -135,6 +136,10 @@ class EndEpisodeForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose how the treatment ended."))],
     )
     ended_on = DateField(_l("Ended on"), validators=[DataRequired()])
+
+
+class NewEpisodeForm(FlaskForm):
+    opened_on = DateField(_l("The new period opened on"), validators=[Optional()])
 
 
 class StartTreatmentForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Starting the treatment and recording its sessions."""
+"""Opening a new treatment period, starting the treatment and recording its sessions."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response
 
 from partnercontact.client_side.cases.attendance import record_session
 from partnercontact.client_side.cases.ending import start_treatment
+from partnercontact.client_side.cases.episodes import open_new_episode
 from partnercontact.policy import Permission, requires
-from partnercontact.web.client_side.forms import SessionForm, StartTreatmentForm
+from partnercontact.web.client_side.forms import NewEpisodeForm, SessionForm, StartTreatmentForm
 from partnercontact.web.client_side.views import bp, client_form
 
 
@@ -26,6 +27,23 @@ def start(client_id: uuid.UUID) -> Response | tuple[str, int]:
         lambda: start_treatment(current_user, client_id, started_on=form.started_on.data),
         done=_("The treatment has started."),
         today_fields=("started_on",),
+    )
+
+
+@bp.route("/<uuid:client_id>/episode/new", methods=["GET", "POST"])
+@requires(Permission.EPISODES_END)
+def new_episode(client_id: uuid.UUID) -> Response | tuple[str, int]:
+    form = NewEpisodeForm()
+    return client_form(
+        "client_side/episode_new.html",
+        form,
+        client_id,
+        lambda: open_new_episode(current_user, client_id, opened_on=form.opened_on.data),
+        done=_(
+            "A new treatment period was opened. Ask for his consent to partner contact again: "
+            "an earlier one does not carry over."
+        ),
+        today_fields=("opened_on",),
     )
 
 

@@ -80,6 +80,7 @@ def register() -> Response | str | tuple[str, int]:
                 personal_id=form.personal_id.data,
                 phone=form.phone.data or "",
                 language=form.language.data or "",
+                opened_on=form.opened_on.data,
             )
         except ClientInvalid as exc:
             db.session.rollback()
