@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import String, and_, cast, delete, or_, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -232,3 +232,19 @@ def cases_moved_to(actor: User, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, da
         if case_id is not None and (case_id not in moved or decided_at > moved[case_id]):
             moved[case_id] = decided_at
     return moved
+
+
+def case_by_reference(manager: User, reference: str) -> uuid.UUID | None:
+    """The clinic's partner case whose id starts with ``reference`` (the eight characters
+    the pages show), when exactly one does."""
+    if not can(manager, Permission.CASES_REASSIGN):
+        return None
+    found = db.session.scalars(
+        select(PartnerCase.id)
+        .where(
+            PartnerCase.clinic_id == manager.clinic_id,
+            cast(PartnerCase.id, String).startswith(reference, autoescape=True),
+        )
+        .limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 import partnercontact.partner_side.scheduling.jobs  # noqa: F401  (the task handlers register themselves)
 from partnercontact.auth.service import disable_user
 from partnercontact.client_side.cases.ending import start_treatment
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.client_side.cases.reassignment import reassign_client
 from partnercontact.db import db
 from partnercontact.errors import NotFound
@@ -288,3 +289,27 @@ def test_several_managers_moving_one_case_at_once_move_it_once(
     assert counted[302] == 1 and set(counted) <= {302, 400, 409}
     db.session.rollback()
     assert len(db.session.scalars(select(Reassignment)).all()) == 1
+
+
+def test_any_case_or_client_is_found_by_its_reference_to_move(
+    app: Flask, factory: Factory, world: World
+) -> None:
+    from tests.cases_built import client_of
+
+    other_clinic = factory.manager(clinic=factory.clinic("Grannmottagningen"))
+    episode_reference = db.session.scalar(
+        select(TreatmentEpisode.id).where(TreatmentEpisode.client_id == world.client_id)
+    ).hex[:8]
+    case_reference = world.case.id.hex[:8]
+    client_of(world.client_treater.user, name="Olle Påhittad")
+    db.session.commit()
+    manager = _browser(app, world.manager, world.clock)
+
+    found = manager.get(f"/management/move?reference={case_reference}")
+    assert found.headers["Location"].endswith(f"/management/partner-cases/{world.case.id}/move")
+    found = manager.get(f"/management/move?reference={episode_reference.upper()}")
+    assert found.headers["Location"].endswith(f"/management/clients/{world.client_id}/move")
+    missing = manager.get("/management/move?reference=zzzzzzzz")
+    assert missing.status_code == 400 and 'id="reference-error"' in text_of(missing)
+    elsewhere = _browser(app, other_clinic, world.clock)
+    assert elsewhere.get(f"/management/move?reference={case_reference}").status_code == 400

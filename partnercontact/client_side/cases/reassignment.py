@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import String, and_, cast, exists, or_, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -206,3 +206,21 @@ def clients_moved_to(actor: User, client_ids: list[uuid.UUID]) -> dict[uuid.UUID
         if client_id is not None and (client_id not in moved or decided_at > moved[client_id]):
             moved[client_id] = decided_at
     return moved
+
+
+def client_by_reference(manager: User, reference: str) -> uuid.UUID | None:
+    """The clinic's client one of whose treatment periods' ids starts with ``reference`` (the
+    eight characters the pages show), when exactly one client's does."""
+    if not can(manager, Permission.CASES_REASSIGN):
+        return None
+    found = db.session.scalars(
+        select(TreatmentEpisode.client_id)
+        .join(Client, Client.id == TreatmentEpisode.client_id)
+        .where(
+            Client.clinic_id == manager.clinic_id,
+            cast(TreatmentEpisode.id, String).startswith(reference, autoescape=True),
+        )
+        .distinct()
+        .limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None

@@ -8,13 +8,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import RadioField, SelectField
+from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from partnercontact.auth.models import User
@@ -97,6 +97,35 @@ def move_client(client_id: uuid.UUID) -> Response | tuple[str, int]:
         lambda to, why: clients.reassign_client(current_user, client_id, to_user_id=to, reason=why),
         _("The client was moved. His new treater finds him on their list."),
     )
+
+
+class FindForm(FlaskForm):
+    """Sent by GET: the reference is in the address."""
+
+    class Meta:
+        csrf = False
+
+    reference = StringField(_l("Reference"))
+
+
+@bp.route("/move")
+@requires(Permission.CASES_REASSIGN)
+def find_to_move() -> Response | tuple[str, int]:
+    """Any client or partner case of the clinic, found by the reference the pages show, to
+    move for another reason than a treater who cannot act (sharing out the workload)."""
+    form = FindForm(request.args)
+    reference = (form.reference.data or "").strip().lower()
+    case_id = cases.case_by_reference(current_user, reference) if reference else None
+    if case_id is not None:
+        return redirect(url_for("management.move_partner_case", case_id=case_id))
+    client_id = clients.client_by_reference(current_user, reference) if reference else None
+    if client_id is not None:
+        return redirect(url_for("management.move_client", client_id=client_id))
+    if reference:
+        form.reference.errors = [_("No client or partner case of the clinic has that reference.")]
+    page = render_template("management/find_to_move.html", form=form)
+    db.session.commit()
+    return page, 400 if reference else 200
 
 
 def waiting_for_a_treater() -> dict[str, object]:
