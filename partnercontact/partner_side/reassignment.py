@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import String, and_, cast, delete, or_, select, update
+from sqlalchemy import String, cast, delete, select, update
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -44,9 +44,7 @@ from partnercontact.policy import Permission, Role, can
 from partnercontact.relay.reads import client_treater_of
 from partnercontact.runtime import current_runtime
 from partnercontact.staffing.models import PARTNER, REASSIGNMENT_REASONS, Reassignment
-
-# How long a treater's list marks a case as moved to them.
-MOVED_LATELY = timedelta(days=30)
+from partnercontact.staffing.queries import cannot_act, moved_to
 
 
 class ReassignmentInvalid(DomainError):
@@ -193,19 +191,13 @@ def cases_without_an_active_holder(manager: User) -> list[WaitingCase]:
     in for the clinic's ``treater_absent_days``, oldest login first; for the managers' list."""
     if not can(manager, Permission.CASES_REASSIGN):
         return []
-    away_since = current_runtime().clock.now() - timedelta(days=manager.clinic.treater_absent_days)
     rows = db.session.execute(
         select(PartnerCase.id, User.display_name, User.disabled_at, User.last_login_at)
         .join(User, User.id == PartnerCase.treater_id)
         .where(
             PartnerCase.clinic_id == manager.clinic_id,
             PartnerCase.closed_on.is_(None),
-            or_(
-                User.disabled_at.is_not(None),
-                User.last_login_at < away_since,
-                # An account that never logged in is away once it is as old as that.
-                and_(User.last_login_at.is_(None), User.created_at < away_since),
-            ),
+            cannot_act(manager.clinic),
         )
         .order_by(User.display_name, PartnerCase.id)
     )
@@ -216,22 +208,8 @@ def cases_without_an_active_holder(manager: User) -> list[WaitingCase]:
 
 
 def cases_moved_to(actor: User, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    """Of ``case_ids``, those a manager moved to ``actor`` in the last 30 days, with when."""
-    if not case_ids:
-        return {}
-    since = current_runtime().clock.now() - MOVED_LATELY
-    rows = db.session.execute(
-        select(Reassignment.partner_case_id, Reassignment.decided_at).where(
-            Reassignment.to_user_id == actor.id,
-            Reassignment.decided_at > since,
-            Reassignment.partner_case_id.in_(case_ids),
-        )
-    )
-    moved: dict[uuid.UUID, datetime] = {}
-    for case_id, decided_at in rows:
-        if case_id is not None and (case_id not in moved or decided_at > moved[case_id]):
-            moved[case_id] = decided_at
-    return moved
+    """Of ``case_ids``, those a manager moved to ``actor`` lately, with when."""
+    return moved_to(actor, Reassignment.partner_case_id, case_ids)
 
 
 def case_by_reference(manager: User, reference: str) -> uuid.UUID | None:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import String, and_, cast, exists, or_, select
+from sqlalchemy import String, cast, exists, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
@@ -36,6 +36,7 @@ from partnercontact.policy import Permission, Role, can
 from partnercontact.relay.two_treaters import may_treat_client
 from partnercontact.runtime import current_runtime
 from partnercontact.staffing.models import CLIENT, REASSIGNMENT_REASONS, Reassignment
+from partnercontact.staffing.queries import cannot_act, moved_to
 
 
 def _not_found() -> ClientNotFound:
@@ -161,7 +162,6 @@ def clients_without_an_active_treater(manager: User) -> list[WaitingClient]:
     not logged in for the clinic's ``treater_absent_days``; for the managers' list."""
     if not can(manager, Permission.CASES_REASSIGN):
         return []
-    away_since = current_runtime().clock.now() - timedelta(days=manager.clinic.treater_absent_days)
     in_treatment = exists().where(
         TreatmentEpisode.client_id == Client.id, TreatmentEpisode.status.in_(OPEN)
     )
@@ -171,11 +171,7 @@ def clients_without_an_active_treater(manager: User) -> list[WaitingClient]:
         .where(
             Client.clinic_id == manager.clinic_id,
             in_treatment,
-            or_(
-                User.disabled_at.is_not(None),
-                User.last_login_at < away_since,
-                and_(User.last_login_at.is_(None), User.created_at < away_since),
-            ),
+            cannot_act(manager.clinic),
         )
         .order_by(User.display_name, Client.id)
     )
@@ -185,27 +181,9 @@ def clients_without_an_active_treater(manager: User) -> list[WaitingClient]:
     ]
 
 
-# How long a treater's list marks a client as moved to them.
-MOVED_LATELY = timedelta(days=30)
-
-
 def clients_moved_to(actor: User, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    """Of ``client_ids``, those a manager moved to ``actor`` in the last 30 days, with when."""
-    if not client_ids:
-        return {}
-    since = current_runtime().clock.now() - MOVED_LATELY
-    rows = db.session.execute(
-        select(Reassignment.client_id, Reassignment.decided_at).where(
-            Reassignment.to_user_id == actor.id,
-            Reassignment.decided_at > since,
-            Reassignment.client_id.in_(client_ids),
-        )
-    )
-    moved: dict[uuid.UUID, datetime] = {}
-    for client_id, decided_at in rows:
-        if client_id is not None and (client_id not in moved or decided_at > moved[client_id]):
-            moved[client_id] = decided_at
-    return moved
+    """Of ``client_ids``, those a manager moved to ``actor`` lately, with when."""
+    return moved_to(actor, Reassignment.client_id, client_ids)
 
 
 def client_by_reference(manager: User, reference: str) -> uuid.UUID | None:
