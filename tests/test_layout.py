@@ -145,6 +145,11 @@ def copy_of_the_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "partnercontact.client_side.cases.models",
             "Her portal uses partner-side services only",
         ),
+        (
+            "staffing/queries.py",
+            "partnercontact.client_side.cases.models",
+            "The shared instruments, lists and staffing records know neither side",
+        ),
     ],
 )
 def test_an_import_across_the_wall_fails_the_contracts(
