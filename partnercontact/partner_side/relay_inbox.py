@@ -69,8 +69,13 @@ class RelayedEvent:
         return self.open and self.act_by is not None and self.act_by <= now
 
 
-def _shown(event: RelayEvent, clinic: Clinic, outcomes: list[RelayOutcome]) -> RelayedEvent:
-    act_by = event.recorded_at + time_to_act(clinic, event.kind, event.urgency)
+def _shown(
+    event: RelayEvent, partner_case: PartnerCase, clinic: Clinic, outcomes: list[RelayOutcome]
+) -> RelayedEvent:
+    # An event relayed before the hand-over is acted on from the hand-over
+    # (relay.emit.deadlines_from_hand_over).
+    since = max(event.recorded_at, partner_case.created_at)
+    act_by = since + time_to_act(clinic, event.kind, event.urgency)
     return RelayedEvent(
         event.id, event.kind, event.occurred_on, outcomes, event.reason, event.urgency, act_by
     )
@@ -103,7 +108,7 @@ def relayed_events(actor: User, partner_case: PartnerCase) -> list[RelayedEvent]
     events: dict[uuid.UUID, RelayedEvent] = {}
     clinic = clinic_of(partner_case)
     for event, outcome in rows:
-        shown = events.setdefault(event.id, _shown(event, clinic, []))
+        shown = events.setdefault(event.id, _shown(event, partner_case, clinic, []))
         if outcome is not None:
             shown.outcomes.append(outcome)
     audit(AuditAction.RELAY_EVENTS_VIEWED, actor, partner_case)
@@ -132,7 +137,7 @@ def relayed_event_for(actor: User, case_id: uuid.UUID, event_id: uuid.UUID) -> R
         .where(RelayOutcome.event_id == event.id, RelayOutcome.partner_case_id == partner_case.id)
         .order_by(RelayOutcome.recorded_at)
     ).all()
-    return _shown(event, clinic_of(partner_case), list(outcomes))
+    return _shown(event, partner_case, clinic_of(partner_case), list(outcomes))
 
 
 class _Closing(Protocol):

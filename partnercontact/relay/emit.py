@@ -10,7 +10,7 @@ audit log records that it was withheld, and nothing crosses. Creating the same e
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from partnercontact.tasks.queue import schedule
 
 if TYPE_CHECKING:
     from partnercontact.auth.models import User
+    from partnercontact.clinics.models import Clinic
 
 # The event an ending of the episode causes.
 ENDING_KINDS = {
@@ -100,6 +101,23 @@ def _check_at_deadline(actor: User, event: RelayEvent) -> None:
         partner_case_id=case_id,
         subject_id=event.id,
     )
+
+
+def deadlines_from_hand_over(
+    clinic: Clinic, episode_id: uuid.UUID, case_id: uuid.UUID, handed_over_at: datetime
+) -> None:
+    """Events relayed in the episode before its partner contact was handed over had no one
+    to act on them, and no deadline: their time to act starts at the hand-over."""
+    events = db.session.scalars(select(RelayEvent).where(RelayEvent.episode_id == episode_id))
+    for event in events:
+        schedule(
+            RELAY_DEADLINE,
+            handed_over_at + time_to_act(clinic, event.kind, event.urgency),
+            f"{RELAY_DEADLINE}:{event.id}",
+            clinic_id=clinic.id,
+            partner_case_id=case_id,
+            subject_id=event.id,
+        )
 
 
 def missed_in_a_row(episode: TreatmentEpisode, session: TreatmentSession) -> int:

@@ -30,6 +30,7 @@ from partnercontact.partner_side.models import PartnerCase, PartnerDetails, Part
 from partnercontact.partner_side.scheduling.plan import on_handed_over
 from partnercontact.phones import phone_index
 from partnercontact.policy import Permission, can
+from partnercontact.relay.emit import deadlines_from_hand_over
 from partnercontact.runtime import current_runtime
 
 if TYPE_CHECKING:
@@ -165,6 +166,7 @@ def hand_over(actor: User, client_id: uuid.UUID, details: PartnerDetails) -> Han
     db.session.flush()
     if first:
         on_handed_over(new_case, note.handed_over_on)
+        deadlines_from_hand_over(actor.clinic, episode.id, new_case.id, now)
     record_event(
         AuditAction.PARTNER_HANDED_OVER,
         actor_id=actor.id,

@@ -159,3 +159,41 @@ def test_an_urgent_task_left_unhandled_escalates_once_and_a_handled_one_does_not
     clock.advance(hours=25)
     dispatch_due()
     assert _escalations(other, URGENT_TASK_OVERDUE) == []
+
+
+def test_an_event_relayed_before_the_hand_over_is_acted_on_from_the_hand_over(
+    app, factory: Factory, clock
+) -> None:
+    from partnercontact.partner_side.relay_inbox import relayed_events
+    from partnercontact.relay.handover import PartnerDetails, hand_over
+    from tests.cases_built import client_of, signed_consent_of
+
+    treater = factory.client_treater().user
+    client_id = client_of(treater)
+    signed_consent_of(treater, client_id, clock, scopes=TELLING)
+    start_treatment(treater, client_id, started_on=clock.now().date())
+    db.session.commit()
+    clock.advance(days=10)  # the partner's details come later
+    handed_over_at = clock.now()
+    hand_over(
+        treater,
+        client_id,
+        PartnerDetails(
+            name="Maja Påhittad", phone="070-765 43 21", address=None, relation="former",
+            children_in_common="no", protected_identity=False,
+        ),
+    )  # fmt: skip
+    db.session.commit()
+    case = db.session.scalar(select(PartnerCase))
+    holder = factory.partner_treater().user
+    pick_up(holder, case.id)
+    db.session.commit()
+
+    (event,) = relayed_events(holder, case)
+    assert event.act_by == handed_over_at + timedelta(hours=72) and not event.overdue
+    clock.set(handed_over_at + timedelta(hours=71))
+    dispatch_due()
+    assert _escalations(case, RELAY_TASK_OVERDUE) == []
+    clock.set(handed_over_at + timedelta(hours=72))
+    dispatch_due()
+    assert len(_escalations(case, RELAY_TASK_OVERDUE)) == 1
