@@ -346,6 +346,18 @@ def from_sealed(text: str | None) -> dict[str, str]:
     return json.loads(text) if text else {}
 
 
+def _rated_on_current(
+    instrument_key: str, version: int | None, text: str | None
+) -> tuple[Instrument, dict[str, str]] | None:
+    """The instrument and ratings of an assessment rated on the item list this code knows;
+    None for one recorded before items were kept, or on another version of the list."""
+    instrument = INSTRUMENTS.get(instrument_key)
+    ratings = from_sealed(text)
+    if instrument is None or version != instrument.version or not ratings:
+        return None
+    return instrument, ratings
+
+
 @dataclass(frozen=True)
 class RatedItem:
     number: int
@@ -364,10 +376,10 @@ def rated_sections(
 ) -> list[RatedSection]:
     """An assessment's ratings, section by section, for a page. Empty for an assessment
     recorded before items were (no version), or on a version this code no longer lists."""
-    instrument = INSTRUMENTS.get(instrument_key)
-    ratings = from_sealed(text)
-    if instrument is None or version != instrument.version or not ratings:
+    rated = _rated_on_current(instrument_key, version, text)
+    if rated is None:
         return []
+    instrument, ratings = rated
     sections, number = [], 0
     for section in instrument.sections:
         items = []
@@ -383,9 +395,9 @@ def present_count(
     instrument_key: str, version: int | None, text: str | None
 ) -> tuple[int, int] | None:
     """(items rated present, items in all), for the summary line; None without ratings."""
-    instrument = INSTRUMENTS.get(instrument_key)
-    ratings = from_sealed(text)
-    if instrument is None or version != instrument.version or not ratings:
+    rated = _rated_on_current(instrument_key, version, text)
+    if rated is None:
         return None
+    instrument, ratings = rated
     present = sum(1 for value in ratings.values() if value in instrument.present)
     return present, len(instrument.items)

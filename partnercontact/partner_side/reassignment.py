@@ -35,9 +35,9 @@ from partnercontact.partner_side.models import PartnerCase, ProtectedAccess
 from partnercontact.partner_side.scheduling.models import StaffReminder
 from partnercontact.partner_side.service import (
     PartnerCaseNotFound,
-    _has_exception,
-    _name,
     audit,
+    has_treater_exception,
+    name_for_partner,
     reference_of,
 )
 from partnercontact.policy import Permission, Role, can
@@ -86,7 +86,9 @@ def possible_holders(manager: User, partner_case: PartnerCase) -> list[User]:
         treater
         for treater in treaters
         if treater.id != partner_case.treater_id
-        and (treater.id != client_treater or _has_exception(treater, partner_case.episode_id))
+        and (
+            treater.id != client_treater or has_treater_exception(treater, partner_case.episode_id)
+        )
     ]
 
 
@@ -94,7 +96,6 @@ def possible_holders(manager: User, partner_case: PartnerCase) -> list[User]:
 class CaseToMove:
     case_id: uuid.UUID
     reference: str
-    holder_id: int | None
     holder_name: str | None
     # Who may take it (possible_holders).
     treaters: list[User]
@@ -108,7 +109,6 @@ def case_to_move(manager: User, case_id: uuid.UUID) -> CaseToMove:
     return CaseToMove(
         partner_case.id,
         reference_of(partner_case),
-        holder.id if holder else None,
         holder.display_name if holder else None,
         possible_holders(manager, partner_case),
     )
@@ -139,7 +139,7 @@ def reassign_case(
     partner_case.treater_id = target.id
     partner_case.assigned_at = now
     if partner_case.protected_identity:
-        _name(partner_case, target, granted_by=manager)
+        name_for_partner(partner_case, target, granted_by=manager)
         if previous is not None:
             db.session.execute(
                 delete(ProtectedAccess).where(

@@ -328,7 +328,8 @@ def held_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> P
     return partner_case
 
 
-def _has_exception(user: User, episode_id: uuid.UUID) -> bool:
+def has_treater_exception(user: User, episode_id: uuid.UUID) -> bool:
+    """Whether an administrator let ``user`` hold both treater roles of the episode."""
     return bool(
         db.session.scalar(
             select(
@@ -351,13 +352,13 @@ def pick_up(actor: User, case_id: uuid.UUID) -> PartnerCase:
     if partner_case.treater_id is not None:
         raise Conflict(_l("The case is already held by a partner-contact treater."), field="case")
     client_treater_id = client_treater_of(partner_case.episode_id)
-    if client_treater_id == actor.id and not _has_exception(actor, partner_case.episode_id):
+    if client_treater_id == actor.id and not has_treater_exception(actor, partner_case.episode_id):
         raise Conflict(_l("You treat the client: the partner needs another treater."), field="case")
     partner_case.treater_id = actor.id
     partner_case.assigned_at = current_runtime().clock.now()
     if partner_case.protected_identity:
         # Whoever takes on a protected partner must be able to work with her.
-        _name(partner_case, actor, granted_by=actor)
+        name_for_partner(partner_case, actor, granted_by=actor)
     db.session.flush()
     audit(AuditAction.PARTNER_CASE_ASSIGNED, actor, partner_case)
     return partner_case
@@ -403,7 +404,8 @@ def partner_details(actor: User, partner_case: PartnerCase) -> list[HandoverEntr
     return entries
 
 
-def _name(partner_case: PartnerCase, user: User, *, granted_by: User) -> None:
+def name_for_partner(partner_case: PartnerCase, user: User, *, granted_by: User) -> None:
+    """Name ``user`` for a protected partner (once: a second naming changes nothing)."""
     if db.session.scalar(
         select(
             exists().where(
@@ -428,7 +430,7 @@ def mark_protected(actor: User, case_id: uuid.UUID) -> PartnerCase:
     does it, and is named for her at once."""
     partner_case = held_case_for(actor, case_id)
     partner_case.protected_identity = True
-    _name(partner_case, actor, granted_by=actor)
+    name_for_partner(partner_case, actor, granted_by=actor)
     db.session.flush()
     audit(AuditAction.PARTNER_PROTECTED_MARKED, actor, partner_case)
     return partner_case
@@ -447,7 +449,7 @@ def name_staff(actor: User, case_id: uuid.UUID, user_id: int) -> None:
         or user.disabled_at is not None
     ):
         raise NotFound(_l("Choose a partner-contact treater of the clinic."), field="user_id")
-    _name(partner_case, user, granted_by=actor)
+    name_for_partner(partner_case, user, granted_by=actor)
     db.session.flush()
     audit(AuditAction.PARTNER_PROTECTED_ACCESS_GRANTED, actor, partner_case)
 
