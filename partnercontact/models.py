@@ -52,7 +52,7 @@ from partnercontact.partner_side.scheduling.models import (
 )
 from partnercontact.portal.models import PortalSession
 from partnercontact.relay.models import RelayEvent, RelayOutcome
-from partnercontact.staffing.models import Reassignment
+from partnercontact.staffing.models import Cover, Reassignment
 from partnercontact.tasks.models import ScheduledTask
 
 __all__ = [
@@ -95,6 +95,7 @@ __all__ = [
     "PortalNoticeSetting",
     "ProtectedAccess",
     "RelayEvent",
+    "Cover",
     "Reassignment",
     "RelayOutcome",
     "RiskAssessment",

@@ -37,6 +37,8 @@ class AuditAction(StrEnum):
     CLIENT_REGISTERED = "client.registered"
     CLIENT_VIEWED = "client.viewed"
     CLIENT_REASSIGNED = "client.reassigned"
+    STAFF_COVER_GRANTED = "staff.cover_granted"
+    STAFF_COVER_ENDED = "staff.cover_ended"
     EPISODE_OPENED = "episode.opened"
     EPISODE_STARTED = "episode.started"
     EPISODE_ENDED = "episode.ended"

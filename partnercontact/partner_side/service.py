@@ -47,9 +47,10 @@ from partnercontact.partner_side.models import (
     TreaterException,
 )
 from partnercontact.policy import Permission, Role, can
-from partnercontact.relay.reads import client_treater_of
+from partnercontact.relay.reads import client_treater_of, episodes_treated_by
 from partnercontact.remembered import remembered
 from partnercontact.runtime import current_runtime
+from partnercontact.staffing.cover import covering_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -84,19 +85,42 @@ def audit(action: AuditAction, actor: User, partner_case: PartnerCase | uuid.UUI
 # :func:`actor_parameters`: the statements every treater runs many times a day are built once
 # on them (building a statement cost more than running it), the others bind them per call.
 @functools.cache
+def _held() -> ColumnElement[bool]:
+    # The actor's own cases, and those of the treaters the actor covers today, but never a
+    # case whose client the actor (or another treater the actor covers) treats.
+    return or_(
+        PartnerCase.treater_id == bindparam("actor_id"),
+        and_(
+            PartnerCase.treater_id.in_(bindparam("covered_ids", expanding=True)),
+            PartnerCase.episode_id.not_in(
+                episodes_treated_by(bindparam("acting_ids", expanding=True))
+            ),
+        ),
+    )
+
+
+@functools.cache
 def visible_to_actor() -> ColumnElement[bool]:
     """The cases an actor may see: their own clinic's, and of those only the ones they hold
-    or that nobody holds yet (so that one can pick them up)."""
+    (or cover for an absent colleague) or that nobody holds yet (so that one can pick them
+    up)."""
     return and_(
         PartnerCase.clinic_id == bindparam("actor_clinic_id"),
-        or_(PartnerCase.treater_id == bindparam("actor_id"), PartnerCase.treater_id.is_(None)),
+        or_(_held(), PartnerCase.treater_id.is_(None)),
     )
 
 
 @functools.cache
 def held_by_actor() -> ColumnElement[bool]:
-    """The cases an actor holds, within what :func:`visible_to_actor` lets them see."""
-    return and_(visible_to_actor(), PartnerCase.treater_id == bindparam("actor_id"))
+    """The cases an actor holds or covers, within what :func:`visible_to_actor` lets them
+    see."""
+    return and_(PartnerCase.clinic_id == bindparam("actor_clinic_id"), _held())
+
+
+def held_condition() -> ColumnElement[bool]:
+    """Of the cases of :func:`visible_to_actor`, those the actor works (holds or covers), as
+    a condition on the same parameters."""
+    return _held()
 
 
 def actor_parameters(actor: User) -> dict[str, Any]:
@@ -104,8 +128,14 @@ def actor_parameters(actor: User) -> dict[str, Any]:
     Deny by default: for anyone who may not work on partner cases they are NULL, which no
     case's clinic equals, so the statement finds nothing."""
     if not can(actor, Permission.PARTNER_CASES_WORK):
-        return {"actor_clinic_id": None, "actor_id": None}
-    return {"actor_clinic_id": actor.clinic_id, "actor_id": actor.id}
+        return {"actor_clinic_id": None, "actor_id": None, "covered_ids": [], "acting_ids": []}
+    covered = covering_for(actor)
+    return {
+        "actor_clinic_id": actor.clinic_id,
+        "actor_id": actor.id,
+        "covered_ids": covered,
+        "acting_ids": [actor.id, *covered],
+    }
 
 
 def _visible_cases(actor: User) -> Select[PartnerCase]:
@@ -154,6 +184,9 @@ class InboxItem:
     protected: bool
     # None where the partner is protected and the actor is not named for her.
     partner_name: str | None
+    # Held by a colleague the actor covers today (held_by_me is then true too: the actor
+    # works it).
+    covered: bool = False
 
 
 def clinic_of(partner_case: PartnerCase) -> Clinic:
@@ -258,7 +291,8 @@ def inbox_items(actor: User, rows: Iterable[Row[Any]]) -> list[InboxItem]:
             case_id=row.id,
             reference=reference_of_id(row.id),
             handed_over_on=row.handed_over_on or row.created_at.date(),
-            held_by_me=row.treater_id == actor.id,
+            held_by_me=row.treater_id is not None,
+            covered=row.treater_id not in (None, actor.id),
             answer=row.answer,
             protected=row.protected_identity,
             partner_name=PartnerHandover.name.unseal_column(
@@ -310,6 +344,14 @@ def partner_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -
     return partner_case
 
 
+def works_on(actor: User, partner_case: PartnerCase) -> bool:
+    """Whether ``actor`` works the case: holds it, or covers its holder today. (For a case
+    read through :func:`partner_case_for`, whose scope already keeps a covering colleague off
+    the other side of a client they treat.)"""
+    holder = partner_case.treater_id
+    return holder is not None and (holder == actor.id or holder in covering_for(actor))
+
+
 def lock_case(partner_case: PartnerCase) -> None:
     """Take the case's row lock for the rest of the transaction (PostgreSQL; SQLite serialises
     writers anyway), so that two requests deciding on the same case see each other's work."""
@@ -323,7 +365,8 @@ def held_case_for(actor: User, case_id: uuid.UUID, *, audited: bool = True) -> P
 
     ``audited=False`` is for building a page whose own loader audits the read."""
     partner_case = partner_case_for(actor, case_id, audited=audited)
-    if partner_case.treater_id != actor.id:
+    # A visible case somebody holds is the actor's or one the actor covers.
+    if partner_case.treater_id is None:
         raise Conflict(_l("Pick up the case before working on it."), field="case")
     return partner_case
 

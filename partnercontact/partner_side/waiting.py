@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from partnercontact.auth.models import User
@@ -24,6 +24,7 @@ from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.service import (
     InboxItem,
     actor_parameters,
+    held_condition,
     inbox_dialect,
     inbox_items,
     inbox_statement,
@@ -53,7 +54,7 @@ class Waiting:
 def _inbox_with_waiting(dialect: str) -> Select[Any]:
     # The inbox's statement with the counts as columns: the home page in one statement. The
     # counts are read for the cases the actor holds only (0 for the others).
-    held = PartnerCase.treater_id == bindparam("actor_id")
+    held = held_condition()
 
     def counted(case_id: InstrumentedAttribute[uuid.UUID], condition: ColumnElement[bool]) -> Any:
         counting = select(func.count()).where(case_id == PartnerCase.id, condition)
@@ -71,7 +72,8 @@ def inbox_and_waiting(actor: User) -> tuple[list[InboxItem], Waiting]:
     what waits for ``actor`` on the cases ``actor`` holds, in one statement."""
     statement = _inbox_with_waiting(inbox_dialect())
     rows = db.session.execute(statement, actor_parameters(actor)).all()
-    held = sorted((row for row in rows if row.treater_id == actor.id), key=lambda row: row.id)
+    # Every row somebody holds is one the actor works (holds or covers).
+    held = sorted((row for row in rows if row.treater_id is not None), key=lambda row: row.id)
     waiting = Waiting(
         unread_from_her=[
             CaseCount(row.id, row.unread_from_her) for row in held if row.unread_from_her

@@ -2,7 +2,8 @@
 
 - The terms of the client's consent a hand-over was made under (whether it is in force, and
   which ways of contact it lifts confidentiality for), because a first contact rests on it.
-- Who treats the client, because one person must not treat both sides of a case.
+- Who treats the client, because one person must not treat both sides of a case (also as a
+  condition: the episodes some treaters treat).
 
 Each is read by named columns and returned as a small value: no client record, no note and no
 consent document reaches the partner side through here.
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.client_side.consent.models import Consent
@@ -48,6 +50,13 @@ def consent_terms(consent_id: uuid.UUID) -> ConsentTerms | None:
         contact_phone=row.contact_phone,
         contact_sms=row.contact_sms,
     )
+
+
+def episodes_treated_by(treater_ids: Any) -> Select[uuid.UUID]:
+    """The ids of the episodes whose client one of ``treater_ids`` treats (a bound expanding
+    parameter): a colleague covering a treater never covers the other side of a client they,
+    or anyone else they act for, treat."""
+    return select(TreatmentEpisode.id).where(TreatmentEpisode.treater_id.in_(treater_ids))
 
 
 def client_treater_of(episode_id: uuid.UUID) -> int | None:

@@ -1,13 +1,16 @@
 """The two-treater rule as the client side needs it: whether someone may become the client's
-treater, given who holds the partner side of his episode. One yes or no; the client side
-never learns who holds the partner case."""
+treater, given who holds the partner side of his episode, and which clients a colleague
+covering a treater must not see. Yes or no, or a condition; the client side never learns who
+holds the partner case."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 
+from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
 from partnercontact.partner_side.models import PartnerCase, TreaterException
 
@@ -22,3 +25,13 @@ def may_treat_client(user_id: int, episode_id: uuid.UUID) -> bool:
         TreaterException.episode_id == episode_id, TreaterException.user_id == user_id
     )
     return not db.session.scalar(select(holds_partner_side & ~excepted))
+
+
+def clients_with_partner_side_held_by(treater_ids: Any) -> Select[uuid.UUID]:
+    """The ids of the clients one of whose episodes has a partner case held by one of
+    ``treater_ids`` (a bound expanding parameter)."""
+    return (
+        select(TreatmentEpisode.client_id)
+        .join(PartnerCase, PartnerCase.episode_id == TreatmentEpisode.id)
+        .where(PartnerCase.treater_id.in_(treater_ids))
+    )

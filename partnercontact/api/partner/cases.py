@@ -26,7 +26,7 @@ from partnercontact.policy import Permission, requires
 
 
 def summary(actor: User, partner_case: PartnerCase) -> Shown:
-    return Shown(partner_case, held=partner_case.treater_id == actor.id)
+    return Shown(partner_case, held=partners.works_on(actor, partner_case))
 
 
 def _partner(actor: User, partner_case: PartnerCase) -> Shown:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -29,7 +29,9 @@ from partnercontact.identifiers import normalise_personal_id, normalise_phone
 from partnercontact.policy import Permission, can
 from partnercontact.relay.kinds import PARTNER_SIDE
 from partnercontact.relay.models import Consultation
+from partnercontact.relay.two_treaters import clients_with_partner_side_held_by
 from partnercontact.runtime import current_runtime
+from partnercontact.staffing.cover import covering_for
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -135,9 +137,19 @@ def register_client(
 # client's record. One condition on the parameters of _treater_parameters, built once.
 @functools.cache
 def _treated_by_actor() -> ColumnElement[bool]:
+    # The actor's own clients, and those of the treaters the actor covers today, but never
+    # a client whose partner side the actor (or another treater the actor covers) holds.
     return and_(
         Client.clinic_id == bindparam("actor_clinic_id"),
-        Client.treater_id == bindparam("actor_id"),
+        or_(
+            Client.treater_id == bindparam("actor_id"),
+            and_(
+                Client.treater_id.in_(bindparam("covered_ids", expanding=True)),
+                Client.id.not_in(
+                    clients_with_partner_side_held_by(bindparam("acting_ids", expanding=True))
+                ),
+            ),
+        ),
     )
 
 
@@ -145,8 +157,14 @@ def _treater_parameters(actor: User) -> dict[str, Any]:
     # Deny by default: NULL for anyone who may not see the client side, which no client's
     # clinic equals.
     if not can(actor, Permission.CLIENT_SIDE_VIEW):
-        return {"actor_clinic_id": None, "actor_id": None}
-    return {"actor_clinic_id": actor.clinic_id, "actor_id": actor.id}
+        return {"actor_clinic_id": None, "actor_id": None, "covered_ids": [], "acting_ids": []}
+    covered = covering_for(actor)
+    return {
+        "actor_clinic_id": actor.clinic_id,
+        "actor_id": actor.id,
+        "covered_ids": covered,
+        "acting_ids": [actor.id, *covered],
+    }
 
 
 def _visible_clients(actor: User) -> Select[Client]:
@@ -167,10 +185,12 @@ class ListedClient:
     talk_asked: bool = False
     # The newest risk assessment's review date has come, in an open episode.
     risk_review_due: bool = False
+    # Treated by a colleague the actor covers today.
+    covered: bool = False
 
 
 @functools.cache
-def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey, str, bool, bool]:
+def _client_list() -> Select[Any]:
     # Built once: it is every client treater's landing page. The columns the list shows,
     # not whole records: each client's newest episode's status, the data key of its name.
     newest_status = (
@@ -208,6 +228,7 @@ def _client_list() -> Select[uuid.UUID, str, datetime, uuid.UUID, bytes, DataKey
             newest_status.label("episode_status"),
             talk_asked.label("talk_asked"),
             (next_review <= bindparam("today")).label("risk_review_due"),
+            (Client.treater_id != bindparam("actor_id")).label("covered"),
         )
         .join(DataKey, DataKey.id == Client.data_key_id)
         .where(_treated_by_actor())
@@ -232,6 +253,7 @@ def clients_of(actor: User) -> list[ListedClient]:
             episode_status=row.episode_status,
             talk_asked=bool(row.talk_asked),
             risk_review_due=bool(row.risk_review_due) and row.episode_status in OPEN,
+            covered=bool(row.covered),
         )
         for row in rows
     ]

@@ -22,7 +22,7 @@ from partnercontact.errors import NotFound
 from partnercontact.i18n import _l
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.scheduling.models import StaffReminder
-from partnercontact.partner_side.service import reference_of
+from partnercontact.partner_side.service import reference_of, works_on
 from partnercontact.policy import Role
 from partnercontact.runtime import current_runtime
 from partnercontact.tasks.models import ScheduledTask
@@ -185,7 +185,7 @@ def open_reminders(actor: User) -> list[ReminderEntry]:
             due_at=reminder.due_at,
             case_id=case.id if case is not None else None,
             reference=reference_of(case) if case is not None else None,
-            holds_case=case is not None and case.treater_id == actor.id,
+            holds_case=case is not None and works_on(actor, case),
         )
         for reminder, case in rows
     ]

@@ -1,6 +1,6 @@
-"""Moving a client or a partner case to another treater, and the list of those whose treater
-cannot act (on the managers' task page). A manager sees references, treaters' names and
-dates; the services select nothing else."""
+"""Moving a client or a partner case to another treater, the list of those whose treater
+cannot act (on the managers' task page), and a colleague's cover of an absent treater. A
+manager sees references, treaters' names and dates; the services select nothing else."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import RadioField, SelectField, StringField
+from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from partnercontact.auth.models import User
@@ -23,7 +23,8 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.partner_side import reassignment as cases
 from partnercontact.policy import Permission, requires
-from partnercontact.staffing.models import REASSIGNMENT_REASONS
+from partnercontact.staffing import cover as covers
+from partnercontact.staffing.models import COVER_REASONS, REASSIGNMENT_REASONS
 from partnercontact.web.form_errors import show_on_form
 from partnercontact.web.management.views import bp
 
@@ -134,3 +135,100 @@ def waiting_for_a_treater() -> dict[str, object]:
         "waiting_cases": cases.cases_without_an_active_holder(current_user),
         "waiting_clients": clients.clients_without_an_active_treater(current_user),
     }
+
+
+class CoverForm(FlaskForm):
+    # The service checks every choice and date and names the field in its own words.
+    absent_user_id = SelectField(_l("Treater who is away"), validate_choice=False)
+    cover_user_id = SelectField(_l("Colleague who covers"), validate_choice=False)
+    starts_on = DateField(_l("First day"))
+    ends_on = DateField(_l("Last day"))
+    reason = RadioField(
+        _l("Why"),
+        choices=[SelectChoice(key, label) for key, label in COVER_REASONS.items()],
+        validate_choice=False,
+    )
+
+
+def _cover_form() -> CoverForm:
+    form = CoverForm()
+    treaters = [
+        SelectChoice("", _l("Choose…")),
+        *(
+            SelectChoice(str(user.id), user.display_name)
+            for user in covers.active_treaters(current_user)
+        ),
+    ]
+    form.absent_user_id.choices = treaters
+    form.cover_user_id.choices = treaters
+    return form
+
+
+def _covers_page(form: CoverForm, error: str | None = None) -> str:
+    return render_template(
+        "management/covers.html",
+        form=form,
+        error=error,
+        covers=covers.covers_of_clinic(current_user),
+        reasons=COVER_REASONS,
+    )
+
+
+@bp.route("/covers", methods=["GET", "POST"])
+@requires(Permission.CASES_REASSIGN)
+def covers_page() -> Response | tuple[str, int]:
+    """The clinic's covers in force or to come, and the form to grant one."""
+    form = _cover_form()
+    if not form.is_submitted():
+        page = _covers_page(form)
+        db.session.commit()
+        return page, 200
+    try:
+        if form.starts_on.raw_data and form.starts_on.raw_data[0] and form.starts_on.data is None:
+            raise covers.CoverInvalid(_l("Write the first day as YYYY-MM-DD."), field="starts_on")
+        if form.ends_on.raw_data and form.ends_on.raw_data[0] and form.ends_on.data is None:
+            raise covers.CoverInvalid(_l("Write the last day as YYYY-MM-DD."), field="ends_on")
+        covers.grant_cover(
+            current_user,
+            absent_user_id=_user_id(form.absent_user_id.data),
+            cover_user_id=_user_id(form.cover_user_id.data),
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            reason=form.reason.data,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        # The date fields' own parse errors are replaced by the service's words.
+        form.starts_on.errors, form.ends_on.errors = [], []
+        error = show_on_form(form, exc)
+        return _covers_page(form, error), exc.status
+    db.session.commit()
+    flash(
+        _("The cover was granted. The colleague sees the cases on their lists on its first day."),
+        "success",
+    )
+    return redirect(url_for("management.covers_page"))
+
+
+class EndCoverForm(FlaskForm):
+    pass
+
+
+@bp.route("/covers/<uuid:cover_id>/end", methods=["GET", "POST"])
+@requires(Permission.CASES_REASSIGN)
+def end_cover(cover_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Ask first, then end the cover now."""
+    shown = next((c for c in covers.covers_of_clinic(current_user) if c.id == cover_id), None)
+    if shown is None:
+        raise covers.CoverNotFound(_l("There is no such cover in your clinic."), field="cover")
+    form = EndCoverForm()
+    if not form.validate_on_submit():
+        page = render_template(
+            "management/cover_end.html", form=form, cover=shown, reasons=COVER_REASONS
+        )
+        db.session.commit()
+        return page, 200 if not form.is_submitted() else 400
+    covers.end_cover(current_user, cover_id)
+    db.session.commit()
+    flash(_("The cover has ended. The cases are their treater's alone again."), "success")
+    return redirect(url_for("management.covers_page"))

@@ -104,6 +104,12 @@ PAGES = (
         Permission.THREAT_WARNINGS_CONFIRM,
     ),
     (
+        "management.covers_page",
+        _l("Cover during absence"),
+        _l("Let a colleague work an absent treater's cases for a while."),
+        Permission.CASES_REASSIGN,
+    ),
+    (
         "management.safety_overrides",
         _l("Exceptions from the contact steps"),
         _l("When the clinic must reach a partner once outside the safety steps: logged, once."),

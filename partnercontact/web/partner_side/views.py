@@ -79,7 +79,7 @@ def case(case_id: uuid.UUID) -> str:
     # force): each is read once for the whole page.
     with remembering():
         partner_case = partners.partner_case_for(current_user, case_id)
-        held = partner_case.treater_id == current_user.id
+        held = partners.works_on(current_user, partner_case)
         page = render_template(
             "partner_side/case.html",
             case=partner_case,
