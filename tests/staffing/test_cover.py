@@ -21,7 +21,7 @@ from partnercontact.staffing.cover import end_cover, grant_cover
 from partnercontact.staffing.models import Cover
 from tests.factories import Account, Factory
 from tests.helpers import log_in, submit, text_of
-from tests.staffing.test_reassignment import World, world  # noqa: F401  (a fixture, used by name)
+from tests.staffing.conftest import World
 
 
 def _browser(app: Flask, account: Account, clock) -> FlaskClient:
@@ -94,7 +94,7 @@ def test_a_manager_ends_a_cover_early_after_a_confirmation(app: Flask, world: Wo
     assert _status(app, world.new, world.clock, f"/partner/cases/{world.case.id}") == 200
     manager = _browser(app, world.manager, world.clock)
     asked = text_of(manager.get(f"/management/covers/{cover.id}/end"))
-    assert "End the cover now?" in asked
+    assert "Avsluta vikariatet nu?" in asked
     db.session.rollback()
 
     ended = submit(manager, f"/management/covers/{cover.id}/end", {})
