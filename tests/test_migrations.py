@@ -248,3 +248,45 @@ def test_0028_down_and_up_keeps_the_signals_a_high_assessment_sent(
     assess()
     reasons = db.session.scalars(select(RelayEvent.reason).order_by(RelayEvent.recorded_at))
     assert reasons.all() == ["other_serious", "high_assessment"]
+
+
+def test_0031_ties_each_earlier_note_to_its_case_and_refuses_to_drop_a_second_partner(
+    app, factory, clock: FixedClock, database_url: str
+) -> None:
+    """Coming up, every hand-over note made when an episode had one partner case belongs to
+    that case; going down while an episode has a second partner is refused, so her case is
+    never lost."""
+    from partnercontact.auth.models import User
+    from partnercontact.relay.handover import PartnerDetails, hand_over
+    from tests.partners.conftest import handed_over_case
+
+    client_treater = factory.client_treater()
+    partner_case = handed_over_case(factory, clock, client_treater=client_treater)
+    case_id, episode_id = partner_case.id, partner_case.episode_id
+    client_id = db.session.get(TreatmentEpisode, episode_id).client_id
+    treater_id = client_treater.user.id
+    db.session.remove()
+    migrate.downgrade(database_url, "0030")
+    db.session.remove()
+
+    migrate.upgrade(database_url)
+
+    assert db.session.scalars(select(PartnerHandover.partner_case_id)).all() == [case_id]
+    hand_over(
+        db.session.get_one(User, treater_id),
+        client_id,
+        PartnerDetails(
+            name="Lina Uppdiktad",
+            phone="073-222 11 00",
+            address=None,
+            relation="current",
+            children_in_common="no",
+            protected_identity=False,
+        ),
+        new_partner=True,
+    )
+    db.session.commit()
+    db.session.remove()
+    with pytest.raises(RuntimeError, match="more than one partner case"):
+        migrate.downgrade(database_url, "0030")
+    assert migrate.current_revision(database_url) == "0031"

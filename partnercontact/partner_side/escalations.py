@@ -63,7 +63,13 @@ from partnercontact.partner_side.contact import (
 )
 from partnercontact.partner_side.models import PartnerCase, UrgentTask
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders
-from partnercontact.partner_side.service import audit, held_case_for, lock_case, reference_of_id
+from partnercontact.partner_side.service import (
+    audit,
+    episodes_of_case,
+    held_case_for,
+    lock_case,
+    reference_of_id,
+)
 from partnercontact.policy import Permission, can
 from partnercontact.relay.kinds import RelayKind
 from partnercontact.relay.models import RelayEvent, RelayOutcome
@@ -221,7 +227,9 @@ def escalate_unanswered_relay_event(event_id: uuid.UUID, case_id: uuid.UUID) -> 
     has been recorded as done with the event. True if it was escalated."""
     event = db.session.get(RelayEvent, event_id)
     partner_case = db.session.get(PartnerCase, case_id)
-    if event is None or partner_case is None or partner_case.episode_id != event.episode_id:
+    if event is None or partner_case is None:
+        return False
+    if event.episode_id not in db.session.scalars(episodes_of_case(partner_case.id)).all():
         return False
     signal = event.kind == RelayKind.RISK_SIGNAL
     if partner_case.closed_on is not None and not signal:

@@ -39,9 +39,12 @@ class PartnerHandover(SealedRecord, Model):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
     episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_episode.id"), index=True)
+    # The partner it is about: a client may have more than one partner in an episode, each
+    # with a case of her own, and a note is only ever read for its own case.
+    partner_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_case.id"), index=True)
     consent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consent.id"))
     data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
-    # "initial" for the first note of an episode, "correction" for every later one.
+    # "initial" for the first note of a partner, "correction" for every later one.
     kind: Mapped[str] = mapped_column(String(16))
     handed_over_on: Mapped[date] = mapped_column()
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -59,17 +62,24 @@ class PartnerHandover(SealedRecord, Model):
 
 
 class PartnerCase(Model):
-    """The partner side of one treatment episode, opened by its first hand-over.
+    """The partner side of one partner of one treatment episode, opened by her first
+    hand-over. A client with a new partner during treatment has a case for each.
 
     Everything below hangs off it and is sealed under its data key (the same key as the
     hand-over notes). Nothing here has a foreign key the client side's queries follow.
     """
 
     __tablename__ = "partner_case"
+    __table_args__ = (
+        UniqueConstraint("episode_id", "partner_number", name="uq_partner_case_episode_number"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
-    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_episode.id"), unique=True)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_episode.id"), index=True)
+    # 1 for the episode's first partner, 2 for the next: all the client side knows to tell
+    # them apart by when it hands over a correction.
+    partner_number: Mapped[int] = mapped_column(default=1, server_default="1")
     data_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_key.id"))
     treater_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,6 +28,7 @@ from partnercontact.partner_side.service import (
     actor_parameters,
     audit,
     clinic_of,
+    episodes_of_case,
     held_by_actor,
     held_case_for,
     not_on_case,
@@ -101,7 +102,7 @@ def relayed_events(actor: User, partner_case: PartnerCase) -> list[RelayedEvent]
             (RelayOutcome.event_id == RelayEvent.id)
             & (RelayOutcome.partner_case_id == partner_case.id),
         )
-        .where(RelayEvent.episode_id == partner_case.episode_id)
+        .where(RelayEvent.episode_id.in_(episodes_of_case(partner_case.id)))
         .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at, RelayEvent.id)
         .order_by(RelayOutcome.recorded_at)
     ).all()
@@ -119,7 +120,8 @@ def event_in(partner_case: PartnerCase, event_id: uuid.UUID) -> RelayEvent:
     """A relayed event of the case; any other id is not found, as an unknown case is."""
     event = db.session.scalar(
         select(RelayEvent).where(
-            RelayEvent.id == event_id, RelayEvent.episode_id == partner_case.episode_id
+            RelayEvent.id == event_id,
+            RelayEvent.episode_id.in_(episodes_of_case(partner_case.id)),
         )
     )
     if event is None:
@@ -178,7 +180,7 @@ def _open_tasks_statement() -> Select[uuid.UUID, date | None, date | None, date 
         .where(held_by_actor())
         .outerjoin(
             RelayEvent,
-            (RelayEvent.episode_id == PartnerCase.episode_id)
+            RelayEvent.episode_id.in_(episodes_of_case(PartnerCase.id))
             & RelayEvent.id.not_in(handled.scalar_subquery()),
         )
         .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at, PartnerCase.id)

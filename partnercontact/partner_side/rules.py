@@ -196,7 +196,7 @@ def _handed_over_under(partner_case: PartnerCase) -> ConsentTerms | None:
     """The client's consent the newest hand-over was made under."""
     consent_id = db.session.scalar(
         select(PartnerHandover.consent_id)
-        .where(PartnerHandover.episode_id == partner_case.episode_id)
+        .where(PartnerHandover.partner_case_id == partner_case.id)
         .order_by(PartnerHandover.recorded_at.desc())
         .limit(1)
     )

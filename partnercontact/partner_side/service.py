@@ -205,11 +205,18 @@ def reference_of_id(case_id: uuid.UUID) -> str:
     return case_id.hex[:8]
 
 
+def episodes_of_case(case_id: Any) -> Select[uuid.UUID]:
+    """The treatment episodes a case has served (``case_id``: an id, or a column to correlate
+    with): the one it was opened in, and any it followed the client into since. Its relayed
+    events are those of all of them."""
+    return select(PartnerHandover.episode_id).where(PartnerHandover.partner_case_id == case_id)
+
+
 def latest_note(partner_case: PartnerCase) -> PartnerHandover | None:
     """The newest hand-over note of the case: the details that count now."""
     return db.session.scalar(
         select(PartnerHandover)
-        .where(PartnerHandover.episode_id == partner_case.episode_id)
+        .where(PartnerHandover.partner_case_id == partner_case.id)
         .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
         .limit(1)
     )
@@ -234,14 +241,14 @@ def inbox_statement(dialect: str) -> Select[Any]:
             PartnerHandover.data_key_id,
             cast("Column[bytes]", PartnerHandover.__table__.c.name_ct),
         )
-        .where(PartnerHandover.episode_id == PartnerCase.episode_id)
+        .where(PartnerHandover.partner_case_id == PartnerCase.id)
         .order_by(PartnerHandover.recorded_at.desc(), PartnerHandover.id)
         .limit(1)
     )
     note: FromClause
     if dialect == "postgresql":
-        # Each case's newest note by the episode's index. Joined on a correlated id instead,
-        # PostgreSQL hashes every note in the database.
+        # Each case's newest note by the index of the notes' case. Joined on a correlated
+        # id instead, PostgreSQL hashes every note in the database.
         note = newest_note.lateral("newest_note")
         joined = select(PartnerCase).outerjoin(note, true())
     else:
@@ -423,7 +430,7 @@ def partner_details(actor: User, partner_case: PartnerCase) -> list[HandoverEntr
     rows = db.session.execute(
         select(PartnerHandover, DataKey)
         .outerjoin(DataKey, DataKey.id == PartnerHandover.data_key_id)
-        .where(PartnerHandover.episode_id == partner_case.episode_id)
+        .where(PartnerHandover.partner_case_id == partner_case.id)
         .order_by(PartnerHandover.recorded_at.desc())
     ).all()
     keep_data_keys(data_key for _, data_key in rows)

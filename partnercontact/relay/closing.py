@@ -28,27 +28,27 @@ if TYPE_CHECKING:
 
 
 def start_closing(actor: User, episode: TreatmentEpisode, ended_on: date) -> None:
-    # Only the id is read: the client side never loads the partner case itself.
-    case_id = db.session.scalar(
-        select(PartnerCase.id).where(
-            PartnerCase.episode_id == episode.id, PartnerCase.closing_since.is_(None)
+    """Every partner case of the episode that is not closing yet starts closing."""
+    # Only the ids are read: the client side never loads a partner case itself.
+    case_ids = db.session.scalars(
+        select(PartnerCase.id)
+        .where(PartnerCase.episode_id == episode.id, PartnerCase.closing_since.is_(None))
+        .order_by(PartnerCase.partner_number)
+    ).all()
+    for case_id in case_ids:
+        db.session.execute(
+            update(PartnerCase)
+            .where(PartnerCase.id == case_id)
+            .values(closing_since=ended_on)
+            .execution_options(synchronize_session=False)
         )
-    )
-    if case_id is None:
-        return
-    db.session.execute(
-        update(PartnerCase)
-        .where(PartnerCase.id == case_id)
-        .values(closing_since=ended_on)
-        .execution_options(synchronize_session=False)
-    )
-    audit(AuditAction.PARTNER_CONTACT_CLOSING, actor, "partner_case", case_id)
-    # The closing session is planned by the worker, on the partner side: planning it here
-    # would mean reading her answer for the client's treater.
-    schedule(
-        kinds.CLOSING_PLAN,
-        current_runtime().clock.now(),
-        f"{kinds.CLOSING_PLAN}:{case_id}",
-        clinic_id=actor.clinic_id,
-        partner_case_id=case_id,
-    )
+        audit(AuditAction.PARTNER_CONTACT_CLOSING, actor, "partner_case", case_id)
+        # The closing session is planned by the worker, on the partner side: planning it
+        # here would mean reading her answer for the client's treater.
+        schedule(
+            kinds.CLOSING_PLAN,
+            current_runtime().clock.now(),
+            f"{kinds.CLOSING_PLAN}:{case_id}",
+            clinic_id=actor.clinic_id,
+            partner_case_id=case_id,
+        )

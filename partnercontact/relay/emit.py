@@ -79,41 +79,51 @@ def relay(
     return event
 
 
-def partner_contact_of(episode_id: uuid.UUID) -> uuid.UUID | None:
-    """The id of the partner case on the episode, if partner contact was handed over; only
-    the id: the client side never loads the partner case itself."""
-    return db.session.scalar(select(PartnerCase.id).where(PartnerCase.episode_id == episode_id))
+def partner_contacts_of(episode_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of the episode's partner cases (one per partner handed over), oldest first;
+    only the ids: the client side never loads a partner case itself."""
+    return list(
+        db.session.scalars(
+            select(PartnerCase.id)
+            .where(PartnerCase.episode_id == episode_id)
+            .order_by(PartnerCase.partner_number)
+        )
+    )
+
+
+def _deadline_key(event_id: uuid.UUID, case_id: uuid.UUID) -> str:
+    # One deadline per event and partner case: each partner's treater acts on it for her.
+    return f"{RELAY_DEADLINE}:{event_id}:{case_id}"
 
 
 def _check_at_deadline(actor: User, event: RelayEvent) -> None:
     """At the event's time to act (:func:`time_to_act`), the worker escalates it to the
-    managers unless the partner side has recorded what came of it; once, by its key. An event
-    on an episode without a partner contact has no one to act on it, and no deadline."""
-    case_id = partner_contact_of(event.episode_id)
-    if case_id is None:
-        return
+    managers unless the partner side has recorded what came of it; once per partner case, by
+    its key. An event on an episode without a partner contact has no one to act on it, and
+    no deadline."""
     clinic = actor.clinic
-    schedule(
-        RELAY_DEADLINE,
-        event.recorded_at + time_to_act(clinic, event.kind, event.urgency),
-        f"{RELAY_DEADLINE}:{event.id}",
-        clinic_id=clinic.id,
-        partner_case_id=case_id,
-        subject_id=event.id,
-    )
+    for case_id in partner_contacts_of(event.episode_id):
+        schedule(
+            RELAY_DEADLINE,
+            event.recorded_at + time_to_act(clinic, event.kind, event.urgency),
+            _deadline_key(event.id, case_id),
+            clinic_id=clinic.id,
+            partner_case_id=case_id,
+            subject_id=event.id,
+        )
 
 
 def deadlines_from_hand_over(
     clinic: Clinic, episode_id: uuid.UUID, case_id: uuid.UUID, handed_over_at: datetime
 ) -> None:
-    """Events relayed in the episode before its partner contact was handed over had no one
-    to act on them, and no deadline: their time to act starts at the hand-over."""
+    """Events relayed in the episode before this partner's contact was handed over had no
+    one to act on them for her, and no deadline: their time to act starts at the hand-over."""
     events = db.session.scalars(select(RelayEvent).where(RelayEvent.episode_id == episode_id))
     for event in events:
         schedule(
             RELAY_DEADLINE,
             handed_over_at + time_to_act(clinic, event.kind, event.urgency),
-            f"{RELAY_DEADLINE}:{event.id}",
+            _deadline_key(event.id, case_id),
             clinic_id=clinic.id,
             partner_case_id=case_id,
             subject_id=event.id,

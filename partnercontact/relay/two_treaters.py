@@ -35,3 +35,14 @@ def clients_with_partner_side_held_by(treater_ids: Any) -> Select[uuid.UUID]:
         .join(PartnerCase, PartnerCase.episode_id == TreatmentEpisode.id)
         .where(PartnerCase.treater_id.in_(treater_ids))
     )
+
+
+def may_hold_partner_side(user_id: int, episode: TreatmentEpisode) -> bool:
+    """False when ``user_id`` treats the client of ``episode`` and no administrator recorded
+    an exception for that person and episode."""
+    if episode.treater_id != user_id:
+        return True
+    excepted = exists().where(
+        TreaterException.episode_id == episode.id, TreaterException.user_id == user_id
+    )
+    return bool(db.session.scalar(select(excepted)))

@@ -173,6 +173,7 @@ def test_the_hand_over_says_when_and_never_shows_the_details_back(
     assert first.get_json() == {
         "kind": "initial",
         "handed_over_on": clock.now().date().isoformat(),
+        "partner": 1,
     }
     correction = api.post(f"{base}/handover", json={**PARTNER, "partner_phone": "0709998877"})
     assert correction.status_code == 201 and correction.get_json()["kind"] == "correction"

@@ -131,3 +131,114 @@ def test_a_client_moved_in_keeps_the_date_his_treatment_began(
     start_treatment(treater.user, episode.client_id, started_on=began + timedelta(days=30))
     db.session.commit()
     assert episode.started_on == began + timedelta(days=30)
+
+
+def test_her_case_follows_him_into_the_new_period_with_its_history_and_her_treater(
+    factory: Factory, treater: Account, clock
+) -> None:
+    from partnercontact.client_side.cases.ending import start_treatment
+    from partnercontact.partner_side.relay_inbox import relayed_events
+    from partnercontact.partner_side.service import partner_case_for, pick_up
+    from partnercontact.relay.handover import handovers_seen_by_client_side
+
+    scopes = [
+        "contact_letter",
+        "contact_phone",
+        "contact_sms",
+        "tell_in_treatment",
+        "tell_when_ended",
+    ]
+    client_id = client_of(treater.user)
+    signed_consent_of(treater.user, client_id, clock, scopes=scopes)
+    hand_over(treater.user, client_id, DETAILS)
+    holder = factory.partner_treater().user
+    (case,) = db.session.scalars(select(PartnerCase)).all()
+    pick_up(holder, case.id)
+    start_treatment(treater.user, client_id, started_on=clock.now().date())
+    clock.advance(days=20)
+    end_episode(treater.user, client_id, ended_on=clock.now().date(), outcome="dropped_out")
+    db.session.commit()
+    assert case.closing_since is not None
+    clock.advance(days=40)
+    open_new_episode(treater.user, client_id, opened_on=clock.now().date())
+    signed_consent_of(treater.user, client_id, clock, scopes=scopes)
+    with pytest.raises(Exception) as unknown:
+        hand_over(treater.user, client_id, DETAILS, follow=2)
+    assert unknown.value.field == "partner"
+    db.session.rollback()
+
+    stamp = hand_over(treater.user, client_id, DETAILS, follow=1)
+    start_treatment(treater.user, client_id, started_on=clock.now().date())
+    db.session.commit()
+
+    db.session.expire_all()
+    (followed,) = db.session.scalars(select(PartnerCase)).all()
+    assert followed.id == case.id and followed.episode_id == stamp.episode_id
+    assert (followed.treater_id, followed.closing_since, followed.closed_on) == (
+        holder.id,
+        None,
+        None,
+    )
+    kinds = [event.kind for event in relayed_events(holder, partner_case_for(holder, case.id))]
+    # Both periods' events, in order.
+    assert kinds == ["treatment_started", "dropped_out", "treatment_started"]
+    stamps = handovers_seen_by_client_side(treater.user, client_id)
+    assert [(s.kind, s.episode_id == stamp.episode_id) for s in stamps] == [
+        ("initial", False),
+        ("initial", True),
+    ]
+
+
+def test_her_case_does_not_follow_to_a_treater_who_now_treats_him(
+    factory: Factory, treater: Account, clock
+) -> None:
+    from partnercontact.client_side.cases.reassignment import reassign_client
+    from partnercontact.partner_side.service import pick_up
+    from partnercontact.policy import Role
+
+    client_id = _came_back(treater, clock)
+    (case,) = db.session.scalars(select(PartnerCase)).all()
+    colleague = factory.partner_treater().user
+    pick_up(colleague, case.id)
+    # The partner treater has since become a client treater, and the returning client is
+    # moved to her.
+    colleague.role = Role.CLIENT_TREATER.value
+    db.session.commit()
+    reassign_client(factory.manager().user, client_id, to_user_id=colleague.id, reason="workload")
+    db.session.commit()
+    open_new_episode(colleague, client_id, opened_on=clock.now().date())
+    signed_consent_of(colleague, client_id, clock)
+
+    hand_over(colleague, client_id, DETAILS, follow=1)
+    db.session.commit()
+
+    db.session.expire_all()
+    assert db.session.get(PartnerCase, case.id).treater_id is None  # waits for another
+
+
+def test_the_hand_over_page_offers_the_previous_periods_partner_to_continue_with(
+    app: Flask, treater: Account, clock, client: FlaskClient
+) -> None:
+    client_id = _came_back(treater, clock)
+    open_new_episode(treater.user, client_id, opened_on=clock.now().date())
+    signed_consent_of(treater.user, client_id, clock)
+    db.session.commit()
+    log_in(client, treater, clock)
+    page = f"/client/{client_id}/handover"
+    assert 'value="follow-1"' in text_of(client.get(page))
+    db.session.rollback()
+    form = {
+        "partner_name": DETAILS.name,
+        "partner_phone": DETAILS.phone,
+        "partner_address": "",
+        "relation": "former",
+        "children_in_common": "yes",
+    }
+    unchosen = submit(client, page, form)
+    assert unchosen.status_code == 400 and 'id="partner-error"' in text_of(unchosen)
+
+    followed = submit(client, page, form | {"partner": "follow-1"})
+
+    assert followed.status_code == 302
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(PartnerCase)) == 1

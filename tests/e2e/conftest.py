@@ -91,6 +91,71 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process.wait(timeout=10)
 
 
+def _cli(env: dict[str, str], *arguments: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "partnercontact.cli", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def production_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`partnercontact serve` in production mode, set up as docs/operations.md says: its own
+    PostgreSQL database, a key file, the public addresses, the schema upgraded by hand, the
+    second factor required of everyone; no demo. The clinic and its accounts are made with
+    `partnercontact users create`."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import PG_ADMIN_URL, PG_URL, WORKER
+
+    database = "pc_e2e_production" + (f"_{WORKER}" if WORKER else "")
+    owner = make_url(PG_URL).username
+    admin = create_engine(
+        make_url(PG_ADMIN_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}"'))
+        conn.execute(text(f'CREATE DATABASE "{database}" OWNER "{owner}"'))
+    admin.dispose()
+    instance = tmp_path_factory.mktemp("production")
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PARTNERCONTACT_")},
+        "PARTNERCONTACT_MODE": "production",
+        "PARTNERCONTACT_INSTANCE_PATH": str(instance),
+        "PARTNERCONTACT_DATABASE__URL": make_url(PG_URL)
+        .set(database=database)
+        .render_as_string(hide_password=False),
+        "PARTNERCONTACT_KEYS__FILE": str(instance / "keys.json"),
+        "PARTNERCONTACT_SERVER__PORT": str(port),
+        "PARTNERCONTACT_SERVER__PUBLIC_URL": "https://behandling.mottagning.test",
+        "PARTNERCONTACT_PORTAL__PORT": str(_free_port()),
+        "PARTNERCONTACT_PORTAL__PUBLIC_URL": "https://stod.mottagning.test",
+        "PYTHONUNBUFFERED": "1",
+    }
+    _cli(env, "keys", "init", str(instance / "keys.json"))
+    _cli(env, "db", "upgrade")
+    process, lines, _logins = _start_server(env, port)
+    if process.poll() is not None or not _listening(port):
+        process.kill()
+        pytest.fail("the production server did not start:\n" + "\n".join(lines))
+    assert process.stdout is not None
+    threading.Thread(target=_drain, args=(process.stdout, lines), daemon=True).start()
+    try:
+        yield Served(
+            f"http://127.0.0.1:{port}", {}, lines, env, instance, "https://stod.mottagning.test"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def _start_server(
     env: dict[str, str], port: int
 ) -> tuple[subprocess.Popen[str], list[str], dict[str, tuple[str, str]]]:

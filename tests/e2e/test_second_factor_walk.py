@@ -1,5 +1,6 @@
-"""A new account sets up its second factor in the browser: the QR code is drawn (a screenshot
-of it decodes to the setup link the page gives), and the recovery codes come after."""
+"""A new account sets up its second factor in the browser, on a server in production mode:
+the QR code is drawn (a screenshot of it decodes to the setup link the page gives), and the
+recovery codes come after."""
 
 from __future__ import annotations
 
@@ -18,8 +19,16 @@ from tests.e2e.walks import new_account
 pytestmark = pytest.mark.e2e
 
 
-def test_the_qr_code_is_drawn_and_reads_as_the_setup_link(page: Page, served: Served) -> None:
-    password = new_account(served, "nora.qr", "partner_treater", "Nora Påhittad")
+def test_the_qr_code_is_drawn_and_reads_as_the_setup_link(
+    page: Page, production_served: Served
+) -> None:
+    """In production mode, as a clinic runs it: no demo, a new clinic's first account."""
+    served = production_served
+    assert not [line for line in served.output if "demo" in line]  # no demo in production
+    password = new_account(
+        served, "nora.qr", "partner_treater", "Nora Påhittad",
+        clinic="Mottagningen Påhittad", create_clinic_as="Mottagningen",
+    )  # fmt: skip
     page.goto(served.url + "/login")
     page.locator("#username").fill("nora.qr")
     page.locator("#password").fill(password)

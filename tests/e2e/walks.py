@@ -137,9 +137,19 @@ def open_case_part(page: Page, language: str, part: str) -> None:
     tabs.get_by_role("link", name=t(part), exact=True).click()
 
 
-def new_account(served: Served, username: str, role: str, name: str) -> str:
-    """An account made as an administrator makes one (`partnercontact users create`);
-    returns its one-time password."""
+def new_account(
+    served: Served,
+    username: str,
+    role: str,
+    name: str,
+    *,
+    clinic: str = DEMO_CLINIC,
+    create_clinic_as: str | None = None,
+) -> str:
+    """An account made as an administrator makes one (`partnercontact users create`, in a
+    new clinic with ``create_clinic_as`` its neutral sender name); returns its one-time
+    password."""
+    creating = ["--create-clinic", create_clinic_as] if create_clinic_as else []
     made = subprocess.run(
         [
             sys.executable,
@@ -148,7 +158,8 @@ def new_account(served: Served, username: str, role: str, name: str) -> str:
             "users",
             "create",
             "--clinic",
-            DEMO_CLINIC,
+            clinic,
+            *creating,
             "--username",
             username,
             "--name",

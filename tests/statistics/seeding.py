@@ -114,20 +114,7 @@ class History:
         protected: bool = False,
         closed_on: date | None = None,
     ) -> PartnerCase:
-        self._add(
-            PartnerHandover(
-                clinic_id=self.clinic.id,
-                episode_id=episode.id,
-                consent_id=consent.id,
-                data_key_id=self.key_id,
-                kind="initial",
-                handed_over_on=opened_on,
-                recorded_by_id=self.treater.id,
-                recorded_at=noon(opened_on),
-                protected_identity=protected,
-            )
-        )
-        return self._add(
+        case = self._add(
             PartnerCase(
                 clinic_id=self.clinic.id,
                 episode_id=episode.id,
@@ -137,6 +124,21 @@ class History:
                 created_at=noon(opened_on),
             )
         )
+        self._add(
+            PartnerHandover(
+                clinic_id=self.clinic.id,
+                episode_id=episode.id,
+                partner_case_id=case.id,
+                consent_id=consent.id,
+                data_key_id=self.key_id,
+                kind="initial",
+                handed_over_on=opened_on,
+                recorded_by_id=self.treater.id,
+                recorded_at=noon(opened_on),
+                protected_identity=protected,
+            )
+        )
+        return case
 
     def _record(self, model: type, case: PartnerCase, day: date, **values: object) -> object:
         return self._add(

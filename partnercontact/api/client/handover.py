@@ -38,4 +38,11 @@ def hand_over_partner(body: dict[str, object], client_id: uuid.UUID) -> handover
         children_in_common=str(body["children_in_common"]),
         protected_identity=bool(body["protected_identity"]),
     )
-    return handover.hand_over(current_user, client_id, details)
+    return handover.hand_over(
+        current_user,
+        client_id,
+        details,
+        partner=body["partner"],  # type: ignore[arg-type]
+        new_partner=bool(body["new_partner"]),
+        follow=body["follow"],  # type: ignore[arg-type]
+    )

@@ -59,6 +59,10 @@ class HandoverStampOut(Schema):
         metadata={"description": "The first hand-over, or corrected details handed over later"},
     )
     handed_over_on = fields.Date(required=True)
+    partner = fields.Integer(
+        required=True,
+        metadata={"description": "Which partner of the period: 1 for the first, 2 for the next"},
+    )
 
 
 class ClientOut(ClientSummaryOut):
@@ -271,5 +275,29 @@ class PartnerDetailsIn(Schema):
         metadata={
             "description": "She is known to have protected personal data or to live in "
             "sheltered housing"
+        },
+    )
+    partner = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "The number of the partner of the open treatment period whose "
+            "details this corrects; needed once the period has more than one partner"
+        },
+    )
+    new_partner = Boolean(
+        load_default=False,
+        metadata={"description": "The details are about a new partner of the client"},
+    )
+    follow = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "The number of a partner of the client's previous treatment period "
+            "whose partner case continues into the open one, instead of a new case"
         },
     )

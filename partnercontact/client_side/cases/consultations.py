@@ -23,7 +23,7 @@ from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
 from partnercontact.relay import consultations
 from partnercontact.relay.consultations import ConsultationEntry
-from partnercontact.relay.emit import partner_contact_of
+from partnercontact.relay.emit import partner_contacts_of
 from partnercontact.relay.kinds import CLIENT_SIDE
 from partnercontact.relay.models import Consultation
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 def ask_partner_side(actor: User, client_id: uuid.UUID, *, reason: str | None) -> Consultation:
     """Ask the partner-contact treater for a talk about the client's open episode."""
     episode = open_episode_of(actor, client_id, for_change=True)
-    if partner_contact_of(episode.id) is None:
+    if not partner_contacts_of(episode.id):
         raise Conflict(
             _l(
                 "No partner contact has been handed over for this client, so there is no "

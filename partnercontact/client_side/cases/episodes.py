@@ -70,7 +70,9 @@ def open_new_episode(
     """A new treatment period for a client whose last one has ended (he came back after a
     dropout, or for a new course). It starts in assessment with no consent and no partner
     contact: a consent given in an earlier period never carries over, and a partner case
-    belongs to the period it was handed over in. Only his own treater opens one."""
+    belongs to the period it was handed over in, until a hand-over in the new period lets it
+    follow him (:func:`partnercontact.relay.handover.hand_over`). Only his own treater opens
+    one."""
     client = client_for(actor, client_id)
     # Two at once: one opens, the other sees it and is told.
     take_write_lock(Client, Client.id == client.id)

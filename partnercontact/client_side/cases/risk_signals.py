@@ -33,7 +33,7 @@ from partnercontact.clinics.clock import clinic_today
 from partnercontact.db import db
 from partnercontact.errors import Conflict
 from partnercontact.i18n import _l
-from partnercontact.relay.emit import partner_contact_of, relay
+from partnercontact.relay.emit import partner_contacts_of, relay
 from partnercontact.relay.kinds import RISK_REASONS_BY_HAND, RISK_URGENCIES, RelayKind
 from partnercontact.relay.models import RelayEvent
 
@@ -71,7 +71,7 @@ def why_no_signal(actor: User, episode: TreatmentEpisode) -> object | None:
     """Why no signal can be sent in ``episode`` now (a message), or None when one can. The
     caller holds the episode's lock (``open_episode_of(for_change=True)``), so two signals
     sent at once see each other."""
-    if partner_contact_of(episode.id) is None:
+    if not partner_contacts_of(episode.id):
         return NO_PARTNER_CONTACT
     sent_today = db.session.scalar(
         select(RelayEvent.id).where(

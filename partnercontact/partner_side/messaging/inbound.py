@@ -102,15 +102,13 @@ def _case_for_number(index: str) -> PartnerCase | None:
         )
     if case_id is not None:
         return db.session.get(PartnerCase, case_id)
-    episode_id = db.session.scalar(
-        select(PartnerHandover.episode_id)
+    case_id = db.session.scalar(
+        select(PartnerHandover.partner_case_id)
         .where(PartnerHandover.phone_index == index)
         .order_by(PartnerHandover.recorded_at.desc())
         .limit(1)
     )
-    if episode_id is None:
-        return None
-    return db.session.scalar(select(PartnerCase).where(PartnerCase.episode_id == episode_id))
+    return db.session.get(PartnerCase, case_id) if case_id is not None else None
 
 
 def _cancel_queued(index: str, at: datetime) -> list[uuid.UUID]:

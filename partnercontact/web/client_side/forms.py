@@ -95,6 +95,9 @@ class SignedCopyForm(FlaskForm):
 
 
 class HandoverForm(FlaskForm):
+    # Shown once a partner was handed over in the period: which one, or a new partner. The
+    # view sets the choices and the service checks the answer.
+    partner = SelectField(_l("Which partner"), validate_choice=False)
     partner_name = StringField(_l("Partner's name"), validators=[DataRequired(), Length(max=200)])
     partner_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     partner_address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
