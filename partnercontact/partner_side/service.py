@@ -158,13 +158,20 @@ def count_on_held_cases(
 
 def is_named_for(actor: User, partner_case: PartnerCase) -> bool:
     """Whether ``actor`` may see the details of this partner (always, unless she is
-    protected; then only staff named for her)."""
+    protected; then only staff named for her, and a colleague covering her named treater
+    while the cover lasts)."""
     if not partner_case.protected_identity:
         return True
-    return remembered(
-        ("named_for", actor.id, partner_case.id),
-        lambda: bool(db.session.scalar(select(_named(partner_case.id, actor.id)))),
-    )
+    holder = partner_case.treater_id
+    covering = holder is not None and holder in covering_for(actor)
+
+    def load() -> bool:
+        named = _named(partner_case.id, actor.id)
+        if covering:
+            named = or_(named, _named(partner_case.id, holder))
+        return bool(db.session.scalar(select(named)))
+
+    return remembered(("named_for", actor.id, partner_case.id), load)
 
 
 def _named(case_id: Any, user_id: Any) -> ColumnElement[bool]:
@@ -232,7 +239,12 @@ def inbox_statement(dialect: str) -> Select[Any]:
     # partner's sealed name and the data key that unseals it: a protected partner's name is
     # not even read for anyone not named for her.
     may_read = or_(
-        not_(PartnerCase.protected_identity), _named(PartnerCase.id, bindparam("actor_id"))
+        not_(PartnerCase.protected_identity),
+        _named(PartnerCase.id, bindparam("actor_id")),
+        and_(
+            PartnerCase.treater_id.in_(bindparam("covered_ids", expanding=True)),
+            _named(PartnerCase.id, PartnerCase.treater_id),
+        ),
     )
     newest_note = (
         select(

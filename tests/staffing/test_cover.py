@@ -206,3 +206,30 @@ def test_only_a_manager_of_the_clinic_grants_a_cover(factory: Factory, world: Wo
     db.session.commit()
     with pytest.raises(NotFound):
         end_cover(elsewhere.user, cover.id)
+
+
+def test_a_protected_partners_details_reach_the_colleague_only_while_the_cover_lasts(
+    factory: Factory, clock
+) -> None:
+    from partnercontact.partner_side.service import inbox, is_named_for, pick_up
+
+    world = World(factory, clock, protected=True)
+    pick_up(world.old.user, world.case.id)
+    today = clock.now().date()
+    grant_cover(
+        world.manager.user, absent_user_id=world.old.user.id, cover_user_id=world.new.user.id,
+        starts_on=today, ends_on=today, reason="illness",
+    )  # fmt: skip
+    db.session.commit()
+
+    covered = partner_case_for(world.new.user, world.case.id, audited=False)
+    assert is_named_for(world.new.user, covered)
+    (listed,) = inbox(world.new.user)
+    assert listed.covered and listed.partner_name == "Maja Påhittad"
+    db.session.rollback()
+    clock.advance(days=1)
+    assert inbox(world.new.user) == []
+    # Nothing was granted for good: the colleague was never named for her.
+    from partnercontact.partner_side.models import ProtectedAccess
+
+    assert db.session.scalars(select(ProtectedAccess.user_id)).all() == [world.old.user.id]
