@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -126,9 +126,9 @@ def _partner_to_write(
                 field="partner",
             )
         return (cases[0].id, cases[0].data_key_id, cases[0].partner_number)
-    for case in cases:
-        if case.partner_number == partner:
-            return (case.id, case.data_key_id, case.partner_number)
+    for row in cases:
+        if row.partner_number == partner:
+            return (row.id, row.data_key_id, row.partner_number)
     raise HandoverInvalid(
         _l("There is no such partner in this treatment period: choose one of the list."),
         field="partner",
@@ -323,7 +323,12 @@ def handovers_seen_by_client_side(actor: User, client_id: uuid.UUID) -> list[Han
         )
         .join(PartnerCase, PartnerCase.id == PartnerHandover.partner_case_id)
         .where(PartnerHandover.episode_id.in_(episode_ids))
-        .order_by(PartnerHandover.recorded_at)
+        # A partner's first note before her corrections, even made the same moment.
+        .order_by(
+            PartnerHandover.recorded_at,
+            PartnerCase.partner_number,
+            case((PartnerHandover.kind == "initial", 0), else_=1),
+        )
     )
     return [
         HandoverStamp(kind=kind, handed_over_on=on, episode_id=episode_id, partner=number)
