@@ -456,13 +456,14 @@ def test_an_unknown_or_foreign_consent_is_not_found(
 def test_the_detail_shows_the_audit_trail(client, built: Register, clock) -> None:
     _as_manager(client, built, clock)
     body = text_of(client.get(f"/management/consents/{built.withdrawn.id}"))
-    assert "<code>consent.recorded</code>" in body
-    assert "<code>consent.withdrawn</code>" in body
-    assert body.index("consent.recorded") < body.index("consent.withdrawn")
+    # Each entry in words, never as the log's code.
+    assert "Samtycke registrerat" in body and "Samtycke återkallat" in body
+    assert body.index("Samtycke registrerat") < body.index("Samtycke återkallat")
+    assert "consent.recorded" not in body
     assert built.treater.username in body
     # Opening it is in the trail the next time.
     again = text_of(client.get(f"/management/consents/{built.withdrawn.id}"))
-    assert "<code>consent_register.viewed</code>" in again and built.manager.username in again
+    assert "Öppnat i samtyckesregistret" in again and built.manager.username in again
 
 
 @pytest.mark.parametrize("role", ["client_treater", "partner_treater", "admin"])

@@ -1,0 +1,101 @@
+"""No page shows people a code where a label belongs: every page each role reaches in the
+canary crawl is read as a person reads it (text, labels, titles), and none of it may hold a
+code of a known vocabulary (an audit action like ``consent.recorded``, a rule like
+``case_end``, a task kind, a reason, a state)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from enum import StrEnum
+from html.parser import HTMLParser
+
+import pytest
+from flask import Flask
+from flask_babel import LazyString
+
+import partnercontact
+from partnercontact.policy import Role
+from tests.factories import Factory
+from tests.web.canary import CanaryWorld, build_canary_world, reachable
+
+# Attributes a person reads (or hears read out).
+READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # what a page says does not depend on the database
+
+
+@pytest.fixture
+def world(factory: Factory, clock) -> CanaryWorld:
+    return build_canary_world(factory, clock)
+
+
+def _codes() -> set[str]:
+    """Every key of every label list in the code, and every value of its string enums, that
+    looks like a code (has an underscore or a dot): a person never reads one of those."""
+    found: set[str] = set()
+    for module_info in pkgutil.walk_packages(partnercontact.__path__, "partnercontact."):
+        # Entry points run (a command line, a server) when imported; they define no labels.
+        if module_info.name.rsplit(".", 1)[-1] in ("__main__", "wsgi"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if isinstance(value, dict) and value:
+                labels = list(value.values())
+                if all(isinstance(label, LazyString) for label in labels):
+                    found |= {str(key) for key in value}
+            elif isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum:
+                found |= {member.value for member in value}
+    return {code for code in found if re.fullmatch(r"[a-z]+(?:[._][a-z]+)+", code)}
+
+
+class _ReadText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skipping += 1
+        self.parts += [value for name, value in attrs if name in READ_ATTRIBUTES and value]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def read_text(page: bytes) -> str:
+    parser = _ReadText()
+    parser.feed(page.decode("utf-8", "replace"))
+    return " ".join(parser.parts)
+
+
+def test_the_vocabulary_is_found() -> None:
+    codes = _codes()
+    # One of each kind the pages once showed raw, so the search itself is known to work.
+    assert {"consent.recorded", "case_end", "treatment_started", "partner_treater"} <= codes
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
+def test_no_page_shows_a_code_where_a_label_belongs(
+    app: Flask, world: CanaryWorld, clock, role: Role
+) -> None:
+    codes = _codes()
+    pattern = re.compile(
+        r"(?<![\w./-])(" + "|".join(re.escape(code) for code in sorted(codes)) + r")(?![\w/-])"
+    )
+    shown = []
+    for url, body in reachable(app, world, role, clock).items():
+        if url.startswith("/api/") or not body.lstrip().startswith(b"<!doctype html"):
+            continue  # files, exports and the API (and its documentation of the codes)
+        shown += [f"{match.group(1)} on {url}" for match in pattern.finditer(read_text(body))]
+    assert sorted(set(shown)) == []
