@@ -29,6 +29,15 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+class PersonalIdError(ValueError):
+    """A personal identity number that is not valid; ``reason`` says how: ``format``,
+    ``date`` (no such day), ``future`` or ``check_digit``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def normalise_personal_id(raw: str, *, today: date) -> str:
     """``YYYYMMDD-XXXX`` (or ``YYMMDD-XXXX``, ``+`` for people over 100) to ``YYYYMMDDXXXX``.
 
@@ -36,7 +45,7 @@ def normalise_personal_id(raw: str, *, today: date) -> str:
     """
     match = _PERSONAL_ID.match(raw.strip().replace(" ", ""))
     if not match:
-        raise ValueError("write it as ÅÅÅÅMMDD-NNNN")
+        raise PersonalIdError("format")
     century, yy, mm, dd, separator, tail = match.groups()
     day = int(dd) - 60 if int(dd) > 60 else int(dd)
     if century is None:
@@ -51,11 +60,11 @@ def normalise_personal_id(raw: str, *, today: date) -> str:
     try:
         born = date(int(century + yy), int(mm), day)
     except ValueError:
-        raise ValueError("the date part is not a real date") from None
+        raise PersonalIdError("date") from None
     if born > today:
-        raise ValueError("the date part lies in the future")
+        raise PersonalIdError("future")
     if not luhn_ok(yy + mm + dd + tail):
-        raise ValueError("the check digit does not match")
+        raise PersonalIdError("check_digit")
     return century + yy + mm + dd + tail
 
 

@@ -163,7 +163,8 @@ def is_named_for(actor: User, partner_case: PartnerCase) -> bool:
     if not partner_case.protected_identity:
         return True
     holder = partner_case.treater_id
-    covering = holder is not None and holder in covering_for(actor)
+    # Only a case held by someone else can be one the actor covers.
+    covering = holder not in (None, actor.id) and holder in covering_for(actor)
 
     def load() -> bool:
         named = _named(partner_case.id, actor.id)

@@ -110,6 +110,11 @@ def clinic_time(moment: datetime | None) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def clinic_day(moment: datetime | None) -> str:
+    """The day a stored moment falls on in the user's clinic (not in UTC)."""
+    return clinic_time(moment)[:10]
+
+
 def waiting_threat_warnings(user: Any) -> int:
     """How many of the clinic's threat warnings wait for a manager's decision, for a user who
     may decide on them; 0, without a query, for anyone else.
@@ -135,6 +140,7 @@ def _inject() -> dict[str, object]:
     user = current_user._get_current_object()
     return {
         "clinic_time": clinic_time,
+        "clinic_day": clinic_day,
         "nav_items": [_counted(item, user) for item in nav_for(user)]
         if user.is_authenticated
         else [],

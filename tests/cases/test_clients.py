@@ -79,8 +79,10 @@ def test_names_and_numbers_are_not_stored_in_plain_text(client, factory: Factory
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"personal_id": "19811218-9877"}, "personal_id", "personnumret"),
-        ({"personal_id": "20991301-1234"}, "personal_id", "personnumret"),
+        # A typo in the last digit is named as such, not blamed on the format.
+        ({"personal_id": "19811218-9877"}, "personal_id", "sista siffra"),
+        ({"personal_id": "20991301-1234"}, "personal_id", "inte ett riktigt datum"),
+        ({"personal_id": "1981-12-18"}, "personal_id", "ååååmmdd-nnnn"),
         ({"phone": "12"}, "phone", "telefonnumret"),
         ({"phone": ""}, "phone", None),
         ({"name": "  "}, "name", None),

@@ -520,8 +520,10 @@ def test_a_destroyed_copy_shows_destroyed_with_its_rule_and_key_digest(
 
     _as_manager(client, built, clock)
     body = text_of(client.get(f"/management/consents/{built.signed.id}"))
-    assert digest in body and "<code>case_end</code>" in body
-    assert "<code>datakey.shredded</code>" in body
+    # The rule and the trail in words, never as codes.
+    assert digest in body and "case_end" not in body and "datakey.shredded" not in body
+    assert "Behandlingskontakten avslutades" in body
+    assert "Den undertecknade kopians nyckel förstördes" in body
     records = list(
         csv.DictReader(
             io.StringIO(text_of(client.get("/management/consents.csv")).lstrip("\ufeff"))

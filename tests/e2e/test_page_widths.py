@@ -23,7 +23,7 @@ ROLES = ("client_treater", "partner_treater", "manager", "admin")
 MAX_PAGES = 30
 # Links that change something or leave the pages (files, exports, the feed).
 NOT_PAGES = re.compile(
-    r"/(logout|static|api)/|\.(pdf|csv|xlsx|ics|png|jpg)$|/export|/download|/feed|/file$|/print"
+    r"/(logout|static|api)/|\.(pdf|csv|xlsx|ics|png|jpg)$|/export|/download|/feed|/file$|/pdf$|/print"
 )
 
 

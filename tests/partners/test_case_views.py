@@ -19,7 +19,7 @@ from tests.web.canary import SeededCase, seed_case
 
 # What a treater finds under each tab, in the page's order.
 SECTIONS_BY_VIEW = {
-    "now": ["safety-steps", "relay", "consultations", "urgent"],
+    "now": ["glance", "safety-steps", "relay", "consultations", "urgent"],
     "her": ["her-own", "details", "investigations"],
     "contact": ["safe_contact", "suitability", "answer", "attempts", "threat", "sends"],
     "texts": ["messages", "letters"],
@@ -111,14 +111,14 @@ def test_a_tab_reads_only_what_it_shows(holder_client: FlaskClient, seeded) -> N
         assert {key for key, actions in looks.items() if action in actions} == {view}, action
 
 
-def test_a_part_that_does_not_exist_is_refused_naming_the_field(
+def test_a_part_that_does_not_exist_is_refused_in_words(
     holder_client: FlaskClient, seeded
 ) -> None:
     case, _ = seeded
     response = holder_client.get(_url(case, "everything"))
     assert response.status_code == 400
     page = text_of(response)
-    assert "Ärendesidan har ingen sådan del." in page and "<code>view</code>" in page
+    assert "Ärendesidan har ingen sådan del." in page and "<code>view</code>" not in page
 
 
 def test_a_save_returns_to_the_tab_that_shows_the_record(

@@ -25,7 +25,7 @@ from partnercontact.crypto.models import DataKey
 from partnercontact.crypto.service import create_data_key
 from partnercontact.db import db
 from partnercontact.i18n import _l
-from partnercontact.identifiers import normalise_personal_id, normalise_phone
+from partnercontact.identifiers import PersonalIdError, normalise_personal_id, normalise_phone
 from partnercontact.policy import Permission, can
 from partnercontact.relay.kinds import PARTNER_SIDE
 from partnercontact.relay.models import Consultation
@@ -83,11 +83,8 @@ def register_client(
     if personal_id and personal_id.strip():
         try:
             normalised_id = normalise_personal_id(personal_id, today=runtime.clock.now().date())
-        except ValueError:
-            raise ClientInvalid(
-                _l("The personal identity number is not valid: write it as YYYYMMDD-NNNN."),
-                field="personal_id",
-            ) from None
+        except PersonalIdError as error:
+            raise ClientInvalid(PERSONAL_ID_ERRORS[error.reason], field="personal_id") from None
     try:
         normalised_phone = normalise_phone(phone)
     except ValueError:
@@ -131,6 +128,17 @@ def register_client(
     audit(AuditAction.CLIENT_REGISTERED, actor, "client", client.id)
     audit(AuditAction.EPISODE_OPENED, actor, "episode", episode.id)
     return client
+
+
+# Why a personal identity number was refused, in words that say what to check.
+PERSONAL_ID_ERRORS = {
+    "format": _l("The personal identity number is not valid: write it as YYYYMMDD-NNNN."),
+    "date": _l("The personal identity number's date part is not a real date."),
+    "future": _l("The personal identity number's date part lies in the future."),
+    "check_digit": _l(
+        "The personal identity number's last digit does not match the others: check for a typo."
+    ),
+}
 
 
 # The case belongs to its treater: colleagues, managers and the partner side never load a
