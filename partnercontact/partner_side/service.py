@@ -50,7 +50,7 @@ from partnercontact.policy import Permission, Role, can
 from partnercontact.relay.reads import client_treater_of, episodes_treated_by
 from partnercontact.remembered import remembered
 from partnercontact.runtime import current_runtime
-from partnercontact.staffing.cover import covering_for
+from partnercontact.staffing.cover import covering_for, scope_parameters
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -127,15 +127,7 @@ def actor_parameters(actor: User) -> dict[str, Any]:
     """The parameters of :func:`visible_to_actor` and :func:`held_by_actor` for ``actor``.
     Deny by default: for anyone who may not work on partner cases they are NULL, which no
     case's clinic equals, so the statement finds nothing."""
-    if not can(actor, Permission.PARTNER_CASES_WORK):
-        return {"actor_clinic_id": None, "actor_id": None, "covered_ids": [], "acting_ids": []}
-    covered = covering_for(actor)
-    return {
-        "actor_clinic_id": actor.clinic_id,
-        "actor_id": actor.id,
-        "covered_ids": covered,
-        "acting_ids": [actor.id, *covered],
-    }
+    return scope_parameters(actor, allowed=can(actor, Permission.PARTNER_CASES_WORK))
 
 
 def _visible_cases(actor: User) -> Select[PartnerCase]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -73,6 +74,22 @@ def covering_for(actor: User) -> list[int]:
         )
 
     return remembered(("covering_for", actor.id), load)
+
+
+def scope_parameters(actor: User, *, allowed: bool) -> dict[str, Any]:
+    """The bound parameters of either side's scope for ``actor``: the clinic, the actor, the
+    treaters the actor covers today (``covered_ids``) and those with the actor
+    (``acting_ids``). Deny by default: when not ``allowed`` they are NULL and empty, which no
+    row's clinic or treater equals, so the statement finds nothing."""
+    if not allowed:
+        return {"actor_clinic_id": None, "actor_id": None, "covered_ids": [], "acting_ids": []}
+    covered = covering_for(actor)
+    return {
+        "actor_clinic_id": actor.clinic_id,
+        "actor_id": actor.id,
+        "covered_ids": covered,
+        "acting_ids": [actor.id, *covered],
+    }
 
 
 def _treater(manager: User, user_id: int | None, field: str, message: str) -> User:

@@ -31,7 +31,7 @@ from partnercontact.relay.kinds import PARTNER_SIDE
 from partnercontact.relay.models import Consultation
 from partnercontact.relay.two_treaters import clients_with_partner_side_held_by
 from partnercontact.runtime import current_runtime
-from partnercontact.staffing.cover import covering_for
+from partnercontact.staffing.cover import scope_parameters
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -162,17 +162,8 @@ def _treated_by_actor() -> ColumnElement[bool]:
 
 
 def _treater_parameters(actor: User) -> dict[str, Any]:
-    # Deny by default: NULL for anyone who may not see the client side, which no client's
-    # clinic equals.
-    if not can(actor, Permission.CLIENT_SIDE_VIEW):
-        return {"actor_clinic_id": None, "actor_id": None, "covered_ids": [], "acting_ids": []}
-    covered = covering_for(actor)
-    return {
-        "actor_clinic_id": actor.clinic_id,
-        "actor_id": actor.id,
-        "covered_ids": covered,
-        "acting_ids": [actor.id, *covered],
-    }
+    # Deny by default: nothing for anyone who may not see the client side.
+    return scope_parameters(actor, allowed=can(actor, Permission.CLIENT_SIDE_VIEW))
 
 
 def _visible_clients(actor: User) -> Select[Client]:
