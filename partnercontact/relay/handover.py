@@ -135,6 +135,14 @@ def _partner_to_write(
     )
 
 
+def _next_partner_number(episode_id: uuid.UUID) -> int:
+    """The number a new partner case of the episode gets (the episode is locked)."""
+    highest = db.session.scalar(
+        select(func.max(PartnerCase.partner_number)).where(PartnerCase.episode_id == episode_id)
+    )
+    return (highest or 0) + 1
+
+
 def _previous_episode_id(episode: TreatmentEpisode) -> uuid.UUID | None:
     """The client's treatment period before ``episode``."""
     return db.session.scalar(
@@ -169,12 +177,7 @@ def _follow_into(episode: TreatmentEpisode, number: int) -> tuple[uuid.UUID, uui
             _l("The previous treatment period had no such partner: choose one of the list."),
             field="partner",
         )
-    new_number = 1 + (
-        db.session.scalar(
-            select(func.max(PartnerCase.partner_number)).where(PartnerCase.episode_id == episode.id)
-        )
-        or 0
-    )
+    new_number = _next_partner_number(episode.id)
     holder = row.treater_id
     if holder is not None and not may_hold_partner_side(holder, episode):
         holder = None
@@ -241,14 +244,7 @@ def hand_over(
     if existing is None:
         data_key = create_data_key("partner", keyring=runtime.keyring, clock=runtime.clock)
         case_id, data_key_id = uuid.uuid4(), data_key.id
-        number = 1 + (
-            db.session.scalar(
-                select(func.max(PartnerCase.partner_number)).where(
-                    PartnerCase.episode_id == episode.id
-                )
-            )
-            or 0
-        )
+        number = _next_partner_number(episode.id)
         new_case = PartnerCase(
             id=case_id,
             clinic_id=actor.clinic_id,

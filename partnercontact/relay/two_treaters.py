@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Exists, Select, exists, select
 
 from partnercontact.client_side.cases.models import TreatmentEpisode
 from partnercontact.db import db
@@ -21,10 +21,7 @@ def may_treat_client(user_id: int, episode_id: uuid.UUID) -> bool:
     holds_partner_side = exists().where(
         PartnerCase.episode_id == episode_id, PartnerCase.treater_id == user_id
     )
-    excepted = exists().where(
-        TreaterException.episode_id == episode_id, TreaterException.user_id == user_id
-    )
-    return not db.session.scalar(select(holds_partner_side & ~excepted))
+    return not db.session.scalar(select(holds_partner_side & ~_excepted(user_id, episode_id)))
 
 
 def clients_with_partner_side_held_by(treater_ids: Any) -> Select[uuid.UUID]:
@@ -42,7 +39,11 @@ def may_hold_partner_side(user_id: int, episode: TreatmentEpisode) -> bool:
     an exception for that person and episode."""
     if episode.treater_id != user_id:
         return True
-    excepted = exists().where(
-        TreaterException.episode_id == episode.id, TreaterException.user_id == user_id
+    return bool(db.session.scalar(select(_excepted(user_id, episode.id))))
+
+
+def _excepted(user_id: int, episode_id: uuid.UUID) -> Exists:
+    """An administrator's exception lets ``user_id`` hold both treater roles of the episode."""
+    return exists().where(
+        TreaterException.episode_id == episode_id, TreaterException.user_id == user_id
     )
-    return bool(db.session.scalar(select(excepted)))
