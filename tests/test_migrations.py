@@ -287,6 +287,7 @@ def test_0031_ties_each_earlier_note_to_its_case_and_refuses_to_drop_a_second_pa
     )
     db.session.commit()
     db.session.remove()
+    migrate.downgrade(database_url, "0031")
     with pytest.raises(RuntimeError, match="more than one partner case"):
         migrate.downgrade(database_url, "0030")
     assert migrate.current_revision(database_url) == "0031"

@@ -662,6 +662,24 @@ def threat_warning_in_effect_until(warning: ThreatWarning) -> datetime | None:
     return warning.confirmed_at + THREAT_WARNING_LASTS
 
 
+def mark_threat_decisions_seen(warnings: list[ThreatWarning], at: datetime) -> None:
+    """A manager's decisions on ``warnings`` were shown to one who works the case: they leave
+    her treater's worklist."""
+    unseen = [
+        warning.id
+        for warning in warnings
+        if warning.decision_seen_at is None
+        and (warning.confirmed_at is not None or warning.rejected_at is not None)
+    ]
+    if not unseen:
+        return
+    db.session.execute(
+        update(ThreatWarning)
+        .where(ThreatWarning.id.in_(unseen), ThreatWarning.decision_seen_at.is_(None))
+        .values(decision_seen_at=at)
+    )
+
+
 def threat_warning_decision(warning: ThreatWarning, now: datetime) -> ThreatWarningDecision:
     """The manager's decision on ``warning`` as it stands at ``now``."""
     until = threat_warning_in_effect_until(warning)

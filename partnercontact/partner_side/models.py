@@ -59,6 +59,9 @@ class PartnerHandover(SealedRecord, Model):
     children_in_common = encrypted("children_in_common")
     # Stays in the clear so lists, letters and SMS can refuse her without unsealing anything.
     protected_identity: Mapped[bool] = mapped_column(default=False)
+    # When one who works her case was first shown the note: a correction waits on her
+    # treater's worklist until then.
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PartnerCase(Model):
@@ -222,6 +225,8 @@ class ThreatWarning(_PartnerRecord, Model):
     rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str | None] = mapped_column(String(32))
+    # When her treater was first shown the manager's decision (the worklist's mark).
+    decision_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SendDecision(_PartnerRecord, Model):

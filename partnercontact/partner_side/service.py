@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    update,
 )
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -424,6 +425,9 @@ class HandoverEntry:
     kind: str
     handed_over_on: date
     details: PartnerDetails
+    note_id: uuid.UUID | None = None
+    # A correction not yet shown to one who works the case (it waits on the worklist).
+    unseen: bool = False
 
 
 def partner_details(actor: User, partner_case: PartnerCase) -> list[HandoverEntry] | None:
@@ -444,6 +448,8 @@ def partner_details(actor: User, partner_case: PartnerCase) -> list[HandoverEntr
         HandoverEntry(
             kind=note.kind,
             handed_over_on=note.handed_over_on,
+            note_id=note.id,
+            unseen=note.kind == "correction" and note.seen_at is None,
             details=PartnerDetails(
                 name=note.name or "",
                 phone=note.phone,
@@ -457,6 +463,19 @@ def partner_details(actor: User, partner_case: PartnerCase) -> list[HandoverEntr
     ]
     audit(AuditAction.PARTNER_DETAILS_VIEWED, actor, partner_case)
     return entries
+
+
+def mark_corrections_seen(entries: list[HandoverEntry], at: datetime) -> None:
+    """The corrections among ``entries`` were shown to one who works the case: they leave her
+    treater's worklist."""
+    unseen = [entry.note_id for entry in entries if entry.unseen]
+    if not unseen:
+        return
+    db.session.execute(
+        update(PartnerHandover)
+        .where(PartnerHandover.id.in_(unseen), PartnerHandover.seen_at.is_(None))
+        .values(seen_at=at)
+    )
 
 
 def name_for_partner(partner_case: PartnerCase, user: User, *, granted_by: User) -> None:

@@ -20,6 +20,7 @@ from partnercontact.clinics.clock import clinic_zone
 from partnercontact.partner_side.contact import unconfirmed_threat_warning_count
 from partnercontact.partner_side.escalations import open_manager_task_count
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders_of
+from partnercontact.partner_side.worklist import worklist
 from partnercontact.policy import Permission, Role, can
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,12 @@ class NavItem:
 # comes before the pages it shares with others.
 NAV_ITEMS = (
     NavItem("client_side.home", _l("My clients"), Permission.CLIENT_SIDE_VIEW),
-    NavItem("partner_side.home", _l("Partner contact"), Permission.PARTNER_SIDE_VIEW),
+    NavItem(
+        "partner_side.home",
+        _l("Partner contact"),
+        Permission.PARTNER_SIDE_VIEW,
+        count=lambda user: len(worklist(user)),
+    ),
     NavItem("management.home", _l("Follow-up"), Permission.MANAGEMENT_VIEW),
     NavItem(
         "management.tasks",

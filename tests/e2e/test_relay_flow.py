@@ -49,7 +49,7 @@ def test_a_dropout_reaches_the_partner_side_and_is_acted_on(
     # The partner side: both events wait, with the closing of the contact.
     log_in_as(page, served, "partner_treater", language)
     page.goto(served.url + "/partner/")
-    tasks = page.locator("#relay-tasks")
+    tasks = page.locator("#worklist")
     expect(tasks).to_contain_text(t("Session missed"))
     expect(tasks).to_contain_text(t("Dropped out of treatment"))
     expect(tasks).to_contain_text(

@@ -169,12 +169,12 @@ def test_an_overdue_review_shows_on_the_case_page(
 def test_a_high_risk_opens_tasks_the_holder_handles(
     app: Flask, holder: FlaskClient, held: HandedOver, factory: Factory
 ) -> None:
-    assert 'id="urgent-task-count"' not in text_of(holder.get("/partner/"))
+    assert 'id="work-urgent_task-' not in text_of(holder.get("/partner/"))
     response = submit(holder, f"{_case(held)}/{RISK_NEW}", {**RISK, "level": "high"})
     assert response.status_code == 302 and response.headers["Location"].endswith("#urgent")
     task = db.session.scalar(select(UrgentTask))
     assert task.for_role == "partner_treater" and _count(UrgentTask) == 1
-    assert 'id="urgent-task-count"' in text_of(holder.get("/partner/"))
+    assert 'id="work-urgent_task-' in text_of(holder.get("/partner/"))
 
     handle = f"{_case(held)}/urgent/{task.id}/handle"
     assert handle in text_of(holder.get(case_view(held.case.id, "urgent")))
@@ -184,7 +184,7 @@ def test_a_high_risk_opens_tasks_the_holder_handles(
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(UrgentTask, task.id).handling == HANDLING
-    assert 'id="urgent-task-count"' not in text_of(holder.get("/partner/"))
+    assert 'id="work-urgent_task-' not in text_of(holder.get("/partner/"))
     case_page = text_of(holder.get(case_view(held.case.id, "urgent")))
     assert handle not in case_page and HANDLING in case_page
 
@@ -227,7 +227,7 @@ def test_the_managers_urgent_pages_show_no_notes(
     assert held.case.id.hex[:8] not in text_of(manager.get("/management/urgent"))
     assert manager.get(handle).status_code == 404  # handled: no longer open
     # The holder's own task stays open until the holder handles it.
-    assert 'id="urgent-task-count"' in text_of(holder.get("/partner/"))
+    assert 'id="work-urgent_task-' in text_of(holder.get("/partner/"))
 
 
 def test_partner_treaters_get_no_manager_tasks(

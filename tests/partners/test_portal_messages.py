@@ -235,12 +235,12 @@ def test_the_case_page_shows_the_thread_and_writes_to_her(
     log_in(client, ready.holder, clock)
 
     home = text_of(client.get("/partner/"))
-    assert 'id="portal-unread"' in home and ready.case.id.hex[:8] in home
+    assert f'id="work-portal_message-{ready.case.id.hex[:8]}"' in home
     case_page = f"/partner/cases/{ready.case.id}"
     page = text_of(client.get(case_view(ready.case.id, "portal")))
     assert 'id="portal-thread"' in page and TO_HER in page and FROM_HER in page
     assert "Läst av henne" in page
-    assert 'id="portal-unread"' not in text_of(client.get("/partner/"))  # read now
+    assert 'id="work-portal_message-' not in text_of(client.get("/partner/"))  # read now
 
     _tick()
     written = submit(client, f"{case_page}/portal/messages", {"body": "Ett nytt besked."})

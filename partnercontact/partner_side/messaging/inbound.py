@@ -22,7 +22,7 @@ import re
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -216,6 +216,19 @@ def inbound_for(partner_case: PartnerCase) -> list[InboundSms]:
             .where(InboundSms.partner_case_id == partner_case.id)
             .order_by(InboundSms.received_at.desc(), InboundSms.id)
         )
+    )
+
+
+def mark_replies_seen(replies: list[InboundSms], at: datetime) -> None:
+    """Her texts in ``replies`` were shown to one who works her case: they leave her treater's
+    worklist. Atomic, so two treaters opening the page at once mark each text once."""
+    unseen = [reply.id for reply in replies if reply.seen_at is None]
+    if not unseen:
+        return
+    db.session.execute(
+        update(InboundSms)
+        .where(InboundSms.id.in_(unseen), InboundSms.seen_at.is_(None))
+        .values(seen_at=at)
     )
 
 

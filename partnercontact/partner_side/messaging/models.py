@@ -117,6 +117,9 @@ class InboundSms(SealedRecord, Model):
     body = encrypted("body")
     is_stop: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When one who works her case was first shown it: until then it waits on her treater's
+    # worklist.
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SmsOptOut(Model):

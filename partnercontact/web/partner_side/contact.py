@@ -500,10 +500,11 @@ def _attempts_section(actor: User, partner_case: PartnerCase) -> dict[str, objec
 @case_section("threat", order=14, template="partner_side/sections/threat.html", view="contact")
 def _threat_section(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     now = current_runtime().clock.now()
+    warnings = contact.threat_warnings(partner_case)
+    contact.mark_threat_decisions_seen(warnings, now)
     return {
         "warnings": [
-            (warning, contact.threat_warning_decision(warning, now))
-            for warning in contact.threat_warnings(partner_case)
+            (warning, contact.threat_warning_decision(warning, now)) for warning in warnings
         ],
         "may_record": rules.has_opted_out(partner_case),
         "rejection_labels": THREAT_WARNING_REJECTIONS,

@@ -18,12 +18,13 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.partner_side.messaging import sms
 from partnercontact.partner_side.messaging.duplicates import DuplicateMessage
-from partnercontact.partner_side.messaging.inbound import inbound_for
+from partnercontact.partner_side.messaging.inbound import inbound_for, mark_replies_seen
 from partnercontact.partner_side.messaging.templates import LANGUAGES, SMS_LABELS, SMS_PURPOSES
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.partner_side.service import audit
 from partnercontact.policy import Permission, requires
+from partnercontact.runtime import current_runtime
 from partnercontact.web.partner_side.pages import choices, form_page, form_refused, step_link
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
@@ -90,7 +91,9 @@ def _message_labels() -> dict[str, object]:
     anchors=("sms-messages", "sms-replies"),
 )
 def _messages(actor: User, partner_case: PartnerCase) -> dict[str, object]:
-    data = {"sent": sms.sms_messages_of(partner_case), "replies": inbound_for(partner_case)}
+    replies = inbound_for(partner_case)
+    data = {"sent": sms.sms_messages_of(partner_case), "replies": replies}
+    mark_replies_seen(replies, current_runtime().clock.now())
     audit(AuditAction.MESSAGES_VIEWED, actor, partner_case)
     return data
 

@@ -54,7 +54,6 @@ def _relay_labels() -> dict[str, object]:
         "risk_reason_labels": RISK_REASONS,
         "risk_urgency_labels": RISK_URGENCIES,
         "closing_outcome_labels": CLOSING_OUTCOMES,
-        "relay_tasks": lambda: tasks.open_tasks(current_user),
     }
 
 

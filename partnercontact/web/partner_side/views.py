@@ -14,12 +14,13 @@ from werkzeug.wrappers import Response
 from partnercontact.auth.models import User
 from partnercontact.db import db
 from partnercontact.partner_side import service as partners
-from partnercontact.partner_side import waiting
 from partnercontact.partner_side.models import PartnerCase
 from partnercontact.partner_side.reassignment import cases_moved_to
 from partnercontact.partner_side.vocabulary import ANSWERS
+from partnercontact.partner_side.worklist import worklist
 from partnercontact.policy import Permission, requires
 from partnercontact.remembered import remembering
+from partnercontact.runtime import current_runtime
 from partnercontact.web.partner_side.sections import (
     DEFAULT_VIEW,
     VIEWS,
@@ -41,11 +42,15 @@ def _labels() -> dict[str, object]:
 @bp.route("/")
 @requires(Permission.PARTNER_SIDE_VIEW)
 def home() -> str:
-    items, waiting_for_me = waiting.inbox_and_waiting(current_user)
-    moved = cases_moved_to(current_user, [item.case_id for item in items])
-    page = render_template(
-        "partner_side/home.html", items=items, waiting_for_me=waiting_for_me, moved_to_me=moved
-    )
+    with remembering():
+        items = partners.inbox(current_user)
+        moved = cases_moved_to(current_user, [item.case_id for item in items])
+        page = render_template(
+            "partner_side/home.html",
+            items=items,
+            work=worklist(current_user),
+            moved_to_me=moved,
+        )
     db.session.commit()  # the audit entry of the read
     return page
 
@@ -135,7 +140,10 @@ def name_staff(case_id: uuid.UUID) -> Response:
 
 @case_section("details", order=10, template="partner_side/sections/details.html", view="her")
 def _details(actor: User, partner_case: PartnerCase) -> dict[str, object]:
+    entries = partners.partner_details(actor, partner_case)
+    if entries is not None:
+        partners.mark_corrections_seen(entries, current_runtime().clock.now())
     return {
-        "entries": partners.partner_details(actor, partner_case),
+        "entries": entries,
         "colleagues": partners.colleagues_to_name(actor) if partner_case.protected_identity else [],
     }
