@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from partnercontact.auth.sessions import count_read_with_session, read_with_session
+from partnercontact.client_side.cases.service import to_do_count
 from partnercontact.clinics.clock import clinic_zone
 from partnercontact.partner_side.contact import unconfirmed_threat_warning_count
 from partnercontact.partner_side.escalations import open_manager_task_count
@@ -38,7 +39,7 @@ class NavItem:
 # The first item a user may use is their landing page (landing_url): each role's own home
 # comes before the pages it shares with others.
 NAV_ITEMS = (
-    NavItem("client_side.home", _l("My clients"), Permission.CLIENT_SIDE_VIEW),
+    NavItem("client_side.home", _l("My clients"), Permission.CLIENT_SIDE_VIEW, count=to_do_count),
     NavItem(
         "partner_side.home",
         _l("Partner contact"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
@@ -188,18 +188,19 @@ class ListedClient:
     covered: bool = False
 
 
-@functools.cache
-def _client_list() -> Select[Any]:
-    # Built once: it is every client treater's landing page. The columns the list shows,
-    # not whole records: each client's newest episode's status, the data key of its name.
-    newest_status = (
+def _newest_status() -> Any:
+    return (
         select(TreatmentEpisode.status)
         .where(TreatmentEpisode.client_id == Client.id)
         .order_by(TreatmentEpisode.opened_on.desc(), TreatmentEpisode.created_at.desc())
         .limit(1)
         .scalar_subquery()
     )
-    talk_asked = (
+
+
+def _talk_asked() -> Any:
+    """The partner-contact treater asked for a talk about the client not held yet."""
+    return (
         select(Consultation.id)
         .join(TreatmentEpisode, TreatmentEpisode.id == Consultation.episode_id)
         .where(
@@ -209,6 +210,10 @@ def _client_list() -> Select[Any]:
         )
         .exists()
     )
+
+
+def _review_due() -> Any:
+    """The newest risk assessment's review date has come (``today``: the clinic's day)."""
     next_review = (
         select(ClientRiskAssessment.next_review_on)
         .where(ClientRiskAssessment.client_id == Client.id)
@@ -216,6 +221,13 @@ def _client_list() -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
+    return next_review <= bindparam("today")
+
+
+@functools.cache
+def _client_list() -> Select[Any]:
+    # Built once: it is every client treater's landing page. The columns the list shows,
+    # not whole records: each client's newest episode's status, the data key of its name.
     return (
         select(
             Client.id,
@@ -224,15 +236,39 @@ def _client_list() -> Select[Any]:
             Client.seal_id,
             cast("Column[bytes]", Client.__table__.c.name_ct),
             DataKey,
-            newest_status.label("episode_status"),
-            talk_asked.label("talk_asked"),
-            (next_review <= bindparam("today")).label("risk_review_due"),
+            _newest_status().label("episode_status"),
+            _talk_asked().label("talk_asked"),
+            _review_due().label("risk_review_due"),
             (Client.treater_id != bindparam("actor_id")).label("covered"),
         )
         .join(DataKey, DataKey.id == Client.data_key_id)
         .where(_treated_by_actor())
         .order_by(Client.created_at.desc(), Client.id)
     )
+
+
+@functools.cache
+def _to_do_count() -> Select[Any]:
+    # What the list marks as waiting for the treater, counted without unsealing or auditing:
+    # the menu shows it on every page.
+    def counted(*conditions: Any) -> Any:
+        return (
+            select(func.count())
+            .select_from(Client)
+            .where(_treated_by_actor(), *conditions)
+            .scalar_subquery()
+        )
+
+    return select(counted(_talk_asked()) + counted(_review_due(), _newest_status().in_(OPEN)))
+
+
+def to_do_count(actor: User) -> int:
+    """How many things wait for ``actor`` on ``actor``'s clients (a talk asked for, a risk
+    assessment due, each counted): what :func:`clients_of` marks, counted for the menu."""
+    if not can(actor, Permission.CLIENT_SIDE_VIEW):
+        return 0
+    parameters = _treater_parameters(actor) | {"today": clinic_today(actor.clinic)}
+    return db.session.scalar(_to_do_count(), parameters) or 0
 
 
 def clients_of(actor: User) -> list[ListedClient]:
