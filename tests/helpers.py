@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 from werkzeug.routing import Rule
@@ -43,6 +44,15 @@ def log_in(client: FlaskClient, account: Account, clock: FixedClock) -> TestResp
         response = submit(client, "/login/code", {"code": account.code(clock)})
         assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+def browser_of(app: Flask, account: Account, clock: FixedClock) -> FlaskClient:
+    """A browser logged in as ``account``, after the clock has moved past the last one-time
+    code (each is used once), so several people can log in within one test."""
+    clock.advance(seconds=31)
+    browser = app.test_client()
+    log_in(browser, account, clock)
+    return browser
 
 
 def text_of(response: TestResponse) -> str:

@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 from flask import Flask
-from flask.testing import FlaskClient
 
 from partnercontact.client_side.cases.consultations import record_talk_held
 from partnercontact.client_side.cases.ending import start_treatment
@@ -18,18 +17,11 @@ from partnercontact.db import db
 from partnercontact.partner_side.consultations import ask_client_side
 from partnercontact.partner_side.service import pick_up
 from partnercontact.partner_side.worklist import worklist
-from tests.factories import Account, Factory
-from tests.helpers import log_in, text_of
+from tests.factories import Factory
+from tests.helpers import browser_of, text_of
 from tests.partners.conftest import handed_over_case
 from tests.ratings import rated
 from tests.relay.conftest import client_id_of
-
-
-def _browser(app: Flask, account: Account, clock) -> FlaskClient:
-    clock.advance(seconds=31)  # a one-time code is used once
-    browser = app.test_client()
-    log_in(browser, account, clock)
-    return browser
 
 
 def _items(page: str) -> list[str]:
@@ -64,23 +56,23 @@ def test_a_talk_asked_for_and_a_review_due_wait_for_his_treater_only(
     talk = ask_client_side(partner_treater.user, case.id, reason="coordination")
     db.session.commit()
 
-    browser = _browser(app, treater, clock)
+    browser = browser_of(app, treater, clock)
     home = text_of(browser.get("/client/"))
     assert _items(home) == ["talk"]
     assert _menu_count(home) == 1 == to_do_count(treater.user)
 
     clock.advance(days=15)  # the review day has come
-    browser = _browser(app, treater, clock)  # a new day, a new login
+    browser = browser_of(app, treater, clock)  # a new day, a new login
     home = text_of(browser.get("/client/"))
     assert _items(home) == ["talk", "risk_review"]
     assert _menu_count(home) == 2
 
     # Another client treater, the partner-contact treater, a manager: none of it.
-    colleague = _browser(app, factory.client_treater(), clock)
+    colleague = browser_of(app, factory.client_treater(), clock)
     assert _items(text_of(colleague.get("/client/"))) == []
     assert to_do_count(partner_treater.user) == 0
     assert all(item.kind not in ("talk", "risk_review") for item in worklist(partner_treater.user))
-    manager_page = text_of(_browser(app, factory.manager(), clock).get("/"))
+    manager_page = text_of(browser_of(app, factory.manager(), clock).get("/"))
     assert "work-talk" not in manager_page and "Mina klienter (" not in manager_page
 
     record_talk_held(treater.user, client_id, talk.id, held_on=clock.now().date())

@@ -28,7 +28,7 @@ from partnercontact.partner_side.worklist import worklist
 from partnercontact.relay.handover import PartnerDetails, hand_over
 from partnercontact.relay.models import RelayEvent
 from tests.factories import Account, Factory
-from tests.helpers import case_view, log_in, text_of
+from tests.helpers import browser_of, case_view, text_of
 from tests.messaging.sending import Held, held_for_sms
 from tests.ratings import rated
 from tests.scheduling.building import book, sessions
@@ -202,13 +202,6 @@ def _world(factory: Factory, clock, made: str) -> World:
     return World(held, factory.manager(), clock)
 
 
-def _browser(app: Flask, account: Account, clock) -> FlaskClient:
-    clock.advance(seconds=31)  # a one-time code is used once
-    browser = app.test_client()
-    log_in(browser, account, clock)
-    return browser
-
-
 def _rows(page: str) -> list[str]:
     return re.findall(r'<tr id="work-([a-z_]+)-([0-9a-f]{8})"', page)
 
@@ -224,7 +217,7 @@ def test_each_kind_is_on_her_treaters_worklist_only_and_leaves_when_handled(
 ) -> None:
     world = _world(factory, clock, made)
     reference = world.case_id.hex[:8]
-    holder = _browser(app, world.held.holder, clock)
+    holder = browser_of(app, world.held.holder, clock)
     # Whatever the case brought with it (sessions planned today, say) is handled first, so that
     # the row seen below is the one the seed brings.
     before = {(item.kind, item.case_id) for item in worklist(world.holder)}
@@ -239,10 +232,10 @@ def test_each_kind_is_on_her_treaters_worklist_only_and_leaves_when_handled(
 
     # Another partner-contact treater of the clinic, the client's treater and a manager: not
     # on their lists, not in their menus.
-    colleague = _browser(app, factory.partner_treater(), clock)
+    colleague = browser_of(app, factory.partner_treater(), clock)
     assert _rows(text_of(colleague.get("/partner/"))) == []
     for other in (world.held.client_treater, world.manager):
-        browser = _browser(app, other, clock)
+        browser = browser_of(app, other, clock)
         page = text_of(browser.get("/"))
         assert "work-" not in page and "Partnerkontakt (" not in page
         assert worklist(other.user) == []
@@ -260,7 +253,7 @@ def test_an_item_links_to_the_place_where_it_is_handled(
     world = _world(factory, clock, "accepted")
     _text_from_her("Ring efter tre.")(world)
     db.session.commit()
-    holder = _browser(app, world.held.holder, clock)
+    holder = browser_of(app, world.held.holder, clock)
     home = text_of(holder.get("/partner/"))
     link = re.search(r'<tr id="work-reply-[0-9a-f]{8}">\s*<td><a href="([^"]+)"', home)
     assert link is not None
