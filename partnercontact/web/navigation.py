@@ -19,6 +19,10 @@ from partnercontact.auth.sessions import count_read_with_session, read_with_sess
 from partnercontact.clinics.clock import clinic_zone
 from partnercontact.partner_side.contact import unconfirmed_threat_warning_count
 from partnercontact.partner_side.escalations import open_manager_task_count
+from partnercontact.partner_side.messaging.triage import (
+    unmatched_text_count_for,
+    waiting_count_for_triage,
+)
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders_of
 from partnercontact.policy import Permission, Role, can
 
@@ -53,8 +57,20 @@ NAV_ITEMS = (
         Permission.REMINDERS_VIEW,
         count=lambda user: _read_with_session(OPEN_REMINDERS, open_reminder_count, user),
     ),
+    NavItem(
+        "partner_side.unknown_texts",
+        _l("Texts to place"),
+        Permission.UNMATCHED_SMS_PLACE,
+        count=unmatched_text_count_for,
+    ),
     NavItem("admin.users", _l("Accounts"), Permission.USERS_MANAGE),
     NavItem("admin.clinic_settings", _l("Clinic settings"), Permission.CLINIC_SETTINGS_EDIT),
+    NavItem(
+        "admin.unknown_texts",
+        _l("Texts from unknown numbers"),
+        Permission.UNMATCHED_SMS_TRIAGE,
+        count=waiting_count_for_triage,
+    ),
     NavItem("outbound.stop_switch", _l("Stop switch"), Permission.OUTBOUND_HALT),
     NavItem("outbound.outbox", _l("Outbox"), Permission.OUTBOX_VIEW),
     NavItem("calendar.tasks", _l("Scheduled tasks"), Permission.TASKS_VIEW),
