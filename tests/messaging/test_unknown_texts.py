@@ -30,8 +30,9 @@ from partnercontact.partner_side.rules import is_opted_out
 from partnercontact.partner_side.service import pick_up
 from partnercontact.phones import phone_index
 from tests.factories import Account, Factory
-from tests.helpers import csrf_token, log_in, submit, text_of
+from tests.helpers import csrf_token, log_in, sample_url, submit, text_of
 from tests.partners.conftest import handed_over_case
+from tests.web.canary import crawl
 
 NEW_NUMBER = "+46709998877"
 WORDS = "Det här är mitt nya nummer, ring efter tre"
@@ -410,3 +411,41 @@ def test_administrators_deciding_at_once_one_wins_and_nothing_fails(
         )
     ).all()
     assert len(decided) == 1
+
+
+# What a page shows does not depend on the database.
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_nobody_else_reads_a_word_of_it_on_any_page(app: Flask, factory: Factory, clock) -> None:
+    """Every page each other role reaches, every GET route with the text's id, after it was
+    opened and given: the words and the number appear on none."""
+    treater = factory.partner_treater()
+    text_id = _text(clock, body="KanarieOkantNummer")
+    admin_account = factory.admin()
+    admin = _browser(app, admin_account, clock)
+    _open(admin, text_id)
+    _give(admin, text_id, treater)
+    values = {"text_id": text_id}
+    starts = ["/"] + [
+        sample_url(rule, values)
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint != "static"
+    ]
+    others = [
+        admin_account,
+        factory.admin(clinic=factory.clinic()),
+        factory.partner_treater(),
+        factory.client_treater(),
+        factory.manager(),
+    ]
+    for account in others:
+        pages = crawl(app, account, clock, starts)
+        clock.advance(seconds=31)
+        leaked = [
+            url
+            for url, body in pages.items()
+            if b"KanarieOkantNummer" in body or b"9998877" in body
+        ]
+        assert leaked == [], account.user.role
+        if account is admin_account:
+            # The crawl reached the list, where it is shown masked.
+            assert any("•••• •• 77".encode() in body for body in pages.values())
