@@ -145,6 +145,9 @@ def test_opening_with_a_reason_shows_it_once_and_is_audited_without_content(
     assert response.status_code == 200
     assert WORDS in text_of(response) and NEW_NUMBER not in text_of(response)
     assert response.headers["Cache-Control"] == "no-store"
+    # The choices that follow post elsewhere, and never carry the words.
+    assert f'action="{LIST}/{text_id}/give"' in text_of(response)
+    assert f"{LIST}/{text_id}/discard" in text_of(response)
     assert WORDS not in text_of(admin.get(LIST))
     (event,) = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == AuditAction.UNMATCHED_SMS_OPENED_ON_HER_CALL)

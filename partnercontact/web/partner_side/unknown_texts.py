@@ -40,7 +40,13 @@ def _text_page(text_id: uuid.UUID, form: PlaceForm, status: int = 200, error: ob
     text = placing.open_given(current_user, text_id)
     cases = placing.cases_to_place_on(current_user)
     form.case_id.choices = [
-        SelectChoice(str(choice.id), choice.partner_name or choice.reference) for choice in cases
+        SelectChoice(
+            str(choice.id),
+            f"{choice.partner_name} ({choice.reference})"
+            if choice.partner_name
+            else choice.reference,
+        )
+        for choice in cases
     ]
     page = render_template(
         "partner_side/unknown_texts/text.html",
