@@ -188,6 +188,9 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.UNMATCHED_SMS_HANDED_BACK: _l(
         "Text from an unknown number handed back to the administrators"
     ),
+    AuditAction.UNMATCHED_SMS_TAKEN_BACK: _l(
+        "Text from an unknown number taken back from a treater"
+    ),
     AuditAction.UNMATCHED_SMS_PLACED: _l("Text from an unknown number placed on a case"),
     AuditAction.UNMATCHED_SMS_DISCARDED: _l("Text from an unknown number destroyed"),
     AuditAction.MESSAGES_VIEWED: _l("Messages opened"),
@@ -287,6 +290,7 @@ PARTNER_SIDE_ACTIONS = frozenset(
         AuditAction.UNMATCHED_SMS_GIVEN,
         AuditAction.UNMATCHED_SMS_OPENED_BY_TREATER,
         AuditAction.UNMATCHED_SMS_HANDED_BACK,
+        AuditAction.UNMATCHED_SMS_TAKEN_BACK,
         AuditAction.UNMATCHED_SMS_PLACED,
         AuditAction.UNMATCHED_SMS_DISCARDED,
         AuditAction.MESSAGES_VIEWED,

@@ -161,6 +161,7 @@ class AuditAction(StrEnum):
     UNMATCHED_SMS_GIVEN = "message.unmatched_given"
     UNMATCHED_SMS_OPENED_BY_TREATER = "message.unmatched_opened_by_treater"
     UNMATCHED_SMS_HANDED_BACK = "message.unmatched_handed_back"
+    UNMATCHED_SMS_TAKEN_BACK = "message.unmatched_taken_back"
     UNMATCHED_SMS_PLACED = "message.unmatched_placed"
     UNMATCHED_SMS_DISCARDED = "message.unmatched_discarded"
     MESSAGES_VIEWED = "message.messages_viewed"

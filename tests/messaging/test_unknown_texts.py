@@ -452,3 +452,28 @@ def test_nobody_else_reads_a_word_of_it_on_any_page(app: Flask, factory: Factory
         if account is admin_account:
             # The crawl reached the list, where it is shown masked.
             assert any("•••• •• 77".encode() in body for body in pages.values())
+
+
+def test_an_administrator_takes_a_text_back_from_a_treater_who_cannot_place_it(
+    app: Flask, factory: Factory, clock
+) -> None:
+    treater = factory.partner_treater()
+    text_id = _text(clock)
+    admin = _browser(app, factory.admin(), clock)
+    _open(admin, text_id)
+    _give(admin, text_id, treater)
+    elsewhere = _browser(app, factory.admin(clinic=factory.clinic()), clock)
+    token = csrf_token(elsewhere, LIST)
+    assert (
+        elsewhere.post(f"{LIST}/{text_id}/take-back", data={"csrf_token": token}).status_code == 404
+    )
+
+    token = csrf_token(admin, LIST)
+    response = admin.post(f"{LIST}/{text_id}/take-back", data={"csrf_token": token})
+
+    assert response.status_code == 302
+    row = _fresh(text_id)
+    assert (row.triage_state, row.given_to_id) == ("waiting", None)
+    assert unmatched_texts_given_to(treater.user) == []
+    again = admin.post(f"{LIST}/{text_id}/take-back", data={"csrf_token": token})
+    assert again.status_code == 409

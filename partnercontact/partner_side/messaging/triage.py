@@ -280,6 +280,30 @@ def give_to_treater(actor: User, text_id: uuid.UUID, treater_id: Any) -> None:
     audit(AuditAction.UNMATCHED_SMS_GIVEN, actor, row)
 
 
+def take_back(actor: User, text_id: uuid.UUID) -> None:
+    """Take a text back from the treater it was given to (who left, is away, or cannot place
+    it): it waits for the clinic's administrators again, so none is left with nobody.
+
+    Raises :class:`UnmatchedTextNotFound` for a text not the clinic's, and :class:`Conflict`
+    for one not given to anyone (placed, destroyed, or handed back meanwhile).
+    """
+    _require_triage(actor)
+    row = locked(
+        text_id,
+        and_(InboundSms.triage_state.is_not(None), InboundSms.clinic_id == actor.clinic_id),
+    )
+    if row is None:
+        raise not_found()
+    if row.triage_state != TRIAGE_GIVEN:
+        raise already_handled()
+    row.triage_state = TRIAGE_WAITING
+    row.given_to_id = None
+    row.given_at = None
+    row.triage_changed_at = current_runtime().clock.now()
+    db.session.flush()
+    audit(AuditAction.UNMATCHED_SMS_TAKEN_BACK, actor, row)
+
+
 def waiting_text(actor: User, text_id: uuid.UUID, *, taken_up: bool) -> UnmatchedText:
     """A text that waits for the actor's clinic's administrators, as a list shows it, for
     the page that asks why it is opened, or (``taken_up``: the clinic has opened it) the one

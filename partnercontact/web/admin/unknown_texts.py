@@ -85,7 +85,9 @@ def _number(value: object) -> int | None:
 @requires(Permission.UNMATCHED_SMS_TRIAGE)
 def unknown_texts() -> str:
     return render_template(
-        "admin/unknown_texts/list.html", texts=triage.texts_for_triage(current_user)
+        "admin/unknown_texts/list.html",
+        texts=triage.texts_for_triage(current_user),
+        take_back_form=TakeBackForm(formdata=None),
     )
 
 
@@ -132,6 +134,20 @@ def give_unknown_text(text_id: uuid.UUID) -> Response | tuple[str, int]:
         "admin/unknown_texts/give.html", text_id=text_id, give_form=form, error=error
     )
     return page, status
+
+
+class TakeBackForm(FlaskForm):
+    """A POST with nothing but its CSRF token."""
+
+
+@bp.route("/unknown-texts/<uuid:text_id>/take-back", methods=["POST"])
+@requires(Permission.UNMATCHED_SMS_TRIAGE)
+def take_back_unknown_text(text_id: uuid.UUID) -> Response:
+    # The form carries nothing but its CSRF token, which the app checks before any view.
+    triage.take_back(current_user, text_id)
+    db.session.commit()
+    flash(_("The text message waits for the administrators again."), "success")
+    return redirect(url_for("admin.unknown_texts"))
 
 
 @bp.route("/unknown-texts/<uuid:text_id>/discard", methods=["GET", "POST"])
