@@ -56,13 +56,16 @@ class DiscardForm(FlaskForm):
     )
 
 
+class TakeBackForm(FlaskForm):
+    """A POST with nothing but its CSRF token."""
+
+
 def _open_page(
     text_id: uuid.UUID, form: OpenForm, status: int = 200, error: object = None
 ) -> tuple[str, int]:
     text = triage.waiting_text(current_user, text_id, taken_up=False)
-    return render_template("admin/unknown_texts/open.html", text=text, form=form, error=error), (
-        status
-    )
+    page = render_template("admin/unknown_texts/open.html", text=text, form=form, error=error)
+    return page, status
 
 
 def _give_form(*, submitted: bool) -> GiveForm:
@@ -134,10 +137,6 @@ def give_unknown_text(text_id: uuid.UUID) -> Response | tuple[str, int]:
         "admin/unknown_texts/give.html", text_id=text_id, give_form=form, error=error
     )
     return page, status
-
-
-class TakeBackForm(FlaskForm):
-    """A POST with nothing but its CSRF token."""
 
 
 @bp.route("/unknown-texts/<uuid:text_id>/take-back", methods=["POST"])
