@@ -97,12 +97,23 @@ def _unmatched_replies(now: datetime, days: int) -> int:
         )
     ).all()
     clock = current_runtime().clock
+    deleted = 0
     for reply_id, data_key_id in rows:
-        db.session.execute(delete(InboundSms).where(InboundSms.id == reply_id))
+        # Still without a case: a partner-contact treater may have placed it on hers since it
+        # was read above, and then it is her reply, re-sealed under her case's key.
+        result = db.session.execute(
+            delete(InboundSms).where(
+                InboundSms.id == reply_id, InboundSms.partner_case_id.is_(None)
+            )
+        )
+        assert isinstance(result, CursorResult)
+        if not result.rowcount:
+            continue
+        deleted += 1
         data_key = db.session.get(DataKey, data_key_id)
         if data_key is not None:
             shred_data_key(data_key, clock=clock)
-    return len(rows)
+    return deleted
 
 
 def purge_expired(now: datetime) -> PurgeReport:

@@ -287,7 +287,36 @@ def test_0031_ties_each_earlier_note_to_its_case_and_refuses_to_drop_a_second_pa
     )
     db.session.commit()
     db.session.remove()
+    # From 0031 itself: what a later revision's downgrade does is not this test's question.
     migrate.downgrade(database_url, "0031")
     with pytest.raises(RuntimeError, match="more than one partner case"):
         migrate.downgrade(database_url, "0030")
     assert migrate.current_revision(database_url) == "0031"
+    migrate.upgrade(database_url)  # the tests after this one run on the newest schema
+
+
+def test_0033_sets_every_text_without_a_case_waiting_for_the_administrators(
+    app, factory, clock: FixedClock, database_url: str
+) -> None:
+    """Texts kept without a case before 0033 wait for the administrators, with an unknown
+    sender; a reply on her case is left as it was; going down keeps both texts."""
+    from partnercontact.partner_side.messaging.models import InboundSms
+
+    partner_case = case_with_number(factory, clock, HER_NUMBER)
+    sms_row(partner_case, HER_NUMBER, state="delivered")
+    hers = receive_inbound("SM" + "2" * 32, HER_E164, "Hej", clock.now())
+    unmatched = receive_inbound("SM" + "3" * 32, "+46709998877", "Nytt nummer", clock.now())
+    assert hers is not None and unmatched is not None
+    hers_id, unmatched_id = hers.id, unmatched.id
+    ids = {hers_id: partner_case.id, unmatched_id: None}
+    db.session.commit()
+    db.session.remove()
+
+    migrate.downgrade(database_url, "0032")
+    migrate.upgrade(database_url)
+
+    rows = {row.id: row for row in db.session.scalars(select(InboundSms))}
+    assert {row_id: row.partner_case_id for row_id, row in rows.items()} == ids
+    assert (rows[unmatched_id].triage_state, rows[unmatched_id].sender) == ("waiting", None)
+    assert rows[unmatched_id].body == "Nytt nummer"
+    assert (rows[hers_id].triage_state, rows[hers_id].body) == (None, "Hej")

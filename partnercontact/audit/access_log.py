@@ -177,6 +177,22 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.SMS_CANCELLED: _l("Text message cancelled"),
     AuditAction.SMS_OPTED_OUT: _l("Text messages stopped by the recipient"),
     AuditAction.SMS_RECEIVED: _l("Text message received"),
+    AuditAction.UNMATCHED_SMS_OPENED_TO_IDENTIFY: _l(
+        "Text from an unknown number opened to find whose it is"
+    ),
+    AuditAction.UNMATCHED_SMS_OPENED_ON_HER_CALL: _l(
+        "Text from an unknown number opened: the sender called about it"
+    ),
+    AuditAction.UNMATCHED_SMS_GIVEN: _l("Text from an unknown number given to a treater"),
+    AuditAction.UNMATCHED_SMS_OPENED_BY_TREATER: _l("Text from an unknown number opened"),
+    AuditAction.UNMATCHED_SMS_HANDED_BACK: _l(
+        "Text from an unknown number handed back to the administrators"
+    ),
+    AuditAction.UNMATCHED_SMS_TAKEN_BACK: _l(
+        "Text from an unknown number taken back from a treater"
+    ),
+    AuditAction.UNMATCHED_SMS_PLACED: _l("Text from an unknown number placed on a case"),
+    AuditAction.UNMATCHED_SMS_DISCARDED: _l("Text from an unknown number destroyed"),
     AuditAction.MESSAGES_VIEWED: _l("Messages opened"),
     AuditAction.OUTBOX_VIEWED: _l("Outbox opened"),
     AuditAction.OUTBOUND_HALTED: _l("Stop switch turned on"),
@@ -235,6 +251,9 @@ READ_ACTIONS = frozenset(
         AuditAction.CONTACT_SESSIONS_VIEWED,
         AuditAction.LETTER_PREVIEWED,
         AuditAction.LETTER_OPENED,
+        AuditAction.UNMATCHED_SMS_OPENED_TO_IDENTIFY,
+        AuditAction.UNMATCHED_SMS_OPENED_ON_HER_CALL,
+        AuditAction.UNMATCHED_SMS_OPENED_BY_TREATER,
     }
 )
 PARTNER_SIDE_READ = "partner_side.read"
@@ -265,6 +284,15 @@ PARTNER_SIDE_ACTIONS = frozenset(
         AuditAction.SMS_CANCELLED,
         AuditAction.SMS_OPTED_OUT,
         AuditAction.SMS_RECEIVED,
+        # Written about a received text only (inbound_sms), like SMS_RECEIVED.
+        AuditAction.UNMATCHED_SMS_OPENED_TO_IDENTIFY,
+        AuditAction.UNMATCHED_SMS_OPENED_ON_HER_CALL,
+        AuditAction.UNMATCHED_SMS_GIVEN,
+        AuditAction.UNMATCHED_SMS_OPENED_BY_TREATER,
+        AuditAction.UNMATCHED_SMS_HANDED_BACK,
+        AuditAction.UNMATCHED_SMS_TAKEN_BACK,
+        AuditAction.UNMATCHED_SMS_PLACED,
+        AuditAction.UNMATCHED_SMS_DISCARDED,
         AuditAction.MESSAGES_VIEWED,
         AuditAction.CONTACT_SESSIONS_VIEWED,
         AuditAction.CONTACT_SESSION_ADDED,

@@ -153,6 +153,17 @@ class AuditAction(StrEnum):
     SMS_CANCELLED = "message.sms_cancelled"
     SMS_OPTED_OUT = "message.sms_opted_out"
     SMS_RECEIVED = "message.sms_received"
+    # A text from a number no case knew: opened by an administrator (the tag names the reason
+    # chosen from a closed list), given to a partner-contact treater, handed back, placed on
+    # her case or destroyed; opened by the treater it was given to.
+    UNMATCHED_SMS_OPENED_TO_IDENTIFY = "message.unmatched_opened_to_identify"
+    UNMATCHED_SMS_OPENED_ON_HER_CALL = "message.unmatched_opened_on_her_call"
+    UNMATCHED_SMS_GIVEN = "message.unmatched_given"
+    UNMATCHED_SMS_OPENED_BY_TREATER = "message.unmatched_opened_by_treater"
+    UNMATCHED_SMS_HANDED_BACK = "message.unmatched_handed_back"
+    UNMATCHED_SMS_TAKEN_BACK = "message.unmatched_taken_back"
+    UNMATCHED_SMS_PLACED = "message.unmatched_placed"
+    UNMATCHED_SMS_DISCARDED = "message.unmatched_discarded"
     MESSAGES_VIEWED = "message.messages_viewed"
     OUTBOX_VIEWED = "message.outbox_viewed"
     OUTBOUND_HALTED = "message.outbound_halted"

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Uuid,
     and_,
     bindparam,
     case,
@@ -44,7 +45,7 @@ from partnercontact.auth.models import User
 from partnercontact.clinics.clock import clinic_instant, clinic_today
 from partnercontact.db import db
 from partnercontact.partner_side.clinical import open_for_partner_treater
-from partnercontact.partner_side.messaging.models import InboundSms
+from partnercontact.partner_side.messaging.models import TRIAGE_GIVEN, InboundSms
 from partnercontact.partner_side.models import (
     PartnerCase,
     PartnerHandover,
@@ -74,6 +75,7 @@ from partnercontact.runtime import current_runtime
 KINDS = (
     "stop",
     "urgent_task",
+    "unmatched_text",
     "threat_decision",
     "override",
     "relay",
@@ -90,6 +92,8 @@ _RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 # Where on the case page each kind is handled (an anchor the case page knows).
 ANCHORS = {
     "stop": "sms-replies",
+    # Not on a case: placed on one from the page of texts to place.
+    "unmatched_text": "",
     "urgent_task": "urgent",
     "threat_decision": "threat",
     "override": "case-overrides",
@@ -107,7 +111,8 @@ ANCHORS = {
 @dataclass(frozen=True)
 class WorkItem:
     kind: str
-    case_id: uuid.UUID
+    # None for a text from an unknown number, which is on no case until she is found.
+    case_id: uuid.UUID | None
     # When it arrived (a reply, a decision) or when it is (a session today); None for a
     # session to book, whose day is ``day``.
     at: datetime | None
@@ -123,8 +128,8 @@ class WorkItem:
     overdue: bool
 
     @property
-    def reference(self) -> str:
-        return reference_of_id(self.case_id)
+    def reference(self) -> str | None:
+        return reference_of_id(self.case_id) if self.case_id is not None else None
 
     @property
     def anchor(self) -> str:
@@ -173,8 +178,26 @@ def _statement() -> CompoundSelect[Any]:
         for kind, is_stop in (("stop", True), ("reply", False))
     ]
     decided_at = func.coalesce(ThreatWarning.confirmed_at, ThreatWarning.rejected_at)
+    # Texts from unknown numbers an administrator gave the actor to place: one item for all.
+    to_place = (
+        select(
+            literal("unmatched_text", String).label("kind"),
+            cast(null(), Uuid).label("case_id"),
+            func.max(InboundSms.received_at).label("at"),
+            cast(null(), Date).label("day"),
+            cast(null(), String).label("detail"),
+            func.count().label("how_many"),
+        )
+        .where(
+            InboundSms.triage_state == TRIAGE_GIVEN,
+            InboundSms.given_to_id == bindparam("actor_id"),
+            InboundSms.clinic_id == bindparam("actor_clinic_id"),
+        )
+        .having(func.count() > 0)
+    )
     return union_all(
         *replies,
+        to_place,
         _row("urgent_task", UrgentTask, at=UrgentTask.recorded_at).where(
             open_for_partner_treater()
         ),

@@ -62,6 +62,11 @@ class Permission(StrEnum):
     REMINDERS_VIEW = "reminders:view"
     # The scheduled-task queue with its failed tasks, for whoever runs the installation.
     TASKS_VIEW = "tasks:view"
+    # Texts from numbers no case knows: an administrator opens one with a stated reason and
+    # gives it to a partner-contact treater, or destroys it.
+    UNMATCHED_SMS_TRIAGE = "unmatched_sms:triage"
+    # A text an administrator gave to a partner-contact treater: placing it on a case she holds.
+    UNMATCHED_SMS_PLACE = "unmatched_sms:place"
     USERS_MANAGE = "users:manage"
     CLINIC_SETTINGS_EDIT = "clinic_settings:edit"
 
@@ -87,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PARTNER_CASES_WORK,
             Permission.CALENDAR_VIEW,
             Permission.REMINDERS_VIEW,
+            Permission.UNMATCHED_SMS_PLACE,
         }
     ),
     Role.MANAGER: frozenset(
@@ -118,6 +124,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.OUTBOX_VIEW,
             Permission.TASKS_VIEW,
             Permission.AUDIT_STATUS_VIEW,
+            # Reading a text nobody's case knew is the one time an administrator reads a
+            # partner's words: to find whose they are, never to work a case.
+            Permission.UNMATCHED_SMS_TRIAGE,
         }
     ),
 }

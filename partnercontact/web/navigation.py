@@ -20,6 +20,9 @@ from partnercontact.client_side.cases.service import to_do_count
 from partnercontact.clinics.clock import clinic_zone
 from partnercontact.partner_side.contact import unconfirmed_threat_warning_count
 from partnercontact.partner_side.escalations import open_manager_task_count
+from partnercontact.partner_side.messaging.triage import (
+    waiting_count_for_triage,
+)
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders_of
 from partnercontact.partner_side.worklist import worklist
 from partnercontact.policy import Permission, Role, can
@@ -62,6 +65,12 @@ NAV_ITEMS = (
     ),
     NavItem("admin.users", _l("Accounts"), Permission.USERS_MANAGE),
     NavItem("admin.clinic_settings", _l("Clinic settings"), Permission.CLINIC_SETTINGS_EDIT),
+    NavItem(
+        "admin.unknown_texts",
+        _l("Texts from unknown numbers"),
+        Permission.UNMATCHED_SMS_TRIAGE,
+        count=waiting_count_for_triage,
+    ),
     NavItem("outbound.stop_switch", _l("Stop switch"), Permission.OUTBOUND_HALT),
     NavItem("outbound.outbox", _l("Outbox"), Permission.OUTBOX_VIEW),
     NavItem("calendar.tasks", _l("Scheduled tasks"), Permission.TASKS_VIEW),

@@ -3,9 +3,10 @@
 A reply is matched to her case by the blind index of the number it came from, never by
 unsealing numbers: first the newest text message we sent to that number, else the newest
 number she gave herself in her portal, else the newest hand-over note with that number. Its
-text is sealed under her case's data key and is shown to her treater only. A reply nobody's
-case knows is kept sealed under a data key of its own, with no clinic and no case, and nobody
-sees it.
+text and the number it came from are sealed under her case's data key and shown to her
+treater only. A reply nobody's case knows is kept sealed, with its number, under a data key of
+its own, with no clinic and no case, and waits for the administrators' triage
+(:mod:`.triage`).
 
 A STOP word (Twilio's, and their Swedish equivalents) ends text messages to that number at
 once: the number is opted out and every message to it still waiting in the queue is cancelled,
@@ -28,9 +29,15 @@ from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.crypto.service import create_data_key, load_data_key
 from partnercontact.db import db
+from partnercontact.identifiers import normalise_phone
 from partnercontact.partner_side.her_own_models import OwnContactDetails
 from partnercontact.partner_side.messaging import status
-from partnercontact.partner_side.messaging.models import InboundSms, SmsMessage, SmsOptOut
+from partnercontact.partner_side.messaging.models import (
+    TRIAGE_WAITING,
+    InboundSms,
+    SmsMessage,
+    SmsOptOut,
+)
 from partnercontact.partner_side.models import PartnerCase, PartnerHandover
 from partnercontact.phones import phone_index
 from partnercontact.runtime import current_runtime
@@ -81,6 +88,11 @@ def _sender_index(from_number: str) -> tuple[str, bool]:
     except ValueError:
         keyring = current_runtime().keyring
         return keyring.blind_index(_UNPARSED_DOMAIN, from_number.strip()), False
+
+
+def _sender(from_number: str, is_number: bool) -> str:
+    """The sender as kept (sealed): a number in its normalised form, anything else as sent."""
+    return normalise_phone(from_number) if is_number else from_number.strip()
 
 
 def _case_for_number(index: str) -> PartnerCase | None:
@@ -188,8 +200,11 @@ def receive_inbound(
         provider_sid=provider_sid,
         from_index=index,
         body=body or "",
+        sender=_sender(from_number, is_number),
         is_stop=stop,
         received_at=at,
+        # A text nobody's case knew waits for an administrator to find whose it is.
+        triage_state=None if partner_case is not None else TRIAGE_WAITING,
     )
     db.session.add(inbound)
     db.session.flush()

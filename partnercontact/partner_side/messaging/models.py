@@ -96,14 +96,33 @@ class SmsStatusEvent(Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+# Where a text from a number no case knew stands (``triage_state``; NULL for a text that
+# landed on a case at once). "waiting": for the administrators; "given": to one
+# partner-contact treater (``given_to_id``); "placed": on a case she holds, under its data
+# key; "discarded": its data key shredded, its content gone.
+TRIAGE_WAITING = "waiting"
+TRIAGE_GIVEN = "given"
+TRIAGE_PLACED = "placed"
+TRIAGE_DISCARDED = "discarded"
+TRIAGE_STATES = (TRIAGE_WAITING, TRIAGE_GIVEN, TRIAGE_PLACED, TRIAGE_DISCARDED)
+
+
 class InboundSms(SealedRecord, Model):
     """A text message from a partner, attached to her case for her treater only.
 
     A message from a number no case knows keeps no case and is sealed under a data key of its
-    own; nobody on either side sees it.
+    own. It waits for an administrator (:mod:`partnercontact.partner_side.messaging.triage`):
+    ``clinic_id`` stays NULL until an administrator opens it, and from then on names the
+    clinic that took it up, whose administrators alone see it.
     """
 
     __tablename__ = "inbound_sms"
+    __table_args__ = (
+        CheckConstraint(
+            "triage_state IS NULL OR triage_state IN ('waiting', 'given', 'placed', 'discarded')",
+            name="triage_state",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinic.id"), index=True)
@@ -115,11 +134,18 @@ class InboundSms(SealedRecord, Model):
     provider_sid: Mapped[str] = mapped_column(String(64), unique=True)
     from_index: Mapped[str] = mapped_column(String(64), index=True)
     body = encrypted("body")
+    # The number it came from, sealed like the body under the same data key: shown only
+    # masked (its last two digits). NULL for texts kept before the number was.
+    sender = encrypted("sender")
     is_stop: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When one who works her case was first shown it: until then it waits on her treater's
     # worklist.
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    triage_state: Mapped[str | None] = mapped_column(String(16), index=True)
+    given_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    triage_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SmsOptOut(Model):

@@ -15,6 +15,7 @@ from partnercontact.web.partner_side import (
     portal_tasks,
     relay,
     sessions,
+    unknown_texts,
 )
 from partnercontact.web.partner_side.views import bp
 
@@ -33,4 +34,5 @@ __all__ = [
     "portal_tasks",
     "relay",
     "sessions",
+    "unknown_texts",
 ]
