@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from partnercontact.audit.tags import AuditAction
 from partnercontact.db import db
@@ -162,9 +162,26 @@ def closing_open(partner_case: _Closing) -> bool:
     )
 
 
+def unhandled_event_of_case() -> ColumnElement[bool]:
+    """A relayed event of one of the case's periods whose outcome the case has not recorded:
+    a relay task of the case (the condition to join ``RelayEvent`` to ``PartnerCase`` on)."""
+    handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == PartnerCase.id)
+    return RelayEvent.episode_id.in_(episodes_of_case(PartnerCase.id)) & RelayEvent.id.not_in(
+        handled.scalar_subquery()
+    )
+
+
+def closing_to_record() -> ColumnElement[bool]:
+    """:func:`closing_open` as a condition on ``PartnerCase``."""
+    return and_(
+        PartnerCase.closing_since.is_not(None),
+        PartnerCase.closed_on.is_(None),
+        PartnerCase.own_treatment_since.is_(None),
+    )
+
+
 @functools.cache
 def _open_tasks_statement() -> Select[uuid.UUID, date | None, date | None, date | None, str, date]:
-    handled = select(RelayOutcome.event_id).where(RelayOutcome.partner_case_id == PartnerCase.id)
     # Every case held, with each event not yet handled (none: one row without an event), in
     # one statement: the events are relay tasks, the cases tell which closings wait. The
     # columns those need, not whole cases.
@@ -178,11 +195,7 @@ def _open_tasks_statement() -> Select[uuid.UUID, date | None, date | None, date 
             RelayEvent.occurred_on,
         )
         .where(held_by_actor())
-        .outerjoin(
-            RelayEvent,
-            RelayEvent.episode_id.in_(episodes_of_case(PartnerCase.id))
-            & RelayEvent.id.not_in(handled.scalar_subquery()),
-        )
+        .outerjoin(RelayEvent, unhandled_event_of_case())
         .order_by(RelayEvent.occurred_on, RelayEvent.recorded_at, PartnerCase.id)
     )
 

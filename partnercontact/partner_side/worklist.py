@@ -8,9 +8,9 @@ warning once shown to her treater, a manager's safety override once used, an urg
 request in her own channel once handled, her messages once read, a relayed event once its
 outcome is recorded, a session once booked or held.
 
-Everything but the relayed events is read in one statement (a UNION of the kinds); the relay's
-own open-task statement gives those, so the worklist and the relay list can never disagree.
-Nothing is unsealed: an item is a kind, a case reference, a moment and a code.
+Everything is read in one statement, a UNION of the kinds; the relayed events and closings by
+the relay's own conditions (:mod:`.relay_inbox`), so the worklist and the case's relay section
+never disagree. Nothing is unsealed: an item is a kind, a case reference, a moment and a code.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from sqlalchemy import (
 
 from partnercontact.auth.models import User
 from partnercontact.clinics.clock import clinic_instant, clinic_today
+from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
 from partnercontact.partner_side.clinical import open_for_partner_treater
 from partnercontact.partner_side.messaging.models import TRIAGE_GIVEN, InboundSms
@@ -57,7 +58,7 @@ from partnercontact.partner_side.portal_messages import unread_from_her
 from partnercontact.partner_side.portal_messages_models import PortalMessage
 from partnercontact.partner_side.portal_tasks import still_open
 from partnercontact.partner_side.portal_tasks_models import PortalTask
-from partnercontact.partner_side.relay_inbox import open_tasks
+from partnercontact.partner_side.relay_inbox import closing_to_record, unhandled_event_of_case
 from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.plan import BOOKING_NOTICE
 from partnercontact.partner_side.service import (
@@ -66,6 +67,7 @@ from partnercontact.partner_side.service import (
     reference_of_id,
 )
 from partnercontact.policy import Permission, can
+from partnercontact.relay.models import RelayEvent
 from partnercontact.remembered import remembered
 from partnercontact.runtime import current_runtime
 
@@ -213,6 +215,25 @@ def _statement() -> CompoundSelect[Any]:
         _row(
             "override", SafetyOverride, at=SafetyOverride.decided_at, detail=SafetyOverride.rule
         ).where(SafetyOverride.used_at.is_(None)),
+        select(
+            literal("relay", String).label("kind"),
+            PartnerCase.id.label("case_id"),
+            cast(null(), DateTime(timezone=True)).label("at"),
+            RelayEvent.occurred_on.label("day"),
+            RelayEvent.kind.label("detail"),
+            literal(1, Integer).label("how_many"),
+        )
+        .select_from(PartnerCase)
+        .join(RelayEvent, unhandled_event_of_case())
+        .where(held_by_actor()),
+        select(
+            literal("closing", String).label("kind"),
+            PartnerCase.id.label("case_id"),
+            cast(null(), DateTime(timezone=True)).label("at"),
+            PartnerCase.closing_since.label("day"),
+            cast(null(), String).label("detail"),
+            literal(1, Integer).label("how_many"),
+        ).where(held_by_actor(), closing_to_record()),
         _row("correction", PartnerHandover, at=PartnerHandover.recorded_at).where(
             PartnerHandover.kind == "correction", PartnerHandover.seen_at.is_(None)
         ),
@@ -263,6 +284,18 @@ def _sort_key(item: WorkItem) -> tuple[int, int, float]:
     return (0 if item.overdue else 1, _RANK[item.kind], -moment)
 
 
+def _overdue(row: Any, clinic: Clinic, now: datetime, today: date) -> bool:
+    """Past its time: an urgent task or a relayed event left beyond the clinic's hours for
+    it, a session to book past its target day."""
+    if row.kind == "urgent_task":
+        return bool(row.at + timedelta(hours=clinic.urgent_task_hours) < now)
+    if row.kind == "relay":
+        return bool(row.day + timedelta(hours=clinic.relay_task_hours) < today)
+    if row.kind == "session_to_book":
+        return row.day is not None and row.day < today
+    return False
+
+
 def worklist(actor: User) -> list[WorkItem]:
     """What needs ``actor`` today on the cases ``actor`` works, most pressing first. Empty for
     anyone who may not work on partner cases (their scope holds no case). Read once per page
@@ -282,7 +315,6 @@ def _read(actor: User) -> list[WorkItem]:
         "day_ends": clinic_instant(clinic, today + timedelta(days=1), datetime.min.time()),
         "book_by": today + BOOKING_NOTICE,
     }
-    urgent_after = timedelta(hours=clinic.urgent_task_hours)
     items = [
         WorkItem(
             kind=row.kind,
@@ -291,26 +323,10 @@ def _read(actor: User) -> list[WorkItem]:
             day=row.day,
             detail=row.detail or None,
             count=row.how_many,
-            overdue=(
-                row.kind == "urgent_task" and row.at is not None and row.at + urgent_after < now
-            )
-            or (row.kind == "session_to_book" and row.day is not None and row.day < today),
+            overdue=_overdue(row, clinic, now, today),
         )
         for row in db.session.execute(_statement(), parameters)
     ]
-    relay_days = timedelta(hours=clinic.relay_task_hours)
-    items.extend(
-        WorkItem(
-            kind="relay" if task.task == "relay" else "closing",
-            case_id=task.case_id,
-            at=None,
-            day=task.day,
-            detail=task.kind,
-            count=1,
-            overdue=task.task == "relay" and task.day + relay_days < today,
-        )
-        for task in open_tasks(actor)
-    )
     return sorted(items, key=_sort_key)
 
 

@@ -28,7 +28,7 @@ from partnercontact.partner_side.worklist import worklist
 from partnercontact.relay.handover import PartnerDetails, hand_over
 from partnercontact.relay.models import RelayEvent
 from tests.factories import Account, Factory
-from tests.helpers import browser_of, case_view, text_of
+from tests.helpers import browser_of, case_view, sql_statements, text_of
 from tests.messaging.sending import Held, held_for_sms
 from tests.ratings import rated
 from tests.scheduling.building import book, sessions
@@ -273,3 +273,24 @@ def test_overdue_items_come_first(app: Flask, factory: Factory, clock) -> None:
     assert kinds == ["relay", "reply"]
     relay = next(item for item in worklist(world.holder) if item.kind == "relay")
     assert relay.overdue
+
+
+def test_the_worklist_is_read_in_one_statement_whatever_it_holds(factory: Factory, clock) -> None:
+    """Every kind at once, on two cases: still one statement (no query per case or kind)."""
+    treater = factory.partner_treater()
+    manager = factory.manager()
+    worlds = [World(held_case(factory, clock, holder=treater), manager, clock) for _ in range(2)]
+    holder = treater.user
+    for world in worlds:
+        _text_from_her("Hej.")(world)
+        _missed_session(world)
+        _high_risk(world)
+        _book_first(world)
+    db.session.commit()
+    assert holder.clinic is not None  # loaded before counting, as a request has it
+    with sql_statements() as sent:
+        items = worklist(holder)
+    # Whom the treater covers today (every scope asks), and the worklist itself.
+    assert len(sent) == 2 and "UNION ALL" in sent[1]
+    assert {item.case_id for item in items} == {world.case_id for world in worlds}
+    assert {"reply", "relay", "urgent_task", "session_today"} <= {item.kind for item in items}
