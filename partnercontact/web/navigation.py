@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,6 +26,7 @@ from partnercontact.partner_side.messaging.triage import (
 from partnercontact.partner_side.scheduling.reminders import open_reminder_count, open_reminders_of
 from partnercontact.partner_side.worklist import worklist
 from partnercontact.policy import Permission, Role, can
+from partnercontact.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ NAV_ITEMS = (
         "partner_side.home",
         _l("Partner contact"),
         Permission.PARTNER_SIDE_VIEW,
-        count=lambda user: len(worklist(user)),
+        count=lambda user: worklist_count(user),
     ),
     NavItem("management.home", _l("Follow-up"), Permission.MANAGEMENT_VIEW),
     NavItem(
@@ -77,6 +78,30 @@ NAV_ITEMS = (
 )
 
 OPEN_REMINDERS = "open_reminders"
+
+
+# The worklist's count in the menu is kept in the session for this long: on every other page it
+# would cost the list's statement again, and what changed in the last minute is on the home
+# page, where the list and its count are always read afresh.
+WORKLIST_COUNT = "worklist_count"
+WORKLIST_COUNT_KEPT = timedelta(minutes=1)
+
+
+def worklist_count(user: Any) -> int:
+    """The number of items on ``user``'s worklist, for the menu: read afresh on the home page
+    (from the list the page shows) and when the kept number is a minute old."""
+    now = current_runtime().clock.now().timestamp()
+    kept = session.get(WORKLIST_COUNT)
+    if (
+        request.endpoint != "partner_side.home"
+        and isinstance(kept, list)
+        and len(kept) == 2
+        and 0 <= now - kept[1] < WORKLIST_COUNT_KEPT.total_seconds()
+    ):
+        return int(kept[0])
+    count = len(worklist(user))
+    session[WORKLIST_COUNT] = [count, now]
+    return count
 
 
 def _read_with_session(name: str, count: Callable[[Any], int], user: Any) -> int:
@@ -166,7 +191,14 @@ def _inject() -> dict[str, object]:
     }
 
 
+def _forget_worklist_count() -> None:
+    # Whatever a form does may handle an item: the next page reads the count afresh.
+    if request.method == "POST":
+        session.pop(WORKLIST_COUNT, None)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_forget_worklist_count)
     # A partner-contact treater's pages each show how many reminders wait: read with the
     # session's row, not in a statement of its own on every page.
     read_with_session(OPEN_REMINDERS, open_reminders_of)

@@ -28,7 +28,7 @@ from partnercontact.partner_side.worklist import worklist
 from partnercontact.relay.handover import PartnerDetails, hand_over
 from partnercontact.relay.models import RelayEvent
 from tests.factories import Account, Factory
-from tests.helpers import browser_of, case_view, sql_statements, text_of
+from tests.helpers import browser_of, case_view, sql_statements, submit, text_of
 from tests.messaging.sending import Held, held_for_sms
 from tests.ratings import rated
 from tests.scheduling.building import book, sessions
@@ -294,3 +294,28 @@ def test_the_worklist_is_read_in_one_statement_whatever_it_holds(factory: Factor
     assert len(sent) == 2 and "UNION ALL" in sent[1]
     assert {item.case_id for item in items} == {world.case_id for world in worlds}
     assert {"reply", "relay", "urgent_task", "session_today"} <= {item.kind for item in items}
+
+
+def test_the_menu_keeps_its_count_a_minute_and_reads_it_afresh_after_a_form(
+    app: Flask, factory: Factory, clock
+) -> None:
+    world = _world(factory, clock, "accepted")
+    holder = browser_of(app, world.held.holder, clock)
+    home = text_of(holder.get("/partner/"))
+    before = _menu_count(home)
+    _text_from_her("Ring efter tre.")(world)
+    db.session.commit()
+    calendar = "/calendar"
+    # Within the minute another page shows the number it kept; the home page reads it afresh.
+    assert _menu_count(text_of(holder.get(calendar))) == before
+    assert _menu_count(text_of(holder.get("/partner/"))) == before + 1
+    # Read on the case page (a GET): the number kept is a minute old at most.
+    assert holder.get(case_view(world.case_id, "sms-replies")).status_code == 200
+    assert _menu_count(text_of(holder.get(calendar))) == before + 1
+    clock.advance(seconds=61)
+    assert _menu_count(text_of(holder.get(calendar))) == before
+    # A form sent: the next page reads it afresh.
+    _text_from_her("Och en sak till.")(world)
+    db.session.commit()
+    assert submit(holder, calendar, {"language": "sv"}, "/language").status_code == 302
+    assert _menu_count(text_of(holder.get(calendar))) == before + 1
