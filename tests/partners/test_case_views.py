@@ -145,3 +145,19 @@ def test_a_case_nobody_holds_shows_no_tabs(app: Flask, factory: Factory, clock) 
     log_in(client, factory.partner_treater(), clock)
     page = text_of(client.get(_url(waiting, "contact")))
     assert 'class="case-views"' not in page and not _SECTION.findall(page)
+
+
+def test_no_two_sections_of_the_case_page_share_a_heading(
+    holder_client: FlaskClient, seeded
+) -> None:
+    """A heading names one part of the case: two sections once were both "Hennes svar"."""
+    case, _ = seeded
+    headings: list[str] = []
+    for view in SECTIONS_BY_VIEW:
+        page = text_of(holder_client.get(_url(case, view)))
+        headings += [
+            re.sub(r"<[^>]+>|\s+", " ", heading).strip()
+            for heading in re.findall(r"<h2[^>]*>(.*?)</h2>", page, flags=re.S)
+        ]
+    assert len(headings) >= len([s for sections in SECTIONS_BY_VIEW.values() for s in sections])
+    assert sorted(h for h in set(headings) if headings.count(h) > 1) == []
