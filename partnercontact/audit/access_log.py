@@ -150,6 +150,7 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.PORTAL_TOLD_WHEN_ENDED_ASKED: _l("Asked by her to be told when his treatment ends"),
     AuditAction.RISK_ASSESSMENT_RECORDED: _l("Risk assessment recorded"),
     AuditAction.RISK_ASSESSMENT_VIEWED: _l("Risk assessment opened"),
+    AuditAction.CONTACT_OUTCOME_RECORDED: _l("Her answers at a contact recorded"),
     AuditAction.URGENT_TASK_OPENED: _l("Urgent task opened"),
     AuditAction.URGENT_TASK_HANDLED: _l("Urgent task handled"),
     AuditAction.CHILD_RECORDED: _l("Child recorded"),

@@ -124,6 +124,7 @@ class AuditAction(StrEnum):
     OWN_DETAILS_VIEWED = "partner.own_details_viewed"
     RISK_ASSESSMENT_RECORDED = "partner.risk_assessment_recorded"
     RISK_ASSESSMENT_VIEWED = "partner.risk_assessment_viewed"
+    CONTACT_OUTCOME_RECORDED = "partner.contact_outcome_recorded"
     URGENT_TASK_OPENED = "partner.urgent_task_opened"
     URGENT_TASK_HANDLED = "partner.urgent_task_handled"
     CHILD_RECORDED = "partner.child_recorded"

@@ -216,15 +216,17 @@ def open_urgent_tasks(
     recorded_by: User | None,
     risk_assessment_id: uuid.UUID | None = None,
     portal_task_id: uuid.UUID | None = None,
+    outcome_id: uuid.UUID | None = None,
 ) -> list[UrgentTask]:
     """The urgent tasks something alarming opens on a case: one for the partner treater and,
     when the case's clinic has ``urgent_tasks_to_manager`` on, one for the manager.
 
-    The one path for both sources: a high risk result (``risk_assessment_id``, recorded by
-    ``recorded_by``) and her own report of new violence or threats in her portal
-    (``portal_task_id``, ``recorded_by`` None: she has no account). The caller writes the audit
+    The one path for every source: a high risk result (``risk_assessment_id``, recorded by
+    ``recorded_by``), her own report of new violence or threats in her portal
+    (``portal_task_id``, ``recorded_by`` None: she has no account), and her answers at a
+    contact telling of new violence or threats (``outcome_id``). The caller writes the audit
     entries (one URGENT_TASK_OPENED per task) with its own actor."""
-    if (risk_assessment_id is None) == (portal_task_id is None):
+    if [risk_assessment_id, portal_task_id, outcome_id].count(None) != 2:
         raise ValueError("an urgent task names exactly one source")
     clinic = clinic_of(partner_case)
     roles = [FOR_PARTNER_TREATER]
@@ -239,6 +241,7 @@ def open_urgent_tasks(
             recorded_at=current_runtime().clock.now(),
             risk_assessment_id=risk_assessment_id,
             portal_task_id=portal_task_id,
+            outcome_id=outcome_id,
             for_role=for_role,
         )
         for for_role in roles
@@ -300,7 +303,7 @@ def risk_assessment_of_case(
 class CaseTask:
     """An urgent task as the case page shows it. ``assessed_on`` and ``level`` are those of
     the risk assessment that opened it; both None when her own report in her portal did
-    (``reported_by_her``)."""
+    (``reported_by_her``) or what she told at a contact (``told_at_contact``)."""
 
     id: uuid.UUID
     for_role: str
@@ -311,6 +314,7 @@ class CaseTask:
     # How the holder handled it; never shown for a manager's task.
     handling: str | None
     reported_by_her: bool = False
+    told_at_contact: bool = False
 
 
 def _case_task(task: UrgentTask, assessment: RiskAssessment | None) -> CaseTask:
@@ -323,6 +327,7 @@ def _case_task(task: UrgentTask, assessment: RiskAssessment | None) -> CaseTask:
         handled_at=task.handled_at,
         handling=task.handling if task.for_role == FOR_PARTNER_TREATER else None,
         reported_by_her=task.portal_task_id is not None,
+        told_at_contact=task.outcome_id is not None,
     )
 
 
@@ -423,8 +428,10 @@ class ManagerTask:
     id: uuid.UUID
     reference: str
     opened_on: date
-    # None when her own report in her portal opened it: the manager learns that, not what.
+    # None when her own report in her portal or her answers at a contact opened it: the
+    # manager learns that, not what.
     level: str | None
+    told_at_contact: bool = False
 
 
 def _may_handle_manager_tasks(actor: User) -> bool:
@@ -433,13 +440,19 @@ def _may_handle_manager_tasks(actor: User) -> bool:
 
 def _open_manager_tasks_query(
     actor: User,
-) -> Select[uuid.UUID, datetime, str | None, PartnerCase]:
+) -> Select[uuid.UUID, datetime, str | None, bool, PartnerCase]:
     # Only the task's id and time, the level and the case row (which holds no sealed field
     # and no name) are selected: the assessment's notes, the handling text, her report's
     # words and the case's records are not even loaded for the manager. A task her own report
     # opened has no assessment (the outer join gives no level) and its report is not joined.
     return (
-        select(UrgentTask.id, UrgentTask.recorded_at, RiskAssessment.level, PartnerCase)
+        select(
+            UrgentTask.id,
+            UrgentTask.recorded_at,
+            RiskAssessment.level,
+            UrgentTask.outcome_id.is_not(None),
+            PartnerCase,
+        )
         .outerjoin(RiskAssessment, RiskAssessment.id == UrgentTask.risk_assessment_id)
         .join(PartnerCase, PartnerCase.id == UrgentTask.partner_case_id)
         .where(
@@ -465,8 +478,9 @@ def _manager_task_rows(actor: User, task_id: uuid.UUID | None = None) -> list[Ma
             reference=reference_of(partner_case),
             opened_on=clinic_date(opened, actor.clinic),
             level=level,
+            told_at_contact=bool(told),
         )
-        for found_id, opened, level, partner_case in db.session.execute(query)
+        for found_id, opened, level, told, partner_case in db.session.execute(query)
     ]
 
 

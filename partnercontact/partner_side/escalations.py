@@ -114,6 +114,8 @@ KIND_ESCALATION = "escalation"
 KIND_URGENT_CONSULTATION = "urgent_consultation"
 KIND_THREAT_WARNING = "threat_warning"
 KIND_REMINDER = "reminder"
+# The key of an urgent consultation her answers at a contact opened (no risk level to show).
+TOLD_AT_CONTACT = "told_at_contact"
 
 
 class Escalation(Model):
@@ -511,7 +513,7 @@ def _gathered(actor: User) -> list[ManagerTaskItem]:
             urgent=True,
             since=_start_of(task.opened_on, actor.clinic),
             on_day=task.opened_on,
-            key=task.level,
+            key=task.level or (TOLD_AT_CONTACT if task.told_at_contact else None),
         )
         for task in open_manager_tasks(actor)
     ]

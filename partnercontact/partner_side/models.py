@@ -290,21 +290,64 @@ URGENT_FOR_PARTNER_TREATER = "partner_treater"
 URGENT_FOR_MANAGER = "manager"
 
 
+# An urgent task names exactly one of what can open one.
+URGENT_TASK_ONE_SOURCE = (
+    "(CASE WHEN risk_assessment_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN portal_task_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN outcome_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+OUTCOME_ANSWERS = "'yes', 'no', 'not_asked'"
+
+
+class ContactOutcome(_PartnerRecord, Model):
+    """Her answers to the outcome questions at a held session or a call that reached her:
+    codes of closed lists only, so that they can be counted; what she said in her own words
+    stays in the session's note. Exactly one of ``session_id`` and ``attempt_id``."""
+
+    __tablename__ = "contact_outcome"
+    __table_args__ = (
+        CheckConstraint("(session_id IS NULL) <> (attempt_id IS NULL)", name="one_contact"),
+        CheckConstraint(f"physical_violence IN ({OUTCOME_ANSWERS})", name="physical_violence"),
+        CheckConstraint(f"threats IN ({OUTCOME_ANSWERS})", name="threats"),
+        CheckConstraint(f"control IN ({OUTCOME_ANSWERS})", name="control"),
+        CheckConstraint("fear IN ('less', 'same', 'more', 'not_asked')", name="fear"),
+        CheckConstraint(
+            "children_exposed IN ('yes', 'no', 'no_children', 'not_asked')",
+            name="children_exposed",
+        ),
+        CheckConstraint("feels_safe IN ('yes', 'partly', 'no', 'not_asked')", name="feels_safe"),
+    )
+
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contact_session.id"), unique=True
+    )
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contact_attempt.id"), unique=True
+    )
+    # The day of the contact the answers were given at.
+    asked_on: Mapped[date] = mapped_column()
+    physical_violence: Mapped[str] = mapped_column(String(16))
+    threats: Mapped[str] = mapped_column(String(16))
+    control: Mapped[str] = mapped_column(String(16))
+    fear: Mapped[str] = mapped_column(String(16))
+    children_exposed: Mapped[str] = mapped_column(String(16))
+    feels_safe: Mapped[str] = mapped_column(String(16))
+
+
 class UrgentTask(_PartnerRecord, Model):
-    """An urgent consultation opened by a high risk result, or by her own report of new
-    violence or threats in her portal: exactly one of ``risk_assessment_id`` and
-    ``portal_task_id`` names what opened it. Stays on the partner side."""
+    """An urgent consultation opened by a high risk result, by her own report of new
+    violence or threats in her portal, or by her telling of them at a contact: exactly one of
+    ``risk_assessment_id``, ``portal_task_id`` and ``outcome_id`` names what opened it. Stays
+    on the partner side."""
 
     __tablename__ = "urgent_task"
-    __table_args__ = (
-        CheckConstraint(
-            "(risk_assessment_id IS NULL) <> (portal_task_id IS NULL)", name="one_source"
-        ),
-    )
+    __table_args__ = (CheckConstraint(URGENT_TASK_ONE_SOURCE, name="one_source"),)
 
     risk_assessment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("risk_assessment.id"))
     # Her report in her portal (its words are sealed on that task, never on this one).
     portal_task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("portal_task.id"))
+    # Her answers at a contact (new violence or threats since the last one).
+    outcome_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contact_outcome.id"))
     # URGENT_FOR_PARTNER_TREATER or URGENT_FOR_MANAGER: who must act on it.
     for_role: Mapped[str] = mapped_column(String(32))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

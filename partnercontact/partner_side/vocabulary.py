@@ -98,3 +98,38 @@ CONTACT_KINDS = {
     "invitation": _l("An invitation to her message channel"),
     "relay_outcome": _l("Telling her of a relayed event"),
 }
+
+
+# The outcome questions at a held session or a call that reached her, each with its closed
+# list of answers ("did not ask" in each: a question is never forced on her).
+NOT_ASKED = "not_asked"
+OUTCOME_ANSWERS = {"yes": _l("Yes"), "no": _l("No"), NOT_ASKED: _l("Did not ask")}
+OUTCOME_FEAR = {
+    "less": _l("Less afraid than at the last contact"),
+    "same": _l("As afraid as at the last contact"),
+    "more": _l("More afraid than at the last contact"),
+    NOT_ASKED: _l("Did not ask"),
+}
+OUTCOME_CHILDREN = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "no_children": _l("No children concerned"),
+    NOT_ASKED: _l("Did not ask"),
+}
+OUTCOME_SAFE = {
+    "yes": _l("Yes"),
+    "partly": _l("Partly"),
+    "no": _l("No"),
+    NOT_ASKED: _l("Did not ask"),
+}
+OUTCOME_QUESTIONS = {
+    "physical_violence": (_l("New physical violence since the last contact?"), OUTCOME_ANSWERS),
+    "threats": (_l("New threats since the last contact?"), OUTCOME_ANSWERS),
+    "control": (_l("Controlling behaviour since the last contact?"), OUTCOME_ANSWERS),
+    "fear": (_l("Her fear compared with the last contact"), OUTCOME_FEAR),
+    "children_exposed": (
+        _l("Children exposed to violence or threats since the last contact?"),
+        OUTCOME_CHILDREN,
+    ),
+    "feels_safe": (_l("Does she feel safe now?"), OUTCOME_SAFE),
+}

@@ -233,8 +233,9 @@ def test_with_the_setting_on_a_high_result_also_opens_a_task_for_the_manager(
 
     manager = factory.manager().user
     [row] = clinical.open_manager_tasks(manager)
-    # Reference, date and level: nothing else exists on what the manager gets.
-    assert set(vars(row)) == {"id", "reference", "opened_on", "level"}
+    # Reference, date, level and whether she told of it at a contact: nothing else exists on
+    # what the manager gets.
+    assert set(vars(row)) == {"id", "reference", "opened_on", "level", "told_at_contact"}
     assert (row.reference, row.opened_on, row.level) == (held.case.id.hex[:8], TODAY, "high")
     # The manager of another clinic sees nothing; nor does a partner treater.
     assert clinical.open_manager_tasks(factory.manager(clinic=factory.clinic()).user) == []

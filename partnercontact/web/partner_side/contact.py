@@ -40,6 +40,7 @@ from partnercontact.errors import DomainError
 from partnercontact.partner_side import contact, overrides, pauses, rules, sending
 from partnercontact.partner_side import service as partners
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.outcomes import outcomes_of
 from partnercontact.partner_side.vocabulary import (
     ANSWERS,
     ATTEMPT_OUTCOMES,
@@ -492,6 +493,7 @@ def _attempts_section(actor: User, partner_case: PartnerCase) -> dict[str, objec
     clinic = partners.clinic_of(partner_case)
     return {
         "attempts": rules.attempts_of(partner_case),
+        "answers": outcomes_of(partner_case),
         "required": clinic.contact_attempts_required,
         "window_days": clinic.contact_attempt_window_days,
     }

@@ -26,6 +26,7 @@ from partnercontact.auth.models import User
 from partnercontact.clinics.clock import clinic_zone
 from partnercontact.errors import DomainError
 from partnercontact.partner_side.models import PartnerCase
+from partnercontact.partner_side.outcomes import outcomes_of
 from partnercontact.partner_side.scheduling import sessions as contact_sessions
 from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.plan import PURPOSES
@@ -118,6 +119,7 @@ def _sessions(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     return {
         "rows": rows,
         "sms_reminders": contact_sessions.wants_sms_reminders(partner_case),
+        "answers": outcomes_of(partner_case),
     }
 
 
