@@ -13,8 +13,9 @@ import io
 import re
 import tarfile
 import urllib.request
-from functools import cache
-from typing import TypedDict
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import ParamSpec, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
@@ -29,6 +30,9 @@ AXE_INTEGRITY = (
     "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCK"
     "g2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
 )
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Violation(TypedDict):
@@ -91,9 +95,10 @@ _checked: dict[tuple[str, int, int], list[Violation]] = {}
 
 
 class AxeWatch:
-    """Checks each document of ours that a watched page shows, before the walk acts on it or
-    asserts on it (Playwright runs a locator handler at those moments) and once more at the
-    end; collects what is found, by page."""
+    """Checks each document of ours that a watched page shows, once, at the first of: the
+    walk acting on it or asserting on it (Playwright runs a locator handler at those
+    moments), the walk leaving it by address (``goto``, ``reload``, back or forward), and the
+    end of the walk. Collects what is found, by page."""
 
     def __init__(self) -> None:
         self.pages: list[Page] = []
@@ -104,22 +109,38 @@ class AxeWatch:
         page.add_locator_handler(
             page.locator(UNCHECKED), lambda: self.check(page), no_wait_after=True
         )
+        for name in ("goto", "reload", "go_back", "go_forward"):
+            setattr(page, name, self._checking_first(page, getattr(page, name)))
         return page
 
+    def _checking_first(self, page: Page, leave: Callable[P, R]) -> Callable[P, R]:
+        @wraps(leave)
+        def checked_then_left(*args: P.args, **kwargs: P.kwargs) -> R:
+            self.check(page)
+            return leave(*args, **kwargs)
+
+        return checked_then_left
+
     def check(self, page: Page) -> None:
+        """Checks the document ``page`` shows, once it has loaded, unless it was checked
+        already."""
         if page.is_closed():
             return
         try:
             page.wait_for_load_state("load")
-            url, length, kind, width = page.evaluate(
+            seen = page.evaluate(
                 """mark => {
                     const root = document.documentElement;
+                    if (root.hasAttribute(mark)) return null;
                     const length = root.outerHTML.length;
                     root.setAttribute(mark, "");
                     return [location.href, length, document.contentType, innerWidth];
                 }""",
                 MARK,
             )
+            if seen is None:
+                return
+            url, length, kind, width = seen
             if kind != "text/html" or not OURS.match(url):
                 return
             where = urlsplit(url)
