@@ -1,10 +1,12 @@
 """No page shows people a code where a label belongs: every page each role reaches in the
 canary crawl is read as a person reads it (text, labels, titles), and none of it may hold a
 code of a known vocabulary (an audit action like ``consent.recorded``, a rule like
-``case_end``, a task kind, a reason, a state)."""
+``case_end``, a task kind, a reason, a state), nor a stored moment written as a machine
+writes it (``2026-01-15T23:30:00+00:00``) instead of on the clinic's clocks."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -15,6 +17,8 @@ from tests.factories import Factory
 from tests.vocabulary import codes_in, known_codes
 from tests.web.canary import CanaryWorld, build_canary_world, reachable
 
+# A moment in ISO 8601, as ``datetime.isoformat()`` writes it: UTC shown as if it were the time.
+ISO_MOMENT = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d")
 # Attributes a person reads (or hears read out).
 READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
 
@@ -69,5 +73,7 @@ def test_no_page_shows_a_code_where_a_label_belongs(
     for url, body in reachable(app, world, role, clock).items():
         if url.startswith("/api/") or not body.lstrip().startswith(b"<!doctype html"):
             continue  # files, exports and the API (and its documentation of the codes)
-        shown += [f"{code} on {url}" for code in codes_in(read_text(body))]
+        text = read_text(body)
+        shown += [f"{code} on {url}" for code in codes_in(text)]
+        shown += [f"{moment} on {url}" for moment in ISO_MOMENT.findall(text)]
     assert sorted(set(shown)) == []
