@@ -109,10 +109,11 @@ def _values(row: RegisterRow, clinic: Clinic) -> list[object]:
 
 
 def _xlsx_cell(value: object) -> str | int | None:
-    # Dates as the CSV writes them; whole numbers (the version, the flags) stay numbers.
+    # Dates in ISO 8601, as the CSV writes them; whole numbers (the version, the flags) stay
+    # numbers. Moments are already the clinic's wall clock, as text.
     if value is None or isinstance(value, int):
         return value
-    if isinstance(value, date | datetime):
+    if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
