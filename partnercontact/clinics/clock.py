@@ -28,6 +28,12 @@ def clinic_zone(clinic: Clinic) -> ZoneInfo:
         return ZoneInfo(DEFAULT_ZONE)
 
 
+def wall_clock(moment: datetime, clinic: Clinic) -> str:
+    """``moment`` as the clinic's clocks show it, to the minute ("2026-03-02 00:30"): how a
+    stored moment is written on a page or in an export, never as UTC."""
+    return moment.astimezone(clinic_zone(clinic)).strftime("%Y-%m-%d %H:%M")
+
+
 def now() -> datetime:
     return current_runtime().clock.now()
 

@@ -5,7 +5,8 @@ hidden figure is "<5" in a file too, and a shown one carries no more precision t
 (a share to the whole per cent, a median to one decimal): extra decimals of a share can be
 enough to work out the small counts behind it. Both files start with a header naming the
 clinic, the two periods, the threshold and what "<5" means, so a file read on its own, long
-after, still says what it holds.
+after, still says what it holds. Every word in them, the sheet's and the file's names too, is
+in the language of whoever exports.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from partnercontact.statistics.report import (
     period_label,
 )
 
-XLSX_SHEET = "Statistik"
 # Byte order mark: spreadsheet programs then read the file as UTF-8 (å, ä, ö).
 BOM = "\ufeff"
 
@@ -159,4 +159,9 @@ def report_xlsx(report: Report) -> bytes:
                 ]
             )
     name = _("Statistics")
-    return xlsx_bytes(XLSX_SHEET, rows, title=f"{name} {report.period.key}")
+    return xlsx_bytes(name, rows, title=f"{name} {report.period.key}")
+
+
+def export_filename(report: Report, suffix: str) -> str:
+    """The name a downloaded file gets, in the user's language: "statistik-2026-03.csv"."""
+    return f"{_('statistics')}-{report.period.key}.{suffix}"

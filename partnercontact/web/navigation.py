@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from partnercontact.auth.sessions import count_read_with_session, read_with_session
 from partnercontact.client_side.cases.service import to_do_count
-from partnercontact.clinics.clock import clinic_zone
+from partnercontact.clinics.clock import wall_clock
 from partnercontact.partner_side.contact import unconfirmed_threat_warning_count
 from partnercontact.partner_side.escalations import open_manager_task_count
 from partnercontact.partner_side.messaging.triage import (
@@ -147,8 +147,7 @@ def clinic_time(moment: datetime | None) -> str:
     """A stored moment as the wall clock of the user's clinic shows it."""
     if moment is None:
         return ""
-    zone = clinic_zone(current_user.clinic)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return wall_clock(moment, current_user.clinic)
 
 
 def clinic_day(moment: datetime | None) -> str:

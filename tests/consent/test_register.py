@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,12 +16,12 @@ from partnercontact.client_side.cases.service import register_client
 from partnercontact.client_side.consent.errors import ConsentInvalid
 from partnercontact.client_side.consent.models import Consent
 from partnercontact.client_side.consent.register import (
-    CSV_COLUMNS,
     RegisterFilters,
-    register_csv,
     register_detail,
     register_rows,
 )
+from partnercontact.client_side.consent.register_export import headers, register_csv
+from partnercontact.client_side.consent.register_labels import STATE_LABELS
 from partnercontact.client_side.consent.schemas import load_register_filters
 from partnercontact.client_side.consent.service import record_refusal, withdraw_consent
 from partnercontact.clock import FixedClock
@@ -31,6 +29,7 @@ from partnercontact.crypto.service import shred_digest
 from partnercontact.db import db
 from partnercontact.errors import Forbidden, NotFound
 from tests.cases_built import attach_pdf, consent_of
+from tests.consent.register_files import csv_records, headers_in
 from tests.factories import Account, Factory
 from tests.helpers import log_in, text_of
 
@@ -247,7 +246,7 @@ def test_a_manager_of_another_clinic_sees_nothing_of_this_clinic(
     assert register_rows(other, RegisterFilters()) == []
     with pytest.raises(NotFound):
         register_detail(other, built.signed.id)
-    assert register_csv(other, RegisterFilters()).splitlines() == [",".join(CSV_COLUMNS)]
+    assert csv_records(register_csv(other, RegisterFilters())) == (headers(), [])
 
 
 @pytest.mark.parametrize("role", ["client_treater", "partner_treater", "admin"])
@@ -335,13 +334,12 @@ def test_listing_detail_and_export_are_each_audited(built: Register) -> None:
 
 
 def test_the_csv_escapes_cells_a_spreadsheet_would_run(built: Register) -> None:
-    text = register_csv(built.manager.user, RegisterFilters())
-    records = list(csv.DictReader(io.StringIO(text)))
-    assert list(records[0]) == list(CSV_COLUMNS)
+    header, records = csv_records(register_csv(built.manager.user, RegisterFilters()))
+    assert header == headers()
     assert len(records) == 5
     withdrawn = next(r for r in records if r["consent_id"] == str(built.withdrawn.id))
     assert withdrawn["place"] == "'" + FORMULA_PLACE
-    assert withdrawn["state"] == "withdrawn"
+    assert withdrawn["state"] == str(STATE_LABELS["withdrawn"])
     assert withdrawn["withdrawn_on"] == built.withdrawn.withdrawn_on.isoformat()
     assert withdrawn["signed_on"] == built.withdrawn.signed_on.isoformat()
     assert (withdrawn["contact_phone"], withdrawn["contact_letter"]) == ("1", "0")
@@ -396,21 +394,21 @@ def test_the_list_filters_and_links_to_an_export_with_the_same_filters(
     assert 'value="1"' in body
     assert "/management/consents.csv?state=signature_pending&amp;version=1" in body
     export = client.get("/management/consents.csv?state=signature_pending&version=1")
-    records = list(csv.DictReader(io.StringIO(text_of(export).lstrip("\ufeff"))))
+    _header, records = csv_records(text_of(export))
     assert [r["consent_id"] for r in records] == [str(built.pending.id)]
 
 
-def test_the_export_is_an_uncached_utf8_attachment(client, built: Register, clock) -> None:
+def test_the_export_is_an_uncached_utf8_attachment(app, client, built: Register, clock) -> None:
     _as_manager(client, built, clock)
     response = client.get("/management/consents.csv?scopes=contact_phone")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="samtyckesregister.csv"'
     assert response.headers["Cache-Control"] == "no-store"
-    lines = text_of(response).lstrip("\ufeff").splitlines()
-    assert lines[0] == ",".join(CSV_COLUMNS)
-    assert len(lines) == 2 and str(built.withdrawn.id) in lines[1]
-    assert ",\"'=HYPERLINK(" in lines[1]
+    header, records = csv_records(text_of(response))
+    assert header == headers_in(app, "sv")
+    assert [record["consent_id"] for record in records] == [str(built.withdrawn.id)]
+    assert ",\"'=HYPERLINK(" in text_of(response).splitlines()[1]
     assert [e.resource_type for e in _events("consent_register.exported")] == ["consent_register"]
 
 
@@ -524,11 +522,10 @@ def test_a_destroyed_copy_shows_destroyed_with_its_rule_and_key_digest(
     assert digest in body and "case_end" not in body and "datakey.shredded" not in body
     assert "Behandlingskontakten avslutades" in body
     assert "Den undertecknade kopians nyckel förstördes" in body
-    records = list(
-        csv.DictReader(
-            io.StringIO(text_of(client.get("/management/consents.csv")).lstrip("\ufeff"))
-        )
-    )
+    _header, records = csv_records(text_of(client.get("/management/consents.csv")))
     signed = next(r for r in records if r["consent_id"] == str(built.signed.id))
-    assert (signed["document"], signed["document_destruction_rule"]) == ("destroyed", "case_end")
+    assert (signed["document"], signed["document_destruction_rule"]) == (
+        "Undertecknad kopia förstörd",
+        "Behandlingskontakten avslutades",
+    )
     assert signed["document_key_digest"] == digest

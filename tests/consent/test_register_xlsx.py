@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from partnercontact.audit.models import AuditEvent
 from partnercontact.client_side.consent.models import Consent
-from partnercontact.client_side.consent.register import CSV_COLUMNS
+from partnercontact.client_side.consent.register_export import COLUMNS
 from partnercontact.client_side.consent.service import withdraw_consent
 from partnercontact.clock import FixedClock
 from partnercontact.db import db
 from partnercontact.spreadsheet import csv_safe
 from tests.cases_built import attach_pdf, client_of, consent_of
+from tests.consent.register_files import headers_in
 from tests.factories import Account, Factory
 from tests.helpers import log_in, text_of
 
@@ -71,7 +72,7 @@ def _as_csv(value: object) -> str:
     return "" if value is None else csv_safe(str(value))
 
 
-def test_the_xlsx_has_the_rows_and_columns_of_the_csv(client, built: Built, clock) -> None:
+def test_the_xlsx_has_the_rows_and_columns_of_the_csv(app, client, built: Built, clock) -> None:
     log_in(client, built.manager, clock)
     response = client.get("/management/consents.xlsx")
     assert response.status_code == 200
@@ -81,14 +82,14 @@ def test_the_xlsx_has_the_rows_and_columns_of_the_csv(client, built: Built, cloc
     )
     assert response.headers["Cache-Control"] == "no-store"
     rows = _sheet_rows(response.data)
-    assert rows[0] == list(CSV_COLUMNS)
+    assert rows[0] == headers_in(app, "sv")
     assert len(rows) == 3
     assert [[_as_csv(value) for value in row] for row in rows] == _csv_rows(client)
     # Numbers are numbers; a place typed as a formula is text, exactly as typed.
-    records = {row[0]: dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]}
+    records = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
     withdrawn = records[str(built.withdrawn.id)]
     assert withdrawn["place"] == FORMULA_PLACE
-    assert withdrawn["state"] == "withdrawn"
+    assert withdrawn["state"] == "Återkallat"
     assert (withdrawn["form_version"], withdrawn["contact_phone"]) == (1, 1)
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()

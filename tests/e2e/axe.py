@@ -10,11 +10,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 import tarfile
 import urllib.request
-from functools import cache
-from typing import Any
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import ParamSpec, TypedDict, TypeVar
+from urllib.parse import urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from partnercontact.config import PROJECT_ROOT
@@ -26,6 +30,17 @@ AXE_INTEGRITY = (
     "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCK"
     "g2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
 )
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Violation(TypedDict):
+    rule: str
+    impact: str
+    nodes: list[str]
+
+
 VENDORED = PROJECT_ROOT / "test-output" / "vendor" / f"axe-core-{AXE_VERSION}.min.js"
 
 
@@ -49,11 +64,14 @@ def axe_source() -> str:
     return VENDORED.read_text(encoding="utf-8")
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
+def axe_violations(page: Page) -> list[Violation]:
     """Every violation axe-core finds on the page as it stands, of any impact: the rule, its
-    impact and the first few elements at fault. The page's context must bypass the content
-    security policy (``bypass_csp=True``), which would refuse the checker's script."""
-    page.add_script_tag(content=axe_source())
+    impact and the first few elements at fault.
+
+    The checker goes in through the browser's debugging channel, which the pages' content
+    security policy does not govern, so the pages are checked as they are served."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(f"() => {{ {axe_source()}\n }}")
     return page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -63,3 +81,82 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
             }));
         }"""
     )
+
+
+# A document is checked once: the check marks its root, and a page whose root is unmarked
+# has a document (a navigation, a form shown again with its errors) not yet checked.
+MARK = "data-axe-checked"
+UNCHECKED = f"html:not([{MARK}])"
+OURS = re.compile(r"^http://127\.0\.0\.1:\d+/")
+# What a document looked like when checked, and what was found, across the session: the same
+# address with the same length of HTML in a window as wide is the same page, and is not
+# checked again.
+_checked: dict[tuple[str, int, int], list[Violation]] = {}
+
+
+class AxeWatch:
+    """Checks each document of ours that a watched page shows, once, at the first of: the
+    walk acting on it or asserting on it (Playwright runs a locator handler at those
+    moments), the walk leaving it by address (``goto``, ``reload``, back or forward), and the
+    end of the walk. Collects what is found, by page."""
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+        self.problems: dict[str, list[str]] = {}
+
+    def watch(self, page: Page) -> Page:
+        self.pages.append(page)
+        page.add_locator_handler(
+            page.locator(UNCHECKED), lambda: self.check(page), no_wait_after=True
+        )
+        for name in ("goto", "reload", "go_back", "go_forward"):
+            setattr(page, name, self._checking_first(page, getattr(page, name)))
+        return page
+
+    def _checking_first(self, page: Page, leave: Callable[P, R]) -> Callable[P, R]:
+        @wraps(leave)
+        def checked_then_left(*args: P.args, **kwargs: P.kwargs) -> R:
+            self.check(page)
+            return leave(*args, **kwargs)
+
+        return checked_then_left
+
+    def check(self, page: Page) -> None:
+        """Checks the document ``page`` shows, once it has loaded, unless it was checked
+        already."""
+        if page.is_closed():
+            return
+        try:
+            page.wait_for_load_state("load")
+            seen = page.evaluate(
+                """mark => {
+                    const root = document.documentElement;
+                    if (root.hasAttribute(mark)) return null;
+                    const length = root.outerHTML.length;
+                    root.setAttribute(mark, "");
+                    return [location.href, length, document.contentType, innerWidth];
+                }""",
+                MARK,
+            )
+            if seen is None:
+                return
+            url, length, kind, width = seen
+            if kind != "text/html" or not OURS.match(url):
+                return
+            where = urlsplit(url)
+            path = where.path + (f"?{where.query}" if where.query else "")
+            if (path, length, width) not in _checked:
+                _checked[path, length, width] = axe_violations(page)
+        except PlaywrightError:
+            # The page went on to another document meanwhile; that one is checked in turn.
+            return
+        for found in _checked[path, length, width]:
+            line = f"{found['rule']} ({found['impact']}): {', '.join(found['nodes'])}"
+            if line not in self.problems.setdefault(path, []):
+                self.problems[path].append(line)
+
+    def finish(self) -> list[str]:
+        """Checks the document each page ends on; every violation found, one line each."""
+        for page in self.pages:
+            self.check(page)
+        return [f"{path}: {line}" for path, lines in self.problems.items() for line in lines]

@@ -12,13 +12,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.e2e.axe import AxeWatch
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
@@ -214,11 +216,43 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="sv-SE")
-    page = context.new_page()
-    yield page
-    context.close()
+def axe_watch() -> AxeWatch:
+    """axe-core on every document the test's pages show; the test fails at its end, naming
+    each page and violation, unless none is found."""
+    return AxeWatch()
+
+
+@pytest.fixture
+def new_page(browser: Browser, axe_watch: AxeWatch) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a browser context of its own (``options`` as for a new context; the
+    Swedish locale unless one is given), watched by ``axe_watch``."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: Any) -> Page:
+        context = browser.new_context(**{"locale": "sv-SE", **options})
+        contexts.append(context)
+        return axe_watch.watch(context.new_page())
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page]) -> Page:
+    return new_page()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """After a test that passed, the last documents its pages show are checked too, and the
+    test fails if axe-core found anything on any page it visited."""
+    result = yield
+    watch = getattr(item, "funcargs", {}).get("axe_watch")
+    if isinstance(watch, AxeWatch):
+        problems = watch.finish()
+        assert not problems, "axe-core found violations:\n" + "\n".join(problems)
+    return result
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -77,7 +77,7 @@ def test_a_manager_follows_up_without_seeing_anyones_details(
 
     with page.expect_download() as exported:
         page.get_by_role("link", name=t("Export as CSV")).click()
-    assert exported.value.suggested_filename.startswith("statistik-")
+    assert exported.value.suggested_filename.startswith(t("statistics") + "-")
     csv_text = Path(exported.value.path()).read_text(encoding="utf-8-sig")
     assert t("Dropouts (ended early)") in csv_text and "<5" in csv_text
 

@@ -6,12 +6,13 @@ violation of any impact. A screenshot of each page visited goes to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.e2e.axe import axe_violations
+from tests.e2e.axe import AxeWatch
 from tests.e2e.conftest import SCREENSHOTS, Served
 from tests.e2e.walks import hand_over_a_case, log_in_as, take_the_safety_steps, words
 
@@ -66,7 +67,8 @@ def a_case_worked(browser: Browser, served: Served) -> None:
     """A case handed over, picked up and past its safety steps, so that the partner
     treater's walk reaches every part of a case page and the client treater's a client."""
     context = browser.new_context(locale="sv-SE")
-    page = context.new_page()
+    watch = AxeWatch()
+    page = watch.watch(context.new_page())
     t = words("sv")
     partner = "Lova Påhittad bredd"
     hand_over_a_case(page, served, "sv", partner)
@@ -74,19 +76,22 @@ def a_case_worked(browser: Browser, served: Served) -> None:
     page.goto(served.url + "/partner/")
     page.locator("tr", has_text=partner).get_by_role("button", name=t("Pick up")).click()
     take_the_safety_steps(page, "sv")
+    problems = watch.finish()
     context.close()
+    assert problems == []
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("role", ROLES)
 def test_no_page_scrolls_sideways_and_the_menu_is_on_screen(
-    browser: Browser, served: Served, a_case_worked: None, role: str, width: int
+    new_page: Callable[..., Page],
+    axe_watch: AxeWatch,
+    served: Served,
+    a_case_worked: None,
+    role: str,
+    width: int,
 ) -> None:
-    # The CSP is bypassed for axe-core's script only; the pages are served as ever.
-    context = browser.new_context(
-        locale="sv-SE", viewport={"width": width, "height": 844}, bypass_csp=True
-    )
-    page = context.new_page()
+    page = new_page(viewport={"width": width, "height": 844})
     log_in_as(page, served, role, "sv")
     folder = SCREENSHOTS / "widths"
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,8 +114,7 @@ def test_no_page_scrolls_sideways_and_the_menu_is_on_screen(
             problems.append(f"{path} scrolls {overflow} px sideways")
         if off := _menu_off_screen(page, width):
             problems.append(f"{path}: menu items off screen: {off}")
-        problems += [f"{path}: {found}" for found in axe_violations(page)]
+        axe_watch.check(page)
         queue += [link for link in _links(page, served.url) if _kind(link) not in seen]
-    context.close()
     assert len(seen) > 3  # the walk went somewhere
     assert problems == []

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Served, screenshot, verify_audit_log
 from tests.e2e.seeding import (
@@ -50,14 +51,15 @@ def _photo_with_position() -> bytes:
     return out.getvalue()
 
 
-def _her_browser(browser: Browser, language: str) -> BrowserContext:
-    context = browser.new_context(locale={"sv": "sv-SE", "en": "en-GB", "ar": "ar-SE"}[language])
+def _her_browser(new_page: Callable[..., Page], language: str) -> Page:
+    """Her own browser, apart from her treater's."""
+    her = new_page(locale={"sv": "sv-SE", "en": "en-GB", "ar": "ar-SE"}[language])
     # The neutral site the quick exit leaves for, answered here: the machine has no internet.
-    context.route(
+    her.context.route(
         NEUTRAL_SITE + "**",
         lambda route: route.fulfill(body="<title>Väder</title><p>Väderprognos</p>"),
     )
-    return context
+    return her
 
 
 def _treater_opens(page: Page, served: Served, case_id, part: str = "Her own channel") -> None:  # type: ignore[no-untyped-def]
@@ -139,7 +141,7 @@ def _treater_opens_her_photo(page: Page, served: Served, case_id) -> bytes:  # t
 
 @pytest.mark.parametrize("language", ["sv", "en", "ar"])
 def test_her_own_channel_from_invitation_to_quick_exit(
-    browser: Browser, page: Page, served: Served, language: str
+    new_page: Callable[..., Page], page: Page, served: Served, language: str
 ) -> None:
     t = words(language)
     case_id = case_for_her_channel(served, f"Nora Påhittad {language}")
@@ -147,8 +149,7 @@ def test_her_own_channel_from_invitation_to_quick_exit(
     code = _invitation_code(page, served, case_id)
     _write_to_her(page, served, case_id, TO_HER)
 
-    context = _her_browser(browser, language)
-    her = context.new_page()
+    her = _her_browser(new_page, language)
     her.goto(served.portal_url + "/")
     her.get_by_role("button", name=LANGUAGE_NAMES[language]).click()
     expect(her.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
@@ -246,7 +247,7 @@ def test_her_own_channel_from_invitation_to_quick_exit(
 
     # The quick exit: the page is replaced, the old cookie opens nothing, and the back button
     # does not bring her portal back.
-    cookies = context.cookies()
+    cookies = her.context.cookies()
     assert [cookie["name"] for cookie in cookies] == ["pc_portal"]
     her.wait_for_load_state("load")  # the exit's script is in place
     for _ in range(3):
@@ -254,11 +255,8 @@ def test_her_own_channel_from_invitation_to_quick_exit(
     her.wait_for_url(NEUTRAL_SITE)
     her.go_back()
     assert not her.url.startswith(served.portal_url + "/start")
-    replay = browser.new_context()
-    replay.add_cookies(cookies)
-    again = replay.new_page()
+    again = new_page(locale=None)
+    again.context.add_cookies(cookies)
     again.goto(served.portal_url + "/start")
     assert again.url == served.portal_url + "/"  # back at the login: the session is gone
-    replay.close()
-    context.close()
     verify_audit_log(served)

@@ -94,8 +94,8 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 def _sheet(body: bytes):
     workbook = openpyxl.load_workbook(io.BytesIO(body))
-    assert workbook.sheetnames == ["Statistik"]
-    return workbook, workbook["Statistik"]
+    assert workbook.sheetnames == ["Statistics"]  # in English, as every word of the file
+    return workbook, workbook["Statistics"]
 
 
 def _values(sheet) -> list[list[object]]:

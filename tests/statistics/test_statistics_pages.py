@@ -10,8 +10,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from openpyxl import load_workbook
 
+from partnercontact.db import db
 from tests.helpers import log_in, text_of
 from tests.statistics.known_history import Seeded, seed_known_history
+from tests.vocabulary import codes_in
 
 SVG = "{http://www.w3.org/2000/svg}svg"
 
@@ -119,3 +121,31 @@ def test_the_xlsx_export_carries_numbers_and_hides_the_small_ones(manager_client
     values = {row[1]: row[2:5] for row in sheet.iter_rows(values_only=True) if len(row) >= 5}
     assert values["Klienter i behandling"] == (16, 9, 7)
     assert values["Avbrott i förtid"] == ("<5", "<5", "<5")
+
+
+# A header cell, a line and the file's name, in each language.
+EXPORT_WORDS = {
+    "sv": ("Mottagning", "Klienter i behandling", "statistik-2026-03", "Statistik"),
+    "en": ("Clinic", "Clients in treatment", "statistics-2026-03", "Statistics"),
+}
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_exports_are_in_the_managers_language_without_codes(
+    client, seeded: Seeded, clock, language: str
+) -> None:
+    seeded.manager.user.locale = language
+    db.session.commit()
+    log_in(client, seeded.manager, clock)
+    header, line, name, sheet_name = EXPORT_WORDS[language]
+    response = client.get("/management/statistics.csv?period=2026-03")
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}.csv"'
+    rows = list(csv.reader(io.StringIO(text_of(response).lstrip("\ufeff"))))
+    assert rows[0][0] == header and line in [row[1] for row in rows if len(row) > 1]
+    response = client.get("/management/statistics.xlsx?period=2026-03")
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}.xlsx"'
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    assert workbook.sheetnames == [sheet_name]
+    cells = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row]
+    texts = [cell for row in rows for cell in row] + [c for c in cells if isinstance(c, str)]
+    assert [code for text in texts for code in codes_in(text)] == []

@@ -15,8 +15,6 @@ write one audit entry per listing, detail or export, flush and never commit.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,7 +36,6 @@ from partnercontact.db import db
 from partnercontact.errors import Forbidden, NotFound
 from partnercontact.i18n import _l
 from partnercontact.policy import Permission, can
-from partnercontact.spreadsheet import Cell, csv_safe, xlsx_bytes
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -62,30 +59,6 @@ DOCUMENT_NOT_APPLICABLE = "not_applicable"  # a refusal
 
 CASE_REFERENCE_LENGTH = 8
 
-# The columns of both exports, CSV and XLSX, in order.
-CSV_COLUMNS = (
-    "consent_id",
-    "case_reference",
-    "state",
-    "form_version",
-    "form_language",
-    *SCOPES,
-    "form_of_consent",
-    "place",
-    "signed_on",
-    "attested_by",
-    "withdrawn_on",
-    "withdrawn_by",
-    "document",
-    "document_attached_at",
-    "document_destroyed_at",
-    "document_destruction_rule",
-    "document_key_digest",
-    "treatment_continues",
-    "team_decided_on",
-)
-XLSX_SHEET = "Samtyckesregister"
-
 
 @dataclass(frozen=True)
 class RegisterFilters:
@@ -103,7 +76,7 @@ class RegisterFilters:
     scopes: frozenset[str] = field(default_factory=frozenset)
 
     def query_args(self) -> dict[str, Any]:
-        """The filters as query parameters, for links that keep them (the CSV export)."""
+        """The filters as query parameters, for links that keep them (the exports)."""
         args: dict[str, Any] = {}
         if self.signed_from:
             args["signed_from"] = self.signed_from.isoformat()
@@ -333,6 +306,14 @@ def register_rows(actor: User, filters: RegisterFilters) -> list[RegisterRow]:
     return rows
 
 
+def export_rows(actor: User, filters: RegisterFilters) -> list[RegisterRow]:
+    """The rows of :func:`register_rows`, audited as an export (the files are written in
+    :mod:`partnercontact.client_side.consent.register_export`)."""
+    rows = _rows(actor, filters)
+    _audit(AuditAction.CONSENT_REGISTER_EXPORTED, actor, "consent_register", None)
+    return rows
+
+
 def count_by_state(rows: Sequence[RegisterRow]) -> dict[str, int]:
     """How many of ``rows`` are in each of :data:`STATES` (every state present, maybe 0)."""
     counts = dict.fromkeys(STATES, 0)
@@ -389,80 +370,3 @@ def register_detail(actor: User, consent_id: uuid.UUID) -> RegisterDetail:
     trail = _trail(consent_id, _document_key_id(consent_id, row.document_key_digest))
     _audit(AuditAction.CONSENT_REGISTER_VIEWED, actor, "consent", str(consent_id))
     return RegisterDetail(row=row, trail=trail)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return csv_safe(str(value))
-
-
-def _values(row: RegisterRow) -> list[object]:
-    """``row``'s values in the order of :data:`CSV_COLUMNS`."""
-    values: dict[str, object] = {
-        "consent_id": row.consent_id,
-        "case_reference": row.case_reference,
-        "state": row.state,
-        "form_version": row.form_version,
-        "form_language": row.form_language,
-        **{scope: scope in row.scopes for scope in SCOPES},
-        "form_of_consent": row.form_of_consent,
-        "place": row.place,
-        "signed_on": row.signed_on,
-        "attested_by": row.attested_by,
-        "withdrawn_on": row.withdrawn_on,
-        "withdrawn_by": row.withdrawn_by,
-        "document": row.document,
-        "document_attached_at": row.document_attached_at,
-        "document_destroyed_at": row.document_destroyed_at,
-        "document_destruction_rule": row.document_destruction_rule,
-        "document_key_digest": row.document_key_digest,
-        "treatment_continues": row.treatment_continues,
-        "team_decided_on": row.team_decided_on,
-    }
-    return [values[column] for column in CSV_COLUMNS]
-
-
-def _xlsx_cell(value: object) -> str | int | None:
-    # The same stable codes as the CSV; whole numbers and scope flags stay numbers.
-    if isinstance(value, bool):
-        return int(value)
-    if value is None or isinstance(value, int):
-        return value
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def register_csv(actor: User, filters: RegisterFilters) -> str:
-    """The rows of :func:`register_rows` as CSV with a header row; audited as an export.
-
-    Column names and values are stable codes (``given``, ``signature_pending``, ISO 8601
-    dates and times, ``1``/``0`` for scopes), not translated labels, so an export reads the
-    same whoever made it. Cells a spreadsheet would run as a formula start with ``'``.
-    """
-    rows = _rows(actor, filters)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows([_cell(value) for value in _values(row)] for row in rows)
-    _audit(AuditAction.CONSENT_REGISTER_EXPORTED, actor, "consent_register", None)
-    return out.getvalue()
-
-
-def register_xlsx(actor: User, filters: RegisterFilters) -> bytes:
-    """The rows and columns of :func:`register_csv` as an XLSX sheet; audited as an export.
-
-    Cells hold the same codes as the CSV; the form version and the scope flags are numbers,
-    and no cell is ever a formula (:func:`partnercontact.spreadsheet.xlsx_bytes`).
-    """
-    rows = _rows(actor, filters)
-    header = [Cell(column, bold=True) for column in CSV_COLUMNS]
-    records = [[_xlsx_cell(value) for value in _values(row)] for row in rows]
-    body = xlsx_bytes(XLSX_SHEET, [header, *records], title=XLSX_SHEET)
-    _audit(AuditAction.CONSENT_REGISTER_EXPORTED, actor, "consent_register", None)
-    return body

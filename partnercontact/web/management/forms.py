@@ -10,13 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from partnercontact.client_side.consent.forms import SCOPE_LABELS
-
-STATE_LABELS = {
-    "given": _l("Given"),
-    "signature_pending": _l("Given, signature pending"),
-    "withdrawn": _l("Withdrawn"),
-    "refused": _l("Consent refused"),
-}
+from partnercontact.client_side.consent.register_labels import STATE_LABELS
 
 
 class ScopesField(SelectMultipleField):

@@ -74,7 +74,7 @@ def _export(report: Report, body: bytes | str, mimetype: str, suffix: str) -> Re
     response = Response(body, mimetype=mimetype)
     if isinstance(body, str):
         response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    filename = f"statistik-{report.period.key}.{suffix}"
+    filename = exports.export_filename(report, suffix)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,30 +13,28 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from partnercontact.audit.access_log import OUTCOME_LABELS
 from partnercontact.audit.tags import AuditAction
-from partnercontact.client_side.consent import register
+from partnercontact.client_side.consent import register, register_export
 from partnercontact.client_side.consent.errors import ConsentInvalid
+from partnercontact.client_side.consent.forms import SCOPE_LABELS
+from partnercontact.client_side.consent.register_labels import (
+    DOCUMENT_LABELS,
+    FORM_OF_CONSENT_LABELS,
+    LANGUAGE_LABELS,
+    RULE_LABELS,
+    STATE_LABELS,
+)
 from partnercontact.client_side.consent.schemas import register_filters_from_query
 from partnercontact.db import db
 from partnercontact.policy import Permission, can, requires
 from partnercontact.web.form_errors import show_on_form
-from partnercontact.web.management.forms import SCOPE_LABELS, STATE_LABELS, RegisterFilterForm
+from partnercontact.web.management.forms import RegisterFilterForm
 
 bp = Blueprint("management", __name__, url_prefix="/management", template_folder="templates")
 
-CSV_FILENAME = "samtyckesregister.csv"
-XLSX_FILENAME = "samtyckesregister.xlsx"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-DOCUMENT_LABELS = {
-    register.DOCUMENT_PENDING: _l("Signature pending"),
-    register.DOCUMENT_ATTACHED: _l("Signed copy attached"),
-    register.DOCUMENT_DESTROYED: _l("Signed copy destroyed"),
-    register.DOCUMENT_VERBAL: _l("Verbal consent, no paper"),
-    register.DOCUMENT_NONE: _l("No signed copy"),
-    register.DOCUMENT_NOT_APPLICABLE: _l("Not applicable"),
-}
-RULE_LABELS = {"case_end": _l("The treatment contact ended")}
 ACTION_LABELS = {
     AuditAction.CONSENT_RECORDED: _l("Consent recorded"),
     AuditAction.CONSENT_REFUSED: _l("Refusal recorded"),
@@ -48,7 +46,6 @@ ACTION_LABELS = {
     AuditAction.CONSENT_REGISTER_VIEWED: _l("Opened in the consent register"),
     AuditAction.DATAKEY_SHREDDED: _l("The signed copy's key was shredded"),
 }
-LANGUAGE_LABELS = {"sv": _l("Swedish"), "en": _l("English")}
 
 
 @bp.context_processor
@@ -59,7 +56,9 @@ def _labels() -> dict[str, object]:
         "document_labels": DOCUMENT_LABELS,
         "rule_labels": RULE_LABELS,
         "action_labels": ACTION_LABELS,
+        "outcome_labels": OUTCOME_LABELS,
         "language_labels": LANGUAGE_LABELS,
+        "form_of_consent_labels": FORM_OF_CONSENT_LABELS,
     }
 
 
@@ -171,11 +170,13 @@ def consents_csv() -> Response | tuple[str, int]:
     if isinstance(filters, tuple):
         return filters
     # A byte order mark so that spreadsheet programs read the file as UTF-8 (å, ä, ö).
-    body = "\ufeff" + register.register_csv(current_user, filters)
+    body = "\ufeff" + register_export.register_csv(current_user, filters)
     db.session.commit()  # the audit entry of the export
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{CSV_FILENAME}"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{register_export.filename("csv")}"'
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -187,10 +188,12 @@ def consents_xlsx() -> Response | tuple[str, int]:
     filters = _filters_or_page(form)
     if isinstance(filters, tuple):
         return filters
-    body = register.register_xlsx(current_user, filters)
+    body = register_export.register_xlsx(current_user, filters)
     db.session.commit()  # the audit entry of the export
     response = Response(body, mimetype=XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{XLSX_FILENAME}"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{register_export.filename("xlsx")}"'
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
