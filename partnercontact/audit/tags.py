@@ -146,6 +146,7 @@ class AuditAction(StrEnum):
 
     LETTER_PREVIEWED = "message.letter_previewed"
     LETTER_SENT = "message.letter_sent"
+    LETTER_RETURNED = "message.letter_returned"
     LETTER_OPENED = "message.letter_opened"
     SMS_QUEUED = "message.sms_queued"
     SMS_SENT = "message.sms_sent"

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Select, bindparam, select, update
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, select, update
 
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction, Outcome
@@ -46,8 +46,9 @@ from partnercontact.db import db
 from partnercontact.errors import DomainError
 from partnercontact.i18n import _l
 from partnercontact.partner_side.errors import ContactInvalid
+from partnercontact.partner_side.her_own_models import OwnContactDetails
 from partnercontact.partner_side.messaging.halt import current_halt
-from partnercontact.partner_side.messaging.models import SmsOptOut
+from partnercontact.partner_side.messaging.models import SentLetter, SmsOptOut
 from partnercontact.partner_side.messaging.templates import (
     PORTAL_NOTICE_PURPOSE,
     THREAT_WARNING_PURPOSE,
@@ -817,6 +818,36 @@ def is_opted_out(phone_index: str) -> bool:
     )
 
 
+def returned_letter_in_force() -> ColumnElement[bool]:
+    """A condition on ``SentLetter``: it came back to the clinic, and her details have not
+    changed since it was sent (no newer hand-over note, no newer details of her own)."""
+    return and_(
+        SentLetter.returned_on.is_not(None),
+        ~exists().where(
+            PartnerHandover.partner_case_id == SentLetter.partner_case_id,
+            PartnerHandover.recorded_at > SentLetter.sent_at,
+        ),
+        ~exists().where(
+            OwnContactDetails.partner_case_id == SentLetter.partner_case_id,
+            OwnContactDetails.recorded_at > SentLetter.sent_at,
+        ),
+    )
+
+
+def letter_returned(partner_case: PartnerCase) -> bool:
+    """A letter to her came back and her details have not changed since: her address is
+    wrong, or no longer one to write to."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    SentLetter.partner_case_id == partner_case.id, returned_letter_in_force()
+                )
+            )
+        )
+    )
+
+
 def _refused(
     actor: User | None, partner_case: PartnerCase, message: str, field: str, rule: str
 ) -> MessageRefused:
@@ -946,6 +977,15 @@ def _message_refusal(
             ),
             field="partner_phone",
             rule="not_mobile",
+        )
+    if channel == "letter" and letter_returned(partner_case):
+        return MessageRefused(
+            _l(
+                "A letter to her address came back: no letter goes there until her details "
+                "change (a correction from the client side, or an address of her own)."
+            ),
+            field="channel",
+            rule="letter_returned",
         )
     if purpose == PORTAL_NOTICE_PURPOSE:
         return notice_refusal(partner_case)

@@ -46,7 +46,7 @@ from partnercontact.clinics.clock import clinic_instant, clinic_today
 from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
 from partnercontact.partner_side.clinical import open_for_partner_treater
-from partnercontact.partner_side.messaging.models import TRIAGE_GIVEN, InboundSms
+from partnercontact.partner_side.messaging.models import TRIAGE_GIVEN, InboundSms, SentLetter
 from partnercontact.partner_side.models import (
     PartnerCase,
     PartnerHandover,
@@ -59,6 +59,7 @@ from partnercontact.partner_side.portal_messages_models import PortalMessage
 from partnercontact.partner_side.portal_tasks import still_open
 from partnercontact.partner_side.portal_tasks_models import PortalTask
 from partnercontact.partner_side.relay_inbox import closing_to_record, unhandled_event_of_case
+from partnercontact.partner_side.rules import returned_letter_in_force
 from partnercontact.partner_side.scheduling.models import ContactSession
 from partnercontact.partner_side.scheduling.plan import BOOKING_NOTICE
 from partnercontact.partner_side.service import (
@@ -83,6 +84,7 @@ KINDS = (
     "relay",
     "closing",
     "correction",
+    "letter_returned",
     "reply",
     "portal_message",
     "portal_task",
@@ -102,6 +104,7 @@ ANCHORS = {
     "relay": "relay",
     "closing": "relay",
     "correction": "details",
+    "letter_returned": "sent-letters",
     "reply": "sms-replies",
     "portal_message": "portal-messages",
     "portal_task": "portal-tasks",
@@ -234,6 +237,9 @@ def _statement() -> CompoundSelect[Any]:
             cast(null(), String).label("detail"),
             literal(1, Integer).label("how_many"),
         ).where(held_by_actor(), closing_to_record()),
+        _row("letter_returned", SentLetter, at=func.max(SentLetter.returned_recorded_at))
+        .where(returned_letter_in_force())
+        .group_by(SentLetter.partner_case_id),
         _row("correction", PartnerHandover, at=PartnerHandover.recorded_at).where(
             PartnerHandover.kind == "correction", PartnerHandover.seen_at.is_(None)
         ),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
@@ -34,12 +35,12 @@ from sqlalchemy import select
 from partnercontact.audit.service import record_event
 from partnercontact.audit.tags import AuditAction
 from partnercontact.auth.models import User
-from partnercontact.clinics.clock import clinic_today
+from partnercontact.clinics.clock import clinic_today, local_date
 from partnercontact.clinics.models import Clinic
 from partnercontact.clinics.service import reveals_the_clinic
 from partnercontact.crypto.service import load_data_key, seal_bytes, unseal_bytes
 from partnercontact.db import db
-from partnercontact.errors import DomainError
+from partnercontact.errors import Conflict, DomainError
 from partnercontact.i18n import _l
 from partnercontact.partner_side import relay_inbox as tasks
 from partnercontact.partner_side.messaging import templates
@@ -441,6 +442,52 @@ def open_letter(actor: User, case_id: uuid.UUID, letter_id: uuid.UUID) -> bytes:
     )
     _audit_letter(AuditAction.LETTER_OPENED, actor, letter)
     return document
+
+
+def letter_of_case(actor: User, case_id: uuid.UUID, letter_id: uuid.UUID) -> SentLetter:
+    """A letter sent on a case ``actor`` works (its metadata, not its document); another
+    case's letter gets the answer for a case that does not exist."""
+    partner_case = held_case_for(actor, case_id, audited=False)
+    letter = db.session.scalar(
+        select(SentLetter).where(
+            SentLetter.id == letter_id, SentLetter.partner_case_id == partner_case.id
+        )
+    )
+    if letter is None:
+        raise not_on_case()
+    return letter
+
+
+def mark_returned(
+    actor: User, case_id: uuid.UUID, letter_id: uuid.UUID, *, returned_on: date | None
+) -> SentLetter:
+    """Record that a letter sent on a case ``actor`` works came back, on ``returned_on``: no
+    letter goes to her address again until her details change. :class:`LetterInvalid` on
+    ``returned_on`` for a missing day, one before the letter went or after today;
+    :class:`Conflict` for a letter already marked. Audited ``LETTER_RETURNED``."""
+    partner_case = held_case_for(actor, case_id)
+    letter = db.session.scalar(
+        select(SentLetter)
+        .where(SentLetter.id == letter_id, SentLetter.partner_case_id == partner_case.id)
+        .with_for_update()
+    )
+    if letter is None:
+        raise not_on_case()
+    clinic = clinic_of(partner_case)
+    if returned_on is None:
+        raise LetterInvalid(_l("Enter the day the letter came back."), field="returned_on")
+    if not local_date(letter.sent_at, clinic) <= returned_on <= clinic_today(clinic):
+        raise LetterInvalid(
+            _l("The letter came back between the day it was sent and today."),
+            field="returned_on",
+        )
+    if letter.returned_on is not None:
+        raise Conflict(_l("This letter is already marked as returned."), field="letter")
+    letter.returned_on = returned_on
+    letter.returned_recorded_at = current_runtime().clock.now()
+    db.session.flush()
+    _audit_letter(AuditAction.LETTER_RETURNED, actor, letter)
+    return letter
 
 
 def notice_events(actor: User, partner_case: PartnerCase) -> list[tasks.RelayedEvent]:

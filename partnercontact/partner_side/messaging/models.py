@@ -13,7 +13,7 @@ number, so a reply or an opt-out is matched without unsealing any row.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
@@ -179,6 +179,9 @@ class SentLetter(Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     size_bytes: Mapped[int] = mapped_column()
     document_ct: Mapped[bytes] = mapped_column(Ciphertext)
+    # The post came back: no letter goes to her address again until her details change.
+    returned_on: Mapped[date | None] = mapped_column()
+    returned_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboundHalt(Model):

@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, SelectField, SubmitField
+from wtforms import BooleanField, DateField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from partnercontact.auth.models import User
 from partnercontact.db import db
@@ -25,7 +26,13 @@ from partnercontact.partner_side.relay_inbox import RelayedEvent
 from partnercontact.partner_side.rules import MessageRefused
 from partnercontact.policy import Permission, requires
 from partnercontact.relay.kinds import LABELS as RELAY_LABELS
-from partnercontact.web.partner_side.pages import choices, form_page, form_refused, step_link
+from partnercontact.web.partner_side.pages import (
+    case_form,
+    choices,
+    form_page,
+    form_refused,
+    step_link,
+)
 from partnercontact.web.partner_side.sections import case_section
 from partnercontact.web.partner_side.views import back_to_case, bp
 
@@ -85,6 +92,34 @@ def _letter_labels() -> dict[str, object]:
 def _letters(actor: User, partner_case: PartnerCase) -> dict[str, object]:
     sent = letters.letters_of(partner_case)
     return {"letters": sent, "senders": letters.senders_of(sent)}
+
+
+class ReturnedForm(FlaskForm):
+    returned_on = DateField(_l("The day it came back"), validators=[Optional()])
+
+
+@bp.route("/cases/<uuid:case_id>/letters/<uuid:letter_id>/returned", methods=["GET", "POST"])
+@requires(Permission.PARTNER_CASES_WORK)
+def letter_returned(case_id: uuid.UUID, letter_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Mark a letter as returned to the clinic: no letter goes to her address again until her
+    details change."""
+    letter = letters.letter_of_case(current_user, case_id, letter_id)
+    form = ReturnedForm()
+    return case_form(
+        "partner_side/letters/returned.html",
+        form,
+        case_id,
+        lambda: letters.mark_returned(
+            current_user, case_id, letter_id, returned_on=form.returned_on.data
+        ),
+        done=_(
+            "The letter is marked as returned. No letter goes to her address until her "
+            "details change."
+        ),
+        anchor="sent-letters",
+        today_field="returned_on",
+        letter=letter,
+    )
 
 
 def _event_id(value: str | None) -> uuid.UUID | None:
