@@ -134,8 +134,12 @@ def test_a_raised_risk_reaches_the_partner_side_and_an_unanswered_one_the_manage
     # The client's treater sees the talk asked for, and records it as held.
     log_in_as(page, served, "client_treater", language)
     page.goto(served.url + "/client/")
-    expect(page.get_by_text(t("A talk is asked for"))).to_be_visible()
-    page.get_by_role("link", name=client).click()
+    # On his treater's worklist, linked to the talks on the client's page.
+    to_do = page.get_by_role("list", name=t("To do"))
+    expect(to_do.get_by_role("listitem").filter(has_text=client)).to_contain_text(
+        t("the partner-contact treater asks for a talk")
+    )
+    to_do.get_by_role("link", name=client).click()
     page.get_by_role("link", name=t("Record the talk as held…")).click()
     page.get_by_role("button", name=t("Save")).click()
     expect(page.get_by_text(t("The talk was recorded as held."))).to_be_visible()
