@@ -58,6 +58,7 @@ SMS_REASON_LABELS = {
     "first_contact": _l("only the first contact was allowed before her plan"),
     "threat_warning": _l("no confirmed threat warning was in effect"),
     "no_number": _l("there was no number to send to"),
+    "letter_returned": _l("a letter to her address came back"),
     "21610": _l("her number has opted out at the carrier"),
 }
 
