@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, request, session, url_for
+from flask import Flask, g, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -43,7 +43,12 @@ class NavItem:
 # The first item a user may use is their landing page (landing_url): each role's own home
 # comes before the pages it shares with others.
 NAV_ITEMS = (
-    NavItem("client_side.home", _l("My clients"), Permission.CLIENT_SIDE_VIEW, count=to_do_count),
+    NavItem(
+        "client_side.home",
+        _l("My clients"),
+        Permission.CLIENT_SIDE_VIEW,
+        count=lambda user: client_to_do_count(user),
+    ),
     NavItem(
         "partner_side.home",
         _l("Partner contact"),
@@ -80,28 +85,51 @@ NAV_ITEMS = (
 OPEN_REMINDERS = "open_reminders"
 
 
-# The worklist's count in the menu is kept in the session for this long: on every other page it
-# would cost the list's statement again, and what changed in the last minute is on the home
-# page, where the list and its count are always read afresh.
-WORKLIST_COUNT = "worklist_count"
-WORKLIST_COUNT_KEPT = timedelta(minutes=1)
+# A menu count that costs statements of its own (a worklist's) is kept in the session for this
+# long: on every other page it would cost them again, and what changed in the last minute is on
+# the home page, where the list and its count are always read afresh (and after any form).
+KEPT_COUNTS = "kept_counts"
+COUNT_KEPT = timedelta(minutes=1)
+PARTNER_WORKLIST = "partner_worklist"
+CLIENT_TO_DO = "client_to_do"
+
+
+def shown_count(name: str, value: int) -> None:
+    """A home page that shows the list a menu count counts gives the menu its number, so the
+    two agree and the page pays nothing more for it."""
+    g.setdefault("shown_counts", {})[name] = value
+
+
+def _kept_count(name: str, home: str, count: Callable[[Any], int], user: Any) -> int:
+    now = current_runtime().clock.now().timestamp()
+    kept = session.get(KEPT_COUNTS)
+    kept = kept if isinstance(kept, dict) else {}
+    shown = g.get("shown_counts", {}).get(name)
+    entry = kept.get(name)
+    if not (isinstance(entry, list) and len(entry) == 2):
+        entry = [None, float("-inf")]
+    fresh = 0 <= now - entry[1] < COUNT_KEPT.total_seconds()
+    if fresh and shown is None and request.endpoint != home:
+        return int(entry[0])
+    value = shown if shown is not None else count(user)
+    # Written only when it changed or went stale: a session written on every page would cost
+    # each page a write of its own.
+    if not (fresh and entry[0] == value):
+        session[KEPT_COUNTS] = {**kept, name: [value, now]}
+    return int(value)
 
 
 def worklist_count(user: Any) -> int:
-    """The number of items on ``user``'s worklist, for the menu: read afresh on the home page
-    (from the list the page shows) and when the kept number is a minute old."""
-    now = current_runtime().clock.now().timestamp()
-    kept = session.get(WORKLIST_COUNT)
-    if (
-        request.endpoint != "partner_side.home"
-        and isinstance(kept, list)
-        and len(kept) == 2
-        and 0 <= now - kept[1] < WORKLIST_COUNT_KEPT.total_seconds()
-    ):
-        return int(kept[0])
-    count = len(worklist(user))
-    session[WORKLIST_COUNT] = [count, now]
-    return count
+    """The number of items on a partner-contact treater's worklist (the home page's list is
+    read once for the page and its menu)."""
+    return _kept_count(
+        PARTNER_WORKLIST, "partner_side.home", lambda user: len(worklist(user)), user
+    )
+
+
+def client_to_do_count(user: Any) -> int:
+    """What waits for a client treater on his clients (his home page gives its number)."""
+    return _kept_count(CLIENT_TO_DO, "client_side.home", to_do_count, user)
 
 
 def _read_with_session(name: str, count: Callable[[Any], int], user: Any) -> int:
@@ -193,7 +221,7 @@ def _inject() -> dict[str, object]:
 def _forget_worklist_count() -> None:
     # Whatever a form does may handle an item: the next page reads the count afresh.
     if request.method == "POST":
-        session.pop(WORKLIST_COUNT, None)
+        session.pop(KEPT_COUNTS, None)
 
 
 def init_app(app: Flask) -> None:

@@ -38,6 +38,7 @@ from partnercontact.web.client_side.forms import (
     WithdrawalForm,
 )
 from partnercontact.web.form_errors import show_on_form
+from partnercontact.web.navigation import CLIENT_TO_DO, shown_count
 
 bp = Blueprint("client_side", __name__, url_prefix="/client", template_folder="templates")
 
@@ -61,7 +62,9 @@ def _labels() -> dict[str, object]:
 def home() -> str:
     clients = cases.clients_of(current_user)
     moved = clients_moved_to(current_user, [client.id for client in clients])
-    page = render_template("client_side/home.html", clients=clients, moved_to_me=moved)
+    to_do = [client for client in clients if client.talk_asked or client.risk_review_due]
+    shown_count(CLIENT_TO_DO, sum(c.talk_asked + c.risk_review_due for c in to_do))
+    page = render_template("client_side/home.html", clients=clients, to_do=to_do, moved_to_me=moved)
     db.session.commit()  # the audit entry of the read
     return page
 
