@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -53,6 +55,31 @@ def browser_of(app: Flask, account: Account, clock: FixedClock) -> FlaskClient:
     browser = app.test_client()
     log_in(browser, account, clock)
     return browser
+
+
+def posted_at_once(
+    browsers: list[FlaskClient], url: str, forms: list[dict[str, str]]
+) -> Counter[int]:
+    """POST ``forms`` to ``url`` from ``browsers`` (one each) at the same moment; how many
+    answers of each status came back."""
+    tokens = [csrf_token(browser, url) for browser in browsers]
+    db.session.rollback()
+    start = threading.Barrier(len(browsers))
+    statuses: list[int] = []
+
+    def post(browser: FlaskClient, token: str, form: dict[str, str]) -> None:
+        start.wait()
+        statuses.append(browser.post(url, data={"csrf_token": token, **form}).status_code)
+
+    threads = [
+        threading.Thread(target=post, args=sent)
+        for sent in zip(browsers, tokens, forms, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return Counter(statuses)
 
 
 def text_of(response: TestResponse) -> str:

@@ -6,13 +6,10 @@ from several places at once, and only by one who works her case."""
 from __future__ import annotations
 
 import re
-import threading
-from collections import Counter
 from datetime import time, timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from partnercontact.audit.models import AuditEvent
@@ -25,7 +22,7 @@ from partnercontact.partner_side.models import ContactOutcome, UrgentTask
 from partnercontact.partner_side.scheduling.sessions import record_session
 from partnercontact.partner_side.worklist import worklist
 from tests.factories import Factory
-from tests.helpers import browser_of, case_view, csrf_token, submit, text_of
+from tests.helpers import browser_of, case_view, posted_at_once, submit, text_of
 from tests.messaging.sending import Held
 from tests.scheduling.building import book, sessions
 from tests.scheduling.test_calendar_pages import held_case
@@ -173,25 +170,8 @@ def test_answers_sent_from_several_places_at_once_are_recorded_once(
     app: Flask, held: Held, clock, backend: str
 ) -> None:
     url = _answers_url(held)
-    browsers: list[FlaskClient] = [browser_of(app, held.holder, clock) for _ in range(3)]
-    tokens = [csrf_token(browser, url) for browser in browsers]
-    db.session.rollback()
-    start = threading.Barrier(len(browsers))
-    statuses: list[int] = []
-
-    def send(browser: FlaskClient, token: str) -> None:
-        start.wait()
-        answers = {**QUIET, "threats": "yes"}
-        statuses.append(browser.post(url, data={"csrf_token": token, **answers}).status_code)
-
-    threads = [
-        threading.Thread(target=send, args=pair) for pair in zip(browsers, tokens, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    counted = Counter(statuses)
+    browsers = [browser_of(app, held.holder, clock) for _ in range(3)]
+    counted = posted_at_once(browsers, url, [{**QUIET, "threats": "yes"}] * len(browsers))
     # One records them; the others are told they are recorded (or, on SQLite, that the one
     # writer is busy).
     assert counted[302] == 1 and set(counted) <= {302, 409, 503}

@@ -3,7 +3,6 @@ happens, one event crosses, everyone else is told to reload, and nothing fails."
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 from flask import Flask
@@ -14,30 +13,9 @@ from partnercontact.db import db
 from partnercontact.relay.models import RelayEvent
 from tests.cases_built import client_of, consent_of
 from tests.factories import Factory
-from tests.helpers import csrf_token, log_in
+from tests.helpers import log_in, posted_at_once
 
 SCOPES = ["contact_letter", "tell_in_treatment", "tell_when_ended"]
-
-
-def _burst(app: Flask, browsers, url: str, forms: list[dict[str, str]]) -> Counter:
-    tokens = [csrf_token(browser, url) for browser in browsers]
-    start = threading.Barrier(len(browsers))
-    statuses: list[int] = []
-
-    def submit(browser, token: str, form: dict[str, str]) -> None:
-        start.wait()
-        response = browser.post(url, data={"csrf_token": token, **form})
-        statuses.append(response.status_code)
-
-    threads = [
-        threading.Thread(target=submit, args=(browser, token, form))
-        for browser, token, form in zip(browsers, tokens, forms, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return Counter(statuses)
 
 
 def test_a_burst_of_status_updates_makes_one_change_and_one_event_each(
@@ -54,11 +32,10 @@ def test_a_burst_of_status_updates_makes_one_change_and_one_event_each(
         clock.advance(seconds=31)  # a fresh one-time code for the next login
     today = clock.now().date().isoformat()
 
-    started = _burst(
-        app, browsers, f"/client/{client_id}/episode/start", [{"started_on": today}] * 6
+    started = posted_at_once(
+        browsers, f"/client/{client_id}/episode/start", [{"started_on": today}] * 6
     )
-    ended = _burst(
-        app,
+    ended = posted_at_once(
         browsers,
         f"/client/{client_id}/episode/end",
         [{"ended_on": today, "outcome": outcome} for outcome in ["dropped_out", "completed"] * 3],
@@ -107,17 +84,16 @@ def test_a_burst_of_risk_signals_and_talk_requests_makes_one_of_each(
     his = _tabs(app, client_treater, clock)
     hers = _tabs(app, partner_treater, clock)
 
-    signals = _burst(
-        app,
+    signals = posted_at_once(
         his,
         f"/client/{client_id}/risk-signal",
         [{"reason": "weapons", "urgency": "urgent"}] * 6,
     )
-    asked_by_him = _burst(
-        app, his, f"/client/{client_id}/consultations/new", [{"reason": "risk"}] * 6
+    asked_by_him = posted_at_once(
+        his, f"/client/{client_id}/consultations/new", [{"reason": "risk"}] * 6
     )
-    asked_by_her_treater = _burst(
-        app, hers, f"/partner/cases/{case.id}/consultations/new", [{"reason": "ending"}] * 6
+    asked_by_her_treater = posted_at_once(
+        hers, f"/partner/cases/{case.id}/consultations/new", [{"reason": "ending"}] * 6
     )
 
     assert signals == asked_by_him == asked_by_her_treater == Counter({302: 1, 409: 5})
@@ -150,8 +126,7 @@ def test_a_burst_of_high_assessments_records_each_and_signals_once(
         "level": "high",
     }
 
-    statuses = _burst(
-        app,
+    statuses = posted_at_once(
         _tabs(app, client_treater, clock),
         f"/client/{client_id}/risk-assessments/new?instrument=sara",
         [form] * 6,
