@@ -46,7 +46,8 @@ from partnercontact.clinics.clock import clinic_instant, clinic_today
 from partnercontact.clinics.models import Clinic
 from partnercontact.db import db
 from partnercontact.partner_side.clinical import open_for_partner_treater
-from partnercontact.partner_side.messaging.models import TRIAGE_GIVEN, InboundSms, SentLetter
+from partnercontact.partner_side.messaging.models import InboundSms, SentLetter
+from partnercontact.partner_side.messaging.triage import given_to
 from partnercontact.partner_side.models import (
     PartnerCase,
     PartnerHandover,
@@ -145,25 +146,30 @@ def _on_held(case_id: Any) -> Any:
     return and_(PartnerCase.id == case_id, held_by_actor())
 
 
-def _row(
+def _columns(
     kind: str,
-    model: Any,
+    case_id: Any,
     *,
     at: Any = None,
     day: Any = None,
     detail: Any = None,
     count: Any = None,
 ) -> Select[Any]:
-    """One kind's rows in the UNION's columns, on the cases the actor holds."""
+    """One kind's rows in the UNION's columns (NULL where the kind has none)."""
+    return select(
+        literal(kind, String).label("kind"),
+        (case_id if case_id is not None else cast(null(), Uuid)).label("case_id"),
+        (at if at is not None else cast(null(), DateTime(timezone=True))).label("at"),
+        (day if day is not None else cast(null(), Date)).label("day"),
+        (detail if detail is not None else cast(null(), String)).label("detail"),
+        (count if count is not None else literal(1, Integer)).label("how_many"),
+    )
+
+
+def _row(kind: str, model: Any, **columns: Any) -> Select[Any]:
+    """One kind's rows of ``model``, on the cases the actor holds."""
     return (
-        select(
-            literal(kind, String).label("kind"),
-            model.partner_case_id.label("case_id"),
-            (at if at is not None else cast(null(), DateTime(timezone=True))).label("at"),
-            (day if day is not None else cast(null(), Date)).label("day"),
-            (detail if detail is not None else cast(null(), String)).label("detail"),
-            (count if count is not None else literal(1, Integer)).label("how_many"),
-        )
+        _columns(kind, model.partner_case_id, **columns)
         .select_from(model)
         .join(PartnerCase, _on_held(model.partner_case_id))
     )
@@ -185,19 +191,8 @@ def _statement() -> CompoundSelect[Any]:
     decided_at = func.coalesce(ThreatWarning.confirmed_at, ThreatWarning.rejected_at)
     # Texts from unknown numbers an administrator gave the actor to place: one item for all.
     to_place = (
-        select(
-            literal("unmatched_text", String).label("kind"),
-            cast(null(), Uuid).label("case_id"),
-            func.max(InboundSms.received_at).label("at"),
-            cast(null(), Date).label("day"),
-            cast(null(), String).label("detail"),
-            func.count().label("how_many"),
-        )
-        .where(
-            InboundSms.triage_state == TRIAGE_GIVEN,
-            InboundSms.given_to_id == bindparam("actor_id"),
-            InboundSms.clinic_id == bindparam("actor_clinic_id"),
-        )
+        _columns("unmatched_text", None, at=func.max(InboundSms.received_at), count=func.count())
+        .where(given_to(bindparam("actor_id"), bindparam("actor_clinic_id")))
         .having(func.count() > 0)
     )
     return union_all(
@@ -218,25 +213,13 @@ def _statement() -> CompoundSelect[Any]:
         _row(
             "override", SafetyOverride, at=SafetyOverride.decided_at, detail=SafetyOverride.rule
         ).where(SafetyOverride.used_at.is_(None)),
-        select(
-            literal("relay", String).label("kind"),
-            PartnerCase.id.label("case_id"),
-            cast(null(), DateTime(timezone=True)).label("at"),
-            RelayEvent.occurred_on.label("day"),
-            RelayEvent.kind.label("detail"),
-            literal(1, Integer).label("how_many"),
-        )
+        _columns("relay", PartnerCase.id, day=RelayEvent.occurred_on, detail=RelayEvent.kind)
         .select_from(PartnerCase)
         .join(RelayEvent, unhandled_event_of_case())
         .where(held_by_actor()),
-        select(
-            literal("closing", String).label("kind"),
-            PartnerCase.id.label("case_id"),
-            cast(null(), DateTime(timezone=True)).label("at"),
-            PartnerCase.closing_since.label("day"),
-            cast(null(), String).label("detail"),
-            literal(1, Integer).label("how_many"),
-        ).where(held_by_actor(), closing_to_record()),
+        _columns("closing", PartnerCase.id, day=PartnerCase.closing_since).where(
+            held_by_actor(), closing_to_record()
+        ),
         _row("letter_returned", SentLetter, at=func.max(SentLetter.returned_recorded_at))
         .where(returned_letter_in_force())
         .group_by(SentLetter.partner_case_id),

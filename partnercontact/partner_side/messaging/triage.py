@@ -338,13 +338,19 @@ def discard(actor: User, text_id: uuid.UUID) -> None:
 # --- what the treater it was given to sees ------------------------------------------------
 
 
-def given_to_actor(actor: User) -> ColumnElement[bool]:
-    """The texts given to ``actor`` and not yet placed or handed back."""
+def given_to(user_id: Any, clinic_id: Any) -> ColumnElement[bool]:
+    """The texts given to the treater ``user_id`` of ``clinic_id`` (values, or bound
+    parameters of a statement built once) and not yet placed or handed back."""
     return and_(
         InboundSms.triage_state == TRIAGE_GIVEN,
-        InboundSms.given_to_id == actor.id,
-        InboundSms.clinic_id == actor.clinic_id,
+        InboundSms.given_to_id == user_id,
+        InboundSms.clinic_id == clinic_id,
     )
+
+
+def given_to_actor(actor: User) -> ColumnElement[bool]:
+    """The texts given to ``actor`` and not yet placed or handed back."""
+    return given_to(actor.id, actor.clinic_id)
 
 
 def unmatched_texts_given_to(actor: User) -> list[UnmatchedText]:
