@@ -333,6 +333,13 @@ class ContactOutcome(_PartnerRecord, Model):
     children_exposed: Mapped[str] = mapped_column(String(16))
     feels_safe: Mapped[str] = mapped_column(String(16))
 
+    @property
+    def contact_id(self) -> uuid.UUID:
+        """The session or call the answers were given at."""
+        contact_id = self.session_id or self.attempt_id
+        assert contact_id is not None  # the one_contact constraint
+        return contact_id
+
 
 class UrgentTask(_PartnerRecord, Model):
     """An urgent consultation opened by a high risk result, by her own report of new

@@ -152,4 +152,4 @@ def outcomes_of(partner_case: PartnerCase) -> dict[uuid.UUID, ContactOutcome]:
     rows = db.session.scalars(
         select(ContactOutcome).where(ContactOutcome.partner_case_id == partner_case.id)
     )
-    return {row.session_id or row.attempt_id: row for row in rows}  # type: ignore[misc]
+    return {row.contact_id: row for row in rows}

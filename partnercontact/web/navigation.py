@@ -218,14 +218,14 @@ def _inject() -> dict[str, object]:
     }
 
 
-def _forget_worklist_count() -> None:
+def _forget_kept_counts() -> None:
     # Whatever a form does may handle an item: the next page reads the count afresh.
     if request.method == "POST":
         session.pop(KEPT_COUNTS, None)
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_forget_worklist_count)
+    app.before_request(_forget_kept_counts)
     # A partner-contact treater's pages each show how many reminders wait: read with the
     # session's row, not in a statement of its own on every page.
     read_with_session(OPEN_REMINDERS, open_reminders_of)
